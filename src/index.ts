@@ -1,0 +1,2 @@
+// The library's public API. It never prints and never exits; see src/cli for that.
+export * from "./errors.js";
