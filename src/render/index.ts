@@ -38,4 +38,4 @@ export interface Rendered {
   readonly warnings: readonly Issue[];
 }
 
-export { renderAndCheck } from "./pipeline.js";
+export { renderAndCheck, renderAndCheckSync, templateNameFor, variantFor, type PreparedRequest } from "./pipeline.js";

@@ -1,6 +1,103 @@
-import type { RenderRequest, Rendered } from "./index.js";
-import { InternalError } from "../errors.js";
+// payload -> variant -> Jinja2 render -> YAML 1.1 parse -> manifest checks, all pure once the templates are
+// loaded (the Environment reads template files once and caches them).
+import { basename, dirname, resolve } from "node:path";
+import { ValidationError, UserError, type Issue } from "../errors.js";
+import { checkPayload } from "../payload/index.js";
+import { builtinTemplateDir, loadProject, type Project } from "../project/index.js";
+import { Environment, airflowContext, type Template } from "../template/index.js";
+import { parseManifest, checkManifest } from "../manifest/index.js";
+import type { RenderRequest, Rendered, Variant } from "./index.js";
 
-export async function renderAndCheck(_req: RenderRequest): Promise<Rendered> {
-  throw new InternalError("renderAndCheck is being built");
+export const DEFAULT_DAG_ID = "generic_spark_etl";
+export const DEFAULT_TASK_ID = "submit_spark_etl";
+
+/** The template name Airflow's DAG includes: `sparkapps/generic-spark-app{suffix}.yaml`. */
+export function templateNameFor(variant: Variant): string {
+  return `sparkapps/generic-spark-app${variant === "pre-baked" ? "-pre-baked" : ""}.yaml`;
+}
+
+/** The variant the seed's DAG picks: `sparkapp_suffix`, defaulting to `-pre-baked`; `--variant` overrides it. */
+export function variantFor(payload: Record<string, unknown>, override?: Variant): Variant {
+  if (override) return override;
+  const suffix = payload.sparkapp_suffix ?? "-pre-baked";
+  return suffix === "" ? "standard" : "pre-baked";
+}
+
+const environments = new Map<string, Environment>();
+function environmentFor(searchPath: readonly string[]): Environment {
+  const key = searchPath.join("\0");
+  let env = environments.get(key);
+  if (!env) {
+    env = new Environment({ searchPath });
+    environments.set(key, env);
+  }
+  return env;
+}
+
+export interface PreparedRequest extends RenderRequest {
+  readonly project?: Project;
+}
+
+function pickTemplate(req: PreparedRequest, variant: Variant): { template: Template; variant: Variant } {
+  if (req.template) {
+    const file = resolve(req.template);
+    const env = environmentFor([dirname(file), ...(req.templateDir ?? []).map((d) => resolve(d))]);
+    const v = req.variant ?? (basename(file).includes("pre-baked") ? "pre-baked" : "standard");
+    return { template: env.getTemplate(basename(file)), variant: v };
+  }
+  const searchPath = req.templateDir?.length
+    ? req.templateDir.map((d) => resolve(d))
+    : (req.project?.templateSearchPath ?? [builtinTemplateDir]);
+  return { template: environmentFor(searchPath).getTemplate(templateNameFor(variant)), variant };
+}
+
+function airflowDates(req: RenderRequest): { ds: string; ts: string; runId: string } {
+  const ds = req.ds ?? (req.now ?? new Date()).toISOString().slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(ds)) throw new UserError(`--ds ${ds}: expected YYYY-MM-DD`);
+  const ts = `${ds}T00:00:00+00:00`;
+  return { ds, ts, runId: req.runId ?? `manual__${ts}` };
+}
+
+/** Synchronous core, for library use and the throughput benchmark. */
+export function renderAndCheckSync(req: PreparedRequest): Rendered {
+  const project = req.project;
+  const payload = req.payload;
+  checkPayload(payload, { limits: project?.config.payload.limits, extraKeys: project?.config.payload.extra_keys });
+
+  const { template, variant } = pickTemplate(req, variantFor(payload, req.variant));
+  const { ds, ts, runId } = airflowDates(req);
+  const dagId = req.dagId ?? project?.config.dag_id ?? DEFAULT_DAG_ID;
+  const taskId = req.taskId ?? project?.config.task_id ?? DEFAULT_TASK_ID;
+  const varValues: Record<string, unknown> = project
+    ? { sparklane_project: project.name, ...project.config.variables }
+    : {};
+  const ctx = airflowContext({
+    conf: payload,
+    dagId,
+    taskId,
+    ds,
+    runId,
+    ts,
+    varValues,
+    params: project?.config.params ?? {},
+  });
+  const { text, spans } = template.renderWithSpans(ctx);
+
+  const file = `${template.file} (rendered)`;
+  const parsed = parseManifest(text, file);
+  const checked = checkManifest(parsed, { spans, policy: project?.config.policy, file });
+  if (checked.issues.length > 0) throw new ValidationError("manifest", checked.issues);
+  return {
+    text,
+    manifest: checked.manifest as Record<string, unknown>,
+    templateFile: template.file,
+    variant,
+    context: { dagId, taskId, ds, runId },
+    warnings: checked.warnings as Issue[],
+  };
+}
+
+/** Renders and checks; loads `req.projectDir` unless a loaded project is passed. */
+export async function renderAndCheck(req: PreparedRequest): Promise<Rendered> {
+  return renderAndCheckSync({ ...req, project: req.project ?? (req.projectDir ? loadProject(req.projectDir) : undefined) });
 }

@@ -1,13 +1,23 @@
-import type { Command } from "commander";
-import { UserError } from "../../errors.js";
+import { Option, type Command } from "commander";
+import { addRenderFlags, renderRequestFromFlags, type RenderFlags } from "../render-flags.js";
 
-// Placeholder until the issue that builds `sparklane render` lands.
 export function register(program: Command): void {
-  program
-    .command("render")
-    .description("(not yet available)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new UserError("`sparklane render` is not available in this version");
-    });
+  addRenderFlags(
+    program
+      .command("render")
+      .description("render a SparkApplication from a trigger payload exactly as Airflow would, and check it")
+      .addOption(new Option("--output <format>", "yaml: the rendered text as Jinja2 produced it; json: the parsed manifest").choices(["yaml", "json"]).default("yaml")),
+  ).action(async (flags: RenderFlags & { output: "yaml" | "json" }) => {
+    const { renderAndCheck } = await import("../../render/index.js");
+    const rendered = await renderAndCheck(await renderRequestFromFlags(flags));
+    for (const w of rendered.warnings) process.stderr.write(`warning: ${w.where}: ${w.message}\n`);
+    // Everything is computed before the first byte is written, so stdout stays empty on any error.
+    process.stdout.write(
+      flags.output === "json"
+        ? `${JSON.stringify(rendered.manifest, null, 2)}\n`
+        : rendered.text.endsWith("\n")
+          ? rendered.text
+          : `${rendered.text}\n`,
+    );
+  });
 }

@@ -1,0 +1,183 @@
+// Reading and checking trigger payloads. Pure apart from `readPayload`, which reads the file it is given.
+import { readFileSync, statSync } from "node:fs";
+import { z } from "zod";
+import { closest, distance } from "fastest-levenshtein";
+import { UserError, ValidationError, type Issue } from "../errors.js";
+import { yamlUnsafeReason } from "./patterns.js";
+import { defaultLimits, knownKeys, payloadShape, requiredKeys, type Limits, type Payload } from "./schema.js";
+import { extraKeySchema, type ExtraKeys } from "./extra-keys.js";
+
+export { payloadSchema, payloadShape, knownKeys, limitsSchema, type Payload, type Limits } from "./schema.js";
+export { extraKeysSchema, type ExtraKeys } from "./extra-keys.js";
+
+/** Payloads larger than this are refused before parsing: no real `dag_run.conf` comes close. */
+export const MAX_PAYLOAD_BYTES = 1024 * 1024;
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+export interface PayloadRules {
+  readonly limits?: Limits;
+  readonly extraKeys?: ExtraKeys;
+}
+
+/** Parses payload JSON text. `source` names it in errors (a file path, or `stdin`). */
+export function parsePayloadText(text: string, source: string): Record<string, unknown> {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_PAYLOAD_BYTES) {
+    throw new UserError(`${source}: payload is ${bytes} bytes; the limit is ${MAX_PAYLOAD_BYTES} (1 MiB)`, "a trigger payload carries keys, not data: pass large inputs by path");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const msg = (err as Error).message;
+    const pos = /position (\d+)/.exec(msg);
+    const where = pos ? `${source}:${lineCol(text, Number(pos[1]))}` : source;
+    throw new UserError(`${where}: invalid JSON: ${msg.replace(/ in JSON at position \d+.*$/, "")}`, "the payload must be a JSON object, as Airflow's dag_run.conf");
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    const found = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
+    throw new UserError(`${source}: expected a JSON object as the payload, found ${found}`, 'e.g. {"etl_module": "visits_distinct", ...}');
+  }
+  return value as Record<string, unknown>;
+}
+
+function lineCol(text: string, pos: number): string {
+  const before = text.slice(0, pos);
+  const line = before.split("\n").length;
+  return `${line}:${pos - before.lastIndexOf("\n")}`;
+}
+
+/** Reads a payload file (not stdin: the CLI reads that) and parses it. */
+export function readPayloadFile(path: string): Record<string, unknown> {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    throw new UserError(`--conf ${path}: no such file`, "pass the path of a JSON trigger payload, or - for stdin");
+  }
+  if (size > MAX_PAYLOAD_BYTES) {
+    throw new UserError(`${path}: payload is ${size} bytes; the limit is ${MAX_PAYLOAD_BYTES} (1 MiB)`);
+  }
+  return parsePayloadText(readFileSync(path, "utf8"), path);
+}
+
+/**
+ * Applies `--set key=value` flags over a payload. A value is read as JSON when it is an integer, true/false/null,
+ * or starts with `{`, `[` or `"`; anything else is a string (so `--set etl_version=1.10` stays "1.10").
+ */
+export function applySets(payload: Record<string, unknown>, sets: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...payload };
+  for (const set of sets) {
+    const eq = set.indexOf("=");
+    const key = eq > 0 ? set.slice(0, eq) : "";
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+      throw new UserError(`--set ${set}: expected key=value with a plain key name`, "e.g. --set executor_instances=8");
+    }
+    const raw = set.slice(eq + 1);
+    let value: unknown = raw;
+    if (/^(-?[0-9]+|true|false|null)$/.test(raw) || /^[[{"]/.test(raw)) {
+      try {
+        value = JSON.parse(raw);
+      } catch (err) {
+        throw new UserError(`--set ${key}: invalid JSON value: ${(err as Error).message.replace(/ in JSON.*$/, "")}`);
+      }
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(String(part))) out += out ? `.${String(part)}` : String(part);
+    else out += `[${JSON.stringify(String(part))}]`;
+  }
+  return out || "(payload)";
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const json = JSON.stringify(value);
+  return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+}
+
+/** Finds keys and strings anywhere in the payload that could change YAML structure, and forbidden keys. */
+function scanUnsafe(value: unknown, path: PropertyKey[], issues: Issue[]): void {
+  if (typeof value === "string") {
+    const reason = yamlUnsafeReason(value);
+    if (reason) issues.push({ where: formatPath(path), message: `${reason}; found ${describe(value)}`, hint: "payload values are plain names, dates, sizes and label syntax" });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => scanUnsafe(v, [...path, i], issues));
+  } else if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      if (FORBIDDEN_KEYS.has(k)) {
+        issues.push({ where: formatPath([...path, k]), message: `the key '${k}' is not allowed in a payload`, hint: "remove it" });
+        continue;
+      }
+      const reason = yamlUnsafeReason(k);
+      if (reason) issues.push({ where: formatPath([...path, k]), message: `key ${reason}` });
+      scanUnsafe(v, [...path, k], issues);
+    }
+  } else if (typeof value === "number" && !Number.isFinite(value)) {
+    issues.push({ where: formatPath(path), message: "expected a finite number" });
+  }
+}
+
+/**
+ * Checks a payload against the schema (seed keys, project extra keys, caps). Returns the same object, typed;
+ * throws ValidationError listing every problem, each with its key path, what was expected and what was found.
+ */
+export function checkPayload(payload: Record<string, unknown>, rules: PayloadRules = {}): Payload {
+  const issues: Issue[] = [];
+  scanUnsafe(payload, [], issues);
+  const flagged = new Set(issues.map((i) => i.where));
+
+  const shape: Record<string, z.ZodType> = { ...payloadShape(rules.limits ?? defaultLimits) };
+  for (const [key, spec] of Object.entries(rules.extraKeys ?? {})) shape[key] = extraKeySchema(key, spec);
+  const allKeys = Object.keys(shape);
+
+  for (const key of Object.keys(payload)) {
+    if (key in shape || FORBIDDEN_KEYS.has(key)) continue;
+    const guess = allKeys.length ? closest(key, allKeys) : undefined;
+    const near = guess !== undefined && distance(key, guess) <= Math.max(2, Math.floor(key.length / 3));
+    issues.push({
+      where: formatPath([key]),
+      message: `unknown key${near ? `; did you mean '${guess}'?` : ""}`,
+      hint: near ? undefined : `known keys: ${allKeys.join(", ")}; a project can declare more under payload.extra_keys in sparklane.yaml`,
+    });
+    flagged.add(formatPath([key]));
+  }
+
+  const schema = z.object(shape).passthrough();
+  const result = schema.safeParse(payload);
+  if (!result.success) {
+    for (const zi of result.error.issues) {
+      const where = formatPath(zi.path);
+      if ([...flagged].some((f) => where === f || where.startsWith(`${f}.`) || where.startsWith(`${f}[`))) continue;
+      // A bad record key (e.g. a node-label key) carries its own reason one level down.
+      const keyIssue = zi.code === "invalid_key" ? zi.issues[0] : undefined;
+      const found = keyIssue ? zi.path[zi.path.length - 1] : valueAt(payload, zi.path);
+      const required = zi.path.length === 1 && found === undefined && (requiredKeys as readonly string[]).includes(String(zi.path[0]));
+      issues.push({
+        where,
+        message: required ? "required key is missing" : `${keyIssue?.message ?? zi.message}; found ${keyIssue ? "key " : ""}${describe(found)}`,
+        hint: required ? `add "${String(zi.path[0])}" to the payload` : undefined,
+      });
+    }
+  }
+  if (issues.length > 0) throw new ValidationError("payload", issues);
+  return payload as Payload;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = root;
+  for (const p of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[p];
+  }
+  return cur;
+}
+
+export { knownKeys as seedKeys };

@@ -1,0 +1,69 @@
+// Kubernetes and Spark syntax rules shared by the payload schema and the project config.
+// Every pattern is anchored and excludes whitespace, quotes, `:` + space and `#`, so a value that passes
+// can never change YAML structure when a template interpolates it.
+
+/** A label or selector name part: <= 63 chars, alphanumeric at both ends, `-_.` inside. */
+export const LABEL_NAME = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
+/** A DNS-1123 subdomain, used as a label key prefix. */
+export const DNS_SUBDOMAIN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+/** A label value: empty, or a label name. */
+export const LABEL_VALUE = /^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$/;
+
+export function isLabelKey(key: string): boolean {
+  const slash = key.indexOf("/");
+  if (slash === -1) return LABEL_NAME.test(key);
+  const prefix = key.slice(0, slash);
+  return prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix) && LABEL_NAME.test(key.slice(slash + 1));
+}
+
+/** Spark's byte strings as `JavaUtils.byteStringAs` reads them, e.g. `512m`, `20g`, `1024k`. */
+export const SPARK_MEMORY = /^[1-9][0-9]{0,8}(k|kb|m|mb|g|gb|t|tb)?$/i;
+
+const MEMORY_FACTOR: Record<string, number> = { "": 1 / 1024 / 1024, k: 1 / 1024, m: 1, g: 1024, t: 1024 * 1024 };
+/** A Spark memory string in MiB (Spark reads a bare number as bytes for these keys' `*` counterparts; we treat it so). */
+export function memoryMiB(value: string): number {
+  const m = /^([0-9]+)([kmgt]?)b?$/i.exec(value);
+  if (!m) return Number.NaN;
+  return Number(m[1]) * MEMORY_FACTOR[m[2]!.toLowerCase()]!;
+}
+
+/** A Python module or folder name: no path parts. */
+export const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+/** A Python script file name in the module folder: no path parts. */
+export const SCRIPT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}\.py$/;
+/** A config file path relative to the module folder: plain segments, no `.`/`..`, no leading `/`. */
+export const CONFIG_PATH = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*){0,7}\.(ya?ml|json)$/;
+/** A published artifact version, or `latest`. */
+export const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
+export const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** A real calendar date in YYYY-MM-DD form (rejects 2026-02-30). */
+export function isCalendarDate(value: string): boolean {
+  const m = ISO_DATE.exec(value);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+}
+
+// YAML 1.1 line breaks include NEL and the Unicode line/paragraph separators, which JSON.stringify leaves raw.
+// eslint-disable-next-line no-control-regex
+const UNSAFE_CHARS = /[\u0000-\u001f\u007f\u0085\u2028\u2029"'\\`]/;
+const UNSAFE_SEQUENCES = /: |:$| #|^[,[\]{}#&*!|>%@]|^[-?:]( |$)|\{\{|\{%|\{#/;
+
+/**
+ * Why a string could change YAML structure (or be re-rendered as a template) if interpolated, or undefined when safe.
+ * Applied to every string and key in a payload, whatever its schema says, as a second line of defence.
+ */
+export function yamlUnsafeReason(value: string): string | undefined {
+  const ch = UNSAFE_CHARS.exec(value);
+  if (ch) {
+    const c = ch[0];
+    const code = c.codePointAt(0)!;
+    const shown = code < 0x20 || code === 0x7f || code > 0x7e ? `U+${code.toString(16).toUpperCase().padStart(4, "0")}` : `'${c}'`;
+    return `contains ${shown}, which could change the manifest's YAML structure`;
+  }
+  const seq = UNSAFE_SEQUENCES.exec(value);
+  if (seq) return `contains '${seq[0]}', which could change the manifest's YAML structure`;
+  return undefined;
+}
