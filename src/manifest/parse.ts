@@ -1,0 +1,191 @@
+// Parse rendered manifest text as PyYAML `safe_load` does for Airflow (YAML 1.1), but stricter where
+// PyYAML is silently lossy: duplicate keys, alias bombs, non-string keys and exotic tags are errors.
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, isAlias, Scalar } from "yaml";
+import type { Document, Node, ParseOptions, DocumentOptions, SchemaOptions } from "yaml";
+import { ValidationError } from "../errors.js";
+import { pyyamlTags } from "./yaml11.js";
+import { formatPath } from "./paths.js";
+import type { ManifestIssue, ManifestPath, ParsedManifest, Position, ScalarSpan } from "./types.js";
+
+/** Manifests have no use for aliases beyond a few merge keys; more means an expansion attack. */
+export const MAX_ALIAS_COUNT = 50;
+
+const OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
+  version: "1.1",
+  schema: "yaml-1.1",
+  customTags: pyyamlTags,
+  merge: true,
+  uniqueKeys: true,
+  strict: true,
+  prettyErrors: false,
+  resolveKnownTags: false,
+};
+
+const MESSAGES: Record<string, string> = {
+  DUPLICATE_KEY: "duplicate key: PyYAML keeps the last one silently, so this is refused",
+  MULTIPLE_DOCS: "more than one YAML document: the manifest must be exactly one document (PyYAML safe_load refuses a stream)",
+};
+
+function issue(file: string, pos: Position | undefined, message: string, hint?: string, path = ""): ManifestIssue {
+  const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
+  return { step: "yaml", where: path ? `${where} ${path}` : where, path, message, hint, line: pos?.line, col: pos?.col };
+}
+
+function kindOf(v: unknown): string {
+  if (v === null || v === undefined) return "nothing (an empty document)";
+  if (Array.isArray(v)) return "a sequence";
+  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  return `a ${typeof v}`;
+}
+
+function scalarKind(v: unknown): string {
+  if (v === null) return "null";
+  return typeof v === "number" ? (Number.isInteger(v) ? "an integer" : "a float") : `a ${typeof v}`;
+}
+
+interface Walk {
+  text: string;
+  scalars: ScalarSpan[];
+  badKeys: Array<{ path: ManifestPath; offset: number; value: unknown; source: string }>;
+}
+
+function walk(node: unknown, path: ManifestPath, out: Walk): void {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = pair.key;
+      let name: string | number = "?";
+      if (isScalar(key)) {
+        const v = key.value;
+        if (typeof v === "string") name = v;
+        else if (typeof v !== "symbol") {
+          // `on:`/`yes:`/`1:` would reach the API server as "true"/"1": almost always a template bug.
+          name = String(v);
+          out.badKeys.push({ path, offset: key.range?.[0] ?? 0, value: v, source: key.source ?? String(v) });
+        } else name = "<<";
+        pushScalar(key, [...path, name], true, out);
+      }
+      walk(pair.value, [...path, name], out);
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, i) => walk(item, [...path, i], out));
+  } else if (isScalar(node)) {
+    pushScalar(node, path, false, out);
+  } else if (isPair(node)) {
+    walk(node.value, path, out);
+  }
+}
+
+function pushScalar(node: Scalar, path: ManifestPath, isKey: boolean, out: Walk): void {
+  const range = node.range;
+  if (!range || range[1] <= range[0]) return;
+  let contentStart = range[0];
+  if (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED) {
+    // The header line (`|-`, `>2`, and any comment after it) belongs to the syntax, not the value.
+    const nl = out.text.indexOf("\n", range[0]);
+    if (nl !== -1) contentStart = Math.min(nl + 1, range[1]);
+  }
+  out.scalars.push({ start: range[0], end: range[1], contentStart, path, isKey });
+}
+
+/** Line and column of `path`: the key for a map entry, the item for a sequence index. */
+function locate(document: Document.Parsed, counter: LineCounter, path: ManifestPath): Position | undefined {
+  let node: unknown = document.contents;
+  let offset: number | undefined = (node as Node | null)?.range?.[0];
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      offset = (pair.key as Scalar).range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(seg)];
+      if (item === undefined) break;
+      offset = (item as Node).range?.[0] ?? offset;
+      node = item;
+    } else if (isAlias(node)) {
+      break;
+    } else break;
+  }
+  if (offset === undefined) return undefined;
+  const { line, col } = counter.linePos(offset);
+  return { line, col };
+}
+
+/**
+ * Parse one manifest. Throws ValidationError("yaml", issues) naming `file:line:col` for every problem found:
+ * syntax, duplicate keys, several documents, alias bombs, unsupported tags, non-string keys, non-mapping root.
+ */
+export function parseManifest(text: string, file: string): ParsedManifest {
+  const counter = new LineCounter();
+  const document = parseDocument(text, { ...OPTIONS, lineCounter: counter });
+  const pos = (offset: number): Position => counter.linePos(offset);
+  const issues: ManifestIssue[] = [];
+
+  for (const e of document.errors) {
+    let msg = MESSAGES[e.code] ?? e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, "");
+    if (e.code === "DUPLICATE_KEY") msg = `${JSON.stringify(text.slice(e.pos[0], e.pos[1]).trim())}: ${msg}`;
+    issues.push(issue(file, pos(e.pos[0]), msg, e.code === "DUPLICATE_KEY" ? "remove one of the two entries" : undefined));
+  }
+  for (const w of document.warnings) {
+    if (w.code === "TAG_RESOLVE_FAILED") {
+      issues.push(
+        issue(file, pos(w.pos[0]), w.message.replace(/ at line \d+[\s\S]*$/, ""), "PyYAML safe_load cannot build this tag; remove it or quote the value"),
+      );
+    } else if (w.code === "BAD_DIRECTIVE") {
+      issues.push(issue(file, pos(w.pos[0]), w.message.replace(/ at line \d+[\s\S]*$/, "")));
+    }
+  }
+  if (issues.length > 0) throw new ValidationError("yaml", issues);
+
+  let doc: unknown;
+  try {
+    doc = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const bomb = /alias count|resource exhaustion/i.test(message);
+    throw new ValidationError("yaml", [
+      issue(
+        file,
+        undefined,
+        bomb ? `aliases expand to too many nodes (limit ${MAX_ALIAS_COUNT}): refused as a YAML alias bomb` : message,
+        bomb ? "write the values out instead of using anchors and aliases" : undefined,
+      ),
+    ]);
+  }
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
+    throw new ValidationError("yaml", [
+      issue(file, document.contents?.range ? pos(document.contents.range[0]) : undefined, `the manifest must be a mapping, found ${kindOf(doc)}`),
+    ]);
+  }
+
+  const out: Walk = { text, scalars: [], badKeys: [] };
+  walk(document.contents, [], out);
+  if (out.badKeys.length > 0) {
+    throw new ValidationError(
+      "yaml",
+      out.badKeys.map((k) =>
+        issue(
+          file,
+          pos(k.offset),
+          `key ${JSON.stringify(k.source)} is read by YAML 1.1 as ${scalarKind(k.value)}, not a string`,
+          `quote it: "${k.source}"`,
+          formatPath(k.path),
+        ),
+      ),
+    );
+  }
+
+  const lineOf = (path: ManifestPath): Position | undefined => locate(document, counter, path);
+  return {
+    file,
+    text,
+    doc: doc as Record<string, unknown>,
+    document,
+    scalars: out.scalars,
+    lineOf,
+    at(path) {
+      const p = lineOf(path);
+      return p ? `${file}:${p.line}:${p.col}` : file;
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import type { Document } from "yaml";
+import type { Issue } from "../errors.js";
+
+/** A manifest path: map keys and sequence indexes, e.g. ["spec", "driver", "initContainers", 0, "image"]. */
+export type ManifestPath = ReadonlyArray<string | number>;
+
+/** Which step of `checkManifest` found the problem. */
+export type CheckStep = "yaml" | "structure" | "schema" | "rules" | "policy";
+
+/** An Issue that also carries the manifest path and position as data, for `--output json` and tests. */
+export interface ManifestIssue extends Issue {
+  readonly step: CheckStep;
+  /** Dotted manifest path, e.g. `spec.sparkConf["spark.master"]`; empty for the document itself. */
+  readonly path: string;
+  readonly line?: number;
+  readonly col?: number;
+}
+
+export interface Position {
+  readonly line: number;
+  readonly col: number;
+}
+
+/** One scalar node of the document (a key or a value) with its source range. */
+export interface ScalarSpan {
+  /** Offset of the first character that belongs to the scalar (the opening quote of a quoted one). */
+  readonly start: number;
+  /** Offset just past the scalar (past the closing quote). */
+  readonly end: number;
+  /** For block scalars (`|`, `>`): where the content begins; the header is an indicator. Else `start`. */
+  readonly contentStart: number;
+  readonly path: ManifestPath;
+  readonly isKey: boolean;
+}
+
+export interface ParsedManifest {
+  readonly file: string;
+  readonly text: string;
+  /** The document as plain JS, as PyYAML `safe_load` gives it to Airflow (timestamps as isoformat strings). */
+  readonly doc: Record<string, unknown>;
+  /** The `yaml` Document, with node ranges. */
+  readonly document: Document.Parsed;
+  /** Every scalar node (keys and values) in source order. */
+  readonly scalars: readonly ScalarSpan[];
+  /** Line and column (1-based) of the node at `path`, or of its nearest ancestor present in the source. */
+  lineOf(path: ManifestPath): Position | undefined;
+  /** `file:line:col` for a path, or just `file` when the path is not in the source. */
+  at(path: ManifestPath): string;
+}
+
+/** Security policy for `checkPolicy`. Everything is refused by default; these only widen or narrow it. */
+export interface Policy {
+  /**
+   * When set, every image must match one entry: `prefix/*` matches by prefix (the part before `*`,
+   * including its trailing `/` or `:`), anything else must match exactly.
+   */
+  readonly allowedImages?: readonly string[];
+  /** Capabilities a container may add. Default: the Pod Security Standards baseline set. */
+  readonly allowedCapabilities?: readonly string[];
+}
+
+export interface CheckOptions {
+  /** Output ranges produced by each `{{ }}` expression, as reported by the template engine. */
+  readonly spans?: ReadonlyArray<readonly [number, number]>;
+  readonly policy?: Policy;
+  readonly file?: string;
+}
+
+export interface CheckResult {
+  readonly manifest: Record<string, unknown>;
+  readonly issues: readonly ManifestIssue[];
+  readonly warnings: readonly ManifestIssue[];
+}
