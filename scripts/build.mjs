@@ -12,7 +12,7 @@ import { dirname, resolve } from "node:path";
 const tolerateMissing = {
   name: "tolerate-missing",
   setup(b) {
-    b.onResolve({ filter: /^\.\.?\/.*\/(template|manifest)\/index\.js$/ }, (args) => {
+    b.onResolve({ filter: /(^|\/)(template|manifest)\/index\.js$/ }, (args) => {
       const ts = resolve(dirname(args.importer), args.path).replace(/\.js$/, ".ts");
       return existsSync(ts) ? undefined : { path: args.path, external: true };
     });
