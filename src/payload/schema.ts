@@ -3,6 +3,7 @@
 import { z } from "zod";
 import {
   CONFIG_PATH,
+  ISO_DATE,
   isCalendarDate,
   isLabelKey,
   LABEL_VALUE,
@@ -31,6 +32,7 @@ export const defaultLimits: Limits = limitsSchema.parse({});
 const date = (what: string) =>
   z
     .string({ error: `expected a ${what} as a "YYYY-MM-DD" string` })
+    .regex(ISO_DATE, { error: `expected a ${what} as a "YYYY-MM-DD" string` })
     .refine(isCalendarDate, { error: `expected a real calendar date in YYYY-MM-DD form (${what})` });
 
 const labelKey = z.string().refine(isLabelKey, {
