@@ -1,0 +1,47 @@
+// bench/render: the `sparklane render` CLI end to end (start-up and all checks) against the Python path Airflow
+// takes (jinja2 render + PyYAML safe_load) on the same template and payload, interleaved in one run; then the
+// library's renders+checks per second on one core. Run: npm run bench -- render   (or npx tsx bench/render.ts)
+import { fileURLToPath } from "node:url";
+import { renderAndCheckSync } from "../src/render/index.js";
+import { median, timeProcess } from "./stats.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const runs = Number(process.env.BENCH_RUNS ?? 30);
+const templateDir = `${root}templates`;
+const template = "sparkapps/generic-spark-app.yaml";
+const payloadFile = `${root}test/fixtures/triggers/visits-mem-intensive.json`;
+
+const cli = [`${root}bin/sparklane.js`, "render", "--template-dir", templateDir, "--variant", "standard", "--conf", payloadFile, "--ds", "2026-03-15"];
+const py = [`${root}bench/render_baseline.py`, templateDir, template, payloadFile];
+
+// Warm the page cache for both sides before measuring.
+timeProcess(process.execPath, cli);
+timeProcess("python3", py);
+const ours: number[] = [];
+const theirs: number[] = [];
+const ratios: number[] = [];
+for (let i = 0; i < runs; i++) {
+  const a = timeProcess(process.execPath, cli);
+  const b = timeProcess("python3", py);
+  ours.push(a);
+  theirs.push(b);
+  ratios.push(a / b);
+}
+console.log(`render CLI vs Python jinja2+PyYAML, ${runs} interleaved runs`);
+console.log(`  sparklane render  median ${median(ours).toFixed(1)} ms`);
+console.log(`  python baseline   median ${median(theirs).toFixed(1)} ms`);
+console.log(`  median ratio      ${median(ratios).toFixed(3)}  (target <= 0.6)`);
+
+// Library mode: the same template and payload, rendered and fully checked in a loop on this one thread.
+const payload = JSON.parse((await import("node:fs")).readFileSync(payloadFile, "utf8")) as Record<string, unknown>;
+const req = { payload, templateDir: [templateDir], variant: "standard" as const, ds: "2026-03-15" };
+for (let i = 0; i < 500; i++) renderAndCheckSync(req);
+let n = 0;
+const t0 = process.hrtime.bigint();
+let elapsed = 0;
+while (elapsed < 3000) {
+  for (let i = 0; i < 100; i++) renderAndCheckSync({ ...req, payload: { ...payload } });
+  n += 100;
+  elapsed = Number(process.hrtime.bigint() - t0) / 1e6;
+}
+console.log(`library renderAndCheckSync: ${Math.round((n / elapsed) * 1000)} renders+checks per second on one core (target >= 5000)`);
