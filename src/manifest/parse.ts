@@ -183,6 +183,7 @@ export function parseManifest(text: string, file: string): ParsedManifest {
     document,
     scalars: out.scalars,
     lineOf,
+    positionOf: pos,
     at(path) {
       const p = lineOf(path);
       return p ? `${file}:${p.line}:${p.col}` : file;

@@ -44,6 +44,8 @@ export interface ParsedManifest {
   readonly scalars: readonly ScalarSpan[];
   /** Line and column (1-based) of the node at `path`, or of its nearest ancestor present in the source. */
   lineOf(path: ManifestPath): Position | undefined;
+  /** Line and column (1-based) of a text offset. */
+  positionOf(offset: number): Position;
   /** `file:line:col` for a path, or just `file` when the path is not in the source. */
   at(path: ManifestPath): string;
 }

@@ -149,7 +149,8 @@ const KEEP = new Set(["tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yam
  * `!!pairs`) are left out on purpose so they surface as unresolved tags and are refused.
  */
 export function pyyamlTags(defaults: Tags): Tags {
-  const kept = defaults.filter((t) => KEEP.has(t.tag) || t.tag === "tag:yaml.org,2002:null");
-  const merge = defaults.find((t) => t.tag === "tag:yaml.org,2002:merge");
+  const tagOf = (t: Tags[number]): string => (typeof t === "string" ? t : t.tag);
+  const kept = defaults.filter((t) => KEEP.has(tagOf(t)) || tagOf(t) === "tag:yaml.org,2002:null");
+  const merge = defaults.find((t) => tagOf(t) === "tag:yaml.org,2002:merge");
   return [...kept, boolTag, intTag, floatTag, timestampTag, valueTag, ...(merge ? [merge] : [])];
 }
