@@ -1,13 +1,93 @@
-import type { Command } from "commander";
-import { UserError } from "../../errors.js";
+import { Option, type Command } from "commander";
+import { addRenderFlags, renderRequestFromFlags, type RenderFlags } from "../render-flags.js";
+import { addKubeFlags, formatTimings, seconds, type KubeFlags } from "../kube-flags.js";
 
-// Placeholder until the issue that builds `sparklane submit` lands.
+// Thin: flags and printing. The flow (create/attach, wait, clean-up, outcome) is src/kube/submit.ts.
+
+interface SubmitFlags extends RenderFlags, KubeFlags {
+  wait?: boolean;
+  logs?: boolean;
+  deleteOnTermination?: boolean;
+  keep?: boolean;
+  timeout?: number;
+  terminationGrace: number;
+  dryRun?: "client" | "server";
+  replace?: boolean;
+}
+
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("submit")
-    .description("(not yet available)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new UserError("`sparklane submit` is not available in this version");
+    .description("render, check and create the SparkApplication on the cluster; optionally wait, with logs, and exit with its outcome");
+  addRenderFlags(cmd);
+  addKubeFlags(cmd)
+    .option("--wait", "wait for the application to finish; exit 0 on COMPLETED, 1 on FAILED")
+    .option("--logs", "stream the init containers' and the driver's logs (implies --wait)")
+    .option("--delete-on-termination", "delete the application when it ends, and on Ctrl-C")
+    .option("--timeout <seconds>", "stop waiting after this long: exit 1 and delete the application (see --keep)", seconds)
+    .option("--keep", "keep the application after a timeout or a stuck driver pod")
+    .option("--termination-grace <seconds>", "how long the application may stay non-terminal after its driver container ended", seconds, 30)
+    .addOption(new Option("--dry-run <mode>", "client: render and check only; server: also have the API server admit it (dryRun=All)").choices(["client", "server"]))
+    .option("--replace", "if this run's application exists with a different spec, delete it and submit again")
+    .action(async (flags: SubmitFlags) => {
+      const { renderAndCheck } = await import("../../render/index.js");
+      const { submit } = await import("../../kube/submit.js");
+      const { stringify } = await import("yaml");
+      const request = await renderRequestFromFlags(flags);
+      const rendered = await renderAndCheck(request);
+      for (const w of rendered.warnings) process.stderr.write(`warning: ${w.where}: ${w.message}\n`);
+      const json = flags.output === "json";
+      const err = (s: string) => process.stderr.write(`${s}\n`);
+      // Logs go to stdout for people, and to stderr when stdout carries the JSON result.
+      const logOut = json ? process.stderr : process.stdout;
+      const ctl = new AbortController();
+      const onSignal = () => {
+        if (ctl.signal.aborted) process.exit(130); // a second Ctrl-C skips the clean-up
+        err("interrupted: cleaning up (Ctrl-C again to quit at once)");
+        ctl.abort();
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      try {
+        const result = await submit(
+          { manifest: rendered.manifest, payload: request.payload, variant: rendered.variant, context: rendered.context },
+          {
+            kubeconfig: flags.kubeconfig,
+            context: flags.context,
+            namespace: flags.namespace,
+            wait: flags.wait,
+            logs: flags.logs,
+            deleteOnTermination: flags.deleteOnTermination,
+            keep: flags.keep,
+            timeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : undefined,
+            terminationGraceMs: flags.terminationGrace * 1000,
+            dryRun: flags.dryRun,
+            replace: flags.replace,
+            signal: ctl.signal,
+          },
+          {
+            onAction: (action, app) => err(`${action} sparkapplication ${app.metadata.namespace}/${app.metadata.name}`),
+            onTransition: (t) => err(`${t.at}  ${t.from || "-"} -> ${t.to}${t.errorMessage ? `: ${t.errorMessage}` : ""}`),
+            onLog: (l) => logOut.write(`[${l.container}] ${l.text}\n`),
+            onNotice: (m) => err(`note: ${m}`),
+          },
+        );
+        if (json) {
+          const { error, ...data } = result;
+          process.stdout.write(`${JSON.stringify({ ...data, ...(error ? { message: error.message } : {}) }, null, 2)}\n`);
+        } else if (result.action === "dry-run-client" || result.action === "dry-run") {
+          err(`${result.action === "dry-run" ? "the API server accepted" : "would create"} sparkapplication ${result.namespace}/${result.name}`);
+          process.stdout.write(stringify(result.manifest));
+        } else if (result.outcome) {
+          process.stdout.write(formatTimings(result.timings ?? {}, result.offsets ?? {}));
+          process.stdout.write(`sparkapplication ${result.namespace}/${result.name}: ${result.outcome}${result.deleted ? " (deleted)" : ""}\n`);
+        } else {
+          process.stdout.write(`${result.namespace}/${result.name}\n`);
+        }
+        if (result.error) throw result.error;
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
     });
 }

@@ -1,0 +1,12 @@
+// Kubernetes: idempotent submit, watch with 410/reset handling, stuck-pod detection, logs, status, list,
+// delete. Drives the Spark Operator through the official client; never reimplements it.
+export { connect, toKubeError, GROUP, VERSION, PLURAL, type Kube, type KubeOptions } from "./client.js";
+export { withRetry, backoffMs, realSleep, type RetryOptions, type Sleep } from "./retry.js";
+export * from "./naming.js";
+export { prepareApplication, moduleOf, type PrepareInput, type Prepared } from "./prepare.js";
+export { ensureApplication, getApp, listApps, deleteApp, type SparkApp, type EnsureOptions, type EnsureResult, type EnsureAction } from "./apps.js";
+export { Reflector, type ReflectorOptions, type ChangeType } from "./reflector.js";
+export { detectStuck, describeStuck, driverTermination, STUCK_REASONS, DRIVER_CONTAINER, type Pod, type Stuck } from "./pods.js";
+export { waitForApplication, offsets, stateOf, PHASES, TERMINAL_STATES, type WaitOptions, type WaitResult, type Transition, type PhaseTimings, type Outcome } from "./wait.js";
+export { PodLogFollower, logContainers, type LogLine, type FollowOptions } from "./logs.js";
+export { appStatus, listApplications, selectorFor, timingsFrom, podsOf, type AppStatus, type ListQuery, type ListRow } from "./status.js";
