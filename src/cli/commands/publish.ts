@@ -1,13 +1,45 @@
-import type { Command } from "commander";
-import { UserError } from "../../errors.js";
+import { Option, type Command } from "commander";
 
-// Placeholder until the issue that builds `sparklane publish` lands.
 export function register(program: Command): void {
   program
     .command("publish")
-    .description("(not yet available)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new UserError("`sparklane publish` is not available in this version");
-    });
+    .description("Upload a versioned code artifact to a store under <project>/<version>/ (immutable); optionally move 'latest'")
+    .addOption(new Option("--store <uri>", "s3://bucket/prefix or file:///dir").env("ARTIFACT_STORE"))
+    .requiredOption("--version <version>", "version to publish, e.g. 1.4.0")
+    .option("--project <dir>", "project folder holding sparklane.yaml (default: current folder)")
+    .option("--artifact <file>", "publish this archive from `sparklane package` instead of packaging now")
+    .option("--latest", "point 'latest' at this version once the upload is complete", false)
+    .addOption(new Option("--endpoint-url <url>", "S3-compatible endpoint").env("AWS_ENDPOINT_URL_S3"))
+    .option("--retries <n>", "attempts per store call", "4")
+    .option("--output <format>", "text or json", "text")
+    .action(
+      async (opts: { store?: string; version: string; project?: string; artifact?: string; latest: boolean; endpointUrl?: string; retries: string; output: string }) => {
+        const { UserError } = await import("../../errors.js");
+        const { checkVersion } = await import("../../artifact/manifest.js");
+        const { packageProject, readArtifactFile } = await import("../../artifact/package.js");
+        const { openStore } = await import("../../artifact/store.js");
+        const { publishArtifact } = await import("../../artifact/remote.js");
+        if (!opts.store) throw new UserError("--store is required (or set ARTIFACT_STORE)", "e.g. --store s3://my-bucket/artifacts or file:///srv/artifacts");
+        checkVersion(opts.version);
+        const attempts = Number(opts.retries);
+        if (!Number.isInteger(attempts) || attempts < 1 || attempts > 20) throw new UserError(`--retries: expected an integer 1-20, found '${opts.retries}'`);
+        const { archive, manifest } = opts.artifact
+          ? await readArtifactFile(opts.artifact)
+          : packageProject({ projectDir: opts.project ?? process.cwd(), version: opts.version });
+        if (manifest.version !== opts.version) {
+          throw new UserError(`--artifact ${opts.artifact}: holds version ${manifest.version}, but --version is ${opts.version}`);
+        }
+        const store = await openStore(opts.store, { endpoint: opts.endpointUrl, retry: { attempts } });
+        const r = await publishArtifact(store, archive, manifest, { latest: opts.latest });
+        if (opts.output === "json") {
+          process.stdout.write(`${JSON.stringify({ ok: true, ...r, project: manifest.project, version: manifest.version, sha256: manifest.archive.sha256 })}\n`);
+          return;
+        }
+        process.stdout.write(
+          `${r.alreadyPublished ? "already published (same content)" : "published"} ${manifest.project} ${manifest.version} -> ${r.location}\n` +
+            `  sha256 ${manifest.archive.sha256} (${manifest.archive.size} bytes)\n` +
+            (r.latestMoved ? `  latest -> ${manifest.version}\n` : ""),
+        );
+      },
+    );
 }

@@ -1,0 +1,218 @@
+// `sparklane package`: a deterministic tar.gz of a project's code (modules, configs, pyproject.toml,
+// uv.lock) with an embedded manifest.json. Same inputs give the same bytes: entries are sorted, owners,
+// times and modes normalised, and the gzip header carries no time.
+import { createHash } from "node:crypto";
+import { lstatSync, readdirSync, readFileSync } from "node:fs";
+import { join, relative, resolve, sep } from "node:path";
+import { UserError } from "../errors.js";
+import { loadProject } from "../project/index.js";
+import { dependencyFingerprint } from "./fingerprint.js";
+import { MANIFEST_FILE, checkVersion, manifestJson, type EmbeddedManifest, type PublishedManifest } from "./manifest.js";
+import { tarGz, type TarEntry } from "./tar.js";
+
+/** Root files that belong to the runtime; everything else at the root is left out. */
+const ROOT_FILES = ["pyproject.toml", "uv.lock", ".python-version"] as const;
+const REQUIRED_ROOT_FILES = ["pyproject.toml", "uv.lock"] as const;
+/** Folders that hold environments, data, build output or caches, wherever they appear. */
+const SKIP_DIRS = new Set([
+  "__pycache__",
+  "node_modules",
+  "data",
+  "spark-warehouse",
+  "metastore_db",
+  "build",
+  "dist",
+  "venv",
+  "env",
+  "target",
+]);
+const SKIP_FILE = (name: string): boolean =>
+  name.endsWith(".pyc") || name.endsWith(".pyo") || name === "derby.log" || name.endsWith(".egg-info");
+
+export interface PackageResult {
+  readonly archive: Buffer;
+  readonly manifest: PublishedManifest;
+  readonly files: readonly string[];
+}
+
+function sha256(data: Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+function skipDir(name: string): boolean {
+  return name.startsWith(".") || SKIP_DIRS.has(name) || name.endsWith(".egg-info");
+}
+
+/** Relative POSIX paths of the files under `dir` that go into the artifact; refuses links and specials. */
+function walk(root: string, dir: string, out: string[]): void {
+  for (const name of readdirSync(dir).sort()) {
+    const abs = join(dir, name);
+    const rel = relative(root, abs).split(sep).join("/");
+    const st = lstatSync(abs);
+    if (st.isSymbolicLink()) {
+      throw new UserError(
+        `${rel}: is a symbolic link; artifacts hold only plain files and folders (bootstrap refuses links)`,
+        "replace the link with the file it points to, or move it out of the module folder",
+      );
+    }
+    if (st.isDirectory()) {
+      if (!skipDir(name)) walk(root, abs, out);
+    } else if (st.isFile()) {
+      if (!name.startsWith(".") && !SKIP_FILE(name)) out.push(rel);
+    } else {
+      throw new UserError(`${rel}: is not a plain file or folder (device, socket or FIFO); artifacts hold only plain files`);
+    }
+  }
+}
+
+function hasPython(files: readonly string[]): boolean {
+  return files.some((f) => f.endsWith(".py"));
+}
+
+/** Lists the files to package: the root runtime files plus every top-level folder holding Python code. */
+export function collectProjectFiles(projectDir: string, exclude: readonly string[] = []): { files: string[]; modules: string[] } {
+  const root = resolve(projectDir);
+  for (const f of REQUIRED_ROOT_FILES) {
+    try {
+      if (!lstatSync(join(root, f)).isFile()) throw new Error("not a file");
+    } catch {
+      throw new UserError(
+        `${join(root, f)}: missing; an artifact needs pyproject.toml and uv.lock at the project root`,
+        f === "uv.lock" ? "run `uv lock` in the project" : undefined,
+      );
+    }
+  }
+  const excluded = new Set(exclude.map((e) => resolve(root, e)));
+  const files: string[] = ROOT_FILES.filter((f) => {
+    try {
+      return lstatSync(join(root, f)).isFile();
+    } catch {
+      return false;
+    }
+  });
+  const modules: string[] = [];
+  for (const name of readdirSync(root).sort()) {
+    const abs = join(root, name);
+    if (skipDir(name) || excluded.has(abs) || !lstatSync(abs).isDirectory()) continue;
+    const inside: string[] = [];
+    walk(root, abs, inside);
+    if (!hasPython(inside)) continue;
+    modules.push(name);
+    files.push(...inside);
+  }
+  if (modules.length === 0) {
+    throw new UserError(`${root}: no module folders found (a module is a top-level folder holding .py files)`);
+  }
+  return { files: files.sort(), modules };
+}
+
+/** Sorted entries with each parent folder emitted once, before its first child. */
+function entriesFor(root: string, files: readonly string[], manifestText: string): TarEntry[] {
+  const entries: TarEntry[] = [];
+  const dirs = new Set<string>();
+  for (const rel of files) {
+    const parts = rel.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const d = parts.slice(0, i).join("/");
+      if (!dirs.has(d)) {
+        dirs.add(d);
+        entries.push({ path: `${d}/`, type: "Directory", mode: 0o755 });
+      }
+    }
+    const abs = join(root, ...parts);
+    const exec = (lstatSync(abs).mode & 0o111) !== 0;
+    entries.push({ path: rel, type: "File", mode: exec ? 0o755 : 0o644, body: readFileSync(abs) });
+  }
+  entries.push({ path: MANIFEST_FILE, type: "File", mode: 0o644, body: Buffer.from(manifestText) });
+  return entries;
+}
+
+export interface PackageOptions {
+  readonly projectDir: string;
+  readonly version: string;
+}
+
+export function packageProject(opts: PackageOptions): PackageResult {
+  const version = checkVersion(opts.version);
+  const project = loadProject(opts.projectDir);
+  const root = project.dir;
+  const exclude = [project.triggersDir, ...project.templateSearchPath];
+  const { files, modules } = collectProjectFiles(root, exclude);
+  const fileTable: EmbeddedManifest["files"] = {};
+  for (const rel of files) {
+    const abs = join(root, ...rel.split("/"));
+    const body = readFileSync(abs);
+    fileTable[rel] = { sha256: sha256(body), size: body.length, mode: (lstatSync(abs).mode & 0o111) !== 0 ? 0o755 : 0o644 };
+  }
+  const embedded: EmbeddedManifest = {
+    schema: 1,
+    project: project.name,
+    version,
+    fingerprint: dependencyFingerprint({
+      uvLock: readFileSync(join(root, "uv.lock")),
+      pyproject: readFileSync(join(root, "pyproject.toml")),
+      jarCoordinates: [],
+    }),
+    modules,
+    files: fileTable,
+  };
+  const archive = tarGz(entriesFor(root, files, manifestJson(embedded)));
+  return { archive, files, manifest: { ...embedded, archive: { sha256: sha256(archive), size: archive.length } } };
+}
+
+/** Writes the archive and its published manifest next to each other, each through a temp file and rename. */
+export async function writePackage(result: PackageResult, outFile: string): Promise<{ archive: string; manifest: string }> {
+  const { mkdir, writeFile, rename } = await import("node:fs/promises");
+  const { dirname } = await import("node:path");
+  const archive = resolve(outFile);
+  const manifestPath = archive.replace(/\.tar\.gz$|\.tgz$/, "") + ".manifest.json";
+  await mkdir(dirname(archive), { recursive: true });
+  for (const [path, body] of [
+    [archive, result.archive],
+    [manifestPath, Buffer.from(manifestJson(result.manifest))],
+  ] as const) {
+    const tmp = `${path}.tmp-${process.pid}`;
+    await writeFile(tmp, body);
+    await rename(tmp, path);
+  }
+  return { archive, manifest: manifestPath };
+}
+
+/** Reads an archive made by `package` and rebuilds its published manifest from the embedded one. */
+export async function readArtifactFile(file: string): Promise<{ archive: Buffer; manifest: PublishedManifest }> {
+  const { readFile } = await import("node:fs/promises");
+  const { Parser } = await import("tar");
+  const { embeddedManifestSchema } = await import("./manifest.js");
+  let archive: Buffer;
+  try {
+    archive = await readFile(file);
+  } catch (err) {
+    throw new UserError(`--artifact ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  const text = await new Promise<string | undefined>((res) => {
+    let found: string | undefined;
+    const p = new Parser({
+      filter: (path: string) => path === MANIFEST_FILE,
+      onReadEntry: (e) => {
+        const chunks: Buffer[] = [];
+        e.on("data", (c: Buffer) => chunks.push(c));
+        e.on("end", () => (found = Buffer.concat(chunks).toString("utf8")));
+      },
+    });
+    p.on("error", () => res(undefined));
+    p.on("end", () => res(found));
+    p.on("close", () => res(found));
+    p.end(archive);
+  });
+  let raw: unknown;
+  try {
+    raw = text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    raw = undefined;
+  }
+  const parsed = raw === undefined ? undefined : embeddedManifestSchema.safeParse(raw);
+  if (!parsed?.success) {
+    throw new UserError(`--artifact ${file}: not an artifact made by \`sparklane package\` (no valid ${MANIFEST_FILE} inside)`);
+  }
+  return { archive, manifest: { ...parsed.data, archive: { sha256: sha256(archive), size: archive.length } } };
+}
