@@ -8,5 +8,5 @@ export { ensureApplication, getApp, listApps, deleteApp, type SparkApp, type Ens
 export { Reflector, type ReflectorOptions, type ChangeType } from "./reflector.js";
 export { detectStuck, describeStuck, driverTermination, STUCK_REASONS, DRIVER_CONTAINER, type Pod, type Stuck } from "./pods.js";
 export { waitForApplication, offsets, stateOf, PHASES, TERMINAL_STATES, type WaitOptions, type WaitResult, type Transition, type PhaseTimings, type Outcome } from "./wait.js";
-export { PodLogFollower, logContainers, type LogLine, type FollowOptions } from "./logs.js";
+export { PodLogFollower, logContainers, printLogs, type LogLine, type FollowOptions } from "./logs.js";
 export { appStatus, listApplications, selectorFor, timingsFrom, podsOf, type AppStatus, type ListQuery, type ListRow } from "./status.js";

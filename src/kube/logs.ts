@@ -23,6 +23,8 @@ export interface FollowOptions {
   sleep?: Sleep;
   /** Reconnections per container before giving up on its logs (default 20). */
   maxReconnects?: number;
+  /** false: print what is there now and stop (default true). */
+  follow?: boolean;
 }
 
 type ContainerPhase = "waiting" | "running" | "terminated";
@@ -91,6 +93,7 @@ export class PodLogFollower {
     for (;;) {
       if (this.o.signal.aborted || !this.pod) return;
       const phase = phaseOf(this.pod, container);
+      if (phase === "waiting" && this.o.follow === false) return;
       if (phase === "waiting") {
         await this.changed();
         continue;
@@ -119,6 +122,7 @@ export class PodLogFollower {
         }
         this.o.onNotice?.(`log stream of ${container} interrupted: ${(err as Error).message?.split("\n")[0] ?? err}`);
       }
+      if (this.o.follow === false) return;
       if (wasTerminated || phaseOf(this.pod, container) === "terminated") {
         if (wasTerminated) return;
         continue; // one more pass to collect lines written just before it ended
@@ -158,7 +162,7 @@ export class PodLogFollower {
       rl.on("close", () => resolve());
     });
     const controller = await this.kube.log.log(this.o.namespace, this.podName, container, out, {
-      follow: true,
+      follow: this.o.follow !== false,
       timestamps: true,
       ...(sinceTime ? { sinceTime } : {}),
     });
@@ -174,4 +178,47 @@ export class PodLogFollower {
       void source;
     }
   }
+}
+
+export interface PrintLogsOptions {
+  follow: boolean;
+  signal: AbortSignal;
+  onLine: (l: LogLine) => void;
+  onNotice?: (msg: string) => void;
+}
+
+/** `sparklane logs`: the driver pod's logs now, or followed until the application ends. */
+export async function printLogs(kube: Kube, ns: string, name: string, o: PrintLogsOptions): Promise<void> {
+  const { podsOf } = await import("./status.js");
+  const { waitForApplication } = await import("./wait.js");
+  if (!o.follow) {
+    const driver = (await podsOf(kube, ns, name)).find((p) => p.metadata?.labels?.["spark-role"] === "driver");
+    if (!driver) {
+      o.onNotice?.(`sparkapplication ${ns}/${name} has no driver pod (yet, or any more)`);
+      return;
+    }
+    const f = new PodLogFollower(kube, driver.metadata?.name ?? "", { namespace: ns, signal: o.signal, onLine: o.onLine, onNotice: o.onNotice, follow: false });
+    f.update(driver);
+    await f.done;
+    return;
+  }
+  const logCtl = new AbortController();
+  o.signal.addEventListener("abort", () => logCtl.abort(), { once: true });
+  let follower: PodLogFollower | undefined;
+  await waitForApplication(kube, {
+    namespace: ns,
+    name,
+    signal: o.signal,
+    onConnection: o.onNotice,
+    onDriverPod: (pod) => {
+      follower ??= new PodLogFollower(kube, pod.metadata?.name ?? "", { namespace: ns, signal: logCtl.signal, onLine: o.onLine, onNotice: o.onNotice });
+      follower.update(pod);
+    },
+  });
+  if (follower) {
+    const t = setTimeout(() => logCtl.abort(), 5_000);
+    await follower.done;
+    clearTimeout(t);
+  }
+  logCtl.abort();
 }

@@ -26,10 +26,8 @@ test("happy path: created with fieldValidation=Strict, transitions, labels on ap
   assert.equal(res.ok, true, res.error?.message);
   assert.equal(res.action, "created");
   assert.equal(res.outcome, "COMPLETED");
-  assert.deepEqual(
-    res.transitions!.map((t) => t.to),
-    ["NEW", "SUBMITTED", "RUNNING", "SUCCEEDING", "COMPLETED"].filter((s, i) => i > 0 || res.transitions![0]!.to === "NEW"),
-  );
+  // The first state seen depends on how fast the operator is; every later one is seen in order.
+  assert.deepEqual(res.transitions!.map((t) => t.to).filter((s) => s !== "NEW"), ["SUBMITTED", "RUNNING", "SUCCEEDING", "COMPLETED"]);
   const post = c.api.requests.find((r) => r.method === "POST" && APP_POST.test(r.path))!;
   assert.equal(post.query.fieldValidation, "Strict");
   const app = c.api.store.get("sparkapplications", "spark", res.name)!;

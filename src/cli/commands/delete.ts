@@ -1,13 +1,25 @@
 import type { Command } from "commander";
-import { UserError } from "../../errors.js";
+import { addKubeFlags, type KubeFlags } from "../kube-flags.js";
 
-// Placeholder until the issue that builds `sparklane delete` lands.
 export function register(program: Command): void {
-  program
-    .command("delete")
-    .description("(not yet available)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new UserError("`sparklane delete` is not available in this version");
-    });
+  addKubeFlags(
+    program
+      .command("delete")
+      .description("delete SparkApplications (their driver and executor pods go with them)")
+      .argument("<name...>", "application names")
+      .option("--ignore-not-found", "succeed when an application does not exist"),
+  ).action(async (names: string[], flags: KubeFlags & { ignoreNotFound?: boolean }) => {
+    const { connect, deleteApp } = await import("../../kube/index.js");
+    const { UserError } = await import("../../errors.js");
+    const kube = connect(flags);
+    const ns = flags.namespace ?? kube.namespace;
+    const results: { name: string; deleted: boolean }[] = [];
+    for (const name of names) results.push({ name, deleted: await deleteApp(kube, ns, name) });
+    if (flags.output === "json") process.stdout.write(`${JSON.stringify({ namespace: ns, results }, null, 2)}\n`);
+    else for (const r of results) process.stdout.write(`${r.deleted ? "deleted" : "not found"}: sparkapplication ${ns}/${r.name}\n`);
+    const missing = results.filter((r) => !r.deleted).map((r) => r.name);
+    if (missing.length && !flags.ignoreNotFound) {
+      throw new UserError(`sparkapplication ${missing.map((m) => `${ns}/${m}`).join(", ")} not found`, "check the name with `sparklane list`, or pass --ignore-not-found");
+    }
+  });
 }

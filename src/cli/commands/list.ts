@@ -1,13 +1,41 @@
 import type { Command } from "commander";
-import { UserError } from "../../errors.js";
+import { addKubeFlags, table, type KubeFlags } from "../kube-flags.js";
 
-// Placeholder until the issue that builds `sparklane list` lands.
+interface ListFlags extends KubeFlags {
+  allNamespaces?: boolean;
+  module?: string;
+  dag?: string;
+  task?: string;
+  executionDate?: string;
+  variant?: string;
+  state?: string;
+}
+
 export function register(program: Command): void {
-  program
-    .command("list")
-    .description("(not yet available)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new UserError("`sparklane list` is not available in this version");
-    });
+  addKubeFlags(
+    program
+      .command("list")
+      .description("list SparkApplications, filtered by the cost-attribution labels")
+      .option("-A, --all-namespaces", "list in every namespace")
+      .option("--module <name>", "etl module (label etl-module)")
+      .option("--dag <id>", "Airflow DAG id (label airflow-dag-id)")
+      .option("--task <id>", "Airflow task id (label airflow-task-id)")
+      .option("--execution-date <YYYY-MM-DD>", "execution date (label airflow-execution-date)")
+      .option("--variant <variant>", "standard or pre-baked (label sparklane-variant)")
+      .option("--state <state>", "application state, e.g. RUNNING, FAILED"),
+  ).action(async (flags: ListFlags) => {
+    const { connect, listApplications } = await import("../../kube/index.js");
+    const kube = connect(flags);
+    const rows = await listApplications(kube, flags);
+    if (flags.output === "json") {
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      return;
+    }
+    if (!rows.length) {
+      process.stderr.write("no sparkapplications match\n");
+      return;
+    }
+    const head = ["NAMESPACE", "NAME", "STATE", "MODULE", "VARIANT", "DATE", "CREATED"];
+    process.stdout.write(table([head, ...rows.map((r) => [r.namespace, r.name, r.state, r.module ?? "-", r.variant ?? "-", r.executionDate ?? "-", r.created ?? "-"])]));
+  });
 }

@@ -1,13 +1,26 @@
 import type { Command } from "commander";
-import { UserError } from "../../errors.js";
+import { addKubeFlags, type KubeFlags } from "../kube-flags.js";
 
-// Placeholder until the issue that builds `sparklane logs` lands.
 export function register(program: Command): void {
-  program
-    .command("logs")
-    .description("(not yet available)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new UserError("`sparklane logs` is not available in this version");
+  addKubeFlags(
+    program
+      .command("logs")
+      .description("print the init containers' and the driver's logs of a SparkApplication")
+      .argument("<name>", "application name")
+      .option("-f, --follow", "keep streaming until the application ends (survives reconnects)"),
+  ).action(async (name: string, flags: KubeFlags & { follow?: boolean }) => {
+    const { connect, getApp, printLogs } = await import("../../kube/index.js");
+    const { UserError } = await import("../../errors.js");
+    const kube = connect(flags);
+    const ns = flags.namespace ?? kube.namespace;
+    if (!(await getApp(kube, ns, name))) throw new UserError(`sparkapplication ${ns}/${name} not found`, "check the name with `sparklane list`");
+    const ctl = new AbortController();
+    process.once("SIGINT", () => ctl.abort());
+    await printLogs(kube, ns, name, {
+      follow: flags.follow ?? false,
+      signal: ctl.signal,
+      onLine: (l) => process.stdout.write(flags.output === "json" ? `${JSON.stringify(l)}\n` : `[${l.container}] ${l.text}\n`),
+      onNotice: (m) => process.stderr.write(`note: ${m}\n`),
     });
+  });
 }

@@ -1,13 +1,29 @@
 import type { Command } from "commander";
-import { UserError } from "../../errors.js";
+import { addKubeFlags, formatTimings, type KubeFlags } from "../kube-flags.js";
 
-// Placeholder until the issue that builds `sparklane status` lands.
 export function register(program: Command): void {
-  program
-    .command("status")
-    .description("(not yet available)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new UserError("`sparklane status` is not available in this version");
-    });
+  addKubeFlags(
+    program
+      .command("status")
+      .description("show a SparkApplication: state, error, driver pod, executors, a stuck driver, phase timings")
+      .argument("<name>", "application name"),
+  ).action(async (name: string, flags: KubeFlags) => {
+    const { connect, appStatus, describeStuck } = await import("../../kube/index.js");
+    const kube = connect(flags);
+    const s = await appStatus(kube, flags.namespace ?? kube.namespace, name);
+    if (flags.output === "json") {
+      process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+      return;
+    }
+    const lines = [
+      `name:        ${s.namespace}/${s.name}`,
+      `state:       ${s.state}${s.errorMessage ? `: ${s.errorMessage}` : ""}`,
+      `driver pod:  ${s.driverPod ?? "-"}${s.driverPhase ? ` (${s.driverPhase})` : ""}`,
+      `executors:   ${s.executors.length ? s.executors.map((e) => `${e.name} (${e.phase ?? "?"})`).join(", ") : "-"}`,
+      `attempts:    submission ${s.submissionAttempts ?? 0}, execution ${s.executionAttempts ?? 0}`,
+      `labels:      ${Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(", ") || "-"}`,
+    ];
+    if (s.stuck) lines.push(`stuck:       ${describeStuck(s.stuck)}`);
+    process.stdout.write(`${lines.join("\n")}\n${formatTimings(s.timings, s.offsets)}`);
+  });
 }

@@ -1,0 +1,86 @@
+// status, list, logs and delete through the built CLI against the fake API server.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { runCli } from "../helpers/cli.js";
+import { submit } from "../../src/kube/submit.js";
+import { input, startCluster, type Cluster } from "./harness.js";
+
+let c: Cluster;
+let done: string;
+let stuck: string;
+let other: string;
+before(async () => {
+  c = await startCluster({ stepMs: 10 });
+  const ctx = (taskId: string, ds = "2026-03-15") => ({ dagId: "visits_dag", taskId, ds, runId: `manual__${taskId}` });
+  done = (await submit(input({ context: ctx("daily") }), { kubeconfig: c.kubeconfig, wait: true })).name;
+  stuck = (await submit(input({ context: ctx("pull"), scenario: "image-pull" }), { kubeconfig: c.kubeconfig, wait: true, keep: true })).name;
+  other = (
+    await submit(input({ context: ctx("other", "2026-03-16"), variant: "standard", payload: { etl_module: "sessions", etl_script: "s.py", config_file: "c.yaml" }, scenario: "never" }), {
+      kubeconfig: c.kubeconfig,
+    })
+  ).name;
+});
+after(async () => {
+  await c.close();
+});
+
+test("list filters by the cost-attribution labels", async () => {
+  const all = await runCli(["list", "--kubeconfig", c.kubeconfig, "--output", "json"]);
+  assert.equal(all.code, 0, all.stderr);
+  assert.deepEqual(JSON.parse(all.stdout).map((r: { name: string }) => r.name).sort(), [done, stuck, other].sort());
+  const byModule = await runCli(["list", "--kubeconfig", c.kubeconfig, "--module", "sessions", "--output", "json"]);
+  assert.deepEqual(JSON.parse(byModule.stdout).map((r: { name: string }) => r.name), [other]);
+  const byVariant = await runCli(["list", "--kubeconfig", c.kubeconfig, "--variant", "pre-baked", "--task", "pull", "--output", "json"]);
+  assert.deepEqual(JSON.parse(byVariant.stdout).map((r: { name: string }) => r.name), [stuck]);
+  const byDate = await runCli(["list", "--kubeconfig", c.kubeconfig, "--execution-date", "2026-03-16", "--dag", "visits_dag"]);
+  assert.match(byDate.stdout, /^NAMESPACE\s+NAME\s+STATE/);
+  assert.ok(byDate.stdout.includes(other) && !byDate.stdout.includes(done), byDate.stdout);
+});
+
+test("status shows state, the stuck reason and the phase timings", async () => {
+  const s = await runCli(["status", stuck, "--kubeconfig", c.kubeconfig]);
+  assert.equal(s.code, 0, s.stderr);
+  assert.match(s.stdout, /state:\s+SUBMITTED/);
+  assert.match(s.stdout, /stuck:.*ImagePullBackOff/);
+  const j = await runCli(["status", done, "--kubeconfig", c.kubeconfig, "--output", "json"]);
+  const st = JSON.parse(j.stdout);
+  assert.equal(st.state, "COMPLETED");
+  assert.ok(st.timings.created && st.timings.terminal);
+  const missing = await runCli(["status", "nope", "--kubeconfig", c.kubeconfig]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /sparkapplication spark\/nope not found/);
+});
+
+test("logs prints the init container's log and then the driver's", async () => {
+  const r = await runCli(["logs", done, "--kubeconfig", c.kubeconfig]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split("\n"), [
+    `[setup-etl] bootstrap: fetching ${done} code`,
+    "[setup-etl] bootstrap: ready",
+    "[spark-kubernetes-driver] driver line 1",
+    "[spark-kubernetes-driver] driver line 2",
+    "[spark-kubernetes-driver] driver line 3",
+  ]);
+});
+
+test("delete removes the application and its pods; a missing name is exit 2 unless --ignore-not-found", async () => {
+  const r = await runCli(["delete", stuck, "--kubeconfig", c.kubeconfig]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(c.api.store.get("sparkapplications", "spark", stuck), undefined);
+  assert.equal(c.api.store.list("pods", "spark", `sparkoperator.k8s.io/app-name=${stuck}`).length, 0);
+  const again = await runCli(["delete", stuck, "--kubeconfig", c.kubeconfig]);
+  assert.equal(again.code, 2);
+  const ignored = await runCli(["delete", stuck, "--kubeconfig", c.kubeconfig, "--ignore-not-found"]);
+  assert.equal(ignored.code, 0);
+});
+
+test("an unreachable API exits 3", async () => {
+  const { FakeApiServer } = await import("../helpers/fake-apiserver/server.js");
+  const dead = await new FakeApiServer().start();
+  const kc = dead.kubeconfig();
+  await dead.stop();
+  const r = await runCli(["list", "--kubeconfig", kc]);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /cannot reach the Kubernetes API at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+  await dead.close();
+});
