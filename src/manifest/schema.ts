@@ -53,8 +53,8 @@ function found(v: unknown): string {
   return show(v);
 }
 
-function unknownField(path: string[], key: string): Finding {
-  const allowed = Object.keys((schemaAt(path)?.properties as Schema | undefined) ?? {});
+function unknownField(path: Array<string | number>, key: string): Finding {
+  const allowed = Object.keys((schemaAt(path.map(String))?.properties as Schema | undefined) ?? {});
   const guess = allowed.length ? closest(key, allowed) : undefined;
   const near = guess !== undefined && levenshteinClose(key, guess);
   return {
@@ -74,9 +74,20 @@ function levenshteinClose(a: string, b: string): boolean {
   return distance(a.toLowerCase(), b.toLowerCase()) <= max;
 }
 
+/** Pointer segments with list indexes as numbers, so paths print as `initContainers[0]`. */
+function typedPath(doc: unknown, segs: readonly string[]): Array<string | number> {
+  let cur = doc;
+  return segs.map((seg) => {
+    const inList = Array.isArray(cur);
+    cur = valueAt(cur, [seg]);
+    return inList ? Number(seg) : seg;
+  });
+}
+
 function toFinding(e: ErrorObject, doc: unknown): Finding | undefined {
-  const path = pointerToPath(e.instancePath);
-  const value = valueAt(doc, path);
+  const segs = pointerToPath(e.instancePath);
+  const value = valueAt(doc, segs);
+  const path = typedPath(doc, segs);
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case "required":
