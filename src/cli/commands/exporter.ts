@@ -1,13 +1,52 @@
 import type { Command } from "commander";
-import { UserError } from "../../errors.js";
+import { InvalidArgumentError } from "commander";
+import { collect } from "../output.js";
 
-// Placeholder until the issue that builds `sparklane exporter` lands.
+interface ExporterFlags {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string[];
+  allNamespaces?: boolean;
+  port: number;
+  host: string;
+}
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port number 0-65535, found "${v}"`);
+  return n;
+}
+
 export function register(program: Command): void {
   program
     .command("exporter")
-    .description("(not yet available)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new UserError("`sparklane exporter` is not available in this version");
+    .description("Prometheus exporter: job start latency, outcomes, durations and states of SparkApplications (/metrics, /healthz)")
+    .option("--kubeconfig <file>", "kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)")
+    .option("--context <name>", "kubeconfig context")
+    .option("-n, --namespace <ns>", "namespace to watch (repeatable; default: the context's namespace)", collect)
+    .option("-A, --all-namespaces", "watch every namespace")
+    .option("--port <port>", "HTTP port for /metrics and /healthz", port, 9464)
+    .option("--host <address>", "address to listen on", "0.0.0.0")
+    .action(async (flags: ExporterFlags) => {
+      const { connect } = await import("../../kube/client.js");
+      const { Exporter } = await import("../../metrics/exporter.js");
+      const kube = connect({ kubeconfig: flags.kubeconfig, context: flags.context });
+      const ctl = new AbortController();
+      const exporter = new Exporter({
+        kube,
+        namespaces: flags.allNamespaces ? undefined : (flags.namespace ?? [kube.namespace]),
+        allNamespaces: flags.allNamespaces,
+        port: flags.port,
+        host: flags.host,
+        signal: ctl.signal,
+        onLog: (m) => process.stderr.write(`${new Date().toISOString()} ${m}\n`),
+      });
+      const { port: bound } = await exporter.start();
+      const scope = flags.allNamespaces ? "all namespaces" : `namespace ${(flags.namespace ?? [kube.namespace]).join(", ")}`;
+      process.stderr.write(`sparklane exporter: watching ${scope} on ${kube.server}; serving http://${flags.host}:${bound}/metrics\n`);
+      const stop = () => ctl.abort();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      await exporter.done();
     });
 }

@@ -1,0 +1,294 @@
+// The exporter daemon: watches SparkApplications and their driver pods and turns what it sees into
+// startup-latency, outcome, duration and state metrics, served on /metrics with /healthz.
+//
+// Label cardinality is bounded by construction: metric labels come only from the module and variant labels
+// (modules capped, the rest folded into "other"), the operator's state enum and the outcome; never run
+// ids, names, payload values or secrets.
+// Objects present at the first list are history, not events: their outcome and start latency are not
+// counted, so an exporter restart does not count old runs again. Later re-lists (after 410 Gone) emit
+// only differences, and per-application flags keep every run counted once.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { InfraError } from "../errors.js";
+import { GROUP, PLURAL, VERSION, type Kube } from "../kube/client.js";
+import { listApps, type SparkApp } from "../kube/apps.js";
+import { LABELS } from "../kube/naming.js";
+import { DRIVER_CONTAINER, containerStartedAt, type Pod } from "../kube/pods.js";
+import { Reflector, type ChangeType } from "../kube/reflector.js";
+import type { Sleep } from "../kube/retry.js";
+import { withRetry } from "../kube/retry.js";
+import { createMetrics, STATES, VARIANTS, type ExporterMetrics } from "./metrics.js";
+
+export interface ExporterOptions {
+  kube: Kube;
+  /** Namespaces to watch; undefined or empty with allNamespaces: the whole cluster. */
+  namespaces?: string[];
+  allNamespaces?: boolean;
+  port?: number;
+  host?: string;
+  /** Distinct module label values before the rest become "other" (default 200). */
+  maxModules?: number;
+  signal?: AbortSignal;
+  sleep?: Sleep;
+  random?: () => number;
+  processMetrics?: boolean;
+  /** Called after an event has been applied to the metrics (benchmarks and tests). */
+  onApplied?: (resource: "app" | "pod", type: ChangeType, obj: { metadata?: { name?: string; resourceVersion?: string } }) => void;
+  onLog?: (msg: string) => void;
+}
+
+interface Tracked {
+  uid: string;
+  state: string;
+  module: string;
+  variant: string;
+  created?: number;
+  startCounted: boolean;
+  outcomeCounted: boolean;
+}
+
+const TERMINAL: Record<string, "completed" | "failed"> = { COMPLETED: "completed", FAILED: "failed" };
+
+export class Exporter {
+  readonly metrics: ExporterMetrics;
+  private readonly apps = new Map<string, Tracked>();
+  /** Driver start times seen before their application (the two watches are not ordered). */
+  private readonly pendingStarts = new Map<string, number>();
+  private readonly modules = new Set<string>();
+  private readonly stateCounts = new Map<string, number>();
+  private server?: Server;
+  private ctl?: AbortController;
+  private runs: Promise<void>[] = [];
+  private unsynced = new Set<string>();
+  private initialSync = new Set<string>();
+  private fatal?: unknown;
+
+  constructor(private readonly o: ExporterOptions) {
+    this.metrics = createMetrics({ processMetrics: o.processMetrics });
+  }
+
+  get healthy(): boolean {
+    return this.unsynced.size === 0 && !this.fatal;
+  }
+
+  /** Starts the watches and the HTTP server; resolves with the bound port once listening. */
+  async start(): Promise<{ port: number }> {
+    if (this.ctl) throw new Error("exporter already started");
+    this.ctl = new AbortController();
+    const ctl = this.ctl;
+    this.o.signal?.addEventListener("abort", () => void this.stop(), { once: true });
+    const server = createServer((req, res) => {
+      const path = (req.url ?? "/").split("?")[0];
+      if (path === "/metrics") {
+        this.metrics.registry
+          .metrics()
+          .then((text) => res.writeHead(200, { "content-type": this.metrics.registry.contentType }).end(text))
+          .catch((err: unknown) => res.writeHead(500).end(String(err)));
+      } else if (path === "/healthz") {
+        const ok = this.healthy;
+        res.writeHead(ok ? 200 : 503, { "content-type": "text/plain" }).end(ok ? "ok\n" : `not synced: ${[...this.unsynced].join(", ") || String(this.fatal)}\n`);
+      } else {
+        res.writeHead(404, { "content-type": "text/plain" }).end("see /metrics and /healthz\n");
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", (err: NodeJS.ErrnoException) =>
+        reject(new InfraError(`cannot listen on ${this.o.host ?? "0.0.0.0"}:${this.o.port ?? 9464}: ${err.code ?? err.message}`, "pick another --port")),
+      );
+      server.listen(this.o.port ?? 9464, this.o.host ?? "0.0.0.0", () => resolve());
+    });
+    this.server = server;
+    const scopes: (string | undefined)[] = this.o.allNamespaces || !this.o.namespaces?.length ? [undefined] : this.o.namespaces;
+    for (const ns of scopes) {
+      this.runs.push(this.watchApps(ns, ctl.signal), this.watchPods(ns, ctl.signal));
+    }
+    return { port: (server.address() as AddressInfo).port };
+  }
+
+  async stop(): Promise<void> {
+    if (!this.ctl) return;
+    this.ctl.abort();
+    await Promise.allSettled(this.runs);
+    const server = this.server;
+    this.server = undefined;
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  /** Resolves when stopped; rejects if a watch failed for good (e.g. 403 Forbidden). */
+  async done(): Promise<void> {
+    await Promise.all(this.runs);
+  }
+
+  private reflectorCommon(id: string, resource: "app" | "pod", signal: AbortSignal) {
+    this.unsynced.add(id);
+    this.initialSync.add(id);
+    return {
+      kube: this.o.kube,
+      signal,
+      sleep: this.o.sleep,
+      random: this.o.random,
+      capMs: 30_000,
+      onSynced: () => {
+        this.unsynced.delete(id);
+        this.initialSync.delete(id);
+        this.metrics.synced.set(this.unsynced.size === 0 ? 1 : 0);
+      },
+      onConnection: (e: { event: string; error?: unknown; delayMs?: number }) => {
+        if (e.event === "gone" || e.event === "error") {
+          this.metrics.watchRestarts.inc({ resource, reason: e.event });
+          this.o.onLog?.(`${id}: ${e.event === "gone" ? "410 Gone, listing again" : `watch failed (${(e.error as Error)?.message ?? e.error}), retrying in ${e.delayMs} ms`}`);
+        }
+      },
+    };
+  }
+
+  private watchApps(ns: string | undefined, signal: AbortSignal): Promise<void> {
+    const id = `sparkapplications${ns ? ` in ${ns}` : ""}`;
+    const r = new Reflector<SparkApp>({
+      ...this.reflectorCommon(id, "app", signal),
+      what: id,
+      list: () => listApps(this.o.kube, { namespace: ns }, { attempts: 1 }),
+      watchPath: ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`,
+      onChange: (type, app) => {
+        this.onApp(type, app, this.initialSync.has(id));
+        this.metrics.events.inc({ resource: "sparkapplication" });
+        this.o.onApplied?.("app", type, app);
+      },
+    });
+    return r.run().catch((err: unknown) => {
+      this.fatal = err;
+      throw err;
+    });
+  }
+
+  private watchPods(ns: string | undefined, signal: AbortSignal): Promise<void> {
+    const id = `driver pods${ns ? ` in ${ns}` : ""}`;
+    const selector = "spark-role=driver,sparkoperator.k8s.io/app-name";
+    const r = new Reflector<Pod>({
+      ...this.reflectorCommon(id, "pod", signal),
+      what: id,
+      list: async () => {
+        const res = await withRetry(
+          `list ${id}`,
+          () => (ns ? this.o.kube.core.listNamespacedPod({ namespace: ns, labelSelector: selector }) : this.o.kube.core.listPodForAllNamespaces({ labelSelector: selector })),
+          { attempts: 1 },
+          this.o.kube.server,
+        );
+        return { items: res.items as Pod[], resourceVersion: res.metadata?.resourceVersion ?? "" };
+      },
+      watchPath: ns ? `/api/v1/namespaces/${ns}/pods` : "/api/v1/pods",
+      query: { labelSelector: selector },
+      onChange: (type, pod) => {
+        if (type !== "DELETED") this.onDriverPod(pod, this.initialSync.has(id));
+        this.metrics.events.inc({ resource: "pod" });
+        this.o.onApplied?.("pod", type, pod);
+      },
+    });
+    return r.run().catch((err: unknown) => {
+      this.fatal = err;
+      throw err;
+    });
+  }
+
+  private moduleLabel(raw: string | undefined): string {
+    const m = raw || "unknown";
+    if (this.modules.has(m)) return m;
+    if (this.modules.size >= (this.o.maxModules ?? 200)) return "other";
+    this.modules.add(m);
+    return m;
+  }
+
+  private setState(from: string | undefined, to: string | undefined): void {
+    if (from === to) return;
+    for (const [s, d] of [
+      [from, -1],
+      [to, 1],
+    ] as const) {
+      if (s === undefined) continue;
+      const n = (this.stateCounts.get(s) ?? 0) + d;
+      this.stateCounts.set(s, n);
+      this.metrics.applications.set({ state: s }, n);
+    }
+  }
+
+  private onApp(type: ChangeType, app: SparkApp, history: boolean): void {
+    const key = `${app.metadata.namespace}/${app.metadata.name}`;
+    let t = this.apps.get(key);
+    if (type === "DELETED") {
+      if (t && t.uid === app.metadata.uid) {
+        this.setState(t.state, undefined);
+        this.apps.delete(key);
+      }
+      return;
+    }
+    const rawState = app.status?.applicationState?.state || "NEW";
+    const state = (STATES as readonly string[]).includes(rawState) ? rawState : "OTHER";
+    if (t && t.uid !== app.metadata.uid) {
+      // Same name, new object (deleted and recreated while the watch was down).
+      this.setState(t.state, undefined);
+      t = undefined;
+    }
+    if (!t) {
+      const labels = app.metadata.labels ?? {};
+      const variant = (VARIANTS as readonly string[]).includes(labels[LABELS.variant] ?? "") ? labels[LABELS.variant]! : "unknown";
+      t = {
+        uid: app.metadata.uid ?? key,
+        state: "",
+        module: this.moduleLabel(labels[LABELS.module]),
+        variant,
+        created: app.metadata.creationTimestamp ? Date.parse(app.metadata.creationTimestamp) : undefined,
+        // A run found waiting for its driver at start-up is still counted when the driver starts.
+        startCounted: history && !["NEW", "SUBMITTED", "PENDING_RERUN"].includes(state),
+        outcomeCounted: history && state in TERMINAL,
+      };
+      this.apps.set(key, t);
+      this.setState(undefined, state);
+      t.state = state;
+      const pending = this.pendingStarts.get(key);
+      if (pending !== undefined) {
+        this.pendingStarts.delete(key);
+        this.observeStart(t, pending);
+      }
+    } else if (t.state !== state) {
+      this.setState(t.state, state);
+      t.state = state;
+    }
+    const outcome = TERMINAL[state];
+    if (outcome && !t.outcomeCounted) {
+      t.outcomeCounted = true;
+      const labels = { module: t.module, variant: t.variant, outcome };
+      this.metrics.runs.inc(labels);
+      const end = app.status?.terminationTime ? Date.parse(app.status.terminationTime) : Date.now();
+      const begin = app.status?.lastSubmissionAttemptTime ? Date.parse(app.status.lastSubmissionAttemptTime) : t.created;
+      if (begin !== undefined && Number.isFinite(begin) && end >= begin) this.metrics.duration.observe(labels, (end - begin) / 1000);
+    }
+  }
+
+  private onDriverPod(pod: Pod, history: boolean): void {
+    const started = containerStartedAt(pod, DRIVER_CONTAINER);
+    if (!started) return;
+    const key = `${pod.metadata?.namespace}/${pod.metadata?.labels?.["sparkoperator.k8s.io/app-name"]}`;
+    const t = this.apps.get(key);
+    const at = Date.parse(started);
+    if (!t) {
+      if (!history) this.pendingStarts.set(key, at);
+      // Bounded: entries only live until their application shows up.
+      if (this.pendingStarts.size > 10_000) this.pendingStarts.delete(this.pendingStarts.keys().next().value!);
+      return;
+    }
+    if (history) {
+      t.startCounted = true;
+      return;
+    }
+    this.observeStart(t, at);
+  }
+
+  private observeStart(t: Tracked, at: number): void {
+    if (t.startCounted || t.created === undefined || !Number.isFinite(at)) return;
+    t.startCounted = true;
+    this.metrics.startLatency.observe({ module: t.module, variant: t.variant }, Math.max(0, (at - t.created) / 1000));
+  }
+}

@@ -1,0 +1,78 @@
+// The exporter against the fake cluster: counts every run once, across 410s and an API server restart.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { connect } from "../../src/kube/client.js";
+import { submit } from "../../src/kube/submit.js";
+import { Exporter } from "../../src/metrics/exporter.js";
+import { input, startCluster } from "../kube/harness.js";
+
+async function scrape(port: number): Promise<string> {
+  const r = await fetch(`http://127.0.0.1:${port}/metrics`);
+  return r.text();
+}
+
+function value(text: string, series: string): number {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.split(" ")[1]) : 0;
+}
+
+async function until(fn: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+const ctx = (taskId: string) => ({ dagId: "d", taskId, ds: "2026-03-15", runId: `r-${taskId}` });
+
+test("exporter: start latency, outcomes, durations, states; history not counted; survives 410 and an API restart", async () => {
+  const c = await startCluster({ stepMs: 10 });
+  const ctl = new AbortController();
+  try {
+    // A run that finished before the exporter started is history: present in the state gauge, not counted as a run.
+    await submit(input({ context: ctx("old") }), { kubeconfig: c.kubeconfig, wait: true });
+    const kube = connect({ kubeconfig: c.kubeconfig });
+    const exporter = new Exporter({ kube, namespaces: ["spark"], port: 0, host: "127.0.0.1", signal: ctl.signal, processMetrics: false, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))) });
+    const { port } = await exporter.start();
+    await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200, "healthz");
+    let m = await scrape(port);
+    assert.equal(value(m, 'sparklane_applications{state="COMPLETED"}'), 1);
+    assert.equal(value(m, 'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="completed"}'), 0);
+
+    await submit(input({ context: ctx("a") }), { kubeconfig: c.kubeconfig, wait: true });
+    await submit(input({ context: ctx("b"), variant: "standard" }), { kubeconfig: c.kubeconfig, wait: true });
+    await submit(input({ context: ctx("c"), scenario: "fail" }), { kubeconfig: c.kubeconfig, wait: true });
+    await until(async () => value(await scrape(port), 'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="failed"}') === 1, "failed run counted");
+    m = await scrape(port);
+    assert.equal(value(m, 'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="completed"}'), 1);
+    assert.equal(value(m, 'sparklane_runs_total{module="visits_distinct",variant="standard",outcome="completed"}'), 1);
+    assert.equal(value(m, 'sparklane_job_start_latency_seconds_count{module="visits_distinct",variant="pre-baked"}'), 2);
+    assert.equal(value(m, 'sparklane_job_start_latency_seconds_bucket{le="1",module="visits_distinct",variant="pre-baked"}'), 2, "fast fake starts land in the 1 s bucket");
+    assert.equal(value(m, 'sparklane_run_duration_seconds_count{module="visits_distinct",variant="standard",outcome="completed"}'), 1);
+    assert.equal(value(m, 'sparklane_applications{state="COMPLETED"}'), 3);
+    assert.equal(value(m, 'sparklane_applications{state="FAILED"}'), 1);
+    assert.doesNotMatch(m, /r-a|manual__|payload/, "no run ids or payload values in labels");
+
+    // 410 Gone in the middle, then an API server restart (same port, same store): nothing is counted twice.
+    c.api.expireWatches();
+    await submit(input({ context: ctx("d") }), { kubeconfig: c.kubeconfig, wait: true });
+    await c.api.stop();
+    await new Promise((r) => setTimeout(r, 200));
+    await c.api.start();
+    await submit(input({ context: ctx("e") }), { kubeconfig: c.kubeconfig, wait: true });
+    await until(async () => value(await scrape(port), 'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="completed"}') === 3, "runs after restart");
+    m = await scrape(port);
+    assert.equal(value(m, 'sparklane_job_start_latency_seconds_count{module="visits_distinct",variant="pre-baked"}'), 4);
+    assert.ok(value(m, 'sparklane_exporter_watch_restarts_total{resource="app",reason="gone"}') >= 1);
+    assert.equal(value(m, 'sparklane_applications{state="COMPLETED"}'), 5);
+
+    // Deleting applications empties the state gauge.
+    for (const a of c.api.store.list("sparkapplications", "spark")) c.api.store.delete("sparkapplications", "spark", a.metadata.name);
+    await until(async () => value(await scrape(port), 'sparklane_applications{state="COMPLETED"}') === 0, "gauge after deletes");
+    await exporter.stop();
+  } finally {
+    ctl.abort();
+    await c.close();
+  }
+});
