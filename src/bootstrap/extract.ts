@@ -45,12 +45,12 @@ function collisionKey(p: string): string {
 function pathProblem(path: string, isDir: boolean): string | undefined {
   if (path.length === 0) return "empty path";
   if (path.includes("\0")) return "NUL byte in path";
-  if (Buffer.byteLength(path) > LIMITS.maxPathBytes) return `path longer than ${LIMITS.maxPathBytes} bytes`;
   if (path.startsWith("/")) return "absolute path";
   if (path.includes("\\")) return "backslash in path";
   if (/^[A-Za-z]:/.test(path)) return "drive-letter path";
   const parts = (isDir ? path.replace(/\/$/, "") : path).split("/");
   if (parts.length > LIMITS.maxDepth) return `path deeper than ${LIMITS.maxDepth} folders (${parts.length})`;
+  if (Buffer.byteLength(path) > LIMITS.maxPathBytes) return `path longer than ${LIMITS.maxPathBytes} bytes`;
   for (const seg of parts) {
     if (seg === "..") return "parent-folder segment '..'";
     if (seg === "" || seg === ".") return "empty or '.' path segment";
