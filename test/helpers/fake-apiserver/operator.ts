@@ -23,6 +23,8 @@ export interface OperatorOptions {
   scenario?: (app: KObj) => Scenario;
   /** Driver log lines written while the driver runs. */
   driverLines?: number;
+  /** Extra time the bootstrap init container runs, per application (e.g. a venv build for the standard variant). */
+  initDelayMs?: (app: KObj) => number;
 }
 
 const DRIVER = "spark-kubernetes-driver";
@@ -35,6 +37,7 @@ export class SimulatedOperator {
   readonly stepMs: number;
   readonly scenarioFor: (app: KObj) => Scenario;
   readonly driverLines: number;
+  readonly initDelayMs: (app: KObj) => number;
   private onEvent = (ev: StoreEvent) => this.observe(ev);
 
   constructor(
@@ -43,6 +46,7 @@ export class SimulatedOperator {
   ) {
     this.stepMs = opts.stepMs ?? 30;
     this.driverLines = opts.driverLines ?? 3;
+    this.initDelayMs = opts.initDelayMs ?? (() => 0);
     this.scenarioFor =
       opts.scenario ?? ((app) => (app.metadata.annotations?.["test.sparklane/scenario"] as Scenario | undefined) ?? "happy");
   }
@@ -197,6 +201,8 @@ export class SimulatedOperator {
       });
       this.api.appendLog(ns, driverPod, first.name, `bootstrap: fetching ${name} code`);
       await step();
+      const extra = this.initDelayMs(app);
+      if (extra > 0) await this.sleep(extra);
       this.api.appendLog(ns, driverPod, first.name, "bootstrap: ready");
       const code = scenario === "init-fail" ? 2 : 0;
       this.pod(app, driverPod, (p) => {

@@ -86,6 +86,11 @@ export class Store extends EventEmitter {
   compactedRv = 0;
   maxHistory = 100_000;
 
+  constructor() {
+    super();
+    this.setMaxListeners(0); // one listener per open watch
+  }
+
   private record(type: StoreEvent["type"], kind: Kind, obj: KObj): void {
     const ev: StoreEvent = { rv: this.rv, type, kind, obj: clone(obj) };
     this.history.push(ev);
