@@ -68,7 +68,12 @@ export const LAUNCH_ONLY_KEYS: ReadonlySet<string> = new Set([
 ]);
 const LAUNCH_ONLY_PREFIX = "spark.kubernetes.";
 
-export const COST_LABELS: readonly string[] = ["airflow-dag-id", "airflow-task-id", "airflow-execution-date", "etl-module"];
+export const COST_LABELS: readonly string[] = [
+  "airflow-dag-id",
+  "airflow-task-id",
+  "airflow-execution-date",
+  "etl-module",
+];
 
 /** Volume types a pod can write to; configMap, secret, projected and downwardAPI are mounted read-only. */
 const WRITABLE_VOLUMES = ["emptyDir", "persistentVolumeClaim", "ephemeral", "nfs"];
@@ -84,17 +89,28 @@ function within(path: string, mount: string): boolean {
   return path === m || path.startsWith(`${m}/`);
 }
 
-/** Why `dir` is not writable in a role's pod, or undefined when a writable volume is mounted there. */
-function notWritable(spec: Record<string, unknown>, role: "driver" | "executor", dir: string): string | undefined {
+/**
+ * Why `dir` is not writable in a role's pod, or undefined when a writable volume is mounted there. `who` is
+ * left as a placeholder so the same reason for driver and executor is reported once.
+ */
+function notWritable(
+  spec: Record<string, unknown>,
+  role: "driver" | "executor",
+  dir: string,
+): string | undefined {
   const mounts = record(spec[role]).volumeMounts;
   const volumes = Array.isArray(spec.volumes) ? spec.volumes : [];
   const mount = (Array.isArray(mounts) ? mounts : [])
-    .filter((m): m is Record<string, unknown> => isRecord(m) && typeof m.mountPath === "string" && within(dir, m.mountPath))
+    .filter(
+      (m): m is Record<string, unknown> =>
+        isRecord(m) && typeof m.mountPath === "string" && within(dir, m.mountPath),
+    )
     .sort((a, b) => String(b.mountPath).length - String(a.mountPath).length)[0];
-  if (!mount) return `no volume is mounted at ${dir} in the ${role} (the root filesystem is read-only)`;
-  if (mount.readOnly === true) return `the ${role}'s mount at ${String(mount.mountPath)} is readOnly`;
+  if (!mount) return `no volume is mounted at ${dir} in the {who} (the root filesystem is read-only)`;
+  if (mount.readOnly === true) return `the {who} mounts ${String(mount.mountPath)} readOnly`;
   const volume = volumes.find((v) => isRecord(v) && v.name === mount.name);
-  if (!isRecord(volume)) return `the ${role} mounts volume ${JSON.stringify(mount.name)} at ${String(mount.mountPath)}, but spec.volumes has no such volume`;
+  if (!isRecord(volume))
+    return `the {who} mounts volume ${JSON.stringify(mount.name)} at ${String(mount.mountPath)}, but spec.volumes has no such volume`;
   if (!WRITABLE_VOLUMES.some((t) => volume[t] !== undefined)) {
     return `volume ${JSON.stringify(volume.name)} mounted at ${String(mount.mountPath)} is not a writable type (use emptyDir)`;
   }
@@ -114,12 +130,18 @@ export const rules: readonly LintRule[] = [
       const out: RuleFinding[] = [];
       for (const key of Object.keys(record(spec.sparkConf))) {
         if (APP_LEVEL.test(key)) {
-          out.push({ path: ["spec", "sparkConf", key], message: `${key} is an application-level setting, not a launch setting` });
+          out.push({
+            path: ["spec", "sparkConf", key],
+            message: `${key} is an application-level setting, not a launch setting`,
+          });
         }
       }
       for (const key of Object.keys(record(spec.hadoopConf))) {
         if (APP_LEVEL_HADOOP.test(key)) {
-          out.push({ path: ["spec", "hadoopConf", key], message: `${key} (spark.hadoop.${key}) is an application-level setting` });
+          out.push({
+            path: ["spec", "hadoopConf", key],
+            message: `${key} (spark.hadoop.${key}) is an application-level setting`,
+          });
         }
       }
       return out;
@@ -136,7 +158,10 @@ export const rules: readonly LintRule[] = [
       const conf = record(record(c.spark_config).config);
       return Object.keys(conf)
         .filter((k) => LAUNCH_ONLY_KEYS.has(k) || k.startsWith(LAUNCH_ONLY_PREFIX))
-        .map((k) => ({ path: ["spark_config", "config", k], message: `${k} is read only at launch; here it has no effect` }));
+        .map((k) => ({
+          path: ["spark_config", "config", k],
+          message: `${k} is read only at launch; here it has no effect`,
+        }));
     },
   },
   {
@@ -152,19 +177,32 @@ export const rules: readonly LintRule[] = [
       const packages = conf["spark.jars.packages"];
       const depPackages = record(spec.deps).packages;
       const uses =
-        (typeof packages === "string" && packages.trim() !== "") || (Array.isArray(depPackages) && depPackages.length > 0);
+        (typeof packages === "string" && packages.trim() !== "") ||
+        (Array.isArray(depPackages) && depPackages.length > 0);
       if (!uses) return [];
-      const at = typeof packages === "string" ? ["spec", "sparkConf", "spark.jars.packages"] : ["spec", "deps", "packages"];
+      const at =
+        typeof packages === "string"
+          ? ["spec", "sparkConf", "spark.jars.packages"]
+          : ["spec", "deps", "packages"];
       const ivy = conf["spark.jars.ivy"];
       if (typeof ivy !== "string" || ivy.trim() === "") {
-        return [{ path: at, message: "JAR packages are resolved with Ivy, but spark.jars.ivy is not set: ~/.ivy2 is read-only" }];
+        return [
+          {
+            path: at,
+            message:
+              "JAR packages are resolved with Ivy, but spark.jars.ivy is not set: ~/.ivy2 is read-only",
+          },
+        ];
       }
-      const out: RuleFinding[] = [];
+      const byReason = new Map<string, string[]>();
       for (const role of ["driver", "executor"] as const) {
         const why = notWritable(spec, role, ivy);
-        if (why) out.push({ path: ["spec", "sparkConf", "spark.jars.ivy"], message: `spark.jars.ivy is ${ivy}, but ${why}` });
+        if (why) byReason.set(why, [...(byReason.get(why) ?? []), role]);
       }
-      return out;
+      return [...byReason].map(([why, roles]) => ({
+        path: ["spec", "sparkConf", "spark.jars.ivy"],
+        message: `spark.jars.ivy is ${ivy}, but ${why.replace("{who}", roles.join(" and "))}`,
+      }));
     },
   },
   {
@@ -204,7 +242,11 @@ export const rules: readonly LintRule[] = [
       for (const role of ["driver", "executor"] as const) {
         const r = record(spec[role]);
         (Array.isArray(r.sidecars) ? r.sidecars : []).forEach((c, i) => {
-          if (isJmx(c)) out.push({ path: ["spec", role, "sidecars", i], message: `JMX exporter ${JSON.stringify(c.name)} is a regular sidecar` });
+          if (isJmx(c))
+            out.push({
+              path: ["spec", role, "sidecars", i],
+              message: `JMX exporter ${JSON.stringify(c.name)} is a regular sidecar`,
+            });
         });
         (Array.isArray(r.initContainers) ? r.initContainers : []).forEach((c, i) => {
           if (isJmx(c) && c.restartPolicy !== "Always") {

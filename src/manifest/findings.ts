@@ -41,7 +41,9 @@ export function sortIssues(issues: ManifestIssue[]): ManifestIssue[] {
       (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) ||
       (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
   );
-  return issues.filter((x, i) => i === 0 || x.where !== issues[i - 1]!.where || x.message !== issues[i - 1]!.message);
+  return issues.filter(
+    (x, i) => i === 0 || x.where !== issues[i - 1]!.where || x.message !== issues[i - 1]!.message,
+  );
 }
 
 /** A short, safe rendering of a found value for messages. */

@@ -31,7 +31,8 @@ export function qualifiedName(key: string): string | undefined {
   if (prefix !== undefined) {
     if (prefix.length === 0) return "has an empty prefix before '/'";
     if (prefix.length > 253) return `prefix must be at most 253 characters, found ${prefix.length}`;
-    if (!DNS1123_SUBDOMAIN.test(prefix)) return "prefix must be a DNS subdomain (lower-case letters, digits, '-' and '.')";
+    if (!DNS1123_SUBDOMAIN.test(prefix))
+      return "prefix must be a DNS subdomain (lower-case letters, digits, '-' and '.')";
   }
   if (name.length === 0) return "name part is empty";
   if (name.length > 63) return `name part must be at most 63 characters, found ${name.length}`;
@@ -48,6 +49,7 @@ export function labelValue(v: string): string | undefined {
 }
 
 export function sparkMemory(v: string): string | undefined {
-  if (!SPARK_MEMORY.test(v)) return "must be a Spark memory size: digits with an optional unit b, k, m, g, t or p (e.g. 512m, 20g)";
+  if (!SPARK_MEMORY.test(v))
+    return "must be a Spark memory size: digits with an optional unit b, k, m, g, t or p (e.g. 512m, 20g)";
   return undefined;
 }

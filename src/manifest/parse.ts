@@ -23,12 +23,27 @@ const OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
 
 const MESSAGES: Record<string, string> = {
   DUPLICATE_KEY: "duplicate key: PyYAML keeps the last one silently, so this is refused",
-  MULTIPLE_DOCS: "more than one YAML document: the manifest must be exactly one document (PyYAML safe_load refuses a stream)",
+  MULTIPLE_DOCS:
+    "more than one YAML document: the manifest must be exactly one document (PyYAML safe_load refuses a stream)",
 };
 
-function issue(file: string, pos: Position | undefined, message: string, hint?: string, path = ""): ManifestIssue {
+function issue(
+  file: string,
+  pos: Position | undefined,
+  message: string,
+  hint?: string,
+  path = "",
+): ManifestIssue {
   const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
-  return { step: "yaml", where: path ? `${where} ${path}` : where, path, message, hint, line: pos?.line, col: pos?.col };
+  return {
+    step: "yaml",
+    where: path ? `${where} ${path}` : where,
+    path,
+    message,
+    hint,
+    line: pos?.line,
+    col: pos?.col,
+  };
 }
 
 function kindOf(v: unknown): string {
@@ -124,12 +139,24 @@ export function parseManifest(text: string, file: string): ParsedManifest {
   for (const e of document.errors) {
     let msg = MESSAGES[e.code] ?? e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, "");
     if (e.code === "DUPLICATE_KEY") msg = `${JSON.stringify(text.slice(e.pos[0], e.pos[1]).trim())}: ${msg}`;
-    issues.push(issue(file, pos(e.pos[0]), msg, e.code === "DUPLICATE_KEY" ? "remove one of the two entries" : undefined));
+    issues.push(
+      issue(
+        file,
+        pos(e.pos[0]),
+        msg,
+        e.code === "DUPLICATE_KEY" ? "remove one of the two entries" : undefined,
+      ),
+    );
   }
   for (const w of document.warnings) {
     if (w.code === "TAG_RESOLVE_FAILED") {
       issues.push(
-        issue(file, pos(w.pos[0]), w.message.replace(/ at line \d+[\s\S]*$/, ""), "PyYAML safe_load cannot build this tag; remove it or quote the value"),
+        issue(
+          file,
+          pos(w.pos[0]),
+          w.message.replace(/ at line \d+[\s\S]*$/, ""),
+          "PyYAML safe_load cannot build this tag; remove it or quote the value",
+        ),
       );
     } else if (w.code === "BAD_DIRECTIVE") {
       issues.push(issue(file, pos(w.pos[0]), w.message.replace(/ at line \d+[\s\S]*$/, "")));
@@ -147,14 +174,20 @@ export function parseManifest(text: string, file: string): ParsedManifest {
       issue(
         file,
         undefined,
-        bomb ? `aliases expand to too many nodes (limit ${MAX_ALIAS_COUNT}): refused as a YAML alias bomb` : message,
+        bomb
+          ? `aliases expand to too many nodes (limit ${MAX_ALIAS_COUNT}): refused as a YAML alias bomb`
+          : message,
         bomb ? "write the values out instead of using anchors and aliases" : undefined,
       ),
     ]);
   }
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
     throw new ValidationError("yaml", [
-      issue(file, document.contents?.range ? pos(document.contents.range[0]) : undefined, `the manifest must be a mapping, found ${kindOf(doc)}`),
+      issue(
+        file,
+        document.contents?.range ? pos(document.contents.range[0]) : undefined,
+        `the manifest must be a mapping, found ${kindOf(doc)}`,
+      ),
     ]);
   }
 

@@ -52,7 +52,10 @@ class Checker {
   securityContext(sc: unknown, path: ManifestPath): void {
     if (!isRecord(sc)) return;
     if (sc.privileged === true) {
-      this.out.push({ path: [...path, "privileged"], message: "privileged containers are refused by the security policy" });
+      this.out.push({
+        path: [...path, "privileged"],
+        message: "privileged containers are refused by the security policy",
+      });
     }
     if (sc.allowPrivilegeEscalation === true) {
       this.out.push({
@@ -83,7 +86,10 @@ class Checker {
     if (Array.isArray(c.ports)) {
       c.ports.forEach((p, i) => {
         if (isRecord(p) && typeof p.hostPort === "number" && p.hostPort !== 0) {
-          this.out.push({ path: [...path, "ports", i, "hostPort"], message: "host ports are refused by the security policy" });
+          this.out.push({
+            path: [...path, "ports", i, "hostPort"],
+            message: "host ports are refused by the security policy",
+          });
         }
       });
     }
@@ -96,7 +102,11 @@ class Checker {
   hostNamespaces(pod: Record<string, unknown>, path: ManifestPath): void {
     for (const field of HOST_NAMESPACES) {
       if (pod[field] === true) {
-        this.out.push({ path: [...path, field], message: `${field}: true is refused by the security policy`, hint: "remove it" });
+        this.out.push({
+          path: [...path, field],
+          message: `${field}: true is refused by the security policy`,
+          hint: "remove it",
+        });
       }
     }
   }

@@ -25,7 +25,12 @@ const NODE_OPERATORS = new Set(["In", "NotIn", "Exists", "DoesNotExist", "Gt", "
 const FIELD_OPERATORS = new Set(["In", "NotIn"]);
 const LABEL_OPERATORS = new Set(["In", "NotIn", "Exists", "DoesNotExist"]);
 
-function stringMap(out: Finding[], value: unknown, path: ManifestPath, what: "label" | "annotation" | "node selector"): void {
+function stringMap(
+  out: Finding[],
+  value: unknown,
+  path: ManifestPath,
+  what: "label" | "annotation" | "node selector",
+): void {
   if (!isRecord(value)) return;
   for (const [k, v] of Object.entries(value)) {
     const keyProblem = qualifiedName(k);
@@ -57,7 +62,10 @@ function matchExpressions(out: Finding[], exprs: unknown, path: ManifestPath, op
     }
     if (typeof op !== "string") return;
     if (!operators.has(op)) {
-      out.push({ path: [...at, "operator"], message: `expected one of ${[...operators].join(", ")}, found ${show(op)}` });
+      out.push({
+        path: [...at, "operator"],
+        message: `expected one of ${[...operators].join(", ")}, found ${show(op)}`,
+      });
       return;
     }
     if ((op === "In" || op === "NotIn") && n === 0) {
@@ -66,19 +74,30 @@ function matchExpressions(out: Finding[], exprs: unknown, path: ManifestPath, op
       out.push({ path: [...at, "values"], message: `operator ${op} takes no values, found ${n}` });
     } else if (op === "Gt" || op === "Lt") {
       if (n !== 1 || !/^-?[0-9]+$/.test(String((values as unknown[])[0]))) {
-        out.push({ path: [...at, "values"], message: `operator ${op} needs exactly one integer value, found ${show(values)}` });
+        out.push({
+          path: [...at, "values"],
+          message: `operator ${op} needs exactly one integer value, found ${show(values)}`,
+        });
       }
     }
   });
 }
 
-function weighted(out: Finding[], terms: unknown, path: ManifestPath, inner: (t: Record<string, unknown>, at: ManifestPath) => void): void {
+function weighted(
+  out: Finding[],
+  terms: unknown,
+  path: ManifestPath,
+  inner: (t: Record<string, unknown>, at: ManifestPath) => void,
+): void {
   if (!Array.isArray(terms)) return;
   terms.forEach((t, i) => {
     if (!isRecord(t)) return;
     const w = t.weight;
     if (typeof w === "number" && (!Number.isInteger(w) || w < 1 || w > 100)) {
-      out.push({ path: [...path, i, "weight"], message: `expected an integer from 1 to 100, found ${show(w)}` });
+      out.push({
+        path: [...path, i, "weight"],
+        message: `expected an integer from 1 to 100, found ${show(w)}`,
+      });
     }
     inner(t, [...path, i]);
   });
@@ -94,8 +113,11 @@ function affinity(out: Finding[], aff: unknown, path: ManifestPath): void {
       matchExpressions(out, t.matchExpressions, [...at, "matchExpressions"], NODE_OPERATORS);
       matchExpressions(out, t.matchFields, [...at, "matchFields"], FIELD_OPERATORS);
     };
-    weighted(out, node.preferredDuringSchedulingIgnoredDuringExecution, [...base, "preferredDuringSchedulingIgnoredDuringExecution"], (t, at) =>
-      term(t.preference, [...at, "preference"]),
+    weighted(
+      out,
+      node.preferredDuringSchedulingIgnoredDuringExecution,
+      [...base, "preferredDuringSchedulingIgnoredDuringExecution"],
+      (t, at) => term(t.preference, [...at, "preference"]),
     );
     const req = node.requiredDuringSchedulingIgnoredDuringExecution;
     if (isRecord(req) && Array.isArray(req.nodeSelectorTerms)) {
@@ -110,13 +132,22 @@ function affinity(out: Finding[], aff: unknown, path: ManifestPath): void {
     const base = [...path, kind];
     const podTerm = (t: unknown, at: ManifestPath): void => {
       if (!isRecord(t) || !isRecord(t.labelSelector)) return;
-      matchExpressions(out, t.labelSelector.matchExpressions, [...at, "labelSelector", "matchExpressions"], LABEL_OPERATORS);
+      matchExpressions(
+        out,
+        t.labelSelector.matchExpressions,
+        [...at, "labelSelector", "matchExpressions"],
+        LABEL_OPERATORS,
+      );
     };
-    weighted(out, pa.preferredDuringSchedulingIgnoredDuringExecution, [...base, "preferredDuringSchedulingIgnoredDuringExecution"], (t, at) =>
-      podTerm(t.podAffinityTerm, [...at, "podAffinityTerm"]),
+    weighted(
+      out,
+      pa.preferredDuringSchedulingIgnoredDuringExecution,
+      [...base, "preferredDuringSchedulingIgnoredDuringExecution"],
+      (t, at) => podTerm(t.podAffinityTerm, [...at, "podAffinityTerm"]),
     );
     const req = pa.requiredDuringSchedulingIgnoredDuringExecution;
-    if (Array.isArray(req)) req.forEach((t, i) => podTerm(t, [...base, "requiredDuringSchedulingIgnoredDuringExecution", i]));
+    if (Array.isArray(req))
+      req.forEach((t, i) => podTerm(t, [...base, "requiredDuringSchedulingIgnoredDuringExecution", i]));
   }
 }
 
@@ -134,9 +165,18 @@ export function checkRules(doc: Record<string, unknown>): Finding[] {
   const name = metadata.name;
   if (typeof name === "string") {
     const problem = dns1035Label(name);
-    if (problem) out.push({ path: ["metadata", "name"], message: `${show(name)} ${problem}`, hint: "the operator's webhook refuses other names" });
+    if (problem)
+      out.push({
+        path: ["metadata", "name"],
+        message: `${show(name)} ${problem}`,
+        hint: "the operator's webhook refuses other names",
+      });
   } else if (name === undefined && metadata.generateName === undefined) {
-    out.push({ path: ["metadata"], message: "metadata.name is missing", hint: "the operator needs a name for the application and its pods" });
+    out.push({
+      path: ["metadata"],
+      message: "metadata.name is missing",
+      hint: "the operator needs a name for the application and its pods",
+    });
   }
   const namespace = metadata.namespace;
   if (typeof namespace === "string") {
@@ -150,9 +190,15 @@ export function checkRules(doc: Record<string, unknown>): Finding[] {
   const sparkConf = spec.sparkConf;
   if (isRecord(sparkConf)) {
     for (const [key, value] of Object.entries(sparkConf)) {
-      const denied = DENIED_SPARK_CONF[key] ?? (OAUTH_KEY.test(key) ? "credentials are managed by the operator" : undefined);
+      const denied =
+        DENIED_SPARK_CONF[key] ??
+        (OAUTH_KEY.test(key) ? "credentials are managed by the operator" : undefined);
       if (denied) {
-        out.push({ path: ["spec", "sparkConf", key], message: `sparkConf key ${show(key)} is refused by the operator's webhook`, hint: denied });
+        out.push({
+          path: ["spec", "sparkConf", key],
+          message: `sparkConf key ${show(key)} is refused by the operator's webhook`,
+          hint: denied,
+        });
       } else if (key === "spark.kubernetes.namespace" && value !== namespace) {
         out.push({
           path: ["spec", "sparkConf", key],

@@ -10,11 +10,13 @@ type Schema = Record<string, unknown>;
 const root = schema as Schema;
 const defs = (root.$defs ?? {}) as Record<string, Schema>;
 
-const QUANTITY_PATTERN = "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
+const QUANTITY_PATTERN =
+  "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
 
 function deref(s: Schema | undefined): Schema | undefined {
   let cur = s;
-  for (let i = 0; cur && typeof cur.$ref === "string" && i < 8; i++) cur = defs[cur.$ref.slice("#/$defs/".length)];
+  for (let i = 0; cur && typeof cur.$ref === "string" && i < 8; i++)
+    cur = defs[cur.$ref.slice("#/$defs/".length)];
   return cur;
 }
 
@@ -42,9 +44,12 @@ function valueAt(doc: unknown, path: readonly string[]): unknown {
   return cur;
 }
 
-const article = (t: string): string => (t === "integer" || t === "object" || t === "array" ? `an ${t}` : `a ${t}`);
+const article = (t: string): string =>
+  t === "integer" || t === "object" || t === "array" ? `an ${t}` : `a ${t}`;
 const typeName = (t: unknown): string =>
-  (Array.isArray(t) ? t : [t]).map((x) => (x === "object" ? "a mapping" : x === "array" ? "a list" : article(String(x)))).join(" or ");
+  (Array.isArray(t) ? t : [t])
+    .map((x) => (x === "object" ? "a mapping" : x === "array" ? "a list" : article(String(x))))
+    .join(" or ");
 
 function found(v: unknown): string {
   if (typeof v === "string") return `the string ${show(v)}`;
@@ -105,7 +110,10 @@ function toFinding(e: ErrorObject, doc: unknown): Finding | undefined {
     case "maximum":
     case "exclusiveMinimum":
     case "exclusiveMaximum":
-      return { path, message: `expected a number ${String(p.comparison)} ${String(p.limit)}, found ${found(value)}` };
+      return {
+        path,
+        message: `expected a number ${String(p.comparison)} ${String(p.limit)}, found ${found(value)}`,
+      };
     case "pattern":
       return p.pattern === QUANTITY_PATTERN
         ? { path, message: `expected a Kubernetes quantity such as 500m, 2, 1.5Gi, found ${found(value)}` }
@@ -120,7 +128,10 @@ function toFinding(e: ErrorObject, doc: unknown): Finding | undefined {
     case "maxProperties":
       return { path, message: `expected ${e.keyword} ${String(p.limit)}, found ${found(value)}` };
     default:
-      return { path, message: `fails the schema's ${e.keyword} rule (${JSON.stringify(p)}), found ${found(value)}` };
+      return {
+        path,
+        message: `fails the schema's ${e.keyword} rule (${JSON.stringify(p)}), found ${found(value)}`,
+      };
   }
 }
 

@@ -25,7 +25,10 @@ function preview(text: string, start: number, end: number): string {
   return JSON.stringify(s.length > 50 ? `${s.slice(0, 50)}…` : s);
 }
 
-export function checkStructure(parsed: ParsedManifest, spans: ReadonlyArray<readonly [number, number]>): Finding[] {
+export function checkStructure(
+  parsed: ParsedManifest,
+  spans: ReadonlyArray<readonly [number, number]>,
+): Finding[] {
   const out: Finding[] = [];
   const { scalars, text } = parsed;
   for (const [start, end] of spans) {

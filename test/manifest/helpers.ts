@@ -5,7 +5,8 @@ import { stringify } from "yaml";
 import { parseManifest, checkManifest } from "../../src/manifest/index.js";
 import type { CheckOptions, ManifestIssue, ParsedManifest } from "../../src/manifest/index.js";
 
-export const fixtureText = (name: string): string => readFileSync(new URL(`fixtures/${name}.yaml`, import.meta.url), "utf8");
+export const fixtureText = (name: string): string =>
+  readFileSync(new URL(`fixtures/${name}.yaml`, import.meta.url), "utf8");
 
 export type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

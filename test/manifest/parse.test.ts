@@ -18,11 +18,61 @@ function yamlIssues(text: string): ManifestIssue[] {
 
 // Plain scalars where YAML 1.1 readers disagree. PyYAML is the reference: it is what Airflow runs.
 const SCALARS = [
-  "yes", "no", "Yes", "NO", "on", "Off", "y", "Y", "n", "N", "true", "False", "TRUE",
-  "null", "Null", "~", "", "0", "00", "012", "08", "09", "0o17", "0x1F", "0b101", "1_000", "+12", "-12",
-  "1e3", "1.0e3", "1.0e+3", "1.5", ".5", "-.5", "1.", ".inf", "-.Inf", "12:30", "190:20:30", "1:20:30.5",
-  "2024-01-01", "2024-1-1", "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5", "2001-12-15T02:59:43.1Z",
-  "2001-12-15 2:59:43", "3.14", "1_0.5", "12abc", "0.1.2", "-x", "22g", "0777", "+0x10", "-0b11",
+  "yes",
+  "no",
+  "Yes",
+  "NO",
+  "on",
+  "Off",
+  "y",
+  "Y",
+  "n",
+  "N",
+  "true",
+  "False",
+  "TRUE",
+  "null",
+  "Null",
+  "~",
+  "",
+  "0",
+  "00",
+  "012",
+  "08",
+  "09",
+  "0o17",
+  "0x1F",
+  "0b101",
+  "1_000",
+  "+12",
+  "-12",
+  "1e3",
+  "1.0e3",
+  "1.0e+3",
+  "1.5",
+  ".5",
+  "-.5",
+  "1.",
+  ".inf",
+  "-.Inf",
+  "12:30",
+  "190:20:30",
+  "1:20:30.5",
+  "2024-01-01",
+  "2024-1-1",
+  "2001-12-14t21:59:43.10-05:00",
+  "2001-12-14 21:59:43.10 -5",
+  "2001-12-15T02:59:43.1Z",
+  "2001-12-15 2:59:43",
+  "3.14",
+  "1_0.5",
+  "12abc",
+  "0.1.2",
+  "-x",
+  "22g",
+  "0777",
+  "+0x10",
+  "-0b11",
 ];
 
 const python = spawnSync("python3", ["-c", "import yaml"], { encoding: "utf8" });
@@ -55,8 +105,21 @@ print(json.dumps(out))
 });
 
 test("YAML 1.1 values: booleans, octals, sexagesimals and timestamps as Airflow sees them", () => {
-  const doc = parseManifest("a: yes\nb: off\nc: 012\nd: 09\ne: 12:30\nf: 2026-03-15\ng: y\nh: 0o17\ni: 1e3\n", "m.yaml").doc;
-  assert.deepEqual(doc, { a: true, b: false, c: 10, d: "09", e: 750, f: "2026-03-15", g: "y", h: "0o17", i: "1e3" });
+  const doc = parseManifest(
+    "a: yes\nb: off\nc: 012\nd: 09\ne: 12:30\nf: 2026-03-15\ng: y\nh: 0o17\ni: 1e3\n",
+    "m.yaml",
+  ).doc;
+  assert.deepEqual(doc, {
+    a: true,
+    b: false,
+    c: 10,
+    d: "09",
+    e: 750,
+    f: "2026-03-15",
+    g: "y",
+    h: "0o17",
+    i: "1e3",
+  });
 });
 
 test("merge keys are allowed and merged", () => {
@@ -65,24 +128,78 @@ test("merge keys are allowed and merged", () => {
 });
 
 const REFUSED: Array<{ name: string; text: string; where: RegExp; message: RegExp }> = [
-  { name: "duplicate key", text: "a: 1\nb:\n  c: 1\n  c: 2\n", where: /^app\.yaml:4:3$/, message: /"c".*duplicate key/ },
-  { name: "second document", text: "a: 1\n---\nb: 2\n", where: /^app\.yaml:2:1$/, message: /more than one YAML document/ },
-  { name: "trailing empty document", text: "a: 1\n---\n", where: /^app\.yaml:2:1$/, message: /more than one YAML document/ },
-  { name: "a sequence", text: "- a\n- b\n", where: /^app\.yaml:1:1$/, message: /must be a mapping, found a sequence/ },
-  { name: "a scalar", text: "hello\n", where: /^app\.yaml:1:1$/, message: /must be a mapping, found the string "hello"/ },
-  { name: "an empty document", text: "# only a comment\n", where: /^app\.yaml$/, message: /must be a mapping, found nothing/ },
+  {
+    name: "duplicate key",
+    text: "a: 1\nb:\n  c: 1\n  c: 2\n",
+    where: /^app\.yaml:4:3$/,
+    message: /"c".*duplicate key/,
+  },
+  {
+    name: "second document",
+    text: "a: 1\n---\nb: 2\n",
+    where: /^app\.yaml:2:1$/,
+    message: /more than one YAML document/,
+  },
+  {
+    name: "trailing empty document",
+    text: "a: 1\n---\n",
+    where: /^app\.yaml:2:1$/,
+    message: /more than one YAML document/,
+  },
+  {
+    name: "a sequence",
+    text: "- a\n- b\n",
+    where: /^app\.yaml:1:1$/,
+    message: /must be a mapping, found a sequence/,
+  },
+  {
+    name: "a scalar",
+    text: "hello\n",
+    where: /^app\.yaml:1:1$/,
+    message: /must be a mapping, found the string "hello"/,
+  },
+  {
+    name: "an empty document",
+    text: "# only a comment\n",
+    where: /^app\.yaml$/,
+    message: /must be a mapping, found nothing/,
+  },
   {
     name: "an alias bomb",
-    text:
-      "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n",
+    text: "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n",
     where: /^app\.yaml$/,
     message: /alias bomb/,
   },
-  { name: "a !!binary tag", text: "a: 1\nb: !!binary AAAA\n", where: /^app\.yaml:2:4$/, message: /Unresolved tag/ },
-  { name: "a local tag", text: "a: !custom x\n", where: /^app\.yaml:1:4$/, message: /Unresolved tag: !custom/ },
-  { name: "a boolean key", text: "spec:\n  on: x\n", where: /^app\.yaml:2:3 spec$/, message: /key "on" is read by YAML 1.1 as a boolean/ },
-  { name: "an integer key", text: "labels:\n  1: x\n", where: /^app\.yaml:2:3 labels$/, message: /key "1" .* an integer/ },
-  { name: "an impossible date", text: "a: 2026-02-30\n", where: /^app\.yaml:1:4$/, message: /not a calendar date/ },
+  {
+    name: "a !!binary tag",
+    text: "a: 1\nb: !!binary AAAA\n",
+    where: /^app\.yaml:2:4$/,
+    message: /Unresolved tag/,
+  },
+  {
+    name: "a local tag",
+    text: "a: !custom x\n",
+    where: /^app\.yaml:1:4$/,
+    message: /Unresolved tag: !custom/,
+  },
+  {
+    name: "a boolean key",
+    text: "spec:\n  on: x\n",
+    where: /^app\.yaml:2:3 spec$/,
+    message: /key "on" is read by YAML 1.1 as a boolean/,
+  },
+  {
+    name: "an integer key",
+    text: "labels:\n  1: x\n",
+    where: /^app\.yaml:2:3 labels$/,
+    message: /key "1" .* an integer/,
+  },
+  {
+    name: "an impossible date",
+    text: "a: 2026-02-30\n",
+    where: /^app\.yaml:1:4$/,
+    message: /not a calendar date/,
+  },
   { name: "a lone =", text: "a: =\n", where: /^app\.yaml:1:4$/, message: /value key/ },
   { name: "broken syntax", text: "a: [1, 2\nb: 3\n", where: /^app\.yaml:\d+:\d+$/, message: /./ },
   { name: "an undefined alias", text: "a: *nope\n", where: /^app\.yaml/, message: /nope/ },

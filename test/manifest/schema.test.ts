@@ -12,34 +12,60 @@ import { build, fixtureText, issues } from "./helpers.js";
 const repo = fileURLToPath(new URL("../..", import.meta.url));
 const generated = join(repo, "src/manifest/generated");
 
-test("drift: regenerating from ../shared/schemas gives exactly the committed schema and validator", { skip: sharedSkip }, () => {
-  const out = mkdtempSync(join(tmpdir(), "sparklane-crd-"));
-  try {
-    const crd = sharedPath("schemas", "sparkoperator.k8s.io_sparkapplications.yaml");
-    const r = spawnSync(process.execPath, ["scripts/gen-crd-schema.mjs", crd, "--out", out], { cwd: repo, encoding: "utf8" });
-    assert.equal(r.status, 0, r.stderr);
-    for (const name of ["sparkapplication.schema.json", "validate-sparkapplication.js", "validate-sparkapplication.d.ts"]) {
-      assert.equal(readFileSync(join(out, name), "utf8"), readFileSync(join(generated, name), "utf8"), `${name} drifted`);
+test(
+  "drift: regenerating from ../shared/schemas gives exactly the committed schema and validator",
+  { skip: sharedSkip },
+  () => {
+    const out = mkdtempSync(join(tmpdir(), "sparklane-crd-"));
+    try {
+      const crd = sharedPath("schemas", "sparkoperator.k8s.io_sparkapplications.yaml");
+      const r = spawnSync(process.execPath, ["scripts/gen-crd-schema.mjs", crd, "--out", out], {
+        cwd: repo,
+        encoding: "utf8",
+      });
+      assert.equal(r.status, 0, r.stderr);
+      for (const name of [
+        "sparkapplication.schema.json",
+        "validate-sparkapplication.js",
+        "validate-sparkapplication.d.ts",
+      ]) {
+        assert.equal(
+          readFileSync(join(out, name), "utf8"),
+          readFileSync(join(generated, name), "utf8"),
+          `${name} drifted`,
+        );
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
     }
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
-});
+  },
+);
 
-test("the committed schema keeps every v1beta2 field of the CRD and closes every object with properties", { skip: sharedSkip }, async () => {
-  const { parse } = await import("yaml");
-  const crd = parse(readFileSync(sharedPath("schemas", "sparkoperator.k8s.io_sparkapplications.yaml"), "utf8"));
-  const source = crd.spec.versions.find((v: { name: string }) => v.name === "v1beta2").schema.openAPIV3Schema;
-  const schema = JSON.parse(readFileSync(join(generated, "sparkapplication.schema.json"), "utf8"));
-  const deref = (s: any) => (s?.$ref ? schema.$defs[s.$ref.slice(8)] : s); // eslint-disable-line @typescript-eslint/no-explicit-any
-  const driverSrc = Object.keys(source.properties.spec.properties.driver.properties).sort();
-  const spec = deref(schema.properties.spec);
-  assert.deepEqual(Object.keys(deref(spec.properties.driver).properties).sort(), driverSrc);
-  assert.equal(spec.additionalProperties, false);
-  assert.equal(deref(spec.properties.driver).additionalProperties, false);
-  assert.equal(deref(spec.properties.driver).properties.template.additionalProperties, undefined, "template stays open");
-  assert.equal(schema.additionalProperties, false);
-});
+test(
+  "the committed schema keeps every v1beta2 field of the CRD and closes every object with properties",
+  { skip: sharedSkip },
+  async () => {
+    const { parse } = await import("yaml");
+    const crd = parse(
+      readFileSync(sharedPath("schemas", "sparkoperator.k8s.io_sparkapplications.yaml"), "utf8"),
+    );
+    const source = crd.spec.versions.find((v: { name: string }) => v.name === "v1beta2").schema
+      .openAPIV3Schema;
+    const schema = JSON.parse(readFileSync(join(generated, "sparkapplication.schema.json"), "utf8"));
+    const deref = (s: any) => (s?.$ref ? schema.$defs[s.$ref.slice(8)] : s); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const driverSrc = Object.keys(source.properties.spec.properties.driver.properties).sort();
+    const spec = deref(schema.properties.spec);
+    assert.deepEqual(Object.keys(deref(spec.properties.driver).properties).sort(), driverSrc);
+    assert.equal(spec.additionalProperties, false);
+    assert.equal(deref(spec.properties.driver).additionalProperties, false);
+    assert.equal(
+      deref(spec.properties.driver).properties.template.additionalProperties,
+      undefined,
+      "template stays open",
+    );
+    assert.equal(schema.additionalProperties, false);
+  },
+);
 
 for (const name of ["visits-daily", "visits-mem-intensive", "visits-standard-image"]) {
   test(`seed render ${name} passes every check`, () => {
@@ -48,85 +74,127 @@ for (const name of ["visits-daily", "visits-mem-intensive", "visits-standard-ima
   });
 }
 
-const CASES: Array<{ name: string; mutate: (d: any) => void; path: string; message: RegExp; hint?: RegExp }> = [ // eslint-disable-line @typescript-eslint/no-explicit-any
-  {
-    name: "unknown top-level spec field",
-    mutate: (d) => (d.spec.drvier = {}),
-    path: "spec.drvier",
-    message: /unknown field "drvier"/,
-    hint: /did you mean "driver"\?/,
-  },
-  {
-    name: "misspelt driver field",
-    mutate: (d) => (d.spec.driver.cors = 2),
-    path: "spec.driver.cors",
-    message: /unknown field "cors"/,
-    hint: /did you mean "cores"\?/,
-  },
-  {
-    name: "misspelt metadata field",
-    mutate: (d) => (d.metadata.lables = d.metadata.labels),
-    path: "metadata.lables",
-    message: /unknown field/,
-    hint: /did you mean "labels"\?/,
-  },
-  { name: "unknown root field", mutate: (d) => (d.specs = {}), path: "specs", message: /unknown field "specs"/ },
-  { name: "a status block", mutate: (d) => (d.status = {}), path: "status", message: /unknown field "status"/ },
-  {
-    name: "unknown field in an init container",
-    mutate: (d) => (d.spec.driver.initContainers[0].imagePullPolcy = "Always"),
-    path: "spec.driver.initContainers[0].imagePullPolcy",
-    message: /unknown field/,
-    hint: /did you mean "imagePullPolicy"/,
-  },
-  { name: "zero cores", mutate: (d) => (d.spec.driver.cores = 0), path: "spec.driver.cores", message: /expected a number >= 1, found the integer 0/ },
-  {
-    name: "fractional cores",
-    mutate: (d) => (d.spec.executor.cores = 1.5),
-    path: "spec.executor.cores",
-    message: /expected an integer, found the number 1.5/,
-  },
-  {
-    name: "cores as a string",
-    mutate: (d) => (d.spec.driver.cores = "2"),
-    path: "spec.driver.cores",
-    message: /expected an integer, found the string "2"/,
-  },
-  {
-    name: "instances beyond int32",
-    mutate: (d) => (d.spec.executor.instances = 3_000_000_000),
-    path: "spec.executor.instances",
-    message: /<= 2147483647/,
-  },
-  { name: "unknown application type", mutate: (d) => (d.spec.type = "Pyton"), path: "spec.type", message: /expected one of "Java", "Python", "Scala", "R", found the string "Pyton"/ },
-  { name: "missing sparkVersion", mutate: (d) => delete d.spec.sparkVersion, path: "spec", message: /required field "sparkVersion" is missing/ },
-  { name: "wrong apiVersion", mutate: (d) => (d.apiVersion = "sparkoperator.k8s.io/v1beta1"), path: "apiVersion", message: /expected one of "sparkoperator.k8s.io\/v1beta2"/ },
-  { name: "wrong kind", mutate: (d) => (d.kind = "ScheduledSparkApplication"), path: "kind", message: /expected one of "SparkApplication"/ },
-  {
-    name: "a label value that is not a string",
-    mutate: (d) => (d.metadata.labels.x = 5),
-    path: "metadata.labels.x",
-    message: /expected a string, found the integer 5/,
-  },
-  {
-    name: "a bad resource quantity",
-    mutate: (d) => (d.spec.driver.initContainers[0].resources = { limits: { cpu: "two" } }),
-    path: "spec.driver.initContainers[0].resources.limits.cpu",
-    message: /Kubernetes quantity/,
-  },
-  {
-    name: "an int-or-string given a boolean",
-    mutate: (d) => (d.spec.driver.initContainers[0].livenessProbe = { httpGet: { port: true } }),
-    path: "spec.driver.initContainers[0].livenessProbe.httpGet.port",
-    message: /integer or a string/,
-  },
-  {
-    name: "a prometheus port below 1024",
-    mutate: (d) => (d.spec.monitoring = { exposeDriverMetrics: true, exposeExecutorMetrics: true, prometheus: { jmxExporterJar: "/j.jar", port: 80 } }),
-    path: "spec.monitoring.prometheus.port",
-    message: />= 1024/,
-  },
-];
+const CASES: Array<{ name: string; mutate: (d: any) => void; path: string; message: RegExp; hint?: RegExp }> =
+  [
+    // eslint-disable-line @typescript-eslint/no-explicit-any
+    {
+      name: "unknown top-level spec field",
+      mutate: (d) => (d.spec.drvier = {}),
+      path: "spec.drvier",
+      message: /unknown field "drvier"/,
+      hint: /did you mean "driver"\?/,
+    },
+    {
+      name: "misspelt driver field",
+      mutate: (d) => (d.spec.driver.cors = 2),
+      path: "spec.driver.cors",
+      message: /unknown field "cors"/,
+      hint: /did you mean "cores"\?/,
+    },
+    {
+      name: "misspelt metadata field",
+      mutate: (d) => (d.metadata.lables = d.metadata.labels),
+      path: "metadata.lables",
+      message: /unknown field/,
+      hint: /did you mean "labels"\?/,
+    },
+    {
+      name: "unknown root field",
+      mutate: (d) => (d.specs = {}),
+      path: "specs",
+      message: /unknown field "specs"/,
+    },
+    {
+      name: "a status block",
+      mutate: (d) => (d.status = {}),
+      path: "status",
+      message: /unknown field "status"/,
+    },
+    {
+      name: "unknown field in an init container",
+      mutate: (d) => (d.spec.driver.initContainers[0].imagePullPolcy = "Always"),
+      path: "spec.driver.initContainers[0].imagePullPolcy",
+      message: /unknown field/,
+      hint: /did you mean "imagePullPolicy"/,
+    },
+    {
+      name: "zero cores",
+      mutate: (d) => (d.spec.driver.cores = 0),
+      path: "spec.driver.cores",
+      message: /expected a number >= 1, found the integer 0/,
+    },
+    {
+      name: "fractional cores",
+      mutate: (d) => (d.spec.executor.cores = 1.5),
+      path: "spec.executor.cores",
+      message: /expected an integer, found the number 1.5/,
+    },
+    {
+      name: "cores as a string",
+      mutate: (d) => (d.spec.driver.cores = "2"),
+      path: "spec.driver.cores",
+      message: /expected an integer, found the string "2"/,
+    },
+    {
+      name: "instances beyond int32",
+      mutate: (d) => (d.spec.executor.instances = 3_000_000_000),
+      path: "spec.executor.instances",
+      message: /<= 2147483647/,
+    },
+    {
+      name: "unknown application type",
+      mutate: (d) => (d.spec.type = "Pyton"),
+      path: "spec.type",
+      message: /expected one of "Java", "Python", "Scala", "R", found the string "Pyton"/,
+    },
+    {
+      name: "missing sparkVersion",
+      mutate: (d) => delete d.spec.sparkVersion,
+      path: "spec",
+      message: /required field "sparkVersion" is missing/,
+    },
+    {
+      name: "wrong apiVersion",
+      mutate: (d) => (d.apiVersion = "sparkoperator.k8s.io/v1beta1"),
+      path: "apiVersion",
+      message: /expected one of "sparkoperator.k8s.io\/v1beta2"/,
+    },
+    {
+      name: "wrong kind",
+      mutate: (d) => (d.kind = "ScheduledSparkApplication"),
+      path: "kind",
+      message: /expected one of "SparkApplication"/,
+    },
+    {
+      name: "a label value that is not a string",
+      mutate: (d) => (d.metadata.labels.x = 5),
+      path: "metadata.labels.x",
+      message: /expected a string, found the integer 5/,
+    },
+    {
+      name: "a bad resource quantity",
+      mutate: (d) => (d.spec.driver.initContainers[0].resources = { limits: { cpu: "two" } }),
+      path: "spec.driver.initContainers[0].resources.limits.cpu",
+      message: /Kubernetes quantity/,
+    },
+    {
+      name: "an int-or-string given a boolean",
+      mutate: (d) => (d.spec.driver.initContainers[0].livenessProbe = { httpGet: { port: true } }),
+      path: "spec.driver.initContainers[0].livenessProbe.httpGet.port",
+      message: /integer or a string/,
+    },
+    {
+      name: "a prometheus port below 1024",
+      mutate: (d) =>
+        (d.spec.monitoring = {
+          exposeDriverMetrics: true,
+          exposeExecutorMetrics: true,
+          prometheus: { jmxExporterJar: "/j.jar", port: 80 },
+        }),
+      path: "spec.monitoring.prometheus.port",
+      message: />= 1024/,
+    },
+  ];
 
 for (const c of CASES) {
   test(`schema refuses ${c.name}`, () => {
@@ -140,7 +208,9 @@ for (const c of CASES) {
 }
 
 test("the schemaless pod template accepts anything the CRD does not describe", () => {
-  const found = issues((d) => (d.spec.driver.template = { spec: { whatever: [1, 2], nodeName: "n1" } })).filter((i) => i.step === "schema");
+  const found = issues(
+    (d) => (d.spec.driver.template = { spec: { whatever: [1, 2], nodeName: "n1" } }),
+  ).filter((i) => i.step === "schema");
   assert.deepEqual(found, []);
 });
 

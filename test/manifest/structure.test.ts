@@ -5,7 +5,9 @@ import { parseManifest, checkManifest, checkStructure } from "../../src/manifest
 
 const fixture = (name: string): { text: string; spans: Array<[number, number]> } => ({
   text: readFileSync(new URL(`fixtures/${name}.yaml`, import.meta.url), "utf8"),
-  spans: JSON.parse(readFileSync(new URL(`fixtures/${name}.spans.json`, import.meta.url), "utf8")) as Array<[number, number]>,
+  spans: JSON.parse(readFileSync(new URL(`fixtures/${name}.spans.json`, import.meta.url), "utf8")) as Array<
+    [number, number]
+  >,
 });
 
 /** Renders `template` where each `{}` is replaced by the next value, returning the text and the output spans. */
@@ -36,7 +38,11 @@ for (const name of ["visits-daily", "visits-mem-intensive", "visits-standard-ima
 test("attack: a node-label key that adds hostNetwork: true is caught by structure and policy", () => {
   const { text, spans } = fixture("inject-label-key");
   const parsed = parseManifest(text, "inject-label-key.yaml");
-  assert.equal((parsed.doc.spec as { executor: { hostNetwork?: boolean } }).executor.hostNetwork, true, "the attack parses");
+  assert.equal(
+    (parsed.doc.spec as { executor: { hostNetwork?: boolean } }).executor.hostNetwork,
+    true,
+    "the attack parses",
+  );
   const { issues } = checkManifest(parsed, { spans });
   const structure = issues.filter((i) => i.step === "structure");
   assert.equal(structure.length, 1);
@@ -55,7 +61,11 @@ test("attack: a memory value that adds a privileged securityContext is caught by
     [["spec.executor.memory", 89]],
   );
   assert.ok(issues.some((i) => i.step === "policy" && i.path === "spec.executor.securityContext.privileged"));
-  assert.equal(issues.filter((i) => i.step === "schema").length, 0, "the schema alone would have let it through");
+  assert.equal(
+    issues.filter((i) => i.step === "schema").length,
+    0,
+    "the schema alone would have let it through",
+  );
 });
 
 const CASES: Array<{ name: string; template: string; values: string[]; paths: string[] }> = [
@@ -63,9 +73,19 @@ const CASES: Array<{ name: string; template: string; values: string[]; paths: st
   { name: "a value that is the whole quoted scalar", template: "a: {}\n", values: ['"x"'], paths: [] },
   { name: "a plain value", template: "a: {}\nb: 1\n", values: ["22g"], paths: [] },
   { name: "a key", template: "m:\n  {}: v\n", values: ["spark-role"], paths: [] },
-  { name: "a value inside a block scalar", template: "a: |\n  one {} three\nb: 1\n", values: ["two"], paths: [] },
+  {
+    name: "a value inside a block scalar",
+    template: "a: |\n  one {} three\nb: 1\n",
+    values: ["two"],
+    paths: [],
+  },
   { name: "an empty span", template: "a: x{}\n", values: [""], paths: [] },
-  { name: "a quote that closes the scalar early", template: 'm: {"a": "{}"}\n', values: ['x", "b": "y'], paths: ["m.a"] },
+  {
+    name: "a quote that closes the scalar early",
+    template: 'm: {"a": "{}"}\n',
+    values: ['x", "b": "y'],
+    paths: ["m.a"],
+  },
   { name: "a newline that adds a sibling key", template: "a: {}\n", values: ["x\nb: y"], paths: ["a"] },
   { name: "a comment after a plain value", template: "a: {}\n", values: ["x # hidden"], paths: ["a"] },
   { name: "a flow mapping instead of a scalar", template: "a: {}\n", values: ["{b: 1}"], paths: ["a"] },
@@ -75,7 +95,12 @@ const CASES: Array<{ name: string; template: string; values: string[]; paths: st
   { name: "a tag before the value", template: "a: {}\n", values: ["!!str x"], paths: ["a"] },
   { name: "an expression in a comment", template: "# {}\na: 1\n", values: ["note"], paths: [""] },
   { name: "indentation from a value", template: "m:\n{}k: v\n", values: ["  "], paths: ["m"] },
-  { name: "a key that adds a mapping level", template: "m:\n  {}: v\n", values: ["a:\n    b"], paths: ["m.a"] },
+  {
+    name: "a key that adds a mapping level",
+    template: "m:\n  {}: v\n",
+    values: ["a:\n    b"],
+    paths: ["m.a"],
+  },
   { name: "a block indicator", template: "a: {}\n  text\n", values: ["|"], paths: ["a"] },
   { name: "a sequence entry", template: "l:\n  - a\n  {}\n", values: ["- b"], paths: ["l.0"] },
 ];
