@@ -35,6 +35,7 @@ export interface ExporterOptions {
   /** Called after an event has been applied to the metrics (benchmarks and tests). */
   onApplied?: (resource: "app" | "pod", type: ChangeType, obj: { metadata?: { name?: string; resourceVersion?: string } }) => void;
   onLog?: (msg: string) => void;
+  now?: () => number;
 }
 
 interface Tracked {
@@ -43,6 +44,8 @@ interface Tracked {
   module: string;
   variant: string;
   created?: number;
+  /** When it entered SUBMITTED (last submission attempt), while it is there. */
+  submittedAt?: number;
   startCounted: boolean;
   outcomeCounted: boolean;
 }
@@ -64,7 +67,7 @@ export class Exporter {
   private fatal?: unknown;
 
   constructor(private readonly o: ExporterOptions) {
-    this.metrics = createMetrics({ processMetrics: o.processMetrics });
+    this.metrics = createMetrics({ processMetrics: o.processMetrics, oldestSubmittedAge: () => this.oldestSubmittedAge() });
   }
 
   get healthy(): boolean {
@@ -193,6 +196,13 @@ export class Exporter {
     });
   }
 
+  private oldestSubmittedAge(): number {
+    const now = this.o.now?.() ?? Date.now();
+    let oldest = now;
+    for (const t of this.apps.values()) if (t.state === "SUBMITTED" && t.submittedAt !== undefined && t.submittedAt < oldest) oldest = t.submittedAt;
+    return Math.max(0, (now - oldest) / 1000);
+  }
+
   private moduleLabel(raw: string | undefined): string {
     const m = raw || "unknown";
     if (this.modules.has(m)) return m;
@@ -233,7 +243,9 @@ export class Exporter {
     }
     if (!t) {
       const labels = app.metadata.labels ?? {};
-      const variant = (VARIANTS as readonly string[]).includes(labels[LABELS.variant] ?? "") ? labels[LABELS.variant]! : "unknown";
+      // Applications Airflow submits straight from the templates carry only the templates' own variant label.
+      const rawVariant = labels[LABELS.variant] ?? labels["sparklane.io/variant"] ?? "";
+      const variant = (VARIANTS as readonly string[]).includes(rawVariant) ? rawVariant : "unknown";
       t = {
         uid: app.metadata.uid ?? key,
         state: "",
@@ -256,6 +268,10 @@ export class Exporter {
       this.setState(t.state, state);
       t.state = state;
     }
+    if (state === "SUBMITTED") {
+      const at = app.status?.lastSubmissionAttemptTime ? Date.parse(app.status.lastSubmissionAttemptTime) : NaN;
+      t.submittedAt = Number.isFinite(at) ? at : (t.submittedAt ?? this.o.now?.() ?? Date.now());
+    } else t.submittedAt = undefined;
     const outcome = TERMINAL[state];
     if (outcome && !t.outcomeCounted) {
       t.outcomeCounted = true;

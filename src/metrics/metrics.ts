@@ -31,6 +31,7 @@ export const METRIC_NAMES = {
   runs: "sparklane_runs_total",
   duration: "sparklane_run_duration_seconds",
   applications: "sparklane_applications",
+  oldestSubmitted: "sparklane_submitted_oldest_age_seconds",
   events: "sparklane_exporter_events_total",
   watchRestarts: "sparklane_exporter_watch_restarts_total",
   synced: "sparklane_exporter_synced",
@@ -42,12 +43,13 @@ export interface ExporterMetrics {
   runs: Counter<"module" | "variant" | "outcome">;
   duration: Histogram<"module" | "variant" | "outcome">;
   applications: Gauge<"state">;
+  oldestSubmitted: Gauge;
   events: Counter<"resource">;
   watchRestarts: Counter<"resource" | "reason">;
   synced: Gauge;
 }
 
-export function createMetrics(opts: { processMetrics?: boolean } = {}): ExporterMetrics {
+export function createMetrics(opts: { processMetrics?: boolean; oldestSubmittedAge?: () => number } = {}): ExporterMetrics {
   const registry = new Registry();
   if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "sparklane_exporter_" });
   const m: ExporterMetrics = {
@@ -78,6 +80,14 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): Exporter
       labelNames: ["state"],
       registers: [registry],
     }),
+    oldestSubmitted: new Gauge({
+      name: METRIC_NAMES.oldestSubmitted,
+      help: "Age in seconds of the oldest SparkApplication waiting in SUBMITTED (0 when none): the operator keeps an application SUBMITTED forever when its driver cannot start.",
+      registers: [registry],
+      collect() {
+        this.set(opts.oldestSubmittedAge?.() ?? 0);
+      },
+    }),
     events: new Counter({ name: METRIC_NAMES.events, help: "Watch events processed.", labelNames: ["resource"], registers: [registry] }),
     watchRestarts: new Counter({
       name: METRIC_NAMES.watchRestarts,
@@ -88,5 +98,7 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): Exporter
     synced: new Gauge({ name: METRIC_NAMES.synced, help: "1 once every watch has listed at least once.", registers: [registry] }),
   };
   for (const s of STATES) m.applications.set({ state: s }, 0);
+  // Series exist from the first scrape, so rate() and increase() see the first restart.
+  for (const resource of ["app", "pod"]) for (const reason of ["gone", "error"]) m.watchRestarts.inc({ resource, reason }, 0);
   return m;
 }

@@ -33,7 +33,7 @@ test("exporter: start latency, outcomes, durations, states; history not counted;
     // A run that finished before the exporter started is history: present in the state gauge, not counted as a run.
     await submit(input({ context: ctx("old") }), { kubeconfig: c.kubeconfig, wait: true });
     const kube = connect({ kubeconfig: c.kubeconfig });
-    const exporter = new Exporter({ kube, namespaces: ["spark"], port: 0, host: "127.0.0.1", signal: ctl.signal, processMetrics: false, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))) });
+    const exporter = new Exporter({ kube, namespaces: ["spark"], port: 0, host: "127.0.0.1", signal: ctl.signal, processMetrics: false, now: () => Date.now() + 3_600_000, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))) });
     const { port } = await exporter.start();
     await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200, "healthz");
     let m = await scrape(port);
@@ -66,6 +66,11 @@ test("exporter: start latency, outcomes, durations, states; history not counted;
     assert.equal(value(m, 'sparklane_job_start_latency_seconds_count{module="visits_distinct",variant="pre-baked"}'), 4);
     assert.ok(value(m, 'sparklane_exporter_watch_restarts_total{resource="app",reason="gone"}') >= 1);
     assert.equal(value(m, 'sparklane_applications{state="COMPLETED"}'), 5);
+
+    // A driver that cannot pull its image leaves the application SUBMITTED: its age shows (clock one hour ahead).
+    assert.equal(value(m, "sparklane_submitted_oldest_age_seconds"), 0);
+    await submit(input({ context: ctx("stuck"), scenario: "image-pull" }), { kubeconfig: c.kubeconfig, wait: true, keep: true });
+    await until(async () => value(await scrape(port), "sparklane_submitted_oldest_age_seconds") >= 3600, "oldest SUBMITTED age");
 
     // Deleting applications empties the state gauge.
     for (const a of c.api.store.list("sparkapplications", "spark")) c.api.store.delete("sparkapplications", "spark", a.metadata.name);
