@@ -3,7 +3,7 @@
 // times and modes normalised, and the gzip header carries no time.
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
-import { join, relative, resolve, sep } from "node:path";
+import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { UserError } from "../errors.js";
 import { loadProject } from "../project/index.js";
 import { dependencyFingerprint } from "./fingerprint.js";
@@ -33,6 +33,8 @@ export interface PackageResult {
   readonly archive: Buffer;
   readonly manifest: PublishedManifest;
   readonly files: readonly string[];
+  /** Path dependencies copied in from outside the project. */
+  readonly vendored: readonly { from: string; to: string }[];
 }
 
 function sha256(data: Buffer): string {
@@ -44,7 +46,7 @@ function skipDir(name: string): boolean {
 }
 
 /** Relative POSIX paths of the files under `dir` that go into the artifact; refuses links and specials. */
-function walk(root: string, dir: string, out: string[]): void {
+function walk(root: string, dir: string, out: string[], skip: ReadonlySet<string> = new Set()): void {
   for (const name of readdirSync(dir).sort()) {
     const abs = join(dir, name);
     const rel = relative(root, abs).split(sep).join("/");
@@ -56,7 +58,7 @@ function walk(root: string, dir: string, out: string[]): void {
       );
     }
     if (st.isDirectory()) {
-      if (!skipDir(name)) walk(root, abs, out);
+      if (!skipDir(name) && !skip.has(name)) walk(root, abs, out, skip);
     } else if (st.isFile()) {
       if (!name.startsWith(".") && !SKIP_FILE(name)) out.push(rel);
     } else {
@@ -94,6 +96,7 @@ export function collectProjectFiles(projectDir: string, exclude: readonly string
   for (const name of readdirSync(root).sort()) {
     const abs = join(root, name);
     if (skipDir(name) || excluded.has(abs) || !lstatSync(abs).isDirectory()) continue;
+    if (name === VENDOR_DIR) throw new UserError(`${abs}: '${VENDOR_DIR}' is reserved for vendored path dependencies`);
     const inside: string[] = [];
     walk(root, abs, inside);
     if (!hasPython(inside)) continue;
@@ -106,11 +109,65 @@ export function collectProjectFiles(projectDir: string, exclude: readonly string
   return { files: files.sort(), modules };
 }
 
+/** Where path dependencies from outside the project travel inside the artifact. */
+export const VENDOR_DIR = "_vendor";
+
+interface Vendored {
+  /** The path as uv.lock and pyproject.toml spell it. */
+  readonly original: string;
+  /** Its folder (or file) inside the artifact. */
+  readonly target: string;
+  /** Artifact path -> absolute source file. */
+  readonly files: ReadonlyMap<string, string>;
+}
+
+/**
+ * uv path sources (`directory`, `editable`, `path`) that point outside the project cannot be resolved in
+ * the pod, where only the artifact exists. They are copied under `_vendor/<name>` and the two files that
+ * name them are rewritten to match, so `uv sync --frozen` finds them next to the code.
+ */
+function vendorPathSources(root: string, uvLock: string): Vendored[] {
+  const seen = new Map<string, Vendored>();
+  const taken = new Set<string>();
+  for (const m of uvLock.matchAll(/source = \{ (?:directory|editable|path) = "([^"]+)" \}/g)) {
+    const original = m[1]!;
+    if (seen.has(original) || original === ".") continue;
+    const abs = resolve(root, original);
+    const rel = relative(root, abs);
+    if (!rel.startsWith("..") && !isAbsolute(rel)) continue; // inside the project: packaged as usual
+    let st;
+    try {
+      st = lstatSync(abs);
+    } catch {
+      throw new UserError(`uv.lock: path source '${original}' does not exist (${abs})`, "run `uv lock` again, or fix the path in pyproject.toml");
+    }
+    let name = basename(abs);
+    for (let i = 2; taken.has(name); i++) name = `${basename(abs)}-${i}`;
+    taken.add(name);
+    const target = `${VENDOR_DIR}/${name}`;
+    const files = new Map<string, string>();
+    if (st.isFile()) files.set(target, abs);
+    else {
+      const inside: string[] = [];
+      walk(abs, abs, inside, new Set(["tests", "test"]));
+      for (const f of inside) files.set(`${target}/${f}`, join(abs, ...f.split("/")));
+    }
+    seen.set(original, { original, target, files });
+  }
+  return [...seen.values()];
+}
+
+function rewritePaths(text: string, vendored: readonly Vendored[]): string {
+  let out = text;
+  for (const v of vendored) out = out.split(`"${v.original}"`).join(`"${v.target}"`);
+  return out;
+}
+
 /** Sorted entries with each parent folder emitted once, before its first child. */
-function entriesFor(root: string, files: readonly string[], manifestText: string): TarEntry[] {
+function entriesFor(contents: ReadonlyMap<string, { body: Buffer; mode: number }>, manifestText: string): TarEntry[] {
   const entries: TarEntry[] = [];
   const dirs = new Set<string>();
-  for (const rel of files) {
+  for (const rel of [...contents.keys()].sort()) {
     const parts = rel.split("/");
     for (let i = 1; i < parts.length; i++) {
       const d = parts.slice(0, i).join("/");
@@ -119,9 +176,8 @@ function entriesFor(root: string, files: readonly string[], manifestText: string
         entries.push({ path: `${d}/`, type: "Directory", mode: 0o755 });
       }
     }
-    const abs = join(root, ...parts);
-    const exec = (lstatSync(abs).mode & 0o111) !== 0;
-    entries.push({ path: rel, type: "File", mode: exec ? 0o755 : 0o644, body: readFileSync(abs) });
+    const c = contents.get(rel)!;
+    entries.push({ path: rel, type: "File", mode: c.mode, body: c.body });
   }
   entries.push({ path: MANIFEST_FILE, type: "File", mode: 0o644, body: Buffer.from(manifestText) });
   return entries;
@@ -138,26 +194,42 @@ export function packageProject(opts: PackageOptions): PackageResult {
   const root = project.dir;
   const exclude = [project.triggersDir, ...project.templateSearchPath];
   const { files, modules } = collectProjectFiles(root, exclude);
-  const fileTable: EmbeddedManifest["files"] = {};
+  const modeOf = (abs: string): number => ((lstatSync(abs).mode & 0o111) !== 0 ? 0o755 : 0o644);
+  const contents = new Map<string, { body: Buffer; mode: number }>();
   for (const rel of files) {
     const abs = join(root, ...rel.split("/"));
-    const body = readFileSync(abs);
-    fileTable[rel] = { sha256: sha256(body), size: body.length, mode: (lstatSync(abs).mode & 0o111) !== 0 ? 0o755 : 0o644 };
+    contents.set(rel, { body: readFileSync(abs), mode: modeOf(abs) });
+  }
+  const vendored = vendorPathSources(root, contents.get("uv.lock")!.body.toString("utf8"));
+  for (const v of vendored) for (const [rel, abs] of v.files) contents.set(rel, { body: readFileSync(abs), mode: modeOf(abs) });
+  for (const f of ["uv.lock", "pyproject.toml"]) {
+    const c = contents.get(f)!;
+    contents.set(f, { ...c, body: Buffer.from(rewritePaths(c.body.toString("utf8"), vendored)) });
+  }
+  const fileTable: EmbeddedManifest["files"] = {};
+  for (const rel of [...contents.keys()].sort()) {
+    const c = contents.get(rel)!;
+    fileTable[rel] = { sha256: sha256(c.body), size: c.body.length, mode: c.mode };
   }
   const embedded: EmbeddedManifest = {
     schema: 1,
     project: project.name,
     version,
     fingerprint: dependencyFingerprint({
-      uvLock: readFileSync(join(root, "uv.lock")),
-      pyproject: readFileSync(join(root, "pyproject.toml")),
+      uvLock: contents.get("uv.lock")!.body,
+      pyproject: contents.get("pyproject.toml")!.body,
       jarCoordinates: [],
     }),
     modules,
     files: fileTable,
   };
-  const archive = tarGz(entriesFor(root, files, manifestJson(embedded)));
-  return { archive, files, manifest: { ...embedded, archive: { sha256: sha256(archive), size: archive.length } } };
+  const archive = tarGz(entriesFor(contents, manifestJson(embedded)));
+  return {
+    archive,
+    files: Object.keys(fileTable),
+    vendored: vendored.map((v) => ({ from: v.original, to: v.target })),
+    manifest: { ...embedded, archive: { sha256: sha256(archive), size: archive.length } },
+  };
 }
 
 /** Writes the archive and its published manifest next to each other, each through a temp file and rename. */

@@ -141,3 +141,42 @@ test("sparklane package: writes the archive and manifest; bad input is exit 2 na
   assert.match(missing.stderr, /uv\.lock: missing/);
   assert.match(missing.stderr, /uv lock/);
 });
+
+test("package: path dependencies outside the project travel under _vendor/, and uv.lock/pyproject.toml follow", async (t) => {
+  const root = tempDir(t);
+  const lib = join(root, "libs", "helper");
+  mkdirSync(join(lib, "src", "helper"), { recursive: true });
+  mkdirSync(join(lib, "tests"), { recursive: true });
+  writeFileSync(join(lib, "pyproject.toml"), '[project]\nname = "helper"\nversion = "0.1.0"\n');
+  writeFileSync(join(lib, "src", "helper", "__init__.py"), "X = 1\n");
+  writeFileSync(join(lib, "tests", "test_x.py"), "def test(): pass\n");
+  const proj = copyFixture(join(root, "proj"));
+  writeFileSync(join(proj, "pyproject.toml"), readFileSync(join(proj, "pyproject.toml"), "utf8").replace("dependencies = []", 'dependencies = ["helper"]') + '\n[tool.uv.sources]\nhelper = { path = "../libs/helper" }\n');
+  writeFileSync(
+    join(proj, "uv.lock"),
+    readFileSync(join(proj, "uv.lock"), "utf8") +
+      '\n[[package]]\nname = "helper"\nversion = "0.1.0"\nsource = { directory = "../libs/helper" }\n',
+  );
+  const r = packageProject({ projectDir: proj, version: "1.0.0" });
+  assert.deepEqual(r.vendored, [{ from: "../libs/helper", to: "_vendor/helper" }]);
+  assert.ok(r.files.includes("_vendor/helper/src/helper/__init__.py"));
+  assert.ok(r.files.includes("_vendor/helper/pyproject.toml"));
+  assert.ok(!r.files.some((f) => f.includes("tests/")), "the library's tests stay out");
+  assert.deepEqual(r.manifest.modules, ["common", "visits_distinct"], "vendored code is not a module");
+  const entries = await listArchive(r.archive);
+  assert.ok(entries.some((e) => e.path === "_vendor/helper/src/helper/__init__.py"));
+  const out = join(root, "a.tar.gz");
+  const { writePackage } = await import("../../src/artifact/package.js");
+  await writePackage(r, out);
+  const { spawnSync } = await import("node:child_process");
+  const lock = spawnSync("tar", ["xzf", out, "-O", "uv.lock"], { encoding: "utf8" }).stdout;
+  assert.match(lock, /source = \{ directory = "_vendor\/helper" \}/);
+  assert.doesNotMatch(lock, /\.\.\/libs/);
+  const pyproject = spawnSync("tar", ["xzf", out, "-O", "pyproject.toml"], { encoding: "utf8" }).stdout;
+  assert.match(pyproject, /helper = \{ path = "_vendor\/helper" \}/);
+  // The fingerprint is over the files as shipped, so the baked venv and the code agree on it.
+  assert.equal(r.manifest.fingerprint, dependencyFingerprint({ uvLock: lock, pyproject, jarCoordinates: [] }));
+
+  writeFileSync(join(proj, "uv.lock"), readFileSync(join(proj, "uv.lock"), "utf8").replace("../libs/helper", "../libs/gone"));
+  assert.throws(() => packageProject({ projectDir: proj, version: "1.0.0" }), /path source '\.\.\/libs\/gone' does not exist/);
+});
