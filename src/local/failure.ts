@@ -1,0 +1,34 @@
+// A failed job in a few lines: the Python error and Spark's cause, picked out of spark-submit's output.
+const LOG4J = /^\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d (TRACE|DEBUG|INFO|WARN|ERROR|FATAL) /;
+
+export interface FailureSummary {
+  /** The exception line of the last Python traceback ("ConfigError: ..."). */
+  readonly python?: string;
+  /** The innermost Java cause, or the first ERROR line Spark logged. */
+  readonly spark?: string;
+}
+
+export function summariseFailure(lines: readonly string[]): FailureSummary {
+  let python: string | undefined;
+  let inTraceback = false;
+  for (const line of lines) {
+    if (line.startsWith("Traceback (most recent call last):")) {
+      inTraceback = true;
+      continue;
+    }
+    if (inTraceback && /^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b.*/.test(line)) {
+      python = line.trim();
+      inTraceback = false;
+    }
+  }
+  const causes = lines.filter((l) => l.startsWith("Caused by: ")).map((l) => l.slice("Caused by: ".length).trim());
+  const errors = lines.filter((l) => LOG4J.test(l) && / (ERROR|FATAL) /.test(l)).map((l) => l.replace(LOG4J, "").trim());
+  const clip = (s: string | undefined): string | undefined => (s && s.length > 400 ? `${s.slice(0, 400)}...` : s);
+  return { python: clip(python), spark: clip(causes.at(-1) ?? errors[0]) };
+}
+
+/** Spark's INFO chatter is kept in the log file; the console shows warnings, errors and the job's own output. */
+export function isConsoleWorthy(line: string): boolean {
+  const m = LOG4J.exec(line);
+  return !m || (m[1] !== "INFO" && m[1] !== "DEBUG" && m[1] !== "TRACE");
+}

@@ -1,0 +1,271 @@
+// `run --local`: render and check exactly as `render` does, make sure the runtime exists (built once per
+// fingerprint for pre-baked, fresh per run for standard), then run spark-submit on this machine and report.
+import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { JobFailedError, InterruptedError, UserError, type Issue } from "../errors.js";
+import type { PreparedRequest, Rendered, Variant } from "../render/index.js";
+import { cacheRoot, ensureRuntime, type Ensured } from "../runtime/cache.js";
+import { computeFingerprint, normaliseCoordinates, type Fingerprint } from "../runtime/fingerprint.js";
+import { detectJava, detectPython, detectUv, hostFacts, type HostFacts } from "../runtime/host.js";
+import { readProjectLock } from "../runtime/lockfile.js";
+import { runProcess } from "../runtime/process.js";
+import { syncVenv, type Venv } from "../runtime/venv.js";
+import { readTimeline, phasesFrom, type Phases, type SparkTimeline } from "./events.js";
+import { isConsoleWorthy, summariseFailure, type FailureSummary } from "./failure.js";
+import { applicationFiles, checkApplicationFiles, mapAppPath } from "./paths.js";
+import { planLocal, type LocalPlan } from "./plan.js";
+
+export type LocalRunEvent =
+  | { readonly kind: "rendered"; readonly variant: Variant; readonly templateFile: string; readonly manifestName: string }
+  | { readonly kind: "warning"; readonly issue: Issue }
+  | { readonly kind: "step"; readonly message: string }
+  | { readonly kind: "runtime"; readonly cache: RuntimeCacheState; readonly fingerprint: string; readonly dir: string; readonly ms: number }
+  | { readonly kind: "submit"; readonly command: readonly string[]; readonly runDir: string }
+  | { readonly kind: "output"; readonly line: string; readonly console: boolean };
+
+/** hit/miss/rebuilt: the pre-baked cache; fresh: the standard variant's per-run venv. */
+export type RuntimeCacheState = "hit" | "miss" | "rebuilt" | "fresh";
+
+export interface LocalRunRequest {
+  readonly prepared: PreparedRequest;
+  /** When sparklane started (epoch ms): the origin of time-to-first-job and total. */
+  readonly started: number;
+  readonly signal?: AbortSignal;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly host?: HostFacts;
+  readonly onEvent?: (event: LocalRunEvent) => void;
+  /** Render-and-check step; the real one unless a caller already holds rendered manifests. */
+  readonly render?: (req: PreparedRequest) => Promise<Rendered>;
+}
+
+export interface RunReport {
+  readonly ok: boolean;
+  readonly status: "succeeded" | "failed" | "interrupted";
+  readonly project: string;
+  readonly module?: string;
+  readonly variant: Variant;
+  readonly application: string;
+  readonly runDir: string;
+  readonly logFile: string;
+  readonly eventLog: readonly string[];
+  readonly runtime: {
+    readonly cache: RuntimeCacheState;
+    readonly fingerprint: string;
+    readonly dir: string;
+    readonly python: string;
+    readonly spark: string;
+    readonly java: string;
+    readonly jars: readonly string[];
+    readonly packages: readonly string[];
+    readonly reason?: string;
+  };
+  readonly plan: {
+    readonly master: string;
+    readonly driverMemory: string;
+    readonly command: readonly string[];
+    readonly dropped: Readonly<Record<string, string>>;
+  };
+  readonly phases: Phases;
+  readonly spark?: SparkTimeline;
+  readonly exitCode: number | null;
+  readonly failure?: FailureSummary;
+  readonly warnings: readonly Issue[];
+}
+
+function runStamp(now: number, module: string | undefined): string {
+  const iso = new Date(now).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${iso}-${module ?? "app"}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** The pre-baked image carries the standard variant's JARs: render that variant to learn their coordinates. */
+async function bakedCoordinates(
+  req: PreparedRequest,
+  render: (req: PreparedRequest) => Promise<Rendered>,
+  warn: (i: Issue) => void,
+): Promise<{ coordinates: string[]; ivySettings?: string }> {
+  let standard: Rendered;
+  try {
+    standard = await render({ ...req, variant: "standard", template: undefined });
+  } catch (err) {
+    warn({
+      where: "variant standard",
+      message: `could not be rendered to learn the JARs the pre-baked runtime carries (${(err as Error).message.split("\n")[0]}); running without extra JARs`,
+    });
+    return { coordinates: [] };
+  }
+  const conf = ((standard.manifest.spec as Record<string, unknown> | undefined)?.sparkConf ?? {}) as Record<string, unknown>;
+  const settings = typeof conf["spark.jars.ivySettings"] === "string" ? conf["spark.jars.ivySettings"] : undefined;
+  const local = settings && req.project ? (mapAppPath(settings, req.project.dir) ?? settings) : undefined;
+  return { coordinates: normaliseCoordinates(conf["spark.jars.packages"] as string | undefined), ivySettings: local && existsSync(local) ? local : undefined };
+}
+
+export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
+  const emit = req.onEvent ?? (() => {});
+  const env = req.env ?? process.env;
+  const warnings: Issue[] = [];
+  const warn = (issue: Issue): void => {
+    warnings.push(issue);
+    emit({ kind: "warning", issue });
+  };
+  const project = req.prepared.project;
+  if (!project) {
+    throw new UserError(
+      "run --local needs a project: the module scripts and configs are run from its folder",
+      "pass --project DIR (a folder with sparklane.yaml), or run from such a folder",
+    );
+  }
+
+  // 1. Render and check, exactly as `render` does; then the files the payload names must exist here.
+  const render = req.render ?? (await import("../render/index.js")).renderAndCheck;
+  const rendered = await render(req.prepared);
+  const metadata = (rendered.manifest.metadata ?? {}) as Record<string, unknown>;
+  emit({ kind: "rendered", variant: rendered.variant, templateFile: rendered.templateFile, manifestName: String(metadata.name ?? "") });
+  for (const w of rendered.warnings) warn(w);
+  const files = applicationFiles(rendered.manifest, project.dir);
+  checkApplicationFiles(files, project.dir);
+  const lock = readProjectLock(project.dir);
+  const [java, uv] = await Promise.all([detectJava(env), detectUv(env)]);
+  const python = await detectPython(uv.path, project.dir, env);
+  const sparkConf = ((rendered.manifest.spec as Record<string, unknown>).sparkConf ?? {}) as Record<string, unknown>;
+  const packages =
+    rendered.variant === "standard"
+      ? { coordinates: normaliseCoordinates(sparkConf["spark.jars.packages"] as string | undefined) }
+      : await bakedCoordinates(req.prepared, render, warn);
+  const fingerprint: Fingerprint = computeFingerprint({ projectDir: project.dir, lock, jars: packages.coordinates, python: python.version });
+  const rendered_at = Date.now();
+
+  const runDir = join(project.dir, ".sparklane", "runs", runStamp(rendered_at, files.module));
+  mkdirSync(join(runDir, "events"), { recursive: true });
+  const logFile = join(runDir, "spark-submit.log");
+  const root = cacheRoot(env);
+
+  // 2. The runtime.
+  let venv: Venv;
+  let jars: readonly string[] = [];
+  let cache: RuntimeCacheState;
+  let runtimeDir: string;
+  let reason: string | undefined;
+  let ivyDir: string | undefined;
+  const perRunVenv = join(runDir, "venv");
+  const cleanup = (): void => {
+    if (rendered.variant === "standard") rmSync(perRunVenv, { recursive: true, force: true });
+  };
+  try {
+    if (rendered.variant === "pre-baked") {
+      const ensured: Ensured = await ensureRuntime({
+        root,
+        fingerprint,
+        uv: uv.path,
+        projectDir: project.dir,
+        coordinates: packages.coordinates,
+        ivySettings: "ivySettings" in packages ? packages.ivySettings : undefined,
+        signal: req.signal,
+        env,
+        onStep: (step, detail) =>
+          emit({ kind: "step", message: step === "venv" ? `building the pre-baked runtime ${fingerprint.id} (once): ${detail}` : `resolving JARs once: ${detail}` }),
+        onLine: (line) => emit({ kind: "output", line, console: false }),
+      });
+      venv = ensured.runtime.venv;
+      jars = ensured.runtime.jars;
+      cache = ensured.cache;
+      reason = ensured.reason;
+      runtimeDir = ensured.runtime.dir;
+      if (ensured.cache === "rebuilt") warn({ where: runtimeDir, message: `cached runtime was damaged and has been rebuilt: ${ensured.reason}` });
+    } else {
+      emit({ kind: "step", message: `uv sync --frozen into a fresh venv (${perRunVenv})` });
+      venv = await syncVenv({ uv: uv.path, projectDir: project.dir, venvDir: perRunVenv, signal: req.signal, env, onLine: (line) => emit({ kind: "output", line, console: false }) });
+      cache = "fresh";
+      runtimeDir = perRunVenv;
+      ivyDir = join(root, "ivy");
+      if (packages.coordinates.length > 0) emit({ kind: "step", message: `spark-submit resolves ${packages.coordinates.length} package(s) with Ivy (${ivyDir})` });
+    }
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+  const runtimeReady = Date.now();
+  emit({ kind: "runtime", cache, fingerprint: fingerprint.id, dir: runtimeDir, ms: runtimeReady - rendered_at });
+
+  // 3. Plan and run.
+  const plan: LocalPlan = planLocal({
+    manifest: rendered.manifest,
+    variant: rendered.variant,
+    projectDir: project.dir,
+    runDir,
+    runtime: { python: venv.python, sparkHome: venv.sparkHome, jars, ivyDir },
+    host: req.host ?? hostFacts(),
+    exists: existsSync,
+  });
+  for (const w of plan.warnings) warn(w);
+  const command = [plan.sparkSubmit, ...plan.args];
+  writeFileSync(join(runDir, "command.json"), `${JSON.stringify({ cwd: plan.cwd, env: plan.env, command }, null, 2)}\n`);
+  emit({ kind: "submit", command, runDir });
+
+  const log = createWriteStream(logFile);
+  let exitCode: number | null = null;
+  let interrupted = false;
+  let tail: readonly string[] = [];
+  const submitted = Date.now();
+  try {
+    const result = await runProcess(plan.sparkSubmit, plan.args, {
+      cwd: plan.cwd,
+      env: { ...env, ...plan.env },
+      signal: req.signal,
+      onLine: (line) => {
+        log.write(`${line}\n`);
+        emit({ kind: "output", line, console: isConsoleWorthy(line) });
+      },
+    });
+    exitCode = result.code;
+    tail = result.tail;
+  } catch (err) {
+    if (!(err instanceof InterruptedError)) throw err;
+    interrupted = true;
+  } finally {
+    await new Promise<void>((resolve) => log.end(resolve));
+    cleanup();
+  }
+  const ended = Date.now();
+
+  const { files: eventLog, timeline } = readTimeline(plan.eventLogDir);
+  const ok = !interrupted && exitCode === 0;
+  const report: RunReport = {
+    ok,
+    status: interrupted ? "interrupted" : ok ? "succeeded" : "failed",
+    project: project.dir,
+    module: files.module,
+    variant: rendered.variant,
+    application: plan.appName,
+    runDir,
+    logFile,
+    eventLog,
+    runtime: {
+      cache,
+      fingerprint: fingerprint.id,
+      dir: runtimeDir,
+      python: python.version,
+      spark: lock.sparkVersion,
+      java: java.version,
+      jars,
+      packages: packages.coordinates,
+      reason,
+    },
+    plan: { master: plan.master, driverMemory: plan.driverMemory.used, command, dropped: plan.dropped },
+    phases: phasesFrom({ started: req.started, rendered: rendered_at, runtimeReady, submitted, ended, timeline }),
+    spark: timeline,
+    exitCode,
+    failure: ok || interrupted ? undefined : summariseFailure(tail),
+    warnings,
+  };
+  writeFileSync(join(runDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+  if (interrupted) throw Object.assign(new InterruptedError("interrupted: the Spark process tree was stopped"), { report });
+  if (!ok) {
+    const f = report.failure ?? {};
+    const lines = [`the job failed (spark-submit exit ${exitCode})`];
+    if (f.python) lines.push(`  python: ${f.python}`);
+    if (f.spark && f.spark !== f.python) lines.push(`  spark:  ${f.spark}`);
+    lines.push(`  full log: ${logFile}`);
+    throw new JobFailedError(lines.join("\n"), report);
+  }
+  return report;
+}

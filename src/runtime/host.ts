@@ -1,0 +1,109 @@
+// Host facts for local runs: Java, uv, cores and memory. Missing tools are bad input (exit 2) with an
+// install hint, never an opaque spawn error.
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { availableParallelism, totalmem } from "node:os";
+import { delimiter, dirname, join } from "node:path";
+import { promisify } from "node:util";
+import { UserError } from "../errors.js";
+
+const exec = promisify(execFile);
+
+export interface HostFacts {
+  readonly cores: number;
+  readonly totalMemoryBytes: number;
+}
+
+export function hostFacts(): HostFacts {
+  return { cores: availableParallelism(), totalMemoryBytes: totalmem() };
+}
+
+export interface Tool {
+  readonly path: string;
+  readonly version: string;
+}
+
+/** First executable named `name` on PATH, or undefined. */
+export function which(name: string, pathVar = process.env.PATH ?? ""): string | undefined {
+  for (const dir of pathVar.split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+const JAVA_HINT =
+  "install a Java 17+ runtime (Debian/Ubuntu: apt-get install openjdk-17-jre-headless; macOS: brew install openjdk@17) " +
+  "and put it on PATH, or set JAVA_HOME";
+
+/** The major version in `JAVA_VERSION="17.0.15"` or `openjdk version "17.0.15"` / `"1.8.0_392"`. */
+export function javaMajor(text: string): number | undefined {
+  const m = /version\s*=?\s*"(\d+)(?:\.(\d+))?/i.exec(text) ?? /JAVA_VERSION="(\d+)(?:\.(\d+))?/.exec(text);
+  if (!m) return undefined;
+  const first = Number(m[1]);
+  return first === 1 && m[2] ? Number(m[2]) : first;
+}
+
+/**
+ * Java as spark-submit will find it (JAVA_HOME first, then PATH). The JDK's `release` file gives the version
+ * without starting a JVM, which keeps a warm run's overhead near zero; `java -version` is the fallback.
+ */
+export async function detectJava(env: NodeJS.ProcessEnv = process.env): Promise<Tool> {
+  const fromHome = env.JAVA_HOME ? join(env.JAVA_HOME, "bin", "java") : undefined;
+  const java = fromHome && existsSync(fromHome) ? fromHome : which("java", env.PATH);
+  if (!java) throw new UserError("Java was not found: local mode runs Spark, which needs Java 17 or newer", JAVA_HINT);
+  let version: string | undefined;
+  let major: number | undefined;
+  try {
+    const release = join(dirname(dirname(realpathSync(java))), "release");
+    if (existsSync(release)) {
+      const text = readFileSync(release, "utf8");
+      major = javaMajor(text);
+      version = /JAVA_VERSION="([^"]+)"/.exec(text)?.[1];
+    }
+  } catch {
+    // fall through to asking the JVM
+  }
+  if (major === undefined) {
+    try {
+      const { stderr, stdout } = await exec(java, ["-version"], { env });
+      const text = `${stderr}${stdout}`;
+      major = javaMajor(text);
+      version = /version "([^"]+)"/.exec(text)?.[1];
+    } catch (err) {
+      throw new UserError(`${java} -version failed: ${(err as Error).message.split("\n")[0]}`, JAVA_HINT);
+    }
+  }
+  if (major === undefined) throw new UserError(`could not tell the version of ${java}`, JAVA_HINT);
+  if (major < 17) throw new UserError(`Java ${version ?? major} at ${java} is too old: Spark 4 needs Java 17 or newer`, JAVA_HINT);
+  return { path: java, version: version ?? String(major) };
+}
+
+const UV_HINT = "install uv (python3 -m pip install uv, or see the uv documentation) and put it on PATH";
+
+export async function detectUv(env: NodeJS.ProcessEnv = process.env): Promise<Tool> {
+  const uv = which("uv", env.PATH);
+  if (!uv) throw new UserError("uv was not found: local mode builds the project's venv from uv.lock with uv", UV_HINT);
+  try {
+    const { stdout } = await exec(uv, ["--version"], { env });
+    return { path: uv, version: stdout.trim().replace(/^uv\s+/, "").split(/\s/)[0] ?? "unknown" };
+  } catch (err) {
+    throw new UserError(`${uv} --version failed: ${(err as Error).message.split("\n")[0]}`, UV_HINT);
+  }
+}
+
+/** The interpreter uv will build the project's venv with ("3.11.7"), as `uv python find` reports it. */
+export async function detectPython(uv: string, projectDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Tool> {
+  try {
+    const { stdout } = await exec(uv, ["python", "find", "--project", projectDir], { env, cwd: projectDir });
+    const path = stdout.trim();
+    const { stdout: v } = await exec(path, ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], { env });
+    return { path, version: v.trim() };
+  } catch (err) {
+    throw new UserError(
+      `uv found no Python interpreter for ${projectDir}: ${((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split("\n")[0]}`,
+      "install a Python that matches the project's requires-python (uv python install 3.11)",
+    );
+  }
+}
