@@ -3,3 +3,5 @@ export * from "./errors.js";
 export * from "./render/index.js";
 export { parseManifest, checkManifest, checkPolicy, type ParsedManifest, type ManifestIssue, type Policy, type CheckResult } from "./manifest/index.js";
 export { lintManifest, lintAppConfig, rules as lintRules, type LintIssue } from "./lint/index.js";
+export { runLocal, planLocal, type RunReport, type LocalPlan, type LocalRunEvent } from "./local/index.js";
+export { packageProject, publishArtifact, resolveVersion, openStore, bootstrap, materializeArtifact, dependencyFingerprint, type PackageResult, type PublishedManifest, type ArtifactStore, type BootstrapOptions, type BootstrapResult, type MaterializeOptions, type Materialized } from "./artifact/index.js";

@@ -1,13 +1,100 @@
-import type { Command } from "commander";
-import { UserError } from "../../errors.js";
+import { performance } from "node:perf_hooks";
+import { Option, type Command } from "commander";
+import { JobFailedError, UserError } from "../../errors.js";
+import { addRenderFlags, renderRequestFromFlags, type RenderFlags } from "../render-flags.js";
 
-// Placeholder until the issue that builds `sparklane run` lands.
+interface RunFlags extends RenderFlags {
+  local?: boolean;
+  output: "text" | "json";
+  verbose?: boolean;
+}
+
+const secs = (ms: number | undefined): string => (ms === undefined ? "n/a" : `${(ms / 1000).toFixed(2)} s`);
+
 export function register(program: Command): void {
-  program
-    .command("run")
-    .description("(not yet available)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new UserError("`sparklane run` is not available in this version");
-    });
+  addRenderFlags(
+    program
+      .command("run")
+      .description("run a pipeline: --local runs it on real Spark on this machine (the cluster path is `sparklane submit`)")
+      .option("--local", "run with spark-submit on this machine")
+      .addOption(new Option("--output <format>", "text: progress and a summary; json: the run report on stdout").choices(["text", "json"]).default("text"))
+      .option("--verbose", "stream all of Spark's output, INFO lines included (always kept in the run's log file)"),
+  ).action(async (flags: RunFlags) => {
+    // Taken before anything else so time-to-first-job counts sparklane's own start-up too.
+    const started = Math.round(performance.timeOrigin);
+    if (!flags.local) {
+      throw new UserError("run needs --local: it runs the pipeline on this machine", "to run on Kubernetes, use: sparklane submit --conf FILE");
+    }
+    const { runLocal } = await import("../../local/index.js");
+    const json = flags.output === "json";
+    const say = (text: string): void => {
+      process.stderr.write(`sparklane: ${text}\n`);
+    };
+    const controller = new AbortController();
+    const onSigint = (): void => {
+      say("interrupted: stopping the Spark process tree");
+      controller.abort();
+    };
+    process.on("SIGINT", onSigint);
+    process.on("SIGTERM", onSigint);
+    try {
+      const report = await runLocal({
+        prepared: await renderRequestFromFlags(flags),
+        started,
+        signal: controller.signal,
+        onEvent: (e) => {
+          switch (e.kind) {
+            case "rendered":
+              say(`rendered ${e.manifestName} (${e.variant}) from ${e.templateFile}`);
+              break;
+            case "warning":
+              process.stderr.write(`warning: ${e.issue.where}: ${e.issue.message}\n${e.issue.hint ? `  hint: ${e.issue.hint}\n` : ""}`);
+              break;
+            case "step":
+              say(e.message);
+              break;
+            case "runtime":
+              say(
+                e.cache === "hit"
+                  ? `runtime ${e.fingerprint}: cache hit (${e.dir})`
+                  : e.cache === "fresh"
+                    ? `runtime ${e.fingerprint}: fresh venv ready in ${secs(e.ms)}`
+                    : `runtime ${e.fingerprint}: built in ${secs(e.ms)} (cache ${e.cache === "miss" ? "miss" : "was damaged, rebuilt"}; next runs reuse it)`,
+              );
+              break;
+            case "submit":
+              say(`spark-submit (run folder ${e.runDir})`);
+              break;
+            case "output":
+              if (e.console || flags.verbose) process.stderr.write(`${e.line}\n`);
+              break;
+          }
+        },
+      });
+      if (json) {
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        return;
+      }
+      const p = report.phases;
+      const cache = report.runtime.cache === "fresh" ? "fresh venv (standard)" : `cache ${report.runtime.cache}`;
+      process.stdout.write(
+        [
+          `${report.module ?? report.application} (${report.variant}) ${report.status} in ${secs(p.total)}`,
+          `  runtime      ${report.runtime.fingerprint}: ${cache}; Spark ${report.runtime.spark}, Python ${report.runtime.python}, Java ${report.runtime.java}`,
+          `  master       ${report.plan.master}, driver memory ${report.plan.driverMemory}`,
+          `  phases       render+checks ${secs(p.renderChecks)} | runtime ${secs(p.runtime)} | JVM+SparkContext ${secs(p.jvmAndContext)} | first Spark job at ${secs(p.timeToFirstJob)} | job ${secs(p.job)} | total ${secs(p.total)}`,
+          `  log          ${report.logFile}`,
+          `  event log    ${report.eventLog[0] ?? "none"}`,
+          "",
+        ].join("\n"),
+      );
+    } catch (err) {
+      const report = err instanceof JobFailedError ? err.details : (err as { report?: unknown }).report;
+      if (json && report !== undefined) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      throw err;
+    } finally {
+      process.off("SIGINT", onSigint);
+      process.off("SIGTERM", onSigint);
+    }
+  });
 }
