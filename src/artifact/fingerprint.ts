@@ -3,7 +3,7 @@
 // (The lead's contract puts this function in src/runtime/fingerprint.ts; it lives here until that lands.)
 import { createHash } from "node:crypto";
 
-export interface FingerprintInputs {
+export interface ArtifactFingerprintInputs {
   readonly uvLock: string | Buffer;
   readonly pyproject: string | Buffer;
   readonly jarCoordinates: readonly string[];
@@ -16,7 +16,7 @@ function sha256(data: string | Buffer): string {
 }
 
 /** `sha256:<hex>` over a canonical JSON of the inputs; JAR order and duplicates do not matter. */
-export function dependencyFingerprint(inputs: FingerprintInputs): string {
+export function dependencyFingerprint(inputs: ArtifactFingerprintInputs): string {
   const canonical = JSON.stringify({
     v: 1,
     uvLock: sha256(inputs.uvLock),

@@ -2,7 +2,7 @@
 export { packageProject, collectProjectFiles, type PackageOptions, type PackageResult } from "./package.js";
 export { publishArtifact, resolveVersion, fetchArchive, listVersions, type PublishResult } from "./remote.js";
 export { openStore, storeFromEnv, type ArtifactStore, type StoreOptions, type RetryPolicy } from "./store.js";
-export { dependencyFingerprint, type FingerprintInputs } from "./fingerprint.js";
+export { dependencyFingerprint, type ArtifactFingerprintInputs } from "./fingerprint.js";
 export {
   ARCHIVE_FILE,
   MANIFEST_FILE,
@@ -11,3 +11,14 @@ export {
   type EmbeddedManifest,
   type PublishedManifest,
 } from "./manifest.js";
+export {
+  bootstrap,
+  materializeArtifact,
+  BOOTSTRAP_MODES,
+  type BootstrapMode,
+  type BootstrapOptions,
+  type BootstrapResult,
+  type MaterializeOptions,
+  type Materialized,
+  type Step as BootstrapStep,
+} from "../bootstrap/index.js";
