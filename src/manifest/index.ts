@@ -2,7 +2,7 @@
 // Pure functions: no I/O, nothing printed, typed errors only.
 import { checkStructure } from "./structure.js";
 import { checkSchema } from "./schema.js";
-import { checkRules } from "./rules.js";
+import { checkRules, checkWarnings } from "./rules.js";
 import { checkPolicy } from "./policy.js";
 import { sortIssues, toIssue, type Finding } from "./findings.js";
 import type { CheckOptions, CheckResult, CheckStep, ManifestIssue, ParsedManifest } from "./types.js";
@@ -32,5 +32,8 @@ export function checkManifest(parsed: ParsedManifest, options: CheckOptions = {}
   add("schema", checkSchema(parsed.doc));
   add("rules", checkRules(parsed.doc));
   add("policy", checkPolicy(parsed.doc, options.policy));
-  return { manifest: parsed.doc, issues, warnings: [] };
+  const warnings = checkWarnings(parsed.doc).map((f) =>
+    toIssue("rules", f, file, parsed.lineOf, parsed.positionOf),
+  );
+  return { manifest: parsed.doc, issues, warnings };
 }

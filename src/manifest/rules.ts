@@ -157,6 +157,19 @@ function memory(out: Finding[], v: unknown, path: ManifestPath): void {
   if (problem) out.push({ path, message: `${problem}, found ${show(v)}` });
 }
 
+/** Findings that do not stop a render: things that work today but are on their way out. */
+export function checkWarnings(doc: Record<string, unknown>): Finding[] {
+  const spec = isRecord(doc.spec) ? doc.spec : {};
+  if (spec.nodeSelector === undefined) return [];
+  return [
+    {
+      path: ["spec", "nodeSelector"],
+      message: "spec.nodeSelector is deprecated by the operator",
+      hint: "set spec.driver.nodeSelector and spec.executor.nodeSelector instead",
+    },
+  ];
+}
+
 export function checkRules(doc: Record<string, unknown>): Finding[] {
   const out: Finding[] = [];
   const metadata = isRecord(doc.metadata) ? doc.metadata : {};
@@ -209,10 +222,20 @@ export function checkRules(doc: Record<string, unknown>): Finding[] {
     }
   }
 
+  const sparkMajor =
+    typeof spec.sparkVersion === "string" ? Number(/^v?(\d+)/.exec(spec.sparkVersion)?.[1]) : NaN;
+
   for (const role of ROLES) {
     const r = spec[role];
     if (!isRecord(r)) continue;
     const base = ["spec", role];
+    if (r.template !== undefined && sparkMajor < 3) {
+      out.push({
+        path: [...base, "template"],
+        message: `a pod template needs sparkVersion 3.0.0 or later, found ${show(spec.sparkVersion)}`,
+        hint: "the operator's webhook refuses it",
+      });
+    }
     stringMap(out, r.labels, [...base, "labels"], "label");
     stringMap(out, r.annotations, [...base, "annotations"], "annotation");
     stringMap(out, r.nodeSelector, [...base, "nodeSelector"], "node selector");

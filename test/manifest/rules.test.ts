@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkRules, k8s } from "../../src/manifest/index.js";
-import { issues, seedDoc, type Doc } from "./helpers.js";
+import { checkManifest, checkRules, k8s } from "../../src/manifest/index.js";
+import { build, issues, seedDoc, type Doc } from "./helpers.js";
 
 const ruleIssues = (mutate: (d: Doc) => void) => issues(mutate).filter((i) => i.step === "rules");
 
@@ -164,6 +164,15 @@ const REFUSED: Array<{ name: string; mutate: (d: Doc) => void; path: string; mes
     message: /Spark memory size/,
   },
   {
+    name: "a pod template with Spark 2",
+    mutate: (d) => (
+      (d.spec.sparkVersion = "2.4.8"),
+      (d.spec.driver.template = { metadata: { labels: { a: "b" } } })
+    ),
+    path: "spec.driver.template",
+    message: /sparkVersion 3\.0\.0 or later, found "2\.4\.8"/,
+  },
+  {
     name: "an affinity weight of 0",
     mutate: (d) =>
       (d.spec.executor.affinity = {
@@ -299,6 +308,18 @@ for (const c of ACCEPTED) {
     assert.deepEqual(ruleIssues(c.mutate), []);
   });
 }
+
+test("spec.nodeSelector is accepted with a deprecation warning", () => {
+  const { issues: found, warnings } = checkManifest(
+    build((d) => ((d.spec.nodeSelector = { a: "b" }), delete d.spec.executor.nodeSelector)),
+  );
+  assert.deepEqual(found, []);
+  assert.deepEqual(
+    warnings.map((w) => [w.path, w.message]),
+    [["spec.nodeSelector", "spec.nodeSelector is deprecated by the operator"]],
+  );
+  assert.deepEqual(checkManifest(build(() => undefined)).warnings, []);
+});
 
 test("k8s syntax helpers agree with apimachinery on edge cases", () => {
   assert.equal(k8s.qualifiedName("a"), undefined);
