@@ -46,7 +46,13 @@ function run(target: LintRule["target"], input: Input, file: string | undefined)
       });
     }
   }
-  return out;
+  // Source order reads best next to the file; rule id breaks ties so the order never depends on Map order.
+  return out.sort(
+    (a, b) =>
+      (a.line ?? 0) - (b.line ?? 0) ||
+      (a.col ?? 0) - (b.col ?? 0) ||
+      (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0),
+  );
 }
 
 /** Manifest rules (app-conf-in-sparkconf, ivy-cache-not-writable, cost-labels, jmx-exporter-native-sidecar). */
