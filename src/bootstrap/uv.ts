@@ -40,6 +40,8 @@ export interface UvSyncOptions {
 
 export async function uvSync(o: UvSyncOptions): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...(o.env ?? process.env), UV_PROJECT_ENVIRONMENT: o.venvDir, UV_NO_PROGRESS: "1" };
+  // uv gets the token only under the names of the indexes it is for.
+  delete env.SPARKLANE_INDEX_TOKEN;
   if (o.token) {
     for (const name of o.indexNames ?? []) {
       const stem = uvIndexEnvStem(name);

@@ -33,9 +33,9 @@ export function register(program: Command): void {
     .option("--strict", "code-only: fail on a stale pre-baked image instead of warning (or BOOTSTRAP_STRICT=true)", false)
     .addOption(new Option("--endpoint-url <url>", "S3-compatible endpoint").env("AWS_ENDPOINT_URL_S3"))
     .addOption(new Option("--retries <n>", "attempts per store call").env("BOOTSTRAP_RETRIES").default("4"))
-    .addOption(new Option("--index-token-file <file>", "file holding the private package index token (never logged); or set UV_INDEX_TOKEN").env("UV_INDEX_TOKEN_FILE"))
+    .addOption(new Option("--index-token-file <file>", "file holding the private package index token (never logged); or set SPARKLANE_INDEX_TOKEN").env("SPARKLANE_INDEX_TOKEN_FILE"))
     .addOption(new Option("--index-name <name...>", "uv index names the token is for (default: every [[tool.uv.index]] in pyproject.toml)"))
-    .addOption(new Option("--index-user <user>", "user name sent with the token").env("UV_INDEX_USER").default("aws"))
+    .addOption(new Option("--index-user <user>", "user name sent with the token").env("SPARKLANE_INDEX_USER").default("aws"))
     .option("--output <format>", "text or json", "text")
     .action(async (opts: Opts) => {
       const { UserError } = await import("../../errors.js");
@@ -71,7 +71,7 @@ export function register(program: Command): void {
           strict: opts.strict || /^(1|true|yes)$/i.test(process.env.BOOTSTRAP_STRICT ?? ""),
           endpoint: opts.endpointUrl,
           retry: { attempts },
-          indexToken: process.env.UV_INDEX_TOKEN || undefined,
+          indexToken: process.env.SPARKLANE_INDEX_TOKEN || undefined,
           indexTokenFile: opts.indexTokenFile,
           indexNames: opts.indexName,
           indexUser: opts.indexUser,
