@@ -1,7 +1,7 @@
 // payload -> variant -> Jinja2 render -> YAML 1.1 parse -> manifest checks, all pure once the templates are
 // loaded (the Environment reads template files once and caches them).
 import { basename, dirname, resolve } from "node:path";
-import { ValidationError, UserError, type Issue } from "../errors.js";
+import { ValidationError, UserError } from "../errors.js";
 import { checkPayload } from "../payload/index.js";
 import { builtinTemplateDir, loadProject, type Project } from "../project/index.js";
 import { Environment, airflowContext, type Template } from "../template/index.js";
@@ -93,7 +93,7 @@ export function renderAndCheckSync(req: PreparedRequest): Rendered {
     templateFile: template.file,
     variant,
     context: { dagId, taskId, ds, runId },
-    warnings: checked.warnings as Issue[],
+    warnings: checked.warnings,
   };
 }
 
