@@ -1,10 +1,12 @@
 // A failed job in a few lines: the Python error and Spark's cause, picked out of spark-submit's output.
 const LOG4J = /^\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d (TRACE|DEBUG|INFO|WARN|ERROR|FATAL) /;
+const JAVA_EXCEPTION = /^(?:java|javax|org|scala|io|com|py4j)\.[\w.$]+(?:Exception|Error)\b(?::.*)?$/;
+const STACK_FRAME = /^\s+at |^\s+\.\.\. \d+ more/;
 
 export interface FailureSummary {
   /** The exception line of the last Python traceback ("ConfigError: ..."). */
   readonly python?: string;
-  /** The innermost Java cause, or the first ERROR line Spark logged. */
+  /** The innermost Java cause, else the first ERROR Spark logged, else the last Java exception printed. */
   readonly spark?: string;
 }
 
@@ -23,12 +25,17 @@ export function summariseFailure(lines: readonly string[]): FailureSummary {
   }
   const causes = lines.filter((l) => l.startsWith("Caused by: ")).map((l) => l.slice("Caused by: ".length).trim());
   const errors = lines.filter((l) => LOG4J.test(l) && / (ERROR|FATAL) /.test(l)).map((l) => l.replace(LOG4J, "").trim());
+  const javaExceptions = lines.filter((l) => JAVA_EXCEPTION.test(l.trim())).map((l) => l.trim());
   const clip = (s: string | undefined): string | undefined => (s && s.length > 400 ? `${s.slice(0, 400)}...` : s);
-  return { python: clip(python), spark: clip(causes.at(-1) ?? errors[0]) };
+  return { python: clip(python), spark: clip(causes.at(-1) ?? errors[0] ?? javaExceptions.at(-1)) };
 }
 
-/** Spark's INFO chatter is kept in the log file; the console shows warnings, errors and the job's own output. */
+/**
+ * Spark's INFO chatter and Java stack frames are kept in the log file; the console shows warnings, errors,
+ * exception lines and the job's own output.
+ */
 export function isConsoleWorthy(line: string): boolean {
+  if (STACK_FRAME.test(line)) return false;
   const m = LOG4J.exec(line);
   return !m || (m[1] !== "INFO" && m[1] !== "DEBUG" && m[1] !== "TRACE");
 }
