@@ -1,0 +1,780 @@
+// jinja2's builtin filters and tests (jinja2/filters.py, jinja2/tests.py), on the value model of values.ts.
+// Filters that return generators in jinja (map, select, unique, batch...) return lists here: identical
+// output whenever the result is iterated, joined or passed to `list`, which is how templates use them.
+import { PyError } from "./errors.js";
+import { fmtFixed, printf } from "./format.js";
+import {
+  bindArgs,
+  callMethod,
+  contains,
+  getattr,
+  getitem,
+  pyCapitalize,
+  pyCenter,
+  pyReplace,
+  pySplitlines,
+  pyStrip,
+} from "./methods.js";
+import {
+  Markup,
+  PyFloat,
+  PyFunc,
+  PyObject,
+  Undefined,
+  escapeValue,
+  floatRepr,
+  isFloat,
+  isInt,
+  isIntLike,
+  isNumLike,
+  isStr,
+  iterate,
+  mkFloat,
+  num,
+  pyAdd,
+  pyEq,
+  pyLen,
+  pyMod,
+  pyOrder,
+  pyStr,
+  sortCmp,
+  strOf,
+  truthy,
+  tuple,
+  typeName,
+} from "./values.js";
+import type { Kwargs } from "./values.js";
+
+export type FilterFn = (value: unknown, args: unknown[], kw: Kwargs) => unknown;
+export type TestFn = (value: unknown, args: unknown[], kw: Kwargs) => boolean;
+
+const REQ = Symbol("required");
+
+function soft(v: unknown): string {
+  return pyStr(v);
+}
+
+function ignoreCase(v: unknown): unknown {
+  return typeof v === "string" ? v.toLowerCase() : v instanceof Markup ? v.s.toLowerCase() : v;
+}
+
+function attrParts(attribute: unknown): unknown[] {
+  if (attribute === null || attribute === undefined) return [];
+  if (typeof attribute === "string")
+    return attribute.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  return [attribute];
+}
+
+function makeAttrgetter(attribute: unknown, post?: (v: unknown) => unknown, dflt: unknown = null) {
+  const parts = attrParts(attribute);
+  return (item: unknown): unknown => {
+    for (const p of parts) {
+      item = getitem(item, p, null);
+      if (dflt !== null && item instanceof Undefined) item = dflt;
+    }
+    return post ? post(item) : item;
+  };
+}
+
+function makeMultiAttrgetter(attribute: unknown, post?: (v: unknown) => unknown) {
+  const groups = typeof attribute === "string" ? attribute.split(",") : [attribute];
+  const getters = groups.map((g) => makeAttrgetter(g, post));
+  if (attribute === null || attribute === undefined) return (x: unknown) => (post ? [post(x)] : [x]);
+  return (item: unknown) => getters.map((g) => g(item));
+}
+
+function listCmp(a: unknown[], b: unknown[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (!pyEq(a[i], b[i])) return sortCmp(a[i], b[i]);
+  }
+  return a.length - b.length;
+}
+
+const INT_RE = /^[+-]?(?:\d(?:_?\d)*)$/;
+
+export function pyIntFromStr(s: string, base: number): number {
+  const t = pyStrip(s, null, true, true);
+  let m = t;
+  let sign = 1;
+  if (m.startsWith("-") || m.startsWith("+")) {
+    if (m[0] === "-") sign = -1;
+    m = m.slice(1);
+  }
+  let b = base;
+  const pfx = m.slice(0, 2).toLowerCase();
+  const pb = pfx === "0x" ? 16 : pfx === "0o" ? 8 : pfx === "0b" ? 2 : 0;
+  if (pb && (b === 0 || b === pb)) {
+    b = pb;
+    m = m.slice(2).replace(/^_/, "");
+  } else if (b === 0) {
+    if (/^0+(_?0)*$/.test(m)) return 0;
+    if (m.startsWith("0")) throw new PyError("ValueError", `invalid literal for int() with base 0: '${s}'`);
+    b = 10;
+  }
+  const digits = "0123456789abcdefghijklmnopqrstuvwxyz".slice(0, b);
+  if (!m || !new RegExp(`^[${digits}](?:_?[${digits}])*$`, "i").test(m) || (b === 10 && !INT_RE.test(m))) {
+    throw new PyError("ValueError", `invalid literal for int() with base ${base}: '${s}'`);
+  }
+  return sign * parseInt(m.replace(/_/g, ""), b);
+}
+
+const FLOAT_STR = /^[+-]?(?:(?:\d(?:_?\d)*)?\.?(?:\d(?:_?\d)*)?(?:[eE][+-]?\d(?:_?\d)*)?)$/;
+
+export function pyFloatFromStr(s: string): number {
+  const t = pyStrip(s, null, true, true);
+  const low = t.toLowerCase().replace(/^[+-]/, "");
+  const neg = t.startsWith("-");
+  if (low === "inf" || low === "infinity") return neg ? -Infinity : Infinity;
+  if (low === "nan") return NaN;
+  if (FLOAT_STR.test(t) && /\d/.test(t) && !/^[+-]?\.?[eE]/.test(t) && !/\.\d*_|_\./.test(t)) {
+    return Number(t.replace(/_/g, ""));
+  }
+  throw new PyError("ValueError", `could not convert string to float: '${s}'`);
+}
+
+/** Python's int(v) for the conversion filters; raises TypeError/ValueError like Python. */
+function pyInt(v: unknown, base = 10): number {
+  if (v instanceof Undefined) return v.fail();
+  if (isStr(v)) return pyIntFromStr(strOf(v), base);
+  if (isNumLike(v)) {
+    const x = num(v);
+    if (!Number.isFinite(x)) {
+      throw new PyError(Number.isNaN(x) ? "ValueError" : "OverflowError", "cannot convert float to integer");
+    }
+    return Math.trunc(x) || 0;
+  }
+  throw new PyError(
+    "TypeError",
+    `int() argument must be a string, a bytes-like object or a real number, not '${typeName(v)}'`,
+  );
+}
+
+function pyFloat(v: unknown): number {
+  if (v instanceof Undefined) return v.fail();
+  if (isStr(v)) return pyFloatFromStr(strOf(v));
+  if (isNumLike(v)) return num(v);
+  throw new PyError("TypeError", `float() argument must be a string or a real number, not '${typeName(v)}'`);
+}
+
+function isConvError(e: unknown): boolean {
+  return e instanceof PyError && (e.kind === "TypeError" || e.kind === "ValueError");
+}
+
+export function pyRound(v: unknown, ndigits: number): unknown {
+  if (isIntLike(v)) {
+    const x = +v;
+    if (ndigits >= 0) return x;
+    const p = 10 ** -ndigits;
+    const q = x / p;
+    let r = Math.round(q);
+    if (Math.abs(q % 1) === 0.5 && r % 2 !== 0) r -= 1;
+    return r * p;
+  }
+  if (!isNumLike(v)) {
+    if (v instanceof Undefined) return v.fail();
+    throw new PyError("TypeError", `type ${typeName(v)} doesn't define __round__ method`);
+  }
+  const x = num(v);
+  if (!Number.isFinite(x)) return mkFloat(x);
+  if (ndigits >= 0) return mkFloat(Number(fmtFixed(x, Math.min(ndigits, 100))));
+  const p = 10 ** -ndigits;
+  return mkFloat(Number(fmtFixed(x / p, 0)) * p);
+}
+
+/** json.dumps(v, sort_keys=True) as jinja's tojson calls it. */
+export function jsonDumps(v: unknown, indent: unknown = null): string {
+  const ind =
+    indent === null
+      ? null
+      : typeof indent === "string"
+        ? indent
+        : " ".repeat(Math.max(0, +(indent as number)));
+  const str = (s: string) =>
+    '"' +
+    // eslint-disable-next-line no-control-regex -- Python treats these control characters specially
+    s.replace(/[\\"\u0000-\u001f\u007f-\uffff]/g, (c) => {
+      switch (c) {
+        case "\\":
+          return "\\\\";
+        case '"':
+          return '\\"';
+        case "\n":
+          return "\\n";
+        case "\r":
+          return "\\r";
+        case "\t":
+          return "\\t";
+        case "\b":
+          return "\\b";
+        case "\f":
+          return "\\f";
+      }
+      return "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0");
+    }) +
+    '"';
+  const numStr = (x: number) =>
+    Number.isNaN(x) ? "NaN" : x === Infinity ? "Infinity" : x === -Infinity ? "-Infinity" : floatRepr(x);
+  const keyStr = (k: unknown): string => {
+    if (typeof k === "string") return k;
+    if (typeof k === "boolean") return k ? "true" : "false";
+    if (k === null) return "null";
+    if (isInt(k)) return String(k);
+    if (isFloat(k)) return numStr(num(k as number));
+    throw new PyError("TypeError", `keys must be str, int, float, bool or None, not ${typeName(k)}`);
+  };
+  const enc = (x: unknown, level: number): string => {
+    if (x === null || x === undefined) return "null";
+    if (x === true) return "true";
+    if (x === false) return "false";
+    if (typeof x === "string") return str(x);
+    if (x instanceof Markup) return str(x.s);
+    if (isInt(x)) return String(x);
+    if (isFloat(x)) return numStr(num(x as number));
+    const nl = ind === null ? "" : "\n" + ind.repeat(level + 1);
+    const close = ind === null ? "" : "\n" + ind.repeat(level);
+    const sep = ind === null ? ", " : ",";
+    if (Array.isArray(x)) {
+      if (!x.length) return "[]";
+      return "[" + nl + x.map((e) => enc(e, level + 1)).join(sep + nl) + close + "]";
+    }
+    if (x instanceof Map) {
+      if (!x.size) return "{}";
+      const entries = [...x].sort((a, b) => sortCmp(a[0], b[0]));
+      return (
+        "{" +
+        nl +
+        entries.map(([k, e]) => str(keyStr(k)) + ": " + enc(e, level + 1)).join(sep + nl) +
+        close +
+        "}"
+      );
+    }
+    throw new PyError("TypeError", `Object of type ${typeName(x)} is not JSON serializable`);
+  };
+  return enc(v, 0);
+}
+
+function htmlSafeJson(v: unknown, indent: unknown): Markup {
+  return new Markup(
+    jsonDumps(v, indent)
+      .replace(/</g, "\\u003c")
+      .replace(/>/g, "\\u003e")
+      .replace(/&/g, "\\u0026")
+      .replace(/'/g, "\\u0027"),
+  );
+}
+
+function minMax(value: unknown, a: unknown[], kw: Kwargs, max: boolean, name: string): unknown {
+  const [cs, attribute] = bindArgs(name, a, kw, [
+    ["case_sensitive", false],
+    ["attribute", null],
+  ]);
+  const items = iterate(value);
+  if (!items.length) return new Undefined("No aggregated item, sequence was empty.", undefined);
+  const key = makeAttrgetter(attribute, truthy(cs) ? undefined : ignoreCase);
+  let best = items[0];
+  let bestK = key(best);
+  for (const it of items.slice(1)) {
+    const k = key(it);
+    if (max ? pyOrder(">", k, bestK) : pyOrder("<", k, bestK)) {
+      best = it;
+      bestK = k;
+    }
+  }
+  return best;
+}
+
+function selectReject(
+  value: unknown,
+  args: unknown[],
+  kw: Kwargs,
+  keep: boolean,
+  lookupAttr: boolean,
+): unknown[] {
+  if (!truthy(value)) return [];
+  let trans = (x: unknown) => x;
+  let off = 0;
+  if (lookupAttr) {
+    if (!args.length) throw new PyError("FilterArgumentError", "Missing parameter for attribute name");
+    trans = makeAttrgetter(args[0]);
+    off = 1;
+  }
+  let pred: (x: unknown) => boolean = truthy;
+  if (args.length > off) {
+    const name = args[off];
+    const rest = args.slice(off + 1);
+    pred = (x) => callTest(name, x, rest, kw);
+  }
+  return iterate(value).filter((item) => pred(trans(item)) === keep);
+}
+
+export function callFilter(name: unknown, value: unknown, args: unknown[], kw: Kwargs): unknown {
+  const f = typeof name === "string" ? FILTERS.get(name) : undefined;
+  if (!f) throw new PyError("TemplateRuntimeError", `No filter named ${pyStrRepr(name)}.`);
+  return f(value, args, kw);
+}
+
+export function callTest(name: unknown, value: unknown, args: unknown[], kw: Kwargs): boolean {
+  const t = typeof name === "string" ? TESTS.get(name) : undefined;
+  if (!t) throw new PyError("TemplateRuntimeError", `No test named ${pyStrRepr(name)}.`);
+  return t(value, args, kw);
+}
+
+function pyStrRepr(v: unknown): string {
+  return typeof v === "string" ? `'${v}'` : soft(v);
+}
+
+function b(name: string, a: unknown[], kw: Kwargs, params: Array<[string, unknown]>): unknown[] {
+  return bindArgs(name, a, kw, params);
+}
+
+const WORD_SPLIT = /([-\s({[<]+)/;
+
+export const FILTERS: Map<string, FilterFn> = new Map<string, FilterFn>([
+  [
+    "default",
+    (v, a, k) => {
+      const [d, boolean] = b("default", a, k, [
+        ["default_value", ""],
+        ["boolean", false],
+      ]);
+      return v instanceof Undefined || (truthy(boolean) && !truthy(v)) ? d : v;
+    },
+  ],
+  [
+    "replace",
+    (v, a, k) => {
+      const [o, n, c] = b("replace", a, k, [
+        ["old", REQ],
+        ["new", REQ],
+        ["count", null],
+      ]);
+      return pyReplace(soft(v), soft(o), soft(n), c === null ? -1 : +(c as number));
+    },
+  ],
+  ["lower", (v) => soft(v).toLowerCase()],
+  ["upper", (v) => soft(v).toUpperCase()],
+  ["capitalize", (v) => pyCapitalize(soft(v))],
+  [
+    "title",
+    (v) =>
+      soft(v)
+        .split(WORD_SPLIT)
+        .filter(Boolean)
+        .map((w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase())
+        .join(""),
+  ],
+  [
+    "int",
+    (v, a, k) => {
+      const [d, base] = b("int", a, k, [
+        ["default", 0],
+        ["base", 10],
+      ]);
+      if (v instanceof Undefined) return v.fail();
+      try {
+        return pyInt(v, +(base as number));
+      } catch (e) {
+        if (!isConvError(e)) throw e;
+        try {
+          return pyInt(pyFloat(v));
+        } catch (e2) {
+          if (!isConvError(e2)) throw e2;
+          return d;
+        }
+      }
+    },
+  ],
+  [
+    "float",
+    (v, a, k) => {
+      const [d] = b("float", a, k, [["default", new PyFloat(0)]]);
+      if (v instanceof Undefined) return v.fail();
+      try {
+        return mkFloat(pyFloat(v));
+      } catch (e) {
+        if (!isConvError(e)) throw e;
+        return d;
+      }
+    },
+  ],
+  ["string", (v) => (v instanceof Markup ? v : soft(v))],
+  ["tojson", (v, a, k) => htmlSafeJson(v, b("tojson", a, k, [["indent", null]])[0])],
+  [
+    "dictsort",
+    (v, a, k) => {
+      const [cs, by, rev] = b("dictsort", a, k, [
+        ["case_sensitive", false],
+        ["by", "key"],
+        ["reverse", false],
+      ]);
+      if (by !== "key" && by !== "value") {
+        throw new PyError("FilterArgumentError", 'You can only sort by either "key" or "value"');
+      }
+      const items = callMethod(v, "items", [], null);
+      if (items === undefined || typeof items === "symbol") {
+        if (v instanceof Undefined) return v.fail();
+        throw new PyError("AttributeError", `'${typeName(v)}' object has no attribute 'items'`);
+      }
+      const pos = by === "key" ? 0 : 1;
+      const key = (it: unknown) => {
+        const x = (it as unknown[])[pos];
+        return truthy(cs) ? x : ignoreCase(x);
+      };
+      const list = (items as unknown[]).slice();
+      list.sort((x, y) => (truthy(rev) ? -1 : 1) * sortCmp(key(x), key(y)));
+      return list;
+    },
+  ],
+  [
+    "sort",
+    (v, a, k) => {
+      const [rev, cs, attribute] = b("sort", a, k, [
+        ["reverse", false],
+        ["case_sensitive", false],
+        ["attribute", null],
+      ]);
+      const key = makeMultiAttrgetter(attribute, truthy(cs) ? undefined : ignoreCase);
+      const items = iterate(v).map((x) => [key(x), x] as const);
+      items.sort((x, y) => (truthy(rev) ? -1 : 1) * listCmp(x[0], y[0]));
+      return items.map((x) => x[1]);
+    },
+  ],
+  [
+    "join",
+    (v, a, k) => {
+      const [d, attribute] = b("join", a, k, [
+        ["d", ""],
+        ["attribute", null],
+      ]);
+      let items = iterate(v);
+      if (attribute !== null) items = items.map(makeAttrgetter(attribute));
+      return items.map(soft).join(soft(d));
+    },
+  ],
+  ["length", (v) => pyLen(v)],
+  ["count", (v) => pyLen(v)],
+  ["trim", (v, a, k) => pyStrip(soft(v), b("trim", a, k, [["chars", null]])[0], true, true)],
+  [
+    "indent",
+    (v, a, k) => {
+      const [width, first, blank] = b("indent", a, k, [
+        ["width", 4],
+        ["first", false],
+        ["blank", false],
+      ]);
+      const ind = typeof width === "string" ? width : " ".repeat(Math.max(0, +(width as number)));
+      const s = soft(v) + "\n";
+      let rv: string;
+      if (truthy(blank)) rv = pySplitlines(s).join("\n" + ind);
+      else {
+        const lines = pySplitlines(s);
+        rv = lines.shift() ?? "";
+        if (lines.length) rv += "\n" + lines.map((l) => (l ? ind + l : l)).join("\n");
+      }
+      return truthy(first) ? ind + rv : rv;
+    },
+  ],
+  [
+    "first",
+    (v) => {
+      const items = iterate(v);
+      return items.length ? items[0] : new Undefined("No first item, sequence was empty.", undefined);
+    },
+  ],
+  [
+    "last",
+    (v) => {
+      const items = iterate(v);
+      return items.length
+        ? items[items.length - 1]
+        : new Undefined("No last item, sequence was empty.", undefined);
+    },
+  ],
+  ["list", (v) => iterate(v).slice()],
+  [
+    "map",
+    (v, a, k) => {
+      if (!truthy(v)) return [];
+      let fn: (x: unknown) => unknown;
+      if (!a.length && k?.has("attribute")) {
+        const rest = new Map(k);
+        const attribute = rest.get("attribute");
+        rest.delete("attribute");
+        const dflt = rest.has("default") ? rest.get("default") : null;
+        rest.delete("default");
+        if (rest.size)
+          throw new PyError("FilterArgumentError", `Unexpected keyword argument '${[...rest.keys()][0]}'`);
+        fn = makeAttrgetter(attribute, undefined, dflt);
+      } else {
+        if (!a.length) throw new PyError("FilterArgumentError", "map requires a filter argument");
+        const name = a[0];
+        const rest = a.slice(1);
+        fn = (x) => callFilter(name, x, rest, k);
+      }
+      return iterate(v).map(fn);
+    },
+  ],
+  ["select", (v, a, k) => selectReject(v, a, k, true, false)],
+  ["reject", (v, a, k) => selectReject(v, a, k, false, false)],
+  ["selectattr", (v, a, k) => selectReject(v, a, k, true, true)],
+  ["rejectattr", (v, a, k) => selectReject(v, a, k, false, true)],
+  [
+    "unique",
+    (v, a, k) => {
+      const [cs, attribute] = b("unique", a, k, [
+        ["case_sensitive", false],
+        ["attribute", null],
+      ]);
+      const key = makeAttrgetter(attribute, truthy(cs) ? undefined : ignoreCase);
+      const seen: unknown[] = [];
+      const out: unknown[] = [];
+      for (const item of iterate(v)) {
+        const kk = key(item);
+        if (!contains(seen, kk)) {
+          seen.push(kk);
+          out.push(item);
+        }
+      }
+      return out;
+    },
+  ],
+  ["min", (v, a, k) => minMax(v, a, k, false, "min")],
+  ["max", (v, a, k) => minMax(v, a, k, true, "max")],
+  [
+    "sum",
+    (v, a, k) => {
+      const [attribute, start] = b("sum", a, k, [
+        ["attribute", null],
+        ["start", 0],
+      ]);
+      let items = iterate(v);
+      if (attribute !== null) items = items.map(makeAttrgetter(attribute));
+      if (isStr(start)) throw new PyError("TypeError", "sum() can't sum strings [use ''.join(seq) instead]");
+      return items.reduce((acc, x) => pyAdd(acc, x), start);
+    },
+  ],
+  [
+    "abs",
+    (v) => {
+      if (isIntLike(v)) return Math.abs(+v);
+      if (isNumLike(v)) return mkFloat(Math.abs(num(v)));
+      if (v instanceof Undefined) return v.fail();
+      throw new PyError("TypeError", `bad operand type for abs(): '${typeName(v)}'`);
+    },
+  ],
+  [
+    "round",
+    (v, a, k) => {
+      const [precision, method] = b("round", a, k, [
+        ["precision", 0],
+        ["method", "common"],
+      ]);
+      const p = +(precision as number);
+      if (method === "common") return pyRound(v, p);
+      if (method !== "ceil" && method !== "floor") {
+        throw new PyError("FilterArgumentError", "method must be common, ceil or floor");
+      }
+      if (!isNumLike(v)) {
+        if (v instanceof Undefined) return v.fail();
+        throw new PyError("TypeError", `must be real number, not ${typeName(v)}`);
+      }
+      const f = method === "ceil" ? Math.ceil : Math.floor;
+      return mkFloat(f(num(v) * 10 ** p) / 10 ** p);
+    },
+  ],
+  [
+    "batch",
+    (v, a, k) => {
+      const [lc, fill] = b("batch", a, k, [
+        ["linecount", REQ],
+        ["fill_with", null],
+      ]);
+      const n = +(lc as number);
+      const out: unknown[][] = [];
+      let tmp: unknown[] = [];
+      for (const item of iterate(v)) {
+        if (tmp.length === n) {
+          out.push(tmp);
+          tmp = [];
+        }
+        tmp.push(item);
+      }
+      if (tmp.length) {
+        if (fill !== null) while (tmp.length < n) tmp.push(fill);
+        out.push(tmp);
+      }
+      return out;
+    },
+  ],
+  [
+    "slice",
+    (v, a, k) => {
+      const [sl, fill] = b("slice", a, k, [
+        ["slices", REQ],
+        ["fill_with", null],
+      ]);
+      const seq = iterate(v);
+      const slices = +(sl as number);
+      const per = Math.floor(seq.length / slices);
+      const extra = seq.length % slices;
+      let offset = 0;
+      const out: unknown[][] = [];
+      for (let i = 0; i < slices; i++) {
+        const start = offset + i * per;
+        if (i < extra) offset++;
+        const end = offset + (i + 1) * per;
+        const tmp = seq.slice(start, end);
+        if (fill !== null && i >= extra) tmp.push(fill);
+        out.push(tmp);
+      }
+      return out;
+    },
+  ],
+  [
+    "truncate",
+    (v, a, k) => {
+      const [length, killwords, end, leeway] = b("truncate", a, k, [
+        ["length", 255],
+        ["killwords", false],
+        ["end", "..."],
+        ["leeway", null],
+      ]);
+      const s = soft(v);
+      const len = +(length as number);
+      const e = soft(end);
+      const lw = leeway === null ? 5 : +(leeway as number);
+      if (len < e.length) throw new PyError("AssertionError", `expected length >= ${e.length}, got ${len}`);
+      if (lw < 0) throw new PyError("AssertionError", `expected leeway >= 0, got ${lw}`);
+      if (s.length <= len + lw) return s;
+      if (truthy(killwords)) return s.slice(0, len - e.length) + e;
+      const head = s.slice(0, len - e.length);
+      const cut = head.lastIndexOf(" ");
+      return (cut < 0 ? head : head.slice(0, cut)) + e;
+    },
+  ],
+  ["wordcount", (v) => (soft(v).match(/[\p{L}\p{N}_]+/gu) ?? []).length],
+  [
+    "center",
+    (v, a, k) => {
+      const [w] = b("center", a, k, [["width", 80]]);
+      return pyCenter(soft(v), +(w as number));
+    },
+  ],
+  [
+    "format",
+    (v, a, k) => {
+      if (a.length && k?.size) {
+        throw new PyError(
+          "FilterArgumentError",
+          "can't handle positional and keyword arguments at the same time",
+        );
+      }
+      return printf(soft(v), k?.size ? k : tuple(a.slice()));
+    },
+  ],
+  ["safe", (v) => (v instanceof Markup ? v : new Markup(soft(v)))],
+  ["escape", (v) => escapeValue(v)],
+  ["e", (v) => escapeValue(v)],
+  ["forceescape", (v) => escapeValue(soft(v))],
+  [
+    "items",
+    (v) => {
+      if (v instanceof Undefined) return [];
+      if (v instanceof Map) return [...v].map(([x, y]) => tuple([x, y]));
+      throw new PyError("TypeError", "Can only get item pairs from a mapping.");
+    },
+  ],
+  [
+    "reverse",
+    (v) => {
+      if (typeof v === "string") return Array.from(v).reverse().join("");
+      if (v instanceof Markup) return new Markup(Array.from(v.s).reverse().join(""));
+      return iterate(v).slice().reverse();
+    },
+  ],
+  [
+    "attr",
+    (v, a) => {
+      const name = a[0];
+      if (typeof name !== "string") throw new PyError("TypeError", "attribute name must be string");
+      return getattr(v, name, null);
+    },
+  ],
+  ["pprint", (v) => soft(v)],
+]);
+
+function modOf(v: unknown, n: unknown): unknown {
+  return pyMod(v, n, printf);
+}
+
+function isSameAs(a: unknown, b: unknown): boolean {
+  if (a instanceof PyFloat || b instanceof PyFloat) return a === b;
+  if (isInt(a) && isInt(b)) return a === b && a >= -5 && a <= 256;
+  return a === b;
+}
+
+export const TESTS: Map<string, TestFn> = new Map<string, TestFn>([
+  ["defined", (v) => !(v instanceof Undefined)],
+  ["undefined", (v) => v instanceof Undefined],
+  ["none", (v) => v === null],
+  ["string", (v) => isStr(v)],
+  ["number", (v) => isNumLike(v)],
+  ["integer", (v) => isInt(v)],
+  ["float", (v) => isFloat(v)],
+  ["boolean", (v) => typeof v === "boolean"],
+  ["true", (v) => v === true],
+  ["false", (v) => v === false],
+  ["mapping", (v) => v instanceof Map],
+  [
+    "iterable",
+    (v) => {
+      try {
+        iterate(v);
+        return true;
+      } catch (e) {
+        if (e instanceof PyError && e.kind === "TypeError") return false;
+        throw e;
+      }
+    },
+  ],
+  ["sequence", (v) => isStr(v) || Array.isArray(v) || v instanceof Map],
+  ["callable", (v) => v instanceof PyFunc || (v instanceof PyObject && typeof v.pyCall === "function")],
+  ["sameas", (v, a) => isSameAs(v, a[0])],
+  ["divisibleby", (v, a) => pyEq(modOf(v, a[0]), 0)],
+  ["odd", (v) => pyEq(modOf(v, 2), 1)],
+  ["even", (v) => pyEq(modOf(v, 2), 0)],
+  ["in", (v, a) => contains(a[0], v)],
+  ["eq", (v, a) => pyEq(v, a[0])],
+  ["equalto", (v, a) => pyEq(v, a[0])],
+  ["==", (v, a) => pyEq(v, a[0])],
+  ["ne", (v, a) => !pyEq(v, a[0])],
+  ["!=", (v, a) => !pyEq(v, a[0])],
+  ["lt", (v, a) => pyOrder("<", v, a[0])],
+  ["lessthan", (v, a) => pyOrder("<", v, a[0])],
+  ["<", (v, a) => pyOrder("<", v, a[0])],
+  ["le", (v, a) => pyOrder("<=", v, a[0])],
+  ["<=", (v, a) => pyOrder("<=", v, a[0])],
+  ["gt", (v, a) => pyOrder(">", v, a[0])],
+  ["greaterthan", (v, a) => pyOrder(">", v, a[0])],
+  [">", (v, a) => pyOrder(">", v, a[0])],
+  ["ge", (v, a) => pyOrder(">=", v, a[0])],
+  [">=", (v, a) => pyOrder(">=", v, a[0])],
+  [
+    "lower",
+    (v) => {
+      const s = soft(v);
+      return /\p{L}/u.test(s) && s === s.toLowerCase();
+    },
+  ],
+  [
+    "upper",
+    (v) => {
+      const s = soft(v);
+      return /\p{L}/u.test(s) && s === s.toUpperCase();
+    },
+  ],
+  ["escaped", (v) => v instanceof Markup],
+  ["filter", (v) => typeof v === "string" && FILTERS.has(v)],
+  ["test", (v) => typeof v === "string" && TESTS.has(v)],
+]);
+FILTERS.set("d", FILTERS.get("default")!);

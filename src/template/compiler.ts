@@ -1,0 +1,866 @@
+// AST -> closures. Each template compiles once; rendering is closure calls over a frame chain (jinja's
+// scoping: for/with/macro/include open a frame, if/set do not).
+import type { CallArgs, Expr, Signature, Stmt, Target } from "./ast.js";
+import { FILTERS, TESTS } from "./builtins.js";
+import type { FilterFn, TestFn } from "./builtins.js";
+import { PyError, TemplateError } from "./errors.js";
+import type { Pos } from "./errors.js";
+import { printf } from "./format.js";
+import type { LineMap } from "./lexer.js";
+import { NO_METHOD, SliceVal, callMethod, callValue, getattr, getitem } from "./methods.js";
+import type { Site } from "./methods.js";
+import {
+  Markup,
+  NOATTR,
+  Namespace,
+  PyFunc,
+  PyObject,
+  Undefined,
+  hashKey,
+  isStr,
+  iterate,
+  pyAdd,
+  pyCompare,
+  pyDiv,
+  pyEq,
+  pyFloorDiv,
+  pyMod,
+  pyMul,
+  pyNeg,
+  pyPos,
+  pyPow,
+  pyRepr,
+  pyStr,
+  pySub,
+  rangeArgs,
+  strOf,
+  truthy,
+  tuple,
+  typeName,
+  view,
+} from "./values.js";
+import type { Kwargs } from "./values.js";
+
+export interface RenderState {
+  pos: Pos | undefined;
+  readonly loader: (name: string) => Compiled;
+}
+
+/** Output buffer. `spans` collects the ranges written by `{{ }}`; null while capturing (set blocks). */
+export class Out {
+  s = "";
+  constructor(readonly spans: Array<[number, number]> | null) {}
+}
+
+export class Frame {
+  readonly vars = new Map<string, unknown>();
+  constructor(
+    readonly parent: Frame | null,
+    readonly st: RenderState,
+  ) {}
+}
+
+export interface Compiled {
+  readonly name: string;
+  readonly file: string;
+  readonly run: Ex;
+}
+
+type Ev = (f: Frame) => unknown;
+type Ex = (f: Frame, out: Out) => void;
+
+const MAX_RANGE = 100000;
+
+function rangeFn(args: unknown[]): unknown[] {
+  const ints = args.map((a) => {
+    if (typeof a === "boolean") return +a;
+    if (typeof a !== "number" || !Number.isInteger(a)) {
+      if (a instanceof Undefined) return a.fail();
+      throw new PyError("TypeError", `'${typeName(a)}' object cannot be interpreted as an integer`);
+    }
+    return a;
+  });
+  if (!ints.length || ints.length > 3)
+    throw new PyError("TypeError", `range expected 1 to 3 arguments, got ${ints.length}`);
+  const [start, stop, step] = ints.length === 1 ? [0, ints[0]!, 1] : [ints[0]!, ints[1]!, ints[2] ?? 1];
+  if (step === 0) throw new PyError("ValueError", "range() arg 3 must not be zero");
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  if (n > MAX_RANGE)
+    throw new PyError(
+      "OverflowError",
+      `Range too big. The sandbox blocks ranges larger than MAX_RANGE (${MAX_RANGE}).`,
+    );
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(start + i * step);
+  rangeArgs.set(out, [start, stop, step]);
+  return view(out, "range");
+}
+
+const GLOBALS = new Map<string, unknown>([
+  ["range", new PyFunc("range", (a) => rangeFn(a))],
+  [
+    "dict",
+    new PyFunc("dict", (a, k) => {
+      const m = new Map<unknown, unknown>();
+      if (a.length) callMethod(m, "update", a, null);
+      if (k) for (const [x, y] of k) m.set(x, y);
+      return m;
+    }),
+  ],
+  [
+    "namespace",
+    new PyFunc("namespace", (a, k) => {
+      const m = new Map<string, unknown>();
+      for (const x of a) if (x instanceof Map) for (const [kk, vv] of x) m.set(String(kk), vv);
+      if (k) for (const [x, y] of k) m.set(x, y);
+      return new Namespace(m);
+    }),
+  ],
+  [
+    "joiner",
+    new PyFunc("joiner", (a) => {
+      const sep = a.length ? a[0] : ", ";
+      let used = false;
+      return new PyFunc("joiner", () => {
+        if (!used) {
+          used = true;
+          return "";
+        }
+        return sep;
+      });
+    }),
+  ],
+]);
+
+class LoopCtx extends PyObject {
+  index0 = -1;
+  private last: unknown = NOATTR;
+  constructor(
+    readonly items: unknown[],
+    readonly depth0: number,
+    readonly recurse: ((iterable: unknown) => string) | null,
+  ) {
+    super();
+  }
+  pyGetattr(name: string): unknown {
+    const i = this.index0;
+    const n = this.items.length;
+    switch (name) {
+      case "index":
+        return i + 1;
+      case "index0":
+        return i;
+      case "revindex":
+        return n - i;
+      case "revindex0":
+        return n - i - 1;
+      case "first":
+        return i === 0;
+      case "last":
+        return i === n - 1;
+      case "length":
+        return n;
+      case "depth":
+        return this.depth0 + 1;
+      case "depth0":
+        return this.depth0;
+      case "previtem":
+        return i > 0 ? this.items[i - 1] : new Undefined("there is no previous item", undefined);
+      case "nextitem":
+        return i < n - 1 ? this.items[i + 1] : new Undefined("there is no next item", undefined);
+      case "cycle":
+        return new PyFunc("cycle", (args) => {
+          if (!args.length) throw new PyError("TypeError", "no items for cycling given");
+          return args[i % args.length];
+        });
+      case "changed":
+        return new PyFunc("changed", (args) => {
+          const t = tuple(args.slice());
+          if (this.last === NOATTR || !pyEq(t, this.last)) {
+            this.last = t;
+            return true;
+          }
+          return false;
+        });
+    }
+    return NOATTR;
+  }
+  override pyCall = (args: unknown[]): unknown => {
+    if (!this.recurse) {
+      throw new PyError("TypeError", "The loop must have the 'recursive' marker to be called recursively.");
+    }
+    return this.recurse(args[0]);
+  };
+  pyRepr(): string {
+    return `<LoopContext ${this.index0 + 1}/${this.items.length}>`;
+  }
+}
+
+class Macro extends PyObject {
+  constructor(
+    readonly name: string,
+    readonly params: string[],
+    readonly defaults: Ev[],
+    readonly body: Ex,
+    readonly defFrame: Frame,
+    readonly usesVarargs: boolean,
+    readonly usesKwargs: boolean,
+    readonly usesCaller: boolean,
+  ) {
+    super();
+  }
+
+  pyGetattr(name: string): unknown {
+    switch (name) {
+      case "name":
+        return this.name;
+      case "arguments":
+        return tuple(this.params.slice());
+      case "catch_kwargs":
+        return this.usesKwargs;
+      case "catch_varargs":
+        return this.usesVarargs;
+      case "caller":
+        return this.usesCaller;
+    }
+    return NOATTR;
+  }
+
+  override pyCall = (args: unknown[], kw: Kwargs): unknown => {
+    const out = new Out(null);
+    this.invoke(args, kw, out);
+    return out.s;
+  };
+
+  invoke(args: unknown[], kw: Kwargs, out: Out): void {
+    const f = new Frame(this.defFrame, this.defFrame.st);
+    const np = this.params.length;
+    if (args.length > np && !this.usesVarargs) {
+      throw new PyError("TypeError", `macro '${this.name}' takes not more than ${np} argument(s)`);
+    }
+    let extraKw: Map<string, unknown> | null = null;
+    let caller: unknown = undefined;
+    const given = new Map<string, unknown>();
+    if (kw) {
+      for (const [k, v] of kw) {
+        if (k === "caller" && this.usesCaller) caller = v;
+        else if (this.params.includes(k)) given.set(k, v);
+        else if (this.usesKwargs) (extraKw ??= new Map()).set(k, v);
+        else throw new PyError("TypeError", `macro '${this.name}' takes no keyword argument '${k}'`);
+      }
+    }
+    const firstDefault = np - this.defaults.length;
+    for (let i = 0; i < np; i++) {
+      const p = this.params[i]!;
+      let v: unknown;
+      if (i < args.length) {
+        if (given.has(p))
+          throw new PyError("TypeError", `macro '${this.name}' got multiple values for argument '${p}'`);
+        v = args[i];
+      } else if (given.has(p)) v = given.get(p);
+      else if (i >= firstDefault) v = this.defaults[i - firstDefault]!(f);
+      else v = new Undefined(`parameter '${p}' was not provided`, undefined);
+      f.vars.set(p, v);
+    }
+    if (this.usesVarargs) f.vars.set("varargs", tuple(args.slice(np)));
+    if (this.usesKwargs) f.vars.set("kwargs", extraKw ?? new Map());
+    if (this.usesCaller) f.vars.set("caller", caller ?? new Undefined("No caller defined", undefined));
+    this.body(f, out);
+  }
+
+  pyRepr(): string {
+    return `<Macro '${this.name}'>`;
+  }
+}
+
+function lookup(f: Frame, name: string): unknown {
+  let fr: Frame | null = f;
+  do {
+    const v = fr.vars.get(name);
+    if (v !== undefined) return v;
+    fr = fr.parent;
+  } while (fr);
+  return GLOBALS.get(name);
+}
+
+function unpack(value: unknown, n: number): unknown[] {
+  const items = iterate(value);
+  if (items.length < n)
+    throw new PyError("ValueError", `not enough values to unpack (expected ${n}, got ${items.length})`);
+  if (items.length > n) throw new PyError("ValueError", `too many values to unpack (expected ${n})`);
+  return items;
+}
+
+/** Names a macro body reads (to know whether it takes varargs, kwargs, caller). */
+function readsName(stmts: Stmt[], name: string): boolean {
+  const seen = (x: unknown): boolean => {
+    if (Array.isArray(x)) return x.some(seen);
+    if (x && typeof x === "object" && !(x instanceof Map)) {
+      const o = x as { t?: string; name?: string };
+      if (o.t === "name" && o.name === name) return true;
+      if (o.t === "macro") return false;
+      return Object.values(o).some(seen);
+    }
+    return false;
+  };
+  return seen(stmts);
+}
+
+export class Compiler {
+  constructor(
+    private readonly name: string,
+    private readonly lines: LineMap,
+  ) {}
+
+  private pos(n: { pos: number; end: number }): Pos {
+    const { line, col } = this.lines.locate(n.pos);
+    return { file: this.name, line, col, text: this.lines.source.slice(n.pos, n.end) };
+  }
+
+  private fail(kind: string, n: { pos: number }, msg: string): never {
+    const { line, col } = this.lines.locate(n.pos);
+    throw new TemplateError(kind, this.name, line, col, msg);
+  }
+
+  private site(obj: Expr, whole: Expr): Site {
+    return { pos: this.pos(whole), objText: this.lines.source.slice(obj.pos, obj.end) };
+  }
+
+  compileBody(stmts: Stmt[]): Ex {
+    const parts = stmts.map((s) => this.stmt(s));
+    if (parts.length === 1) return parts[0]!;
+    return (f, out) => {
+      for (let i = 0; i < parts.length; i++) parts[i]!(f, out);
+    };
+  }
+
+  private stmt(s: Stmt): Ex {
+    switch (s.t) {
+      case "data": {
+        const text = s.text;
+        return (_f, out) => {
+          out.s += text;
+        };
+      }
+      case "print":
+        return this.print(s.expr);
+      case "if": {
+        const test = this.expr(s.test);
+        const body = this.compileBody(s.body);
+        const else_ = s.else_.length ? this.compileBody(s.else_) : null;
+        return (f, out) => {
+          if (truthy(test(f))) body(f, out);
+          else if (else_) else_(f, out);
+        };
+      }
+      case "for":
+        return this.forLoop(s);
+      case "set": {
+        const val = this.expr(s.expr);
+        const assign = this.assign(s.target);
+        return (f) => assign(f, val(f));
+      }
+      case "setblock": {
+        const body = this.compileBody(s.body);
+        const filter = s.filter ? this.filterChain(s.filter) : null;
+        const assign = this.assign(s.target);
+        return (f) => {
+          const cap = new Out(null);
+          body(f, cap);
+          assign(f, filter ? filter(f, cap.s) : cap.s);
+        };
+      }
+      case "macro": {
+        const make = this.macroFactory(s.name, s.sig, s.body);
+        const name = s.name;
+        return (f) => {
+          f.vars.set(name, make(f));
+        };
+      }
+      case "callblock": {
+        const makeCaller = this.macroFactory("caller", s.sig, s.body);
+        const call = this.callParts(s.call);
+        const P = this.pos(s.call);
+        return (f, out) => {
+          const callee = call.callee(f);
+          const args = call.args(f);
+          const kw = call.kwargs(f) ?? new Map<string, unknown>();
+          kw.set("caller", makeCaller(f));
+          f.st.pos = P;
+          if (callee instanceof Macro) callee.invoke(args, kw, out);
+          else writeValue(out, callValue(callee, args, kw));
+        };
+      }
+      case "include":
+        return this.include(s);
+      case "do": {
+        const e = this.expr(s.expr);
+        return (f) => {
+          e(f);
+        };
+      }
+      case "with": {
+        const values = s.values.map((v) => this.expr(v));
+        const assigns = s.targets.map((t) => this.assign(t));
+        const body = this.compileBody(s.body);
+        return (f, out) => {
+          const vals = values.map((v) => v(f));
+          const inner = new Frame(f, f.st);
+          assigns.forEach((a, i) => a(inner, vals[i]));
+          body(inner, out);
+        };
+      }
+      case "filterblock": {
+        const body = this.compileBody(s.body);
+        const filter = this.filterChain(s.filter);
+        return (f, out) => {
+          const cap = new Out(null);
+          body(f, cap);
+          writeValue(out, filter(f, cap.s));
+        };
+      }
+    }
+  }
+
+  /** A filter chain whose innermost input is a captured block instead of an expression. */
+  private filterChain(e: Expr): (f: Frame, input: string) => unknown {
+    if (e.t !== "filter") return () => this.fail("TemplateSyntaxError", e, "expected a filter");
+    const inner = e.node ? this.filterChain(e.node) : (_f: Frame, input: string) => input;
+    const fn = this.lookupFilter(e.name, e);
+    const args = this.callArgs(e.args);
+    const P = this.pos(e);
+    return (f, input) => {
+      const v = inner(f, input);
+      const a = args.args(f);
+      const k = args.kwargs(f);
+      f.st.pos = P;
+      return fn(v, a, k);
+    };
+  }
+
+  private print(e: Expr): Ex {
+    if (e.t === "call") {
+      // A macro called in {{ }} writes straight into the output, so its own {{ }} spans are kept and
+      // the template text inside it is not counted as interpolated.
+      const call = this.callParts(e);
+      const P = this.pos(e);
+      return (f, out) => {
+        const callee = call.callee(f);
+        const args = call.args(f);
+        const kw = call.kwargs(f);
+        f.st.pos = P;
+        if (callee instanceof Macro) callee.invoke(args, kw, out);
+        else writeValue(out, call.invoke(callee, args, kw));
+      };
+    }
+    const ev = this.expr(e);
+    return (f, out) => writeValue(out, ev(f));
+  }
+
+  private forLoop(s: Stmt & { t: "for" }): Ex {
+    const iter = this.expr(s.iter);
+    const assign = this.assign(s.target);
+    const test = s.test ? this.expr(s.test) : null;
+    const body = this.compileBody(s.body);
+    const else_ = s.else_.length ? this.compileBody(s.else_) : null;
+    const P = this.pos(s.iter);
+    const recursive = s.recursive;
+    const run = (f: Frame, out: Out, iterable: unknown, depth0: number): void => {
+      f.st.pos = P;
+      let items = iterate(iterable);
+      const lf = new Frame(f, f.st);
+      if (test) {
+        items = items.filter((it) => {
+          assign(lf, it);
+          return truthy(test(lf));
+        });
+      }
+      if (!items.length) {
+        if (else_) else_(new Frame(f, f.st), out);
+        return;
+      }
+      const recurse = recursive
+        ? (it: unknown) => {
+            const cap = new Out(null);
+            run(f, cap, it, depth0 + 1);
+            return cap.s;
+          }
+        : null;
+      const loop = new LoopCtx(items, depth0, recurse);
+      lf.vars.set("loop", loop);
+      for (let i = 0; i < items.length; i++) {
+        loop.index0 = i;
+        assign(lf, items[i]);
+        body(lf, out);
+      }
+    };
+    return (f, out) => run(f, out, iter(f), 0);
+  }
+
+  private macroFactory(name: string, sig: Signature, stmts: Stmt[]): (f: Frame) => Macro {
+    const body = this.compileBody(stmts);
+    const defaults = sig.defaults.map((d) => this.expr(d));
+    const uv = readsName(stmts, "varargs");
+    const uk = readsName(stmts, "kwargs");
+    const uc = name === "caller" ? false : readsName(stmts, "caller");
+    return (f) => new Macro(name, sig.params, defaults, body, f, uv, uk, uc);
+  }
+
+  private include(s: Stmt & { t: "include" }): Ex {
+    const nameEv = this.expr(s.template);
+    const P = this.pos(s.template);
+    const { ignoreMissing, withContext } = s;
+    return (f, out) => {
+      const value = nameEv(f);
+      f.st.pos = P;
+      const names = Array.isArray(value) ? value : [value];
+      let tmpl: Compiled | null = null;
+      let lastErr: unknown = null;
+      for (const n of names) {
+        if (n instanceof Undefined) n.fail();
+        if (!isStr(n)) throw new PyError("TypeError", `template name must be a string, not ${typeName(n)}`);
+        try {
+          tmpl = f.st.loader(strOf(n));
+          break;
+        } catch (e) {
+          if (e instanceof TemplateError && e.kind === "TemplateNotFound") {
+            lastErr = e;
+            continue;
+          }
+          throw e;
+        }
+      }
+      if (!tmpl) {
+        if (ignoreMissing) return;
+        const e = lastErr as TemplateError;
+        throw new PyError("TemplateNotFound", e.detail, P, e.hint);
+      }
+      const root = withContext ? f : null;
+      tmpl.run(new Frame(root, f.st), out);
+    };
+  }
+
+  private assign(t: Target): (f: Frame, v: unknown) => void {
+    if (t.t === "name") {
+      const name = t.name;
+      return (f, v) => {
+        f.vars.set(name, v);
+      };
+    }
+    if (t.t === "nsref") {
+      const { ns, attr } = t;
+      const P = this.pos(t);
+      return (f, v) => {
+        const obj = lookup(f, ns);
+        if (!(obj instanceof Namespace)) {
+          throw new PyError("TemplateRuntimeError", "cannot assign attribute on non-namespace object", P);
+        }
+        obj.attrs.set(attr, v);
+      };
+    }
+    const subs = t.items.map((x) => this.assign(x));
+    const P = this.pos(t);
+    return (f, v) => {
+      f.st.pos = P;
+      const items = unpack(v, subs.length);
+      subs.forEach((s, i) => s(f, items[i]));
+    };
+  }
+
+  private lookupFilter(name: string, n: Expr): FilterFn {
+    const fn = FILTERS.get(name);
+    if (!fn) this.fail("TemplateAssertionError", n, `No filter named '${name}'.`);
+    return fn;
+  }
+
+  private lookupTest(name: string, n: Expr): TestFn {
+    const fn = TESTS.get(name);
+    if (!fn) this.fail("TemplateAssertionError", n, `No test named '${name}'.`);
+    return fn;
+  }
+
+  private callArgs(a: CallArgs): {
+    args: (f: Frame) => unknown[];
+    kwargs: (f: Frame) => Map<string, unknown> | null;
+  } {
+    const pos = a.args.map((x) => this.expr(x));
+    const star = a.star ? this.expr(a.star) : null;
+    const kws = a.kwargs.map(([k, v]) => [k, this.expr(v)] as const);
+    const dstar = a.dstar ? this.expr(a.dstar) : null;
+    const args =
+      pos.length === 0 && !star
+        ? () => [] as unknown[]
+        : (f: Frame) => {
+            const r = pos.map((p) => p(f));
+            if (star) r.push(...iterate(star(f)));
+            return r;
+          };
+    const kwargs =
+      kws.length === 0 && !dstar
+        ? () => null
+        : (f: Frame) => {
+            const m = new Map<string, unknown>();
+            for (const [k, v] of kws) m.set(k, v(f));
+            if (dstar) {
+              const d = dstar(f);
+              if (d instanceof Undefined) d.fail();
+              if (!(d instanceof Map)) throw new PyError("TypeError", "argument after ** must be a mapping");
+              for (const [k, v] of d) m.set(String(k), v);
+            }
+            return m;
+          };
+    return { args, kwargs };
+  }
+
+  private callParts(e: Expr & { t: "call" }) {
+    const { args, kwargs } = this.callArgs(e.args);
+    const c = e.callee;
+    if (c.t === "getattr") {
+      // obj.method(...): call str/dict/list methods without binding them first
+      const obj = this.expr(c.obj);
+      const site = this.site(c.obj, c);
+      const attr = c.attr;
+      return {
+        args,
+        kwargs,
+        callee: (f: Frame): unknown => {
+          const self = obj(f);
+          f.st.pos = site.pos;
+          if (self instanceof Map || typeof self === "string" || Array.isArray(self))
+            return new PendingMethod(self);
+          return getattr(self, attr, site);
+        },
+        invoke: (callee: unknown, a: unknown[], k: Kwargs): unknown => {
+          if (callee instanceof PendingMethod) {
+            const r = callMethod(callee.self, attr, a, k);
+            if (r !== NO_METHOD) return r;
+            callee = getattr(callee.self, attr, site);
+          }
+          return callValue(callee, a, k);
+        },
+      };
+    }
+    const callee = this.expr(c);
+    return { args, kwargs, callee, invoke: callValue };
+  }
+
+  expr(e: Expr): Ev {
+    switch (e.t) {
+      case "const": {
+        const v = e.value;
+        return () => v;
+      }
+      case "name": {
+        const name = e.name;
+        const P = this.pos(e);
+        return (f) => {
+          const v = lookup(f, name);
+          return v === undefined ? new Undefined(`'${name}' is undefined`, P) : v;
+        };
+      }
+      case "tuple": {
+        const items = e.items.map((x) => this.expr(x));
+        return (f) => tuple(items.map((x) => x(f)));
+      }
+      case "list": {
+        const items = e.items.map((x) => this.expr(x));
+        return (f) => items.map((x) => x(f));
+      }
+      case "dict": {
+        const pairs = e.pairs.map(([k, v]) => [this.expr(k), this.expr(v)] as const);
+        const P = this.pos(e);
+        return (f) => {
+          const m = new Map<unknown, unknown>();
+          for (const [k, v] of pairs) {
+            const key = k(f);
+            f.st.pos = P;
+            m.set(hashKey(key), v(f));
+          }
+          return m;
+        };
+      }
+      case "getattr": {
+        const obj = this.expr(e.obj);
+        const site = this.site(e.obj, e);
+        const attr = e.attr;
+        return (f) => {
+          const o = obj(f);
+          f.st.pos = site.pos;
+          return getattr(o, attr, site);
+        };
+      }
+      case "getitem": {
+        const obj = this.expr(e.obj);
+        const arg = this.expr(e.arg);
+        const site = this.site(e.obj, e);
+        return (f) => {
+          const o = obj(f);
+          const a = arg(f);
+          f.st.pos = site.pos;
+          return getitem(o, a, site);
+        };
+      }
+      case "slice": {
+        const [a, b, c] = [e.start, e.stop, e.step].map((x) => (x ? this.expr(x) : () => null));
+        return (f) => new SliceVal(a!(f), b!(f), c!(f));
+      }
+      case "call": {
+        const call = this.callParts(e);
+        const P = this.pos(e);
+        return (f) => {
+          const callee = call.callee(f);
+          const a = call.args(f);
+          const k = call.kwargs(f);
+          f.st.pos = P;
+          return call.invoke(callee, a, k);
+        };
+      }
+      case "filter": {
+        if (!e.node) return this.fail("TemplateSyntaxError", e, "filter without a value");
+        const node = this.expr(e.node);
+        const fn = this.lookupFilter(e.name, e);
+        const { args, kwargs } = this.callArgs(e.args);
+        const P = this.pos(e);
+        return (f) => {
+          const v = node(f);
+          const a = args(f);
+          const k = kwargs(f);
+          f.st.pos = P;
+          return fn(v, a, k);
+        };
+      }
+      case "test": {
+        const node = this.expr(e.node);
+        const fn = this.lookupTest(e.name, e);
+        const { args, kwargs } = this.callArgs(e.args);
+        const P = this.pos(e);
+        const neg = e.negate;
+        return (f) => {
+          const v = node(f);
+          const a = args(f);
+          const k = kwargs(f);
+          f.st.pos = P;
+          return fn(v, a, k) !== neg;
+        };
+      }
+      case "binop": {
+        const l = this.expr(e.left);
+        const r = this.expr(e.right);
+        const P = this.pos(e);
+        const op = BINOPS[e.op]!;
+        return (f) => {
+          const a = l(f);
+          const b = r(f);
+          f.st.pos = P;
+          return op(a, b);
+        };
+      }
+      case "concat": {
+        const items = e.items.map((x) => this.expr(x));
+        const P = this.pos(e);
+        return (f) => {
+          let s = "";
+          for (const it of items) {
+            const v = it(f);
+            f.st.pos = P;
+            s += typeof v === "string" ? v : pyStr(v);
+          }
+          return s;
+        };
+      }
+      case "compare": {
+        const first = this.expr(e.first);
+        const ops = e.ops.map(([op, x]) => [op, this.expr(x)] as const);
+        const P = this.pos(e);
+        return (f) => {
+          let left = first(f);
+          for (const [op, x] of ops) {
+            const right = x(f);
+            f.st.pos = P;
+            if (!pyCompare(op, left, right)) return false;
+            left = right;
+          }
+          return true;
+        };
+      }
+      case "and": {
+        const l = this.expr(e.left);
+        const r = this.expr(e.right);
+        return (f) => {
+          const a = l(f);
+          return truthy(a) ? r(f) : a;
+        };
+      }
+      case "or": {
+        const l = this.expr(e.left);
+        const r = this.expr(e.right);
+        return (f) => {
+          const a = l(f);
+          return truthy(a) ? a : r(f);
+        };
+      }
+      case "not": {
+        const n = this.expr(e.node);
+        return (f) => !truthy(n(f));
+      }
+      case "neg":
+      case "pos": {
+        const n = this.expr(e.node);
+        const P = this.pos(e);
+        const op = e.t === "neg" ? pyNeg : pyPos;
+        return (f) => {
+          const v = n(f);
+          f.st.pos = P;
+          return op(v);
+        };
+      }
+      case "cond": {
+        const test = this.expr(e.test);
+        const then = this.expr(e.then);
+        const else_ = e.else_ ? this.expr(e.else_) : null;
+        const P = this.pos(e);
+        return (f) => {
+          if (truthy(test(f))) return then(f);
+          if (else_) return else_(f);
+          // jinja uses its lenient Undefined here, not the environment's StrictUndefined
+          return new Undefined(
+            `the inline if-expression '${P.text}' evaluated to false and no else section was defined.`,
+            P,
+            "UndefinedError",
+            undefined,
+            true,
+          );
+        };
+      }
+    }
+  }
+}
+
+/** `obj.name` where obj is a str/dict/list: the method is called without binding it first. */
+class PendingMethod {
+  constructor(readonly self: unknown) {}
+}
+
+const BINOPS: Record<string, (a: unknown, b: unknown) => unknown> = {
+  "+": pyAdd,
+  "-": pySub,
+  "*": pyMul,
+  "/": pyDiv,
+  "//": pyFloorDiv,
+  "%": (a, b) => pyMod(a, b, printf),
+  "**": pyPow,
+};
+
+function writeValue(out: Out, v: unknown): void {
+  const s = typeof v === "string" ? v : pyStr(v);
+  if (!s) return;
+  if (out.spans) {
+    const start = out.s.length;
+    out.s += s;
+    out.spans.push([start, out.s.length]);
+  } else out.s += s;
+}
+
+export { Macro };
+void Markup;
+void pyRepr;

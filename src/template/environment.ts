@@ -1,0 +1,192 @@
+// jinja2.SandboxedEnvironment(undefined=StrictUndefined, extensions=["jinja2.ext.do"],
+// loader=FileSystemLoader(searchPath)) as Airflow configures it, with include resolution that cannot leave
+// the search path (no absolute names, no "..", no symlink pointing outside a search root).
+import { readFileSync, realpathSync, statSync } from "node:fs";
+import { isAbsolute, join, resolve, sep } from "node:path";
+import { InternalError } from "../errors.js";
+import { Compiler, Frame, Out } from "./compiler.js";
+import type { Compiled, RenderState } from "./compiler.js";
+import { PyError, TemplateError } from "./errors.js";
+import { LineMap, normalizeSource, tokenize } from "./lexer.js";
+import { Parser } from "./parser.js";
+import { toPy } from "./values.js";
+
+export interface TemplateSource {
+  name: string;
+  file: string;
+  source: string;
+}
+
+export interface RenderResult {
+  text: string;
+  /** Output ranges written by `{{ }}` expressions (macro calls contribute their inner ranges). */
+  spans: Array<[start: number, end: number]>;
+}
+
+function notFound(name: string, detail: string, hint?: string): TemplateError {
+  return new TemplateError("TemplateNotFound", name, 1, 1, detail, hint);
+}
+
+export class Environment {
+  readonly searchPath: readonly string[];
+  private readonly roots: Array<{ dir: string; real: string | null }>;
+  private readonly cache = new Map<string, Compiled>();
+
+  constructor(opts: { searchPath: readonly string[] }) {
+    this.searchPath = opts.searchPath.map((p) => resolve(p));
+    this.roots = this.searchPath.map((dir) => {
+      try {
+        return { dir, real: realpathSync(dir) };
+      } catch {
+        return { dir, real: null };
+      }
+    });
+  }
+
+  /** Finds a template file the way FileSystemLoader does, refusing names that could escape the roots. */
+  resolve(name: string): TemplateSource {
+    if (typeof name !== "string" || name === "") throw notFound(String(name), "template name is empty");
+    if (isAbsolute(name) || name.startsWith("/") || /^[a-zA-Z]:[\\/]/.test(name)) {
+      throw notFound(name, `template name '${name}' is absolute; names are relative to the search path`);
+    }
+    const pieces: string[] = [];
+    for (const piece of name.split("/")) {
+      if (piece === "..") throw notFound(name, `template name '${name}' contains '..'`);
+      if (piece.includes(sep) || piece.includes("\0"))
+        throw notFound(name, `template name '${name}' is not a plain path`);
+      if (piece && piece !== ".") pieces.push(piece);
+    }
+    for (const root of this.roots) {
+      if (!root.real) continue;
+      const file = join(root.dir, ...pieces);
+      let st;
+      try {
+        st = statSync(file);
+      } catch {
+        continue;
+      }
+      if (!st.isFile()) continue;
+      const real = realpathSync(file);
+      if (!real.startsWith(root.real.endsWith(sep) ? root.real : root.real + sep)) {
+        throw new TemplateError(
+          "SecurityError",
+          name,
+          1,
+          1,
+          `template '${name}' resolves to ${real}, outside the search path root ${root.real}`,
+          "templates may not be symlinks to files outside the template directory",
+        );
+      }
+      let source: string;
+      try {
+        source = new TextDecoder("utf-8", { fatal: true }).decode(readFileSync(real));
+      } catch {
+        throw new TemplateError("UnicodeDecodeError", name, 1, 1, `template '${name}' is not valid UTF-8`);
+      }
+      return { name, file: real, source };
+    }
+    throw notFound(
+      name,
+      `template '${name}' not found in search path: ${this.searchPath.join(", ") || "(empty)"}`,
+      this.searchPath.length ? undefined : "give a template directory",
+    );
+  }
+
+  /** Loads and compiles a template once; later calls return the cached compilation. */
+  load(name: string): Compiled {
+    const hit = this.cache.get(name);
+    if (hit) return hit;
+    const src = this.resolve(name);
+    const compiled = compileSource(src.source, name, src.file);
+    this.cache.set(name, compiled);
+    return compiled;
+  }
+
+  getTemplate(name: string): Template {
+    return new Template(this, this.load(name));
+  }
+
+  fromString(source: string, name = "<template>"): Template {
+    return new Template(this, compileSource(source, name, name));
+  }
+}
+
+export function compileSource(source: string, name: string, file: string): Compiled {
+  const norm = normalizeSource(source);
+  const lines = new LineMap(norm);
+  const toks = tokenize(norm, name, lines);
+  const ast = new Parser(toks, name, lines).parseTemplate();
+  const run = new Compiler(name, lines).compileBody(ast);
+  return { name, file, run };
+}
+
+export class Template {
+  readonly name: string;
+  readonly file: string;
+
+  constructor(
+    private readonly env: Environment,
+    private readonly compiled: Compiled,
+  ) {
+    this.name = compiled.name;
+    this.file = compiled.file;
+  }
+
+  render(context: Record<string, unknown>): string {
+    return this.run(context, false).s;
+  }
+
+  renderWithSpans(context: Record<string, unknown>): RenderResult {
+    const out = this.run(context, true);
+    return { text: out.s, spans: out.spans! };
+  }
+
+  private run(context: Record<string, unknown>, spans: boolean): Out {
+    const st: RenderState = { pos: undefined, loader: (n) => this.env.load(n) };
+    const root = new Frame(null, st);
+    for (const k of Object.keys(context)) root.vars.set(k, toPy(context[k]));
+    const out = new Out(spans ? [] : null);
+    try {
+      this.compiled.run(new Frame(root, st), out);
+    } catch (e) {
+      throw toTemplateError(e, st, this.name);
+    }
+    return out;
+  }
+}
+
+function toTemplateError(e: unknown, st: RenderState, name: string): Error {
+  if (e instanceof TemplateError) return e;
+  if (e instanceof PyError) {
+    const pos = e.pos ?? st.pos;
+    let detail = e.message;
+    if (
+      pos &&
+      e.kind !== "UndefinedError" &&
+      e.kind !== "TemplateNotFound" &&
+      pos.text &&
+      !detail.includes(pos.text)
+    ) {
+      detail += ` (in '${pos.text.length > 80 ? pos.text.slice(0, 77) + "..." : pos.text}')`;
+    }
+    if (e.kind !== "UndefinedError" && e.kind !== "TemplateNotFound" && e.kind !== "SecurityError")
+      detail = `${e.kind}: ${detail}`;
+    return new TemplateError(e.kind, pos?.file ?? name, pos?.line ?? 1, pos?.col ?? 1, detail, e.hint);
+  }
+  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    const pos = st.pos;
+    return new TemplateError(
+      "RecursionError",
+      pos?.file ?? name,
+      pos?.line ?? 1,
+      pos?.col ?? 1,
+      "maximum recursion depth exceeded",
+    );
+  }
+  return new InternalError(
+    `template engine failure while rendering ${name}: ${(e as Error)?.message ?? String(e)}`,
+    {
+      cause: e,
+    },
+  );
+}

@@ -1,0 +1,98 @@
+"""Renders template cases with Python's jinja2, configured as Airflow configures it, for the differential test.
+
+stdin:  {"searchPath": [dir, ...], "cases": [{"template": name} | {"source": text},
+         plus "context": {...} or "airflow": {conf, dagId, taskId, ds, runId, ts, varValues, params}]}
+stdout: [{"text": rendered} | {"error": exception class name, "message": str}]
+"""
+import json
+import sys
+from datetime import datetime, timedelta
+
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+
+class Obj:
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+class VariableAccessor:
+    """Airflow's `var.value`: attribute access raises KeyError for a missing Variable."""
+
+    def __init__(self, values):
+        self.__dict__["_values"] = values
+
+    def __getattr__(self, key):
+        if key.startswith("__"):
+            raise AttributeError(key)
+        try:
+            return self._values[key]
+        except KeyError:
+            raise KeyError(f"Variable {key} does not exist") from None
+
+    def get(self, key, default_var=KeyError):
+        if key in self._values:
+            return self._values[key]
+        if default_var is KeyError:
+            raise KeyError(f"Variable {key} does not exist")
+        return default_var
+
+
+def ds_add(ds, days):
+    if not days:
+        return str(ds)
+    dt = datetime.strptime(str(ds), "%Y-%m-%d") + timedelta(days=days)
+    return dt.strftime("%Y-%m-%d")
+
+
+def ds_format(ds, input_format, output_format):
+    return datetime.strptime(str(ds), input_format).strftime(output_format)
+
+
+def airflow_context(a):
+    ds = a["ds"]
+    ts = a["ts"]
+    return {
+        "dag_run": Obj(conf=a.get("conf", {}), dag_id=a["dagId"], run_id=a["runId"],
+                       run_type=a["runId"].split("__")[0]),
+        "dag": Obj(dag_id=a["dagId"]),
+        "task": Obj(task_id=a["taskId"], dag_id=a["dagId"]),
+        "ds": ds,
+        "ds_nodash": ds.replace("-", ""),
+        "ts": ts,
+        "ts_nodash": ts.replace("-", "").replace(":", "")[:15],
+        "ts_nodash_with_tz": ts.replace("-", "").replace(":", ""),
+        "run_id": a["runId"],
+        "task_instance_key_str": f"{a['dagId']}__{a['taskId']}__{ds.replace('-', '')}",
+        "var": Obj(value=VariableAccessor(a.get("varValues", {}))),
+        "params": a.get("params", {}),
+        "macros": Obj(ds_add=ds_add, ds_format=ds_format),
+    }
+
+
+def main():
+    req = json.load(sys.stdin)
+    env = SandboxedEnvironment(
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.do"],
+        loader=FileSystemLoader(req.get("searchPath", [])),
+        keep_trailing_newline=False,
+        autoescape=False,
+    )
+    out = []
+    for case in req["cases"]:
+        try:
+            if "source" in case:
+                tmpl = env.from_string(case["source"])
+            else:
+                tmpl = env.get_template(case["template"])
+            ctx = airflow_context(case["airflow"]) if "airflow" in case else case.get("context", {})
+            out.append({"text": tmpl.render(ctx)})
+        except Exception as e:  # the test compares the exception class with sparklane's error kind
+            out.append({"error": type(e).__name__, "message": str(e)})
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
