@@ -5,3 +5,4 @@ export { parseManifest, checkManifest, checkPolicy, type ParsedManifest, type Ma
 export { lintManifest, lintAppConfig, rules as lintRules, type LintIssue } from "./lint/index.js";
 export { runLocal, planLocal, type RunReport, type LocalPlan, type LocalRunEvent } from "./local/index.js";
 export { packageProject, publishArtifact, resolveVersion, openStore, bootstrap, materializeArtifact, dependencyFingerprint, type PackageResult, type PublishedManifest, type ArtifactStore, type BootstrapOptions, type BootstrapResult, type MaterializeOptions, type Materialized } from "./artifact/index.js";
+export { Environment as TemplateEnvironment, Template, TemplateError, airflowContext, parseJsonPy, type RenderResult, type TemplateSource, type AirflowContextOptions } from "./template/index.js";
