@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sharedSkip, sharedPath } from "../helpers/shared.js";
 import { checkManifest, parseManifest } from "../../src/manifest/index.js";
-import { build, fixtureText, issues } from "./helpers.js";
+import { build, fixtureText, issues, type Doc } from "./helpers.js";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
 const generated = join(repo, "src/manifest/generated");
@@ -74,9 +74,8 @@ for (const name of ["visits-daily", "visits-mem-intensive", "visits-standard-ima
   });
 }
 
-const CASES: Array<{ name: string; mutate: (d: any) => void; path: string; message: RegExp; hint?: RegExp }> =
+const CASES: Array<{ name: string; mutate: (d: Doc) => void; path: string; message: RegExp; hint?: RegExp }> =
   [
-    // eslint-disable-line @typescript-eslint/no-explicit-any
     {
       name: "unknown top-level spec field",
       mutate: (d) => (d.spec.drvier = {}),
