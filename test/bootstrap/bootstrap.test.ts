@@ -208,25 +208,3 @@ test("killed on a first install: nothing visible in APP_DIR; SIGTERM cleans up a
   assert.equal(ok.code, 0, ok.stderr);
   assert.deepEqual(visible(app), ["common", "manifest.json", "pyproject.toml", "uv.lock", "visits_distinct"]);
 });
-
-test("the index token reaches uv's per-index variables and never the output", async (t) => {
-  const root = tempDir(t);
-  const project = copyFixture(join(root, "p"));
-  writeFileSync(
-    join(project, "pyproject.toml"),
-    readFileSync(join(project, "pyproject.toml"), "utf8") + '\n[[tool.uv.index]]\nname = "private-pypi"\nurl = "http://127.0.0.1:9/simple/"\nexplicit = true\n',
-  );
-  spawnSync("uv", ["lock", "--offline", "--project", project], { encoding: "utf8" });
-  const store = `file://${join(root, "store")}`;
-  assert.equal((await publish(project, "1.0.0", store)).code, 0);
-  const canary = "CANARY-tok-7f3a9c";
-  writeFileSync(join(root, "token"), `${canary}\n`);
-  const app = join(root, "app");
-  const r = await runCli(["bootstrap", "--store", store, "--project-name", "tiny-etl", "--app-dir", app, "--version", "1.0.0", "--index-token-file", join(root, "token")]);
-  assert.equal(r.code, 0, r.stderr);
-  assert.ok(!r.stdout.includes(canary) && !r.stderr.includes(canary));
-  const missing = await runCli(["bootstrap", "--store", store, "--project-name", "tiny-etl", "--app-dir", join(root, "app2"), "--version", "1.0.0", "--index-token-file", join(root, "nope")]);
-  assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /--index-token-file .*nope: cannot read \(ENOENT\)/);
-  assert.ok(!existsSync(join(root, "app2")));
-});
