@@ -145,6 +145,8 @@ export class Reflector<T extends KMeta> {
         resolve(end);
       };
       const onAbort = () => finish({ kind: "aborted", sawEvents });
+      // The consumer may have stopped us from inside onChange during the list, before this listener existed.
+      if (this.o.signal.aborted) return onAbort();
       this.o.signal.addEventListener("abort", onAbort, { once: true });
       const query: Record<string, string> = {
         allowWatchBookmarks: "true",

@@ -1,5 +1,6 @@
 // `submit` as a library call: prepare -> ensure (create / attach / adopt / replace) -> optionally wait with
 // logs -> clean up -> typed outcome. Progress goes to hooks; the caller decides how to print it.
+import { stringify } from "yaml";
 import { InterruptedError, JobFailedError } from "../errors.js";
 import { connect, type Kube, type KubeOptions } from "./client.js";
 import { deleteApp, ensureApplication, type EnsureAction, type SparkApp } from "./apps.js";
@@ -55,6 +56,11 @@ export interface SubmitResult {
   manifest?: Record<string, unknown>;
   /** Set when the run did not succeed: the error the CLI raises after printing the result. */
   error?: Error;
+}
+
+/** The object as it would be created, as YAML (for --dry-run output). */
+export function manifestYaml(manifest: Record<string, unknown>): string {
+  return stringify(manifest);
 }
 
 export function prepare(input: SubmitInput, namespace?: string, defaultNamespace?: string): Prepared {

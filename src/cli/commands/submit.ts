@@ -31,8 +31,7 @@ export function register(program: Command): void {
     .option("--replace", "if this run's application exists with a different spec, delete it and submit again")
     .action(async (flags: SubmitFlags) => {
       const { renderAndCheck } = await import("../../render/index.js");
-      const { submit } = await import("../../kube/submit.js");
-      const { stringify } = await import("yaml");
+      const { submit, manifestYaml } = await import("../../kube/submit.js");
       const request = await renderRequestFromFlags(flags);
       const rendered = await renderAndCheck(request);
       for (const w of rendered.warnings) process.stderr.write(`warning: ${w.where}: ${w.message}\n`);
@@ -77,7 +76,7 @@ export function register(program: Command): void {
           process.stdout.write(`${JSON.stringify({ ...data, ...(error ? { message: error.message } : {}) }, null, 2)}\n`);
         } else if (result.action === "dry-run-client" || result.action === "dry-run") {
           err(`${result.action === "dry-run" ? "the API server accepted" : "would create"} sparkapplication ${result.namespace}/${result.name}`);
-          process.stdout.write(stringify(result.manifest));
+          process.stdout.write(manifestYaml(result.manifest ?? {}));
         } else if (result.outcome) {
           process.stdout.write(formatTimings(result.timings ?? {}, result.offsets ?? {}));
           process.stdout.write(`sparkapplication ${result.namespace}/${result.name}: ${result.outcome}${result.deleted ? " (deleted)" : ""}\n`);
