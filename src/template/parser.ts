@@ -511,7 +511,11 @@ export class Parser {
     }
     if (this.isOp("[")) return this.parseList();
     if (this.isOp("{")) return this.parseDict();
-    return this.fail(tok.type === "eof" ? "unexpected end of template" : `unexpected '${describe(tok)}'`);
+    return this.fail(
+      tok.type === "eof"
+        ? "unexpected end of template, expected an expression"
+        : `unexpected '${describe(tok)}', expected an expression`,
+    );
   }
 
   parseTuple(o: {
