@@ -1,0 +1,232 @@
+// `sparklane run --local` end to end on real Spark (the pyspark wheel from the example's uv.lock), through
+// the built CLI, on a private copy of the example project. Expected results are computed here from the
+// sample CSV, independently of Spark; the Parquet output is read back with pyarrow.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runCli } from "../helpers/cli.js";
+import { which } from "../../src/runtime/host.js";
+import { copyExample } from "./example.js";
+import { realUv } from "../runtime/tools.js";
+
+const ex = copyExample();
+test.after(() => ex.cleanup());
+const env = { SPARKLANE_CACHE_DIR: ex.cache, SPARKLANE_DEBUG: "" };
+const trigger = (name: string): string => join(ex.project, "triggers", name);
+const runsDir = join(ex.project, ".sparklane", "runs");
+const SPARK_TIMEOUT = 900_000;
+
+type Row = Record<string, string | number>;
+
+/** Visits from the committed sample data: [visitor, page, ts]. */
+function visits(): { visitor: string; page: string; day: string; hour: number }[] {
+  const lines = readFileSync(join(ex.project, "data", "visits", "visits.csv"), "utf8").trim().split("\n").slice(1);
+  return lines.map((l) => {
+    const [visitor, page, ts] = l.split(",") as [string, string, string];
+    return { visitor, page, day: ts.slice(0, 10), hour: Number(ts.slice(11, 13)) };
+  });
+}
+
+function expectedDistinct(days: (d: string) => boolean): Row[] {
+  const sets = new Map<string, Set<string>>();
+  for (const v of visits().filter((v) => days(v.day))) {
+    const key = `${v.day}|${v.page}`;
+    if (!sets.has(key)) sets.set(key, new Set());
+    sets.get(key)!.add(v.visitor);
+  }
+  return [...sets].map(([k, s]) => ({ visit_date: k.split("|")[0]!, page: k.split("|")[1]!, distinct_visitors: s.size })).sort(byKey);
+}
+
+function expectedHourly(day: string): Row[] {
+  const counts = new Map<string, number>();
+  for (const v of visits().filter((v) => v.day === day)) counts.set(`${v.hour}|${v.page}`, (counts.get(`${v.hour}|${v.page}`) ?? 0) + 1);
+  return [...counts].map(([k, n]) => ({ visit_date: day, hour: Number(k.split("|")[0]), page: k.split("|")[1]!, views: n })).sort(byKey);
+}
+
+function byKey(a: Row, b: Row): number {
+  const ka = JSON.stringify(Object.keys(a).sort().map((k) => a[k]));
+  const kb = JSON.stringify(Object.keys(b).sort().map((k) => b[k]));
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+function readParquet(dir: string): Row[] {
+  const script = [
+    "import json, sys, pyarrow.dataset as ds",
+    "t = ds.dataset(sys.argv[1], format='parquet', partitioning='hive').to_table()",
+    "print(json.dumps([{k: (str(v) if k == 'visit_date' else v) for k, v in r.items()} for r in t.to_pylist()]))",
+  ].join("\n");
+  return (JSON.parse(execFileSync("python3", ["-c", script, dir], { encoding: "utf8" })) as Row[]).sort(byKey);
+}
+
+interface Report {
+  ok: boolean;
+  status: string;
+  variant: string;
+  module: string;
+  runDir: string;
+  logFile: string;
+  eventLog: string[];
+  runtime: { cache: string; fingerprint: string; dir: string; jars: string[]; packages: string[] };
+  plan: { master: string; command: string[] };
+  phases: Record<string, number | undefined>;
+}
+
+test("quick start: the daily pre-baked run builds the runtime once (miss), then another module hits it", { timeout: SPARK_TIMEOUT }, async () => {
+  const first = await runCli(["run", "--local", "--project", ex.project, "--conf", trigger("visits-daily.json"), "--output", "json"], {
+    env,
+    timeoutMs: SPARK_TIMEOUT,
+  });
+  assert.equal(first.code, 0, first.stderr);
+  const report = JSON.parse(first.stdout) as Report;
+  assert.equal(report.status, "succeeded");
+  assert.equal(report.variant, "pre-baked");
+  assert.equal(report.runtime.cache, "miss");
+  assert.match(first.stderr, /building the pre-baked runtime .* \(once\)/);
+  // The pre-baked runtime carries the standard variant's JARs, resolved once and passed as files.
+  assert.deepEqual(report.runtime.packages, ["org.apache.spark:spark-avro_2.13:4.0.1"]);
+  assert.ok(report.runtime.jars.some((j) => j.endsWith("spark-avro_2.13-4.0.1.jar")));
+  assert.ok(report.plan.command.includes("--jars"));
+  assert.ok(!report.plan.command.some((a) => a.startsWith("spark.jars.packages=")));
+  for (const phase of ["renderChecks", "runtime", "jvmAndContext", "timeToFirstJob", "job", "total"]) {
+    assert.equal(typeof report.phases[phase], "number", phase);
+    assert.ok(report.phases[phase]! >= 0, phase);
+  }
+  assert.ok(report.phases.timeToFirstJob! < report.phases.total!);
+  assert.ok(existsSync(report.logFile) && existsSync(report.eventLog[0]!));
+
+  const got = readParquet(join(ex.project, "output", "visits_distinct"));
+  const want = expectedDistinct((d) => d === "2026-03-15");
+  assert.ok(want.length >= 4);
+  assert.deepEqual(got, want);
+
+  // Same dependencies, other module: the runtime is reused as it is.
+  const second = await runCli(["run", "--local", "--project", ex.project, "--conf", trigger("page-hourly-daily.json")], { env, timeoutMs: SPARK_TIMEOUT });
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stderr, /runtime [0-9a-f]+: cache hit/);
+  assert.match(second.stdout, /page_hourly \(pre-baked\) succeeded in [\d.]+ s/);
+  assert.match(second.stdout, /first Spark job at [\d.]+ s/);
+  assert.doesNotMatch(second.stderr, /building the pre-baked runtime/);
+  assert.deepEqual(readParquet(join(ex.project, "output", "page_hourly")), expectedHourly("2026-03-14"));
+});
+
+test("standard bulk run: fresh venv for the run, spark.jars.packages resolved by Ivy at submit", { timeout: SPARK_TIMEOUT }, async () => {
+  const res = await runCli(["run", "--local", "--project", ex.project, "--conf", trigger("visits-bulk.json"), "--output", "json"], { env, timeoutMs: SPARK_TIMEOUT });
+  assert.equal(res.code, 0, res.stderr);
+  const report = JSON.parse(res.stdout) as Report;
+  assert.equal(report.variant, "standard");
+  assert.equal(report.runtime.cache, "fresh");
+  assert.ok(report.plan.command.includes("spark.jars.packages=org.apache.spark:spark-avro_2.13:4.0.1"));
+  assert.ok(report.plan.command.includes(`spark.jars.ivy=${join(ex.cache, "ivy")}`));
+  assert.ok(!existsSync(join(report.runDir, "venv")), "the per-run venv is removed afterwards");
+  assert.ok(existsSync(join(ex.cache, "ivy", "jars", "org.apache.spark_spark-avro_2.13-4.0.1.jar")));
+  // Bulk from 2026-03-12, open-ended; earlier partitions (from other runs) are left alone.
+  const got = readParquet(join(ex.project, "output", "visits_distinct")).filter((r) => String(r.visit_date) >= "2026-03-12");
+  assert.deepEqual(got, expectedDistinct((d) => d >= "2026-03-12"));
+});
+
+test("a failing job exits 1 with the Python error, Spark's cause and the full log path", { timeout: SPARK_TIMEOUT }, async () => {
+  writeFileSync(
+    join(ex.project, "visits_distinct", "config", "dev-broken.yaml"),
+    "io:\n  inputs:\n    visits: data/no-such-file.csv\n  outputs:\n    visits_distinct: output/broken\n",
+  );
+  const res = await runCli(
+    ["run", "--local", "--project", ex.project, "--conf", trigger("visits-daily.json"), "--set", "config_file=config/dev-broken.yaml"],
+    { env, timeoutMs: SPARK_TIMEOUT },
+  );
+  assert.equal(res.code, 1, res.stderr);
+  const tail = res.stderr.slice(res.stderr.lastIndexOf("error: the job failed"));
+  assert.match(tail, /^error: the job failed \(spark-submit exit 1\)/);
+  assert.match(tail, /python: pyspark\.errors\.exceptions\.captured\.AnalysisException: \[PATH_NOT_FOUND\]/);
+  assert.match(tail, /spark: {2}java\.io\.FileNotFoundException: File .*no-such-file\.csv does not exist/);
+  const log = /full log: (\S+)/.exec(tail)?.[1];
+  assert.ok(log && existsSync(log), tail);
+  assert.match(readFileSync(log, "utf8"), /Traceback \(most recent call last\)/);
+  assert.ok(tail.split("\n").filter(Boolean).length <= 5, "a few lines, not a stack trace");
+  assert.doesNotMatch(res.stderr, /^\s+at org\.apache/m, "Java stack frames stay in the log file");
+});
+
+test("Ctrl-C ends the whole Spark process tree and exits 130", { timeout: SPARK_TIMEOUT }, async () => {
+  const { binPath } = await import("../helpers/cli.js");
+  const proc = spawn(process.execPath, [binPath, "run", "--local", "--project", ex.project, "--conf", trigger("visits-daily.json")], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  const jvmUp = new Promise<void>((resolve) => {
+    proc.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      // Spark's first own line: the JVM is up and the Python driver is on its way.
+      if (/Using Spark's default log4j profile|WARN /.test(stderr)) resolve();
+    });
+  });
+  const exited = new Promise<number | null>((resolve) => proc.on("close", (code) => resolve(code)));
+  await jvmUp;
+  const runDir = /run folder (\S+)\)/.exec(stderr)?.[1];
+  assert.ok(runDir, stderr);
+  proc.kill("SIGINT");
+  assert.equal(await exited, 130, stderr);
+  assert.match(stderr, /interrupted/);
+  // Nothing that was started for this run is still alive.
+  const leftovers = readdirSync("/proc")
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(runDir);
+      } catch {
+        return false;
+      }
+    });
+  assert.deepEqual(leftovers, []);
+  const report = JSON.parse(readFileSync(join(runDir, "report.json"), "utf8")) as Report;
+  assert.equal(report.status, "interrupted");
+});
+
+test("bad input is refused with exit 2 before Spark starts, naming the path", async () => {
+  const before = existsSync(runsDir) ? readdirSync(runsDir).length : 0;
+  const run = (args: string[], extraEnv: Record<string, string> = {}) =>
+    runCli(["run", "--local", "--project", ex.project, "--conf", trigger("visits-daily.json"), ...args], { env: { ...env, ...extraEnv } });
+
+  const script = await run(["--set", "etl_script=visits_distinct_dialy.py"]);
+  assert.equal(script.code, 2);
+  assert.match(script.stderr, new RegExp(`error: etl_script: local:///app/etl/visits_distinct/visits_distinct_dialy.py is ${join(ex.project, "visits_distinct", "visits_distinct_dialy.py")}, which does not exist`));
+  assert.match(script.stderr, /hint: did you mean visits_distinct_daily\.py\?/);
+
+  const config = await run(["--set", "config_file=config/dev-weekly.yaml"]);
+  assert.equal(config.code, 2);
+  assert.match(config.stderr, /error: config_file: \/app\/etl\/visits_distinct\/config\/dev-weekly\.yaml is .*config\/dev-weekly\.yaml, which does not exist/);
+  assert.match(config.stderr, /dev-bulk\.yaml/);
+
+  const module = await run(["--set", "etl_module=visits_distnct"]);
+  assert.equal(module.code, 2);
+  assert.match(module.stderr, /error: etl_module visits_distnct: no module folder .*visits_distnct in the project/);
+  assert.match(module.stderr, /did you mean visits_distinct\?/);
+
+  const noLocal = await runCli(["run", "--project", ex.project, "--conf", trigger("visits-daily.json")], { env });
+  assert.equal(noLocal.code, 2);
+  assert.match(noLocal.stderr, /sparklane submit/);
+
+  // Tools: a PATH without java, then one without uv.
+  const bin = join(ex.root, "bin-uv-only");
+  mkdirSync(bin, { recursive: true });
+  symlinkSync(realUv(), join(bin, "uv"));
+  const noJava = await run([], { PATH: bin, JAVA_HOME: "" });
+  assert.equal(noJava.code, 2, noJava.stderr);
+  assert.match(noJava.stderr, /error: Java was not found/);
+  assert.match(noJava.stderr, /hint: install a Java 17\+ runtime/);
+
+  const binJava = join(ex.root, "bin-java-only");
+  mkdirSync(binJava, { recursive: true });
+  symlinkSync(which("java")!, join(binJava, "java"));
+  const noUv = await run([], { PATH: binJava });
+  assert.equal(noUv.code, 2, noUv.stderr);
+  assert.match(noUv.stderr, /error: uv was not found/);
+  assert.match(noUv.stderr, /hint: install uv/);
+
+  for (const r of [script, config, module, noJava, noUv]) {
+    assert.equal(r.stdout, "");
+    assert.doesNotMatch(r.stderr, /spark-submit|Traceback|at org\./);
+  }
+  assert.equal(existsSync(runsDir) ? readdirSync(runsDir).length : 0, before, "no run folder was created");
+});
