@@ -17,13 +17,14 @@ export function register(program: Command): void {
       const { renderMatrix } = await import("../../render/matrix.js");
       const project = findProject(flags.project, process.cwd());
       const cells = renderMatrix({ project, payloadFiles: flags.conf ?? [], templateDir: flags.templateDir, dagId: flags.dagId, taskId: flags.taskId, ds: flags.ds });
+      const { relative } = await import("node:path");
       const failed = cells.filter((c) => !c.ok).length;
       if (flags.output === "json") {
         process.stdout.write(`${JSON.stringify({ ok: failed === 0, cells: cells.map(({ rendered: _r, ...c }) => c) }, null, 2)}\n`);
       } else {
         const out: string[] = [];
         for (const c of cells) {
-          out.push(`${c.ok ? "ok  " : "FAIL"}  ${c.payload.padEnd(32)} ${c.variant.padEnd(10)} ${c.ok ? `${c.name ?? ""}  (${c.template})` : ""}`);
+          out.push(`${c.ok ? "ok  " : "FAIL"}  ${c.payload.padEnd(32)} ${c.variant.padEnd(10)} ${c.ok ? `${c.name ?? ""}  ${relative(process.cwd(), c.template ?? "")}` : ""}`);
           for (const i of c.issues) out.push(`      ${c.ok ? "warning" : "error"}: ${i.where}: ${i.message}${i.hint ? `\n        hint: ${i.hint}` : ""}`);
         }
         out.push(`${cells.length - failed} of ${cells.length} renders passed every check`);
