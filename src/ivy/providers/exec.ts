@@ -8,10 +8,11 @@ const MAX_OUTPUT = 64 * 1024;
 /**
  * Runs a command through `/bin/sh -c` and reads the token from its stdout (bare, or JSON with an
  * expiry). The token travels over a pipe, never through anyone's argv. A failing command's stderr is
- * quoted in the error, with its stdout's content removed in case it printed the token there too.
+ * quoted in the error, with its stdout and the last token it gave removed, in case it echoes them.
  */
 export function execProvider(command: string, env: NodeJS.ProcessEnv = process.env): TokenProvider {
   const name = "exec";
+  let last: string | undefined;
   return {
     name,
     fetch(signal: AbortSignal): Promise<Token> {
@@ -32,12 +33,14 @@ export function execProvider(command: string, env: NodeJS.ProcessEnv = process.e
         child.on("close", (code, sig) => {
           if (signal.aborted) return;
           if (code !== 0) {
-            const tail = redactSecrets(err.trim(), [out.trim()]).split("\n").slice(-3).join(" | ").slice(-400);
+            const tail = redactSecrets(err.trim(), [out.trim(), last]).split("\n").slice(-3).join(" | ").slice(-400);
             reject(new InfraError(`token command exited with ${code ?? sig}${tail ? `: ${tail}` : ""}`, "run --token-command by hand to see why"));
             return;
           }
           try {
-            resolve(parseTokenOutput(name, out));
+            const token = parseTokenOutput(name, out);
+            last = token.value;
+            resolve(token);
           } catch (e) {
             reject(e);
           }
