@@ -7,6 +7,17 @@ import { pyyamlTags } from "./yaml11.js";
 import { formatPath } from "./paths.js";
 import type { ManifestIssue, ManifestPath, ParsedManifest, Position, ScalarSpan } from "./types.js";
 
+// PyYAML's reader refuses these outright ("unacceptable character"); matching control characters is the point.
+// eslint-disable-next-line no-control-regex
+const NON_PRINTABLE = /[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+// Line breaks for YAML 1.1 (PyYAML) but ordinary characters for `yaml`: inside a plain scalar PyYAML would
+// start a new line, and so possibly a new key, where this parser sees one value. Refused rather than emulated.
+const YAML11_BREAKS = /[\x85\u2028\u2029]/g;
+
+function codePoint(ch: string): string {
+  return `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
 /** Manifests have no use for aliases beyond a few merge keys; more means an expansion attack. */
 export const MAX_ALIAS_COUNT = 50;
 
@@ -61,7 +72,7 @@ function scalarKind(v: unknown): string {
 interface Walk {
   text: string;
   scalars: ScalarSpan[];
-  badKeys: Array<{ path: ManifestPath; offset: number; value: unknown; source: string }>;
+  badKeys: Array<{ path: ManifestPath; offset: number; message: string; hint: string }>;
 }
 
 function walk(node: unknown, path: ManifestPath, out: Walk): void {
@@ -75,9 +86,26 @@ function walk(node: unknown, path: ManifestPath, out: Walk): void {
         else if (typeof v !== "symbol") {
           // `on:`/`yes:`/`1:` would reach the API server as "true"/"1": almost always a template bug.
           name = String(v);
-          out.badKeys.push({ path, offset: key.range?.[0] ?? 0, value: v, source: key.source ?? String(v) });
+          const source = key.source ?? String(v);
+          out.badKeys.push({
+            path,
+            offset: key.range?.[0] ?? 0,
+            message: `key ${JSON.stringify(source)} is read by YAML 1.1 as ${scalarKind(v)}, not a string`,
+            hint: `quote it: "${source}"`,
+          });
         } else name = "<<";
         pushScalar(key, [...path, name], true, out);
+      } else if (key !== null && key !== undefined) {
+        // PyYAML refuses these too ("found unhashable key"); `yaml` would stringify them with a process warning.
+        const range = (key as Node).range;
+        out.badKeys.push({
+          path,
+          offset: range?.[0] ?? 0,
+          message: isAlias(key)
+            ? "an alias used as a key is not supported"
+            : "a mapping or list used as a key is not supported",
+          hint: "keys must be plain strings",
+        });
       }
       walk(pair.value, [...path, name], out);
     }
@@ -136,6 +164,30 @@ export function parseManifest(text: string, file: string): ParsedManifest {
   const pos = (offset: number): Position => counter.linePos(offset);
   const issues: ManifestIssue[] = [];
 
+  // One scan in the common case; `search` ignores and keeps lastIndex, so matchAll below starts at 0.
+  if (text.search(NON_PRINTABLE) !== -1 || text.search(YAML11_BREAKS) !== -1) {
+    for (const m of text.matchAll(NON_PRINTABLE)) {
+      issues.push(
+        issue(
+          file,
+          pos(m.index),
+          `unacceptable character ${codePoint(m[0])}: PyYAML refuses control and non-printable characters`,
+        ),
+      );
+    }
+    for (const m of text.matchAll(YAML11_BREAKS)) {
+      issues.push(
+        issue(
+          file,
+          pos(m.index),
+          `character ${codePoint(m[0])} is a line break for YAML 1.1 (PyYAML, Airflow) but not for YAML 1.2 readers`,
+          "remove it from the value: it can split one value into new keys",
+        ),
+      );
+    }
+    throw new ValidationError("yaml", issues);
+  }
+
   for (const e of document.errors) {
     let msg = MESSAGES[e.code] ?? e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, "");
     if (e.code === "DUPLICATE_KEY") msg = `${JSON.stringify(text.slice(e.pos[0], e.pos[1]).trim())}: ${msg}`;
@@ -164,6 +216,15 @@ export function parseManifest(text: string, file: string): ParsedManifest {
   }
   if (issues.length > 0) throw new ValidationError("yaml", issues);
 
+  const out: Walk = { text, scalars: [], badKeys: [] };
+  walk(document.contents, [], out);
+  if (out.badKeys.length > 0) {
+    throw new ValidationError(
+      "yaml",
+      out.badKeys.map((k) => issue(file, pos(k.offset), k.message, k.hint, formatPath(k.path))),
+    );
+  }
+
   let doc: unknown;
   try {
     doc = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -189,23 +250,6 @@ export function parseManifest(text: string, file: string): ParsedManifest {
         `the manifest must be a mapping, found ${kindOf(doc)}`,
       ),
     ]);
-  }
-
-  const out: Walk = { text, scalars: [], badKeys: [] };
-  walk(document.contents, [], out);
-  if (out.badKeys.length > 0) {
-    throw new ValidationError(
-      "yaml",
-      out.badKeys.map((k) =>
-        issue(
-          file,
-          pos(k.offset),
-          `key ${JSON.stringify(k.source)} is read by YAML 1.1 as ${scalarKind(k.value)}, not a string`,
-          `quote it: "${k.source}"`,
-          formatPath(k.path),
-        ),
-      ),
-    );
   }
 
   const lineOf = (path: ManifestPath): Position | undefined => locate(document, counter, path);

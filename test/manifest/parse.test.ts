@@ -202,6 +202,32 @@ const REFUSED: Array<{ name: string; text: string; where: RegExp; message: RegEx
   },
   { name: "a lone =", text: "a: =\n", where: /^app\.yaml:1:4$/, message: /value key/ },
   { name: "broken syntax", text: "a: [1, 2\nb: 3\n", where: /^app\.yaml:\d+:\d+$/, message: /./ },
+  {
+    name: "a control character",
+    text: "a: x\u0001\n",
+    where: /^app\.yaml:1:5$/,
+    message: /unacceptable character U\+0001/,
+  },
+  { name: "DEL", text: "a: 1\nb: x\u007f\n", where: /^app\.yaml:2:5$/, message: /U\+007F/ },
+  { name: "a lone surrogate", text: "a: x\ud800\n", where: /^app\.yaml:1:5$/, message: /U\+D800/ },
+  {
+    name: "U+2028 (a YAML 1.1 line break)",
+    text: "a: x\u2028b: c\n",
+    where: /^app\.yaml:1:5$/,
+    message: /U\+2028 is a line break for YAML 1\.1/,
+  },
+  {
+    name: "NEL (a YAML 1.1 line break)",
+    text: 'a: "x\u0085y"\n',
+    where: /^app\.yaml:1:6$/,
+    message: /U\+0085/,
+  },
+  {
+    name: "U+2029 (a YAML 1.1 line break)",
+    text: "a: x\u2029\n",
+    where: /^app\.yaml:1:5$/,
+    message: /U\+2029/,
+  },
   { name: "an undefined alias", text: "a: *nope\n", where: /^app\.yaml/, message: /nope/ },
 ];
 

@@ -120,3 +120,92 @@ test("a structure issue names the line of the expression, the manifest path and 
   assert.match(s[0]!.message, /"x # y"/);
   assert.ok(s[0]!.hint);
 });
+
+// Property: for any value, either the text is refused (by the parser or the structure check) or the parsed
+// manifest has exactly the shape of a benign render. A small naughty-strings corpus stands in for a fuzzer.
+const NAUGHTY = [
+  "x\n    securityContext:\n      privileged: true",
+  "x\n---\nkind: Pod",
+  "x': y",
+  'x": y',
+  "{a: 1}",
+  "[1, 2]",
+  "&a [*a]",
+  "!!binary AA",
+  "!!str x",
+  "x # comment",
+  "x #comment",
+  "- item",
+  "? key",
+  "| block",
+  "> folded",
+  "%YAML 1.1",
+  "@at",
+  "`tick`",
+  "*alias",
+  "a: b",
+  "a:b",
+  "x\ty",
+  "\tx",
+  "x\r\ny: 1",
+  "x\\ny",
+  '\\"',
+  "'",
+  '"',
+  "",
+  " ",
+  "x\u2028y: 1",
+  "x\u0085y: 1",
+  "...",
+  "---",
+  "<<: {a: 1}",
+  "{{ 7*7 }}",
+  "yes",
+  "0x1F",
+  "~",
+  "null",
+  "2026-03-15",
+  "ünïcödé ✓",
+];
+
+const POSITIONS = [
+  'metadata:\n  name: "{}"\nspec:\n  a: 1\n',
+  "metadata:\n  name: {}\nspec:\n  a: 1\n",
+  "metadata:\n  name: n\n  labels:\n    {}: v\nspec:\n  a: 1\n",
+  'metadata:\n  name: n\nspec:\n  args:\n    - "{}"\n    - b\n',
+  "metadata:\n  name: n\nspec:\n  script: |\n    echo {}\n  a: 1\n",
+  "metadata:\n  name: n\nspec: {a: '{}', b: 1}\n",
+];
+
+function shape(v: unknown, path = ""): string[] {
+  if (Array.isArray(v)) return v.flatMap((x, i) => [`${path}[${i}]`, ...shape(x, `${path}[${i}]`)]);
+  if (v && typeof v === "object") {
+    return Object.values(v).flatMap((x, i) => [`${path}/#${i}`, ...shape(x, `${path}/#${i}`)]);
+  }
+  return [];
+}
+
+test("property: no value changes the shape of a manifest unless it is refused", () => {
+  let accepted = 0;
+  let refused = 0;
+  for (const template of POSITIONS) {
+    const benign = shape(parseManifest(render(template, "v").text, "t.yaml").doc);
+    for (const value of NAUGHTY) {
+      const { text, spans } = render(template, value);
+      let parsed;
+      try {
+        parsed = parseManifest(text, "t.yaml");
+      } catch {
+        refused++;
+        continue;
+      }
+      if (checkStructure(parsed, spans).length > 0) {
+        refused++;
+        continue;
+      }
+      accepted++;
+      assert.deepEqual(shape(parsed.doc), benign, `${JSON.stringify(value)} in ${JSON.stringify(template)}`);
+    }
+  }
+  assert.ok(accepted > 50 && refused > 50, `accepted ${accepted}, refused ${refused}`);
+});
