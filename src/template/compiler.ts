@@ -53,11 +53,24 @@ export class Out {
 }
 
 export class Frame {
-  readonly vars = new Map<string, unknown>();
+  // most frames (includes, loops without `set`) hold one or two names: a Map is made only when needed
+  private vars: Map<string, unknown> | null = null;
+  private k0: string | null = null;
+  private v0: unknown = undefined;
   constructor(
     readonly parent: Frame | null,
     readonly st: RenderState,
   ) {}
+  get(name: string): unknown {
+    if (this.k0 === name) return this.v0;
+    return this.vars === null ? undefined : this.vars.get(name);
+  }
+  set(name: string, v: unknown): void {
+    if (this.k0 === null || this.k0 === name) {
+      this.k0 = name;
+      this.v0 = v;
+    } else (this.vars ??= new Map()).set(name, v);
+  }
 }
 
 export interface Compiled {
@@ -260,11 +273,11 @@ class Macro extends PyObject {
       } else if (given.has(p)) v = given.get(p);
       else if (i >= firstDefault) v = this.defaults[i - firstDefault]!(f);
       else v = new Undefined(`parameter '${p}' was not provided`, undefined);
-      f.vars.set(p, v);
+      f.set(p, v);
     }
-    if (this.usesVarargs) f.vars.set("varargs", tuple(args.slice(np)));
-    if (this.usesKwargs) f.vars.set("kwargs", extraKw ?? new Map());
-    if (this.usesCaller) f.vars.set("caller", caller ?? new Undefined("No caller defined", undefined));
+    if (this.usesVarargs) f.set("varargs", tuple(args.slice(np)));
+    if (this.usesKwargs) f.set("kwargs", extraKw ?? new Map());
+    if (this.usesCaller) f.set("caller", caller ?? new Undefined("No caller defined", undefined));
     this.body(f, out);
   }
 
@@ -276,7 +289,7 @@ class Macro extends PyObject {
 function lookup(f: Frame, name: string): unknown {
   let fr: Frame | null = f;
   do {
-    const v = fr.vars.get(name);
+    const v = fr.get(name);
     if (v !== undefined) return v;
     fr = fr.parent;
   } while (fr);
@@ -374,7 +387,7 @@ export class Compiler {
         const make = this.macroFactory(s.name, s.sig, s.body);
         const name = s.name;
         return (f) => {
-          f.vars.set(name, make(f));
+          f.set(name, make(f));
         };
       }
       case "callblock": {
@@ -439,7 +452,7 @@ export class Compiler {
   }
 
   private print(e: Expr): Ex {
-    if (e.t === "call") {
+    if (e.t === "call" && !this.isDictGet(e)) {
       // A macro called in {{ }} writes straight into the output, so its own {{ }} spans are kept and
       // the template text inside it is not counted as interpolated.
       const call = this.callParts(e);
@@ -487,7 +500,7 @@ export class Compiler {
           }
         : null;
       const loop = new LoopCtx(items, depth0, recurse);
-      lf.vars.set("loop", loop);
+      lf.set("loop", loop);
       for (let i = 0; i < items.length; i++) {
         loop.index0 = i;
         assign(lf, items[i]);
@@ -544,7 +557,7 @@ export class Compiler {
     if (t.t === "name") {
       const name = t.name;
       return (f, v) => {
-        f.vars.set(name, v);
+        f.set(name, v);
       };
     }
     if (t.t === "nsref") {
@@ -644,6 +657,44 @@ export class Compiler {
     return { args, kwargs, callee, invoke: callValue };
   }
 
+  /** `x.get(k)` / `x.get(k, d)`, the most common call in payload templates. */
+  private isDictGet(e: Expr & { t: "call" }): boolean {
+    const a = e.args;
+    return (
+      e.callee.t === "getattr" &&
+      e.callee.attr === "get" &&
+      a.args.length >= 1 &&
+      a.args.length <= 2 &&
+      !a.kwargs.length &&
+      !a.star &&
+      !a.dstar
+    );
+  }
+
+  private dictGet(e: Expr & { t: "call" }): Ev {
+    const c = e.callee as Expr & { t: "getattr" };
+    const obj = this.expr(c.obj);
+    const key = this.expr(e.args.args[0]!);
+    const dflt = e.args.args[1] ? this.expr(e.args.args[1]) : null;
+    const site = this.site(c.obj, c);
+    const P = this.pos(e);
+    return (f) => {
+      const o = obj(f);
+      if (o instanceof Map) {
+        const k = key(f);
+        const d = dflt ? dflt(f) : null;
+        f.st.pos = P;
+        const v = o.get(typeof k === "string" ? k : hashKey(k));
+        return v === undefined ? d : v;
+      }
+      f.st.pos = site.pos;
+      const callee = getattr(o, "get", site);
+      const args = dflt ? [key(f), dflt(f)] : [key(f)];
+      f.st.pos = P;
+      return callValue(callee, args, null);
+    };
+  }
+
   expr(e: Expr): Ev {
     switch (e.t) {
       case "const": {
@@ -705,6 +756,7 @@ export class Compiler {
         return (f) => new SliceVal(a!(f), b!(f), c!(f));
       }
       case "call": {
+        if (this.isDictGet(e)) return this.dictGet(e);
         const call = this.callParts(e);
         const P = this.pos(e);
         return (f) => {

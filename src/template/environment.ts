@@ -144,7 +144,7 @@ export class Template {
   private run(context: Record<string, unknown>, spans: boolean): Out {
     const st: RenderState = { pos: undefined, loader: (n) => this.env.load(n) };
     const root = new Frame(null, st);
-    for (const k of Object.keys(context)) root.vars.set(k, toPy(context[k]));
+    for (const k of Object.keys(context)) root.set(k, toPy(context[k]));
     const out = new Out(spans ? [] : null);
     try {
       this.compiled.run(new Frame(root, st), out);
