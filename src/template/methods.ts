@@ -107,9 +107,7 @@ function splitWhitespace(s: string, maxsplit: number): string[] {
     while (i < n && isPySpace(s.charCodeAt(i))) i++;
     if (i >= n) break;
     if (maxsplit >= 0 && out.length === maxsplit) {
-      let e = n;
-      while (e > i && isPySpace(s.charCodeAt(e - 1))) e--;
-      out.push(s.slice(i, e));
+      out.push(s.slice(i));
       break;
     }
     let j = i;

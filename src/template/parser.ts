@@ -221,7 +221,7 @@ export class Parser {
   }
 
   private parseIf(): Stmt {
-    const start = this.expectName("if").pos;
+    const start = this.next().pos; // `if`, or `elif` for the nested if it stands for
     const test = this.parseTuple({ withCondexpr: false });
     const body = this.parseStatements(["elif", "else", "endif"], false);
     const node: Stmt & { t: "if" } = { t: "if", test, body, else_: [], pos: start, end: 0 };
