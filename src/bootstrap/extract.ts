@@ -204,4 +204,21 @@ export async function extractArchive(archive: Buffer, manifest: PublishedManifes
   const expected = new Set([...Object.keys(manifest.files), MANIFEST_FILE]);
   for (const f of found) if (!expected.has(f)) throw new UnsafeArchiveError(f, "extracted but not in the manifest", where);
   if (found.length !== expected.size) throw new UnsafeArchiveError("(archive)", "extracted file set differs from the manifest", where);
+  await stampTimes(dest, manifest);
+}
+
+const Y2000 = 946_684_800;
+const TWENTY_YEARS = 20 * 365 * 86_400;
+
+/**
+ * Gives each file a modification time derived from its sha256. uv keys its cache of built path
+ * dependencies (and Python its .pyc files) on mtimes: the time of extraction would rebuild them on every
+ * bootstrap, the archive's fixed epoch would let a changed file look unchanged. A content-derived time is
+ * equal exactly when the content is.
+ */
+async function stampTimes(dest: string, manifest: PublishedManifest): Promise<void> {
+  for (const [rel, f] of Object.entries(manifest.files)) {
+    const t = Y2000 + (parseInt(f.sha256.slice(0, 8), 16) % TWENTY_YEARS);
+    await fs.utimes(join(dest, ...rel.split("/")), t, t);
+  }
 }

@@ -82,6 +82,11 @@ test("a new version replaces the old one whole: links follow, old release is rem
   const args = ["bootstrap", "--store", store, "--project-name", "tiny-etl", "--app-dir", app];
   assert.equal((await runCli([...args, "--version", "1.0.0"])).code, 0);
   assert.ok(visible(app).includes("common"));
+  const mtimes = (): [number, number] => [
+    statSync(join(app, "uv.lock")).mtimeMs,
+    statSync(join(app, "visits_distinct", "visits_distinct_daily.py")).mtimeMs,
+  ];
+  const [lock1, script1] = mtimes();
   const r = await runCli(args);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /latest = 2\.0\.0/);
@@ -89,6 +94,11 @@ test("a new version replaces the old one whole: links follow, old release is rem
   assert.equal(readFileSync(join(app, "visits_distinct", "visits_distinct_daily.py"), "utf8"), 'print("v2")\n');
   assert.equal(readdirSync(join(app, ".sparklane", "releases")).length, 1);
   assert.equal(python(app, "print(1)"), "1");
+  // File times follow content (uv's cache of path dependencies and .pyc files key on them).
+  const [lock2, script2] = mtimes();
+  assert.equal(lock2, lock1, "same content, same time");
+  assert.notEqual(script2, script1, "new content, new time");
+  assert.ok(lock1 >= Date.UTC(2000, 0, 1) && lock1 < Date.UTC(2021, 0, 1));
 });
 
 test("unknown version: exit 2 listing the nearest published versions; unknown module: exit 2 listing modules", async (t) => {
