@@ -73,17 +73,34 @@ export interface ListFilter {
   fieldSelector?: string;
 }
 
-export async function listApps(kube: Kube, f: ListFilter, retry: RetryOptions = {}): Promise<{ items: SparkApp[]; resourceVersion: string }> {
-  const res = (await withRetry(
-    `list sparkapplications${f.namespace ? ` in ${f.namespace}` : ""}`,
-    () =>
-      f.namespace
-        ? kube.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: f.namespace, plural: PLURAL, labelSelector: f.labelSelector, fieldSelector: f.fieldSelector })
-        : kube.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, labelSelector: f.labelSelector, fieldSelector: f.fieldSelector }),
-    retry,
-    kube.server,
-  )) as { items?: SparkApp[]; metadata?: { resourceVersion?: string } };
-  return { items: res.items ?? [], resourceVersion: res.metadata?.resourceVersion ?? "" };
+/**
+ * Lists in pages (limit/continue), so a namespace with thousands of applications never arrives as one huge
+ * response; `map` is applied page by page (the exporter keeps a few fields of each object).
+ */
+export async function listApps<T = SparkApp>(
+  kube: Kube,
+  f: ListFilter,
+  retry: RetryOptions = {},
+  opts: { pageSize?: number; map?: (a: SparkApp) => T } = {},
+): Promise<{ items: T[]; resourceVersion: string }> {
+  const items: T[] = [];
+  let resourceVersion = "";
+  let cont: string | undefined;
+  const what = `list sparkapplications${f.namespace ? ` in ${f.namespace}` : ""}`;
+  do {
+    const common = { group: GROUP, version: VERSION, plural: PLURAL, labelSelector: f.labelSelector, fieldSelector: f.fieldSelector, limit: opts.pageSize ?? 500, _continue: cont };
+    const res = (await withRetry(
+      what,
+      () => (f.namespace ? kube.custom.listNamespacedCustomObject({ ...common, namespace: f.namespace }) : kube.custom.listClusterCustomObject(common)),
+      retry,
+      kube.server,
+    )) as { items?: SparkApp[]; metadata?: { resourceVersion?: string; continue?: string } };
+    for (const a of res.items ?? []) items.push(opts.map ? opts.map(a) : (a as T));
+    // The first page's resourceVersion is the snapshot the whole list belongs to.
+    resourceVersion ||= res.metadata?.resourceVersion ?? "";
+    cont = res.metadata?.continue || undefined;
+  } while (cont);
+  return { items, resourceVersion };
 }
 
 /** Deletes; returns false when it was already gone. */

@@ -22,6 +22,8 @@ export interface ReflectorOptions<T extends KMeta> {
   watchPath: string;
   query?: Record<string, string | undefined>;
   onChange: (type: ChangeType, obj: T) => void;
+  /** Applied to every object before it is cached or emitted: consumers that need a few fields keep memory low. */
+  transform?: (obj: T) => T;
   /** After every (re)list, once its differences were emitted. */
   onSynced?: () => void;
   onConnection?: (e: { event: "listed" | "watching" | "closed" | "gone" | "error"; error?: unknown; delayMs?: number }) => void;
@@ -109,7 +111,10 @@ export class Reflector<T extends KMeta> {
   }
 
   private async relist(): Promise<void> {
-    const { items, resourceVersion } = await this.o.list();
+    const listed = await this.o.list();
+    const resourceVersion = listed.resourceVersion;
+    const items = this.o.transform ? listed.items.map(this.o.transform) : listed.items;
+    listed.items = [];
     const seen = new Set<string>();
     for (const item of items) {
       const k = keyOf(item);
@@ -159,8 +164,9 @@ export class Reflector<T extends KMeta> {
         .watch(
           this.o.watchPath,
           query,
-          (type: string, obj: T & { code?: number }) => {
+          (type: string, raw: T & { code?: number }) => {
             if (settled) return;
+            const obj = this.o.transform && type !== "ERROR" && type !== "BOOKMARK" ? (this.o.transform(raw) as T & { code?: number }) : raw;
             if (type === "ERROR") {
               if (obj?.code === 410) {
                 gone = true;

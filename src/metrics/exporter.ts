@@ -50,6 +50,26 @@ interface Tracked {
   outcomeCounted: boolean;
 }
 
+/** Only what the metrics need: 5,000 cached applications stay small. */
+function slimApp(a: SparkApp): SparkApp {
+  const md = a.metadata;
+  const st = a.status;
+  return {
+    metadata: { name: md.name, namespace: md.namespace, uid: md.uid, resourceVersion: md.resourceVersion, creationTimestamp: md.creationTimestamp, labels: md.labels },
+    status: st
+      ? { applicationState: st.applicationState ? { state: st.applicationState.state } : undefined, lastSubmissionAttemptTime: st.lastSubmissionAttemptTime, terminationTime: st.terminationTime }
+      : undefined,
+  };
+}
+
+function slimPod(p: Pod): Pod {
+  const driver = p.status?.containerStatuses?.find((c) => c.name === DRIVER_CONTAINER);
+  return {
+    metadata: { name: p.metadata?.name, namespace: p.metadata?.namespace, uid: p.metadata?.uid, resourceVersion: p.metadata?.resourceVersion, labels: p.metadata?.labels },
+    status: { containerStatuses: driver ? [{ name: driver.name, state: driver.state }] : [] },
+  };
+}
+
 const TERMINAL: Record<string, "completed" | "failed"> = { COMPLETED: "completed", FAILED: "failed" };
 
 export class Exporter {
@@ -153,7 +173,8 @@ export class Exporter {
     const r = new Reflector<SparkApp>({
       ...this.reflectorCommon(id, "app", signal),
       what: id,
-      list: () => listApps(this.o.kube, { namespace: ns }, { attempts: 1 }),
+      list: () => listApps(this.o.kube, { namespace: ns }, { attempts: 1 }, { map: slimApp }),
+      transform: slimApp,
       watchPath: ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`,
       onChange: (type, app) => {
         this.onApp(type, app, this.initialSync.has(id));
@@ -184,6 +205,7 @@ export class Exporter {
       },
       watchPath: ns ? `/api/v1/namespaces/${ns}/pods` : "/api/v1/pods",
       query: { labelSelector: selector },
+      transform: slimPod,
       onChange: (type, pod) => {
         if (type !== "DELETED") this.onDriverPod(pod, this.initialSync.has(id));
         this.metrics.events.inc({ resource: "pod" });

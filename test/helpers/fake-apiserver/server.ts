@@ -404,8 +404,25 @@ export class FakeApiServer {
     const listKind = kind === "pods" ? "PodList" : "SparkApplicationList";
     if (method === "GET" && !name && q.get("watch") === "true") return this.watch(kind, ns, q, res);
     if (method === "GET" && !name) {
-      const items = this.store.list(kind, ns, q.get("labelSelector"), q.get("fieldSelector"));
-      return send(200, { kind: listKind, apiVersion: kind === "pods" ? "v1" : "sparkoperator.k8s.io/v1beta2", metadata: { resourceVersion: String(this.store.rv) }, items });
+      let items = this.store.list(kind, ns, q.get("labelSelector"), q.get("fieldSelector"));
+      // Pagination: the continue token carries the offset and the resourceVersion of the first page.
+      const limit = Number(q.get("limit") ?? 0);
+      let rv = this.store.rv;
+      let meta: Record<string, string> = {};
+      if (limit > 0) {
+        items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+        let offset = 0;
+        if (q.get("continue")) {
+          const tok = JSON.parse(Buffer.from(q.get("continue")!, "base64").toString()) as { offset: number; rv: number };
+          if (tok.rv < this.store.compactedRv) return send(410, status(410, "Expired", "continue token expired"));
+          offset = tok.offset;
+          rv = tok.rv;
+        }
+        const page = items.slice(offset, offset + limit);
+        if (offset + limit < items.length) meta = { continue: Buffer.from(JSON.stringify({ offset: offset + limit, rv })).toString("base64") };
+        items = page;
+      }
+      return send(200, { kind: listKind, apiVersion: kind === "pods" ? "v1" : "sparkoperator.k8s.io/v1beta2", metadata: { resourceVersion: String(rv), ...meta }, items });
     }
     if (method === "GET" && ns && name) {
       const o = this.store.get(kind, ns, name);
