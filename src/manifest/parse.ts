@@ -71,6 +71,8 @@ function scalarKind(v: unknown): string {
 
 interface Walk {
   text: string;
+  /** Where PyYAML accepts a tab: inside quoted scalars and block scalar content (comments are found apart). */
+  tabOk: Array<[number, number]>;
   scalars: ScalarSpan[];
   badKeys: Array<{ path: ManifestPath; offset: number; message: string; hint: string }>;
 }
@@ -128,6 +130,27 @@ function pushScalar(node: Scalar, path: ManifestPath, isKey: boolean, out: Walk)
     if (nl !== -1) contentStart = Math.min(nl + 1, range[1]);
   }
   out.scalars.push({ start: range[0], end: range[1], contentStart, path, isKey });
+  if (node.type !== Scalar.PLAIN) out.tabOk.push([contentStart, range[1]]);
+}
+
+const inside = (ranges: ReadonlyArray<[number, number]>, offset: number): boolean =>
+  ranges.some(([a, b]) => offset >= a && offset < b);
+
+/** Offsets of tabs PyYAML's scanner would refuse: outside quoted/block scalars and outside comments. */
+function misplacedTabs(text: string, ok: ReadonlyArray<[number, number]>): number[] {
+  const bad: number[] = [];
+  for (let i = text.indexOf("\t"); i !== -1; i = text.indexOf("\t", i + 1)) {
+    if (inside(ok, i)) continue;
+    let comment = false;
+    for (let j = text.lastIndexOf("\n", i - 1) + 1; j < i; j++) {
+      if (text[j] === "#" && (j === 0 || /[ \t\n]/.test(text[j - 1]!)) && !inside(ok, j)) {
+        comment = true;
+        break;
+      }
+    }
+    if (!comment) bad.push(i);
+  }
+  return bad;
 }
 
 /** Line and column of `path`: the key for a map entry, the item for a sequence index. */
@@ -216,8 +239,22 @@ export function parseManifest(text: string, file: string): ParsedManifest {
   }
   if (issues.length > 0) throw new ValidationError("yaml", issues);
 
-  const out: Walk = { text, scalars: [], badKeys: [] };
+  const out: Walk = { text, tabOk: [], scalars: [], badKeys: [] };
   walk(document.contents, [], out);
+  const tabs = misplacedTabs(text, out.tabOk);
+  if (tabs.length > 0) {
+    throw new ValidationError(
+      "yaml",
+      tabs.map((offset) =>
+        issue(
+          file,
+          pos(offset),
+          "a tab used as indentation or separation: PyYAML refuses tabs outside quoted values, block scalars and comments",
+          "use spaces",
+        ),
+      ),
+    );
+  }
   if (out.badKeys.length > 0) {
     throw new ValidationError(
       "yaml",

@@ -141,6 +141,14 @@ const valueTag: ScalarTag = {
   },
 };
 
+/** The same constructors for explicit tags (`!!float 1`), which `yaml` only matches on tags without a `test`. */
+const explicit = (t: ScalarTag): ScalarTag => ({
+  tag: t.tag,
+  default: false,
+  identify: () => false,
+  resolve: t.resolve,
+});
+
 const KEEP = new Set(["tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str"]);
 
 /**
@@ -152,5 +160,6 @@ export function pyyamlTags(defaults: Tags): Tags {
   const tagOf = (t: Tags[number]): string => (typeof t === "string" ? t : t.tag);
   const kept = defaults.filter((t) => KEEP.has(tagOf(t)) || tagOf(t) === "tag:yaml.org,2002:null");
   const merge = defaults.find((t) => tagOf(t) === "tag:yaml.org,2002:merge");
-  return [...kept, boolTag, intTag, floatTag, timestampTag, valueTag, ...(merge ? [merge] : [])];
+  const implicit = [boolTag, intTag, floatTag, timestampTag];
+  return [...kept, ...implicit, valueTag, ...implicit.map(explicit), ...(merge ? [merge] : [])];
 }

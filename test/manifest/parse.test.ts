@@ -264,3 +264,110 @@ test("scalar spans cover keys and values, quotes included, and block scalar cont
   const byText = p.scalars.map((s) => text.slice(s.contentStart, s.end));
   assert.deepEqual(byText, ["a", '"x y"', "b", "  line\n", "c", "plain"]);
 });
+
+// Whole documents: PyYAML and parseManifest must agree on the value, or both refuse (a non-mapping root counts
+// as refused). Covers flow style, escapes, block scalars, explicit tags, merge keys and PyYAML's tab rules.
+const DOCS = [
+  "a: {b, c: 1}\n",
+  "a: b#c\n",
+  "a: b #c\n",
+  "a:b\n",
+  "a: - x\n",
+  "a:\n- x\n- y\n",
+  "a:\n  - - x\n    - y\n",
+  'a: "\\x41\\u00e9\\t"\n',
+  "a: 'it''s'\n",
+  'a: "multi\n  line"\n',
+  "a: >-\n  folded\n  text\n\n  para\n",
+  "a: |+\n  keep\n\n",
+  "a: |2\n    indented\n",
+  "a: plain\n  continued\n",
+  "%YAML 1.1\n---\na: 1\n",
+  "--- \na: 1\n...\n",
+  "a: !!str 012\n",
+  'a: !!int "12"\n',
+  "a: !!float 1\n",
+  "a: !!bool yes\n",
+  "a: !!null ''\n",
+  "a: !!timestamp 2026-03-15\n",
+  "a: !!int abc\n",
+  "a: [a, b, ]\n",
+  "a: {x: 1,}\n",
+  "? a\n: 1\n",
+  "a:\n  b:\n   c: 1\n",
+  "a: 'x\n\n  y'\n",
+  "a: &x 1\nb: *x\n",
+  "a: 1\n  b: 2\n",
+  "a: [1\n  , 2]\n",
+  'a: "\\/"\n',
+  'a: "\\N\\_\\L\\P"\n',
+  "a: 0b_1\n",
+  "a: 1__0\n",
+  "a: ._5\n",
+  "key with spaces: v\n",
+  '"quoted key": v\n',
+  "a: -\n",
+  "a: --\n",
+  "a: ---x\n",
+  "a: x:\n",
+  "a: :x\n",
+  "a: '#'\n",
+  "a: [b: c]\n",
+  "a: {b: [c, d]}\n",
+  "a:\n  - b: 1\n    c: 2\n",
+  "a: null\nb: ~\nc:\n",
+  "a:\n  b: 1\n c: 2\n",
+  'a: "x" y\n',
+  "a: 'x'y\n",
+  "a: @x\n",
+  "a: `x\n",
+  "a: %x\n",
+  "a: x\n---\n",
+  "- a\n",
+  "a: &anc\n  b: 1\nc: *anc\n",
+  "a: !!python/name:os.system ''\n",
+  "<<: {a: 1}\nb: 2\n",
+  "a: 1\n<<: {a: 2}\n",
+  "a:\n  <<: [{x: 1}, {x: 2, y: 3}]\n",
+  'a: "tab\there"\n',
+  "a:\tb\n",
+  "a: x\ty\n",
+  "a: x #\tc\n",
+  "a:\n\t- x\n",
+  "a: [x,\ty]\n",
+  "a: |\n  x\ty\n",
+  "\t# c\na: 1\n",
+  "a: 1\t# c\n",
+  "# c\t\na: 1\n",
+];
+
+test(
+  "documents parse as PyYAML parses them, or are refused where PyYAML refuses them",
+  { skip: noPyYaml },
+  () => {
+    const script = `
+import json, sys, yaml
+out = []
+for s in json.load(sys.stdin):
+    try:
+        v = yaml.safe_load(s)
+        out.append(["ok", json.loads(json.dumps(v, default=lambda o: o.isoformat()))] if isinstance(v, dict) else ["refused"])
+    except Exception:
+        out.append(["refused"])
+print(json.dumps(out))
+`;
+    const r = spawnSync("python3", ["-c", script], { input: JSON.stringify(DOCS), encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    const expected = JSON.parse(r.stdout) as unknown[];
+    DOCS.forEach((d, i) => {
+      let ours: unknown;
+      try {
+        ours = ["ok", JSON.parse(JSON.stringify(parseManifest(d, "d.yaml").doc))];
+      } catch (err) {
+        assert.ok(err instanceof ValidationError, String(err));
+        ours = ["refused"];
+      }
+      assert.deepEqual(ours, expected[i], JSON.stringify(d));
+    });
+  },
+);
