@@ -7,7 +7,7 @@ import { PyError, TemplateError } from "./errors.js";
 import type { Pos } from "./errors.js";
 import { printf } from "./format.js";
 import type { LineMap } from "./lexer.js";
-import { NO_METHOD, SliceVal, callMethod, callValue, getattr, getitem } from "./methods.js";
+import { NO_METHOD, SliceVal, callMethod, callValue, closest, getattr, getitem } from "./methods.js";
 import type { Site } from "./methods.js";
 import {
   Markup,
@@ -330,9 +330,9 @@ export class Compiler {
     return { file: this.name, line, col, text: this.lines.source.slice(n.pos, n.end) };
   }
 
-  private fail(kind: string, n: { pos: number }, msg: string): never {
+  private fail(kind: string, n: { pos: number }, msg: string, hint?: string): never {
     const { line, col } = this.lines.locate(n.pos);
-    throw new TemplateError(kind, this.name, line, col, msg);
+    throw new TemplateError(kind, this.name, line, col, msg, hint);
   }
 
   private site(obj: Expr, whole: Expr): Site {
@@ -580,15 +580,31 @@ export class Compiler {
     };
   }
 
-  private lookupFilter(name: string, n: Expr): FilterFn {
+  private lookupFilter(name: string, n: Expr & { npos: number }): FilterFn {
     const fn = FILTERS.get(name);
-    if (!fn) this.fail("TemplateAssertionError", n, `No filter named '${name}'.`);
+    if (!fn) {
+      const near = closest(name, [...FILTERS.keys()]);
+      this.fail(
+        "TemplateAssertionError",
+        { pos: n.npos },
+        `No filter named '${name}'.`,
+        near && `did you mean '${near}'?`,
+      );
+    }
     return fn;
   }
 
-  private lookupTest(name: string, n: Expr): TestFn {
+  private lookupTest(name: string, n: Expr & { npos: number }): TestFn {
     const fn = TESTS.get(name);
-    if (!fn) this.fail("TemplateAssertionError", n, `No test named '${name}'.`);
+    if (!fn) {
+      const near = closest(name, [...TESTS.keys()]);
+      this.fail(
+        "TemplateAssertionError",
+        { pos: n.npos },
+        `No test named '${name}'.`,
+        near && `did you mean '${near}'?`,
+      );
+    }
     return fn;
   }
 

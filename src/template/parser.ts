@@ -706,9 +706,10 @@ export class Parser {
     while (this.isOp("|") || startInline) {
       if (!startInline) this.next();
       startInline = false;
+      const npos = this.cur.pos;
       const name = this.dottedName();
       const args = this.isOp("(") ? this.parseCallArgs() : { args: [], kwargs: [], star: null, dstar: null };
-      node = { t: "filter", node, name, args, pos: start, end: this.prevEnd() };
+      node = { t: "filter", node, name, npos, args, pos: start, end: this.prevEnd() };
       start = node.pos;
     }
     return node!;
@@ -717,6 +718,7 @@ export class Parser {
   private parseTest(node: Expr): Expr {
     this.expectName("is");
     const negate = this.skipName("not");
+    const npos = this.cur.pos;
     const name = this.dottedName();
     let args: CallArgs = { args: [], kwargs: [], star: null, dstar: null };
     if (this.isOp("(")) args = this.parseCallArgs();
@@ -728,6 +730,6 @@ export class Parser {
       const arg = this.parsePostfix(this.parsePrimary());
       args = { args: [arg], kwargs: [], star: null, dstar: null };
     }
-    return { t: "test", node, name, args, negate, pos: node.pos, end: this.prevEnd() };
+    return { t: "test", node, name, npos, args, negate, pos: node.pos, end: this.prevEnd() };
   }
 }

@@ -101,7 +101,7 @@ const errors: Array<[string, Record<string, unknown>, string, RegExp]> = [
   ["{% frob %}", {}, "TemplateSyntaxError", /^t\.yaml:1:4: Encountered unknown tag 'frob'\.$/],
   ["{% endfor %}", {}, "TemplateSyntaxError", /unknown tag 'endfor'\. It has no opening 'for' tag/],
   ["{% extends 'x' %}", {}, "TemplateSyntaxError", /does not support this tag/],
-  ["{{ x|nofilter }}", {}, "TemplateAssertionError", /^t\.yaml:1:4: No filter named 'nofilter'\.$/],
+  ["{{ x|nofilter }}", {}, "TemplateAssertionError", /^t\.yaml:1:6: No filter named 'nofilter'\.$/],
   ["{{ x is notatest }}", {}, "TemplateAssertionError", /No test named 'notatest'/],
   ["{{ ''.__class__ }}", {}, "SecurityError", /access to attribute '__class__' of 'str' object is unsafe/],
   [
