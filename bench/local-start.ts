@@ -21,13 +21,20 @@ import { median } from "./stats.js";
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const N = Number(process.env.BENCH_N ?? 5);
 const NS = Number(process.env.BENCH_N_STANDARD ?? 3);
-if (!existsSync(join(repo, "dist", "cli.js"))) spawnSync(process.execPath, ["scripts/build.mjs"], { cwd: repo, stdio: "inherit" });
+if (!existsSync(join(repo, "dist", "cli.js")))
+  spawnSync(process.execPath, ["scripts/build.mjs"], { cwd: repo, stdio: "inherit" });
 
 const root = mkdtempSync(join(tmpdir(), "sparklane-bench-"));
 const skip = new Set([".sparklane", "output", ".venv", "__pycache__", "spark-warehouse"]);
 const filter = (src: string): boolean => !skip.has(basename(src));
-cpSync(join(repo, "examples", "visits-etl"), join(root, "examples", "visits-etl"), { recursive: true, filter });
-cpSync(join(repo, "python", "sparklane-etl"), join(root, "python", "sparklane-etl"), { recursive: true, filter });
+cpSync(join(repo, "examples", "visits-etl"), join(root, "examples", "visits-etl"), {
+  recursive: true,
+  filter,
+});
+cpSync(join(repo, "python", "sparklane-etl"), join(root, "python", "sparklane-etl"), {
+  recursive: true,
+  filter,
+});
 const project = join(root, "examples", "visits-etl");
 const env = { ...process.env, SPARKLANE_CACHE_DIR: join(root, "cache") };
 const trigger = join(project, "triggers", "visits-daily.json");
@@ -37,7 +44,11 @@ interface Sample {
   total: number;
 }
 
-function run(cmd: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<{ t0: number; t1: number; stdout: string; stderr: string }> {
+function run(
+  cmd: string,
+  args: readonly string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv },
+): Promise<{ t0: number; t1: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
@@ -62,7 +73,23 @@ interface Report {
 }
 
 async function sparklane(variant: "pre-baked" | "standard"): Promise<Sample & { report: Report }> {
-  const r = await run(process.execPath, [join(repo, "bin", "sparklane.js"), "run", "--local", "--project", project, "--conf", trigger, "--variant", variant, "--output", "json"], { env });
+  const r = await run(
+    process.execPath,
+    [
+      join(repo, "bin", "sparklane.js"),
+      "run",
+      "--local",
+      "--project",
+      project,
+      "--conf",
+      trigger,
+      "--variant",
+      variant,
+      "--output",
+      "json",
+    ],
+    { env },
+  );
   const report = JSON.parse(r.stdout) as Report;
   const first = readTimeline(join(report.runDir, "events")).timeline?.firstJobStart;
   if (first === undefined) throw new Error(`no Spark job in ${report.runDir}`);
@@ -70,11 +97,17 @@ async function sparklane(variant: "pre-baked" | "standard"): Promise<Sample & { 
 }
 
 let bareCount = 0;
-async function bare(command: { cwd: string; env: Record<string, string>; command: string[] }): Promise<Sample> {
+async function bare(command: {
+  cwd: string;
+  env: Record<string, string>;
+  command: string[];
+}): Promise<Sample> {
   // Same command, with its own event log folder so its first job can be timed the same way.
   const events = join(root, "bare", String(bareCount++));
   mkdirSync(events, { recursive: true });
-  const args = command.command.slice(1).map((a) => (a.startsWith("spark.eventLog.dir=") ? `spark.eventLog.dir=file://${events}` : a));
+  const args = command.command
+    .slice(1)
+    .map((a) => (a.startsWith("spark.eventLog.dir=") ? `spark.eventLog.dir=file://${events}` : a));
   const r = await run(command.command[0]!, args, { cwd: command.cwd, env: { ...env, ...command.env } });
   const first = readTimeline(events).timeline?.firstJobStart;
   if (first === undefined) throw new Error(`no Spark job in ${events}`);
@@ -86,8 +119,14 @@ const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 try {
   console.log(`local-start: ${N} interleaved pairs, ${NS} standard runs; example project copied to ${root}`);
   const cold = await sparklane("pre-baked");
-  console.log(`cold pre-baked run (runtime cache ${cold.report.runtime.cache}): runtime build ${s(cold.report.phases.runtime!)}, first job at ${s(cold.ttfj)}, total ${s(cold.total)}`);
-  const command = JSON.parse(readFileSync(join(cold.report.runDir, "command.json"), "utf8")) as { cwd: string; env: Record<string, string>; command: string[] };
+  console.log(
+    `cold pre-baked run (runtime cache ${cold.report.runtime.cache}): runtime build ${s(cold.report.phases.runtime!)}, first job at ${s(cold.ttfj)}, total ${s(cold.total)}`,
+  );
+  const command = JSON.parse(readFileSync(join(cold.report.runDir, "command.json"), "utf8")) as {
+    cwd: string;
+    env: Record<string, string>;
+    command: string[];
+  };
   await bare(command); // warm-up of the bare path (page cache, JIT of nothing: same JVM start)
 
   const a: Sample[] = [];
@@ -97,25 +136,36 @@ try {
     for (const which of order) {
       if (which === "A") {
         const r = await sparklane("pre-baked");
-        if (r.report.runtime.cache !== "hit") throw new Error(`expected a runtime cache hit, got ${r.report.runtime.cache}`);
+        if (r.report.runtime.cache !== "hit")
+          throw new Error(`expected a runtime cache hit, got ${r.report.runtime.cache}`);
         a.push(r);
       } else b.push(await bare(command));
     }
-    console.log(`  pair ${i + 1}: sparklane first job ${s(a.at(-1)!.ttfj)} total ${s(a.at(-1)!.total)} | bare spark-submit first job ${s(b.at(-1)!.ttfj)} total ${s(b.at(-1)!.total)}`);
+    console.log(
+      `  pair ${i + 1}: sparklane first job ${s(a.at(-1)!.ttfj)} total ${s(a.at(-1)!.total)} | bare spark-submit first job ${s(b.at(-1)!.ttfj)} total ${s(b.at(-1)!.total)}`,
+    );
   }
   const std: Sample[] = [];
   const pre: Sample[] = [];
   for (let i = 0; i < NS; i++) {
     std.push(await sparklane("standard"));
     pre.push(await sparklane("pre-baked"));
-    console.log(`  standard ${i + 1}: first job ${s(std.at(-1)!.ttfj)} | pre-baked first job ${s(pre.at(-1)!.ttfj)}`);
+    console.log(
+      `  standard ${i + 1}: first job ${s(std.at(-1)!.ttfj)} | pre-baked first job ${s(pre.at(-1)!.ttfj)}`,
+    );
   }
 
   const m = (xs: Sample[], k: keyof Sample): number => median(xs.map((x) => x[k]));
   console.log("");
-  console.log(`time to first job   sparklane (pre-baked, warm) ${s(m(a, "ttfj"))}   bare spark-submit ${s(m(b, "ttfj"))}   ratio ${(m(a, "ttfj") / m(b, "ttfj")).toFixed(3)} (target <= 1.05)`);
-  console.log(`total wall time     sparklane (pre-baked, warm) ${s(m(a, "total"))}   bare spark-submit ${s(m(b, "total"))}   ratio ${(m(a, "total") / m(b, "total")).toFixed(3)} (target <= 1.05)`);
-  console.log(`standard vs pre-baked, time to first job: ${s(m(std, "ttfj"))} vs ${s(m(pre, "ttfj"))}   ratio ${(m(std, "ttfj") / m(pre, "ttfj")).toFixed(2)}`);
+  console.log(
+    `time to first job   sparklane (pre-baked, warm) ${s(m(a, "ttfj"))}   bare spark-submit ${s(m(b, "ttfj"))}   ratio ${(m(a, "ttfj") / m(b, "ttfj")).toFixed(3)} (target <= 1.05)`,
+  );
+  console.log(
+    `total wall time     sparklane (pre-baked, warm) ${s(m(a, "total"))}   bare spark-submit ${s(m(b, "total"))}   ratio ${(m(a, "total") / m(b, "total")).toFixed(3)} (target <= 1.05)`,
+  );
+  console.log(
+    `standard vs pre-baked, time to first job: ${s(m(std, "ttfj"))} vs ${s(m(pre, "ttfj"))}   ratio ${(m(std, "ttfj") / m(pre, "ttfj")).toFixed(2)}`,
+  );
   console.log(`pre-baked runtime build (once per fingerprint): ${s(cold.report.phases.runtime!)}`);
 } finally {
   rmSync(root, { recursive: true, force: true });

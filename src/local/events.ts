@@ -63,7 +63,16 @@ export function parseEventLog(text: string): SparkTimeline {
         break;
     }
   }
-  return { appId, appStart, contextReady: contextReady ?? appStart, firstJobStart, lastJobEnd, appEnd, jobs, failedJobs };
+  return {
+    appId,
+    appStart,
+    contextReady: contextReady ?? appStart,
+    firstJobStart,
+    lastJobEnd,
+    appEnd,
+    jobs,
+    failedJobs,
+  };
 }
 
 /** The event log Spark wrote in `dir` (one file, or a rolling `eventlog_v2_*` folder), or undefined. */

@@ -23,10 +23,15 @@ export function summariseFailure(lines: readonly string[]): FailureSummary {
       inTraceback = false;
     }
   }
-  const causes = lines.filter((l) => l.startsWith("Caused by: ")).map((l) => l.slice("Caused by: ".length).trim());
-  const errors = lines.filter((l) => LOG4J.test(l) && / (ERROR|FATAL) /.test(l)).map((l) => l.replace(LOG4J, "").trim());
+  const causes = lines
+    .filter((l) => l.startsWith("Caused by: "))
+    .map((l) => l.slice("Caused by: ".length).trim());
+  const errors = lines
+    .filter((l) => LOG4J.test(l) && / (ERROR|FATAL) /.test(l))
+    .map((l) => l.replace(LOG4J, "").trim());
   const javaExceptions = lines.filter((l) => JAVA_EXCEPTION.test(l.trim())).map((l) => l.trim());
-  const clip = (s: string | undefined): string | undefined => (s && s.length > 400 ? `${s.slice(0, 400)}...` : s);
+  const clip = (s: string | undefined): string | undefined =>
+    s && s.length > 400 ? `${s.slice(0, 400)}...` : s;
   return { python: clip(python), spark: clip(causes.at(-1) ?? errors[0] ?? javaExceptions.at(-1)) };
 }
 

@@ -16,7 +16,10 @@ export function mapAppPath(value: string, projectDir: string): string | undefine
   const local = normalize(join(projectDir, rest));
   const rel = relative(projectDir, local);
   if (rel.startsWith("..") || isAbsolute(rel)) {
-    throw new UserError(`${value} maps outside the project (${local})`, "module, script and config names must stay inside the project folder");
+    throw new UserError(
+      `${value} maps outside the project (${local})`,
+      "module, script and config names must stay inside the project folder",
+    );
   }
   return local;
 }
@@ -35,7 +38,10 @@ export function applicationFiles(manifest: Record<string, unknown>, projectDir: 
   const spec = (manifest.spec ?? {}) as Record<string, unknown>;
   const main = spec.mainApplicationFile;
   if (typeof main !== "string" || main === "") {
-    throw new UserError("spec.mainApplicationFile is not set in the rendered SparkApplication", "the template must set it to local:///app/<module>/<script>");
+    throw new UserError(
+      "spec.mainApplicationFile is not set in the rendered SparkApplication",
+      "the template must set it to local:///app/<module>/<script>",
+    );
   }
   const script = mapAppPath(main, projectDir);
   if (!script) {
@@ -47,9 +53,15 @@ export function applicationFiles(manifest: Record<string, unknown>, projectDir: 
   const rawArgs = Array.isArray(spec.arguments) ? spec.arguments.map(String) : [];
   const args = rawArgs.map((a) => mapAppPath(a, projectDir) ?? a);
   const ci = rawArgs.indexOf("--config");
-  const config = ci >= 0 && ci + 1 < rawArgs.length ? { manifest: rawArgs[ci + 1]!, local: args[ci + 1]! } : undefined;
+  const config =
+    ci >= 0 && ci + 1 < rawArgs.length ? { manifest: rawArgs[ci + 1]!, local: args[ci + 1]! } : undefined;
   const rel = relative(projectDir, script).split(sep);
-  return { module: rel.length > 1 ? rel[0] : undefined, script: { manifest: main, local: script }, config, arguments: args };
+  return {
+    module: rel.length > 1 ? rel[0] : undefined,
+    script: { manifest: main, local: script },
+    config,
+    arguments: args,
+  };
 }
 
 function closest(name: string, candidates: readonly string[]): string | undefined {
@@ -79,7 +91,9 @@ export function checkApplicationFiles(files: AppFiles, projectDir: string): void
       const guess = closest(files.module, modules);
       throw new UserError(
         `etl_module ${files.module}: no module folder ${moduleDir} in the project`,
-        guess ? `did you mean ${guess}? (modules: ${modules.join(", ")})` : `modules in ${projectDir}: ${modules.join(", ") || "none"}`,
+        guess
+          ? `did you mean ${guess}? (modules: ${modules.join(", ")})`
+          : `modules in ${projectDir}: ${modules.join(", ") || "none"}`,
       );
     }
   }
@@ -94,7 +108,11 @@ export function checkApplicationFiles(files: AppFiles, projectDir: string): void
     const guess = closest(base, siblings);
     throw new UserError(
       `${what}: ${file.manifest} is ${file.local}, which does not exist`,
-      guess ? `did you mean ${guess}? (in ${dir}: ${siblings.join(", ")})` : siblings.length ? `files in ${dir}: ${siblings.join(", ")}` : `${dir} has no files`,
+      guess
+        ? `did you mean ${guess}? (in ${dir}: ${siblings.join(", ")})`
+        : siblings.length
+          ? `files in ${dir}: ${siblings.join(", ")}`
+          : `${dir} has no files`,
     );
   }
 }

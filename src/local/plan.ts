@@ -51,7 +51,14 @@ export interface LocalPlan {
 }
 
 const MiB = 1024 * 1024;
-const UNITS: Record<string, number> = { b: 1 / MiB, k: 1 / 1024, m: 1, g: 1024, t: 1024 * 1024, p: 1024 * 1024 * 1024 };
+const UNITS: Record<string, number> = {
+  b: 1 / MiB,
+  k: 1 / 1024,
+  m: 1,
+  g: 1024,
+  t: 1024 * 1024,
+  p: 1024 * 1024 * 1024,
+};
 
 /** Spark memory strings ("512m", "20g", "1t"; a bare number is MiB for driver memory) -> MiB. */
 export function memoryMiB(text: string): number | undefined {
@@ -69,7 +76,8 @@ export function driverMemoryCapMiB(totalMemoryBytes: number): number {
   return Math.max(1024, Math.floor(totalMemoryBytes / MiB / 2 / 256) * 256);
 }
 
-const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) && v > 0 ? v : undefined);
+const num = (v: unknown): number | undefined =>
+  typeof v === "number" && Number.isFinite(v) && v > 0 ? v : undefined;
 
 export function planLocal(input: PlanInput): LocalPlan {
   const manifest = input.manifest;
@@ -81,14 +89,18 @@ export function planLocal(input: PlanInput): LocalPlan {
   const exists = input.exists ?? (() => true);
 
   if (spec.type !== undefined && spec.type !== "Python") {
-    throw new UserError(`spec.type is ${String(spec.type)}: local mode runs Python applications`, "use spec.type: Python with a .py mainApplicationFile");
+    throw new UserError(
+      `spec.type is ${String(spec.type)}: local mode runs Python applications`,
+      "use spec.type: Python with a .py mainApplicationFile",
+    );
   }
   const files = applicationFiles(manifest, input.projectDir);
 
   // The pod's parallelism is instances x cores; one machine gives at most its own cores.
   const instances = num(executor.instances);
   const execCores = num(executor.cores);
-  const requested = instances !== undefined && execCores !== undefined ? instances * execCores : num(driver.cores);
+  const requested =
+    instances !== undefined && execCores !== undefined ? instances * execCores : num(driver.cores);
   const used = Math.max(1, Math.min(requested ?? input.host.cores, input.host.cores));
   const master = `local[${used}]`;
 
@@ -98,7 +110,9 @@ export function planLocal(input: PlanInput): LocalPlan {
   if (requestedMem !== undefined) {
     const mib = memoryMiB(requestedMem);
     if (mib === undefined) {
-      throw new UserError(`spec.driver.memory ${requestedMem}: expected a Spark memory size such as 2g or 512m`);
+      throw new UserError(
+        `spec.driver.memory ${requestedMem}: expected a Spark memory size such as 2g or 512m`,
+      );
     } else if (mib > cap) {
       usedMem = formatMiB(cap);
       warnings.push({
@@ -152,7 +166,11 @@ export function planLocal(input: PlanInput): LocalPlan {
   });
 
   if (spec.deps !== undefined) {
-    warnings.push({ where: "spec.deps", message: "is not used by local mode", hint: "use spark.jars.packages in sparkConf, which local mode honours" });
+    warnings.push({
+      where: "spec.deps",
+      message: "is not used by local mode",
+      hint: "use spark.jars.packages in sparkConf, which local mode honours",
+    });
   }
 
   const appName = typeof metadata.name === "string" ? metadata.name : "sparklane-local";

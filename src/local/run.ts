@@ -16,10 +16,21 @@ import { applicationFiles, checkApplicationFiles, mapAppPath } from "./paths.js"
 import { planLocal, type LocalPlan } from "./plan.js";
 
 export type LocalRunEvent =
-  | { readonly kind: "rendered"; readonly variant: Variant; readonly templateFile: string; readonly manifestName: string }
+  | {
+      readonly kind: "rendered";
+      readonly variant: Variant;
+      readonly templateFile: string;
+      readonly manifestName: string;
+    }
   | { readonly kind: "warning"; readonly issue: Issue }
   | { readonly kind: "step"; readonly message: string }
-  | { readonly kind: "runtime"; readonly cache: RuntimeCacheState; readonly fingerprint: string; readonly dir: string; readonly ms: number }
+  | {
+      readonly kind: "runtime";
+      readonly cache: RuntimeCacheState;
+      readonly fingerprint: string;
+      readonly dir: string;
+      readonly ms: number;
+    }
   | { readonly kind: "submit"; readonly command: readonly string[]; readonly runDir: string }
   | { readonly kind: "output"; readonly line: string; readonly console: boolean };
 
@@ -93,10 +104,17 @@ async function bakedCoordinates(
     });
     return { coordinates: [] };
   }
-  const conf = ((standard.manifest.spec as Record<string, unknown> | undefined)?.sparkConf ?? {}) as Record<string, unknown>;
-  const settings = typeof conf["spark.jars.ivySettings"] === "string" ? conf["spark.jars.ivySettings"] : undefined;
+  const conf = ((standard.manifest.spec as Record<string, unknown> | undefined)?.sparkConf ?? {}) as Record<
+    string,
+    unknown
+  >;
+  const settings =
+    typeof conf["spark.jars.ivySettings"] === "string" ? conf["spark.jars.ivySettings"] : undefined;
   const local = settings && req.project ? (mapAppPath(settings, req.project.dir) ?? settings) : undefined;
-  return { coordinates: normaliseCoordinates(conf["spark.jars.packages"] as string | undefined), ivySettings: local && existsSync(local) ? local : undefined };
+  return {
+    coordinates: normaliseCoordinates(conf["spark.jars.packages"] as string | undefined),
+    ivySettings: local && existsSync(local) ? local : undefined,
+  };
 }
 
 export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
@@ -119,19 +137,32 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
   const render = req.render ?? (await import("../render/index.js")).renderAndCheck;
   const rendered = await render(req.prepared);
   const metadata = (rendered.manifest.metadata ?? {}) as Record<string, unknown>;
-  emit({ kind: "rendered", variant: rendered.variant, templateFile: rendered.templateFile, manifestName: String(metadata.name ?? "") });
+  emit({
+    kind: "rendered",
+    variant: rendered.variant,
+    templateFile: rendered.templateFile,
+    manifestName: String(metadata.name ?? ""),
+  });
   for (const w of rendered.warnings) warn(w);
   const files = applicationFiles(rendered.manifest, project.dir);
   checkApplicationFiles(files, project.dir);
   const lock = readProjectLock(project.dir);
   const [java, uv] = await Promise.all([detectJava(env), detectUv(env)]);
   const python = await detectPython(uv.path, project.dir, env);
-  const sparkConf = ((rendered.manifest.spec as Record<string, unknown>).sparkConf ?? {}) as Record<string, unknown>;
+  const sparkConf = ((rendered.manifest.spec as Record<string, unknown>).sparkConf ?? {}) as Record<
+    string,
+    unknown
+  >;
   const packages =
     rendered.variant === "standard"
       ? { coordinates: normaliseCoordinates(sparkConf["spark.jars.packages"] as string | undefined) }
       : await bakedCoordinates(req.prepared, render, warn);
-  const fingerprint: Fingerprint = computeFingerprint({ projectDir: project.dir, lock, jars: packages.coordinates, python: python.version });
+  const fingerprint: Fingerprint = computeFingerprint({
+    projectDir: project.dir,
+    lock,
+    jars: packages.coordinates,
+    python: python.version,
+  });
   const rendered_at = Date.now();
 
   const runDir = join(project.dir, ".sparklane", "runs", runStamp(rendered_at, files.module));
@@ -162,7 +193,13 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
         signal: req.signal,
         env,
         onStep: (step, detail) =>
-          emit({ kind: "step", message: step === "venv" ? `building the pre-baked runtime ${fingerprint.id} (once): ${detail}` : `resolving JARs once: ${detail}` }),
+          emit({
+            kind: "step",
+            message:
+              step === "venv"
+                ? `building the pre-baked runtime ${fingerprint.id} (once): ${detail}`
+                : `resolving JARs once: ${detail}`,
+          }),
         onLine: (line) => emit({ kind: "output", line, console: false }),
       });
       venv = ensured.runtime.venv;
@@ -170,21 +207,42 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
       cache = ensured.cache;
       reason = ensured.reason;
       runtimeDir = ensured.runtime.dir;
-      if (ensured.cache === "rebuilt") warn({ where: runtimeDir, message: `cached runtime was damaged and has been rebuilt: ${ensured.reason}` });
+      if (ensured.cache === "rebuilt")
+        warn({
+          where: runtimeDir,
+          message: `cached runtime was damaged and has been rebuilt: ${ensured.reason}`,
+        });
     } else {
       emit({ kind: "step", message: `uv sync --frozen into a fresh venv (${perRunVenv})` });
-      venv = await syncVenv({ uv: uv.path, projectDir: project.dir, venvDir: perRunVenv, signal: req.signal, env, onLine: (line) => emit({ kind: "output", line, console: false }) });
+      venv = await syncVenv({
+        uv: uv.path,
+        projectDir: project.dir,
+        venvDir: perRunVenv,
+        signal: req.signal,
+        env,
+        onLine: (line) => emit({ kind: "output", line, console: false }),
+      });
       cache = "fresh";
       runtimeDir = perRunVenv;
       ivyDir = join(root, "ivy");
-      if (packages.coordinates.length > 0) emit({ kind: "step", message: `spark-submit resolves ${packages.coordinates.length} package(s) with Ivy (${ivyDir})` });
+      if (packages.coordinates.length > 0)
+        emit({
+          kind: "step",
+          message: `spark-submit resolves ${packages.coordinates.length} package(s) with Ivy (${ivyDir})`,
+        });
     }
   } catch (err) {
     cleanup();
     throw err;
   }
   const runtimeReady = Date.now();
-  emit({ kind: "runtime", cache, fingerprint: fingerprint.id, dir: runtimeDir, ms: runtimeReady - rendered_at });
+  emit({
+    kind: "runtime",
+    cache,
+    fingerprint: fingerprint.id,
+    dir: runtimeDir,
+    ms: runtimeReady - rendered_at,
+  });
 
   // 3. Plan and run.
   const plan: LocalPlan = planLocal({
@@ -198,7 +256,10 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
   });
   for (const w of plan.warnings) warn(w);
   const command = [plan.sparkSubmit, ...plan.args];
-  writeFileSync(join(runDir, "command.json"), `${JSON.stringify({ cwd: plan.cwd, env: plan.env, command }, null, 2)}\n`);
+  writeFileSync(
+    join(runDir, "command.json"),
+    `${JSON.stringify({ cwd: plan.cwd, env: plan.env, command }, null, 2)}\n`,
+  );
   emit({ kind: "submit", command, runDir });
 
   const log = createWriteStream(logFile);
@@ -251,14 +312,22 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
       reason,
     },
     plan: { master: plan.master, driverMemory: plan.driverMemory.used, command, dropped: plan.dropped },
-    phases: phasesFrom({ started: req.started, rendered: rendered_at, runtimeReady, submitted, ended, timeline }),
+    phases: phasesFrom({
+      started: req.started,
+      rendered: rendered_at,
+      runtimeReady,
+      submitted,
+      ended,
+      timeline,
+    }),
     spark: timeline,
     exitCode,
     failure: ok || interrupted ? undefined : summariseFailure(tail),
     warnings,
   };
   writeFileSync(join(runDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
-  if (interrupted) throw Object.assign(new InterruptedError("interrupted: the Spark process tree was stopped"), { report });
+  if (interrupted)
+    throw Object.assign(new InterruptedError("interrupted: the Spark process tree was stopped"), { report });
   if (!ok) {
     const f = report.failure ?? {};
     const lines = [`the job failed (spark-submit exit ${exitCode})`];

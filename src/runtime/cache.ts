@@ -33,7 +33,8 @@ interface Marker {
   createdAt: string;
 }
 
-export type Lookup = { state: "hit"; runtime: CachedRuntime } | { state: "absent" } | { state: "corrupt"; reason: string };
+export type Lookup =
+  { state: "hit"; runtime: CachedRuntime } | { state: "absent" } | { state: "corrupt"; reason: string };
 
 export function runtimeDir(root: string, fingerprint: string): string {
   return join(root, "runtimes", fingerprint);
@@ -44,7 +45,8 @@ export function lookupRuntime(root: string, fingerprint: string): Lookup {
   const dir = runtimeDir(root, fingerprint);
   if (!existsSync(dir)) return { state: "absent" };
   const markerFile = join(dir, MARKER);
-  if (!existsSync(markerFile)) return { state: "corrupt", reason: `${markerFile} is missing (the build did not finish)` };
+  if (!existsSync(markerFile))
+    return { state: "corrupt", reason: `${markerFile} is missing (the build did not finish)` };
   let marker: Marker;
   try {
     marker = JSON.parse(readFileSync(markerFile, "utf8")) as Marker;
@@ -127,7 +129,14 @@ export async function ensureRuntime(opts: EnsureOptions): Promise<Ensured> {
   mkdirSync(scratch, { recursive: true });
   try {
     opts.onStep?.("venv", `uv sync --frozen (${opts.projectDir})`);
-    await syncVenv({ uv: opts.uv, projectDir: opts.projectDir, venvDir: join(scratch, "venv"), signal: opts.signal, env: opts.env, onLine: opts.onLine });
+    await syncVenv({
+      uv: opts.uv,
+      projectDir: opts.projectDir,
+      venvDir: join(scratch, "venv"),
+      signal: opts.signal,
+      env: opts.env,
+      onLine: opts.onLine,
+    });
     const venv = inspectVenv(join(scratch, "venv"))!;
     let jarNames: string[] = [];
     if (opts.coordinates.length > 0) {
@@ -145,7 +154,13 @@ export async function ensureRuntime(opts: EnsureOptions): Promise<Ensured> {
     } else {
       mkdirSync(join(scratch, "jars"), { recursive: true });
     }
-    const marker: Marker = { format: RUNTIME_FORMAT, fingerprint: id, inputs: opts.fingerprint.inputs, jars: jarNames, createdAt: new Date().toISOString() };
+    const marker: Marker = {
+      format: RUNTIME_FORMAT,
+      fingerprint: id,
+      inputs: opts.fingerprint.inputs,
+      jars: jarNames,
+      createdAt: new Date().toISOString(),
+    };
     writeFileSync(join(scratch, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
     try {
       renameSync(scratch, finalDir);
@@ -160,6 +175,13 @@ export async function ensureRuntime(opts: EnsureOptions): Promise<Ensured> {
     throw err;
   }
   const built = lookupRuntime(opts.root, id);
-  if (built.state !== "hit") throw new Error(`runtime ${id} was built but does not check out: ${built.state === "corrupt" ? built.reason : "absent"}`);
-  return { runtime: built.runtime, cache: found.state === "corrupt" ? "rebuilt" : "miss", reason: found.state === "corrupt" ? found.reason : undefined };
+  if (built.state !== "hit")
+    throw new Error(
+      `runtime ${id} was built but does not check out: ${built.state === "corrupt" ? built.reason : "absent"}`,
+    );
+  return {
+    runtime: built.runtime,
+    cache: found.state === "corrupt" ? "rebuilt" : "miss",
+    reason: found.state === "corrupt" ? found.reason : undefined,
+  };
 }

@@ -27,7 +27,17 @@ export interface Fingerprint {
 
 const sha256 = (data: string | Buffer): string => createHash("sha256").update(data).digest("hex");
 
-const SKIP_DIRS = new Set(["__pycache__", ".venv", "node_modules", ".git", ".pytest_cache", ".mypy_cache", ".ruff_cache", "build", "dist"]);
+const SKIP_DIRS = new Set([
+  "__pycache__",
+  ".venv",
+  "node_modules",
+  ".git",
+  ".pytest_cache",
+  ".mypy_cache",
+  ".ruff_cache",
+  "build",
+  "dist",
+]);
 
 /** Content hash of a folder: relative paths and bytes of every file, in sorted order. */
 export function hashTree(root: string): string {

@@ -52,7 +52,8 @@ export function javaMajor(text: string): number | undefined {
 export async function detectJava(env: NodeJS.ProcessEnv = process.env): Promise<Tool> {
   const fromHome = env.JAVA_HOME ? join(env.JAVA_HOME, "bin", "java") : undefined;
   const java = fromHome && existsSync(fromHome) ? fromHome : which("java", env.PATH);
-  if (!java) throw new UserError("Java was not found: local mode runs Spark, which needs Java 17 or newer", JAVA_HINT);
+  if (!java)
+    throw new UserError("Java was not found: local mode runs Spark, which needs Java 17 or newer", JAVA_HINT);
   let version: string | undefined;
   let major: number | undefined;
   try {
@@ -76,7 +77,11 @@ export async function detectJava(env: NodeJS.ProcessEnv = process.env): Promise<
     }
   }
   if (major === undefined) throw new UserError(`could not tell the version of ${java}`, JAVA_HINT);
-  if (major < 17) throw new UserError(`Java ${version ?? major} at ${java} is too old: Spark 4 needs Java 17 or newer`, JAVA_HINT);
+  if (major < 17)
+    throw new UserError(
+      `Java ${version ?? major} at ${java} is too old: Spark 4 needs Java 17 or newer`,
+      JAVA_HINT,
+    );
   return { path: java, version: version ?? String(major) };
 }
 
@@ -84,21 +89,38 @@ const UV_HINT = "install uv (python3 -m pip install uv, or see the uv documentat
 
 export async function detectUv(env: NodeJS.ProcessEnv = process.env): Promise<Tool> {
   const uv = which("uv", env.PATH);
-  if (!uv) throw new UserError("uv was not found: local mode builds the project's venv from uv.lock with uv", UV_HINT);
+  if (!uv)
+    throw new UserError(
+      "uv was not found: local mode builds the project's venv from uv.lock with uv",
+      UV_HINT,
+    );
   try {
     const { stdout } = await exec(uv, ["--version"], { env });
-    return { path: uv, version: stdout.trim().replace(/^uv\s+/, "").split(/\s/)[0] ?? "unknown" };
+    return {
+      path: uv,
+      version:
+        stdout
+          .trim()
+          .replace(/^uv\s+/, "")
+          .split(/\s/)[0] ?? "unknown",
+    };
   } catch (err) {
     throw new UserError(`${uv} --version failed: ${(err as Error).message.split("\n")[0]}`, UV_HINT);
   }
 }
 
 /** The interpreter uv will build the project's venv with ("3.11.7"), as `uv python find` reports it. */
-export async function detectPython(uv: string, projectDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Tool> {
+export async function detectPython(
+  uv: string,
+  projectDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Tool> {
   try {
     const { stdout } = await exec(uv, ["python", "find", "--project", projectDir], { env, cwd: projectDir });
     const path = stdout.trim();
-    const { stdout: v } = await exec(path, ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], { env });
+    const { stdout: v } = await exec(path, ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], {
+      env,
+    });
     return { path, version: v.trim() };
   } catch (err) {
     throw new UserError(

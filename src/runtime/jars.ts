@@ -46,7 +46,9 @@ export async function resolveJars(opts: ResolveJarsOptions): Promise<string[]> {
   });
   const resolvedDir = join(ivyHome, "jars");
   if (result.code !== 0 || !existsSync(resolvedDir)) {
-    const detail = result.tail.filter((l) => /unresolved|not found|error|exception|failed/i.test(l)).slice(-6);
+    const detail = result.tail
+      .filter((l) => /unresolved|not found|error|exception|failed/i.test(l))
+      .slice(-6);
     throw new InfraError(
       `Ivy could not resolve ${opts.coordinates.join(",")} (spark-submit exit ${result.code}):\n  ${(detail.length ? detail : result.tail.slice(-6)).join("\n  ")}`,
       "check the coordinates (group:artifact:version) and that the Maven repository is reachable",

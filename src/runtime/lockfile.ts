@@ -49,7 +49,10 @@ export function readProjectLock(projectDir: string): ProjectLock {
     );
   }
   if (!existsSync(lockFile)) {
-    throw new UserError(`${lockFile} not found: the venv is built with uv sync --frozen, which needs a lock file`, `run: uv lock --project ${projectDir}`);
+    throw new UserError(
+      `${lockFile} not found: the venv is built with uv sync --frozen, which needs a lock file`,
+      `run: uv lock --project ${projectDir}`,
+    );
   }
   const lockText = readFileSync(lockFile, "utf8");
   const packages = parseUvLock(lockText);

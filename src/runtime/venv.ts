@@ -18,7 +18,8 @@ export function inspectVenv(dir: string): Venv | undefined {
   if (!existsSync(python) || !existsSync(lib)) return undefined;
   for (const name of readdirSync(lib)) {
     const sparkHome = join(lib, name, "site-packages", "pyspark");
-    if (name.startsWith("python") && existsSync(join(sparkHome, "bin", "spark-submit"))) return { dir, python, sparkHome };
+    if (name.startsWith("python") && existsSync(join(sparkHome, "bin", "spark-submit")))
+      return { dir, python, sparkHome };
   }
   return undefined;
 }
@@ -47,11 +48,21 @@ export async function syncVenv(opts: SyncOptions): Promise<Venv> {
     onLine: (line) => opts.onLine?.(line),
   });
   if (result.code !== 0) {
-    const detail = result.tail.filter((l) => l.trim()).slice(-6).join("\n  ");
+    const detail = result.tail
+      .filter((l) => l.trim())
+      .slice(-6)
+      .join("\n  ");
     const offline = /network|connect|dns|timed out|failed to fetch/i.test(detail);
     const message = `uv sync --frozen failed for ${opts.projectDir} (exit ${result.code}):\n  ${detail}`;
-    if (offline) throw new InfraError(message, "uv could not reach the package index; check the network or the index settings");
-    throw new UserError(message, "check pyproject.toml and uv.lock (uv lock --check tells whether the lock is up to date)");
+    if (offline)
+      throw new InfraError(
+        message,
+        "uv could not reach the package index; check the network or the index settings",
+      );
+    throw new UserError(
+      message,
+      "check pyproject.toml and uv.lock (uv lock --check tells whether the lock is up to date)",
+    );
   }
   const venv = inspectVenv(opts.venvDir);
   if (!venv) {

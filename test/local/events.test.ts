@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import { parseEventLog, phasesFrom, readTimeline } from "../../src/local/events.js";
 import { isConsoleWorthy, summariseFailure } from "../../src/local/failure.js";
 
-const fixture = (name: string): string => readFileSync(fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)), "utf8");
+const fixture = (name: string): string =>
+  readFileSync(fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)), "utf8");
 
 test("the timeline: context ready, first job, last job, end; a cut-short last line is ignored", () => {
   const tl = parseEventLog(fixture("eventlog-visits-daily.jsonl"));
@@ -25,7 +26,14 @@ test("the timeline: context ready, first job, last job, end; a cut-short last li
 test("phases are measured from sparklane's start and spark-submit's spawn", () => {
   const timeline = parseEventLog(fixture("eventlog-visits-daily.jsonl"));
   const started = 1795667610000;
-  const p = phasesFrom({ started, rendered: started + 150, runtimeReady: started + 170, submitted: started + 200, ended: 1795667666000, timeline });
+  const p = phasesFrom({
+    started,
+    rendered: started + 150,
+    runtimeReady: started + 170,
+    submitted: started + 200,
+    ended: 1795667666000,
+    timeline,
+  });
   assert.deepEqual(p, {
     renderChecks: 150,
     runtime: 20,
@@ -35,7 +43,13 @@ test("phases are measured from sparklane's start and spark-submit's spawn", () =
     total: 1795667666000 - started,
   });
   // No event log (Spark never started): the Spark phases are unknown, not zero.
-  const none = phasesFrom({ started, rendered: started + 1, runtimeReady: started + 2, submitted: started + 3, ended: started + 9 });
+  const none = phasesFrom({
+    started,
+    rendered: started + 1,
+    runtimeReady: started + 2,
+    submitted: started + 3,
+    ended: started + 9,
+  });
   assert.equal(none.jvmAndContext, undefined);
   assert.equal(none.timeToFirstJob, undefined);
   assert.equal(none.total, 9);
@@ -44,7 +58,12 @@ test("phases are measured from sparklane's start and spark-submit's spawn", () =
 test("a failed job counts as failed", () => {
   const text = [
     JSON.stringify({ Event: "SparkListenerJobStart", "Job ID": 0, "Submission Time": 10 }),
-    JSON.stringify({ Event: "SparkListenerJobEnd", "Job ID": 0, "Completion Time": 20, "Job Result": { Result: "JobFailed" } }),
+    JSON.stringify({
+      Event: "SparkListenerJobEnd",
+      "Job ID": 0,
+      "Completion Time": 20,
+      "Job Result": { Result: "JobFailed" },
+    }),
   ].join("\n");
   const tl = parseEventLog(text);
   assert.equal(tl.failedJobs, 1);
@@ -60,7 +79,10 @@ test("readTimeline finds a single-file log and a rolling eventlog_v2 folder", ()
     rmSync(join(dir, "local-1"));
     mkdirSync(join(dir, "eventlog_v2_local-1"));
     writeFileSync(join(dir, "eventlog_v2_local-1", "appstatus_local-1"), "");
-    writeFileSync(join(dir, "eventlog_v2_local-1", "events_1_local-1"), fixture("eventlog-visits-daily.jsonl"));
+    writeFileSync(
+      join(dir, "eventlog_v2_local-1", "events_1_local-1"),
+      fixture("eventlog-visits-daily.jsonl"),
+    );
     const { files, timeline } = readTimeline(dir);
     assert.equal(files.length, 1);
     assert.equal(timeline?.firstJobStart, 1795667648586);
@@ -72,20 +94,41 @@ test("readTimeline finds a single-file log and a rolling eventlog_v2 folder", ()
 test("failure summary: the Python exception and Spark's cause from a real failed run", () => {
   const lines = fixture("spark-submit-failed.log").split("\n");
   const f = summariseFailure(lines);
-  assert.match(f.python!, /^pyspark\.errors\.exceptions\.captured\.AnalysisException: \[PATH_NOT_FOUND\] Path does not exist/);
-  assert.equal(f.spark, "java.io.FileNotFoundException: File /work/main/examples/visits-etl/data/nope.csv does not exist");
+  assert.match(
+    f.python!,
+    /^pyspark\.errors\.exceptions\.captured\.AnalysisException: \[PATH_NOT_FOUND\] Path does not exist/,
+  );
+  assert.equal(
+    f.spark,
+    "java.io.FileNotFoundException: File /work/main/examples/visits-etl/data/nope.csv does not exist",
+  );
   // A Java "Caused by" wins over other lines; a log4j ERROR comes next.
-  assert.equal(summariseFailure(["Caused by: java.lang.OutOfMemoryError: Java heap space", "x"]).spark, "java.lang.OutOfMemoryError: Java heap space");
-  assert.equal(summariseFailure(["26/11/26 04:35:50 ERROR Executor: Exception in task 0.0"]).spark, "Executor: Exception in task 0.0");
+  assert.equal(
+    summariseFailure(["Caused by: java.lang.OutOfMemoryError: Java heap space", "x"]).spark,
+    "java.lang.OutOfMemoryError: Java heap space",
+  );
+  assert.equal(
+    summariseFailure(["26/11/26 04:35:50 ERROR Executor: Exception in task 0.0"]).spark,
+    "Executor: Exception in task 0.0",
+  );
   // A Python-only failure (no JVM cause).
-  const py = summariseFailure(["Traceback (most recent call last):", '  File "x.py", line 1', "sparklane_etl.config.ConfigError: c.yaml: launch-only"]);
+  const py = summariseFailure([
+    "Traceback (most recent call last):",
+    '  File "x.py", line 1',
+    "sparklane_etl.config.ConfigError: c.yaml: launch-only",
+  ]);
   assert.deepEqual(py, { python: "sparklane_etl.config.ConfigError: c.yaml: launch-only", spark: undefined });
 });
 
 test("console filter: INFO and stack frames go only to the log file", () => {
   assert.equal(isConsoleWorthy("26/11/26 04:35:34 INFO SparkContext: Running Spark version 4.0.1"), false);
   assert.equal(isConsoleWorthy("26/11/26 04:35:35 WARN NativeCodeLoader: Unable to load"), true);
-  assert.equal(isConsoleWorthy("\tat org.apache.hadoop.fs.RawLocalFileSystem.getFileStatus(RawLocalFileSystem.java:907)"), false);
+  assert.equal(
+    isConsoleWorthy(
+      "\tat org.apache.hadoop.fs.RawLocalFileSystem.getFileStatus(RawLocalFileSystem.java:907)",
+    ),
+    false,
+  );
   assert.equal(isConsoleWorthy("Traceback (most recent call last):"), true);
   assert.equal(isConsoleWorthy("wrote 12 rows"), true);
 });

@@ -17,8 +17,14 @@ export interface ExampleCopy {
 export function copyExample(): ExampleCopy {
   const root = mkdtempSync(join(tmpdir(), "sparklane-local-"));
   const filter = (src: string): boolean => !SKIP.has(basename(src));
-  cpSync(join(repoRoot, "examples", "visits-etl"), join(root, "examples", "visits-etl"), { recursive: true, filter });
-  cpSync(join(repoRoot, "python", "sparklane-etl"), join(root, "python", "sparklane-etl"), { recursive: true, filter });
+  cpSync(join(repoRoot, "examples", "visits-etl"), join(root, "examples", "visits-etl"), {
+    recursive: true,
+    filter,
+  });
+  cpSync(join(repoRoot, "python", "sparklane-etl"), join(root, "python", "sparklane-etl"), {
+    recursive: true,
+    filter,
+  });
   return {
     root,
     project: join(root, "examples", "visits-etl"),

@@ -8,7 +8,9 @@ import { UserError } from "../../src/errors.js";
 import { planLocal, memoryMiB, driverMemoryCapMiB, type PlanInput } from "../../src/local/plan.js";
 
 const fixture = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(fileURLToPath(new URL(`./fixtures/${name}.json`, import.meta.url)), "utf8")) as Record<string, unknown>;
+  JSON.parse(
+    readFileSync(fileURLToPath(new URL(`./fixtures/${name}.json`, import.meta.url)), "utf8"),
+  ) as Record<string, unknown>;
 
 const GiB = 1024 ** 3;
 const project = "/home/dev/visits-etl";
@@ -18,7 +20,11 @@ const base = (manifest: Record<string, unknown>, over: Partial<PlanInput> = {}):
   variant: "pre-baked",
   projectDir: project,
   runDir,
-  runtime: { python: "/cache/rt/venv/bin/python3", sparkHome: "/cache/rt/venv/lib/python3.11/site-packages/pyspark", jars: [] },
+  runtime: {
+    python: "/cache/rt/venv/bin/python3",
+    sparkHome: "/cache/rt/venv/lib/python3.11/site-packages/pyspark",
+    jars: [],
+  },
   host: { cores: 8, totalMemoryBytes: 16 * GiB },
   ...over,
 });
@@ -79,7 +85,12 @@ test("standard: /app paths map into the project, spark.jars.packages kept and re
   const plan = planLocal(
     base(fixture("visits-daily.standard"), {
       variant: "standard",
-      runtime: { python: `${runDir}/venv/bin/python3`, sparkHome: `${runDir}/venv/lib/python3.11/site-packages/pyspark`, jars: [], ivyDir: "/cache/ivy" },
+      runtime: {
+        python: `${runDir}/venv/bin/python3`,
+        sparkHome: `${runDir}/venv/lib/python3.11/site-packages/pyspark`,
+        jars: [],
+        ivyDir: "/cache/ivy",
+      },
     }),
   );
   assert.equal(plan.files.script.local, join(project, "visits_distinct/visits_distinct_daily.py"));
@@ -94,7 +105,9 @@ test("standard: /app paths map into the project, spark.jars.packages kept and re
 test("master is local[min(instances x cores, host cores)]", () => {
   const m = fixture("visits-daily.pre-baked"); // 2 instances x 1 core
   assert.equal(planLocal(base(m)).master, "local[2]");
-  const big = withSpec(m, { executor: { ...((m.spec as Record<string, unknown>).executor as object), instances: 8, cores: 7 } });
+  const big = withSpec(m, {
+    executor: { ...((m.spec as Record<string, unknown>).executor as object), instances: 8, cores: 7 },
+  });
   const plan = planLocal(base(big, { host: { cores: 4, totalMemoryBytes: 16 * GiB } }));
   assert.equal(plan.master, "local[4]");
   assert.deepEqual(plan.cores, { requested: 56, used: 4 });
@@ -103,7 +116,9 @@ test("master is local[min(instances x cores, host cores)]", () => {
 
 test("driver memory is capped to what the host has, with a warning", () => {
   const m = fixture("visits-daily.pre-baked");
-  const big = withSpec(m, { driver: { ...((m.spec as Record<string, unknown>).driver as object), memory: "20g" } });
+  const big = withSpec(m, {
+    driver: { ...((m.spec as Record<string, unknown>).driver as object), memory: "20g" },
+  });
   const plan = planLocal(base(big, { host: { cores: 2, totalMemoryBytes: 8 * GiB } }));
   assert.equal(plan.driverMemory.used, "4g");
   assert.equal(plan.args[plan.args.indexOf("--driver-memory") + 1], "4g");
@@ -130,7 +145,9 @@ test("memory strings", () => {
 test("ivySettings: mapped into the project when the file is there, dropped with a warning when not", () => {
   const m = fixture("visits-daily.standard");
   const withSettings = clone(m);
-  ((withSettings.spec as Record<string, unknown>).sparkConf as Record<string, string>)["spark.jars.ivySettings"] = "/app/ivysettings.xml";
+  ((withSettings.spec as Record<string, unknown>).sparkConf as Record<string, string>)[
+    "spark.jars.ivySettings"
+  ] = "/app/ivysettings.xml";
   const rt = { python: "/p", sparkHome: "/s", jars: [], ivyDir: "/ivy" };
   const present = planLocal(base(withSettings, { variant: "standard", runtime: rt, exists: () => true }));
   assert.equal(confArgs(present.args)["spark.jars.ivySettings"], join(project, "ivysettings.xml"));
@@ -142,7 +159,10 @@ test("ivySettings: mapped into the project when the file is there, dropped with 
 test("bad manifests are refused with exit 2, naming the field", () => {
   const m = fixture("visits-daily.pre-baked");
   const cases: [Record<string, unknown>, RegExp][] = [
-    [withSpec(m, { mainApplicationFile: "s3a://bucket/job.py" }), /spec\.mainApplicationFile s3a:\/\/bucket\/job\.py is not under local:\/\/\/app\//],
+    [
+      withSpec(m, { mainApplicationFile: "s3a://bucket/job.py" }),
+      /spec\.mainApplicationFile s3a:\/\/bucket\/job\.py is not under local:\/\/\/app\//,
+    ],
     [withSpec(m, { mainApplicationFile: undefined }), /spec\.mainApplicationFile is not set/],
     [withSpec(m, { mainApplicationFile: "local:///app/etl/../../etc/passwd" }), /maps outside the project/],
     [withSpec(m, { type: "Scala" }), /spec\.type is Scala/],

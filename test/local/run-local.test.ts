@@ -22,7 +22,10 @@ type Row = Record<string, string | number>;
 
 /** Visits from the committed sample data: [visitor, page, ts]. */
 function visits(): { visitor: string; page: string; day: string; hour: number }[] {
-  const lines = readFileSync(join(ex.project, "data", "visits", "visits.csv"), "utf8").trim().split("\n").slice(1);
+  const lines = readFileSync(join(ex.project, "data", "visits", "visits.csv"), "utf8")
+    .trim()
+    .split("\n")
+    .slice(1);
   return lines.map((l) => {
     const [visitor, page, ts] = l.split(",") as [string, string, string];
     return { visitor, page, day: ts.slice(0, 10), hour: Number(ts.slice(11, 13)) };
@@ -36,18 +39,31 @@ function expectedDistinct(days: (d: string) => boolean): Row[] {
     if (!sets.has(key)) sets.set(key, new Set());
     sets.get(key)!.add(v.visitor);
   }
-  return [...sets].map(([k, s]) => ({ visit_date: k.split("|")[0]!, page: k.split("|")[1]!, distinct_visitors: s.size })).sort(byKey);
+  return [...sets]
+    .map(([k, s]) => ({ visit_date: k.split("|")[0]!, page: k.split("|")[1]!, distinct_visitors: s.size }))
+    .sort(byKey);
 }
 
 function expectedHourly(day: string): Row[] {
   const counts = new Map<string, number>();
-  for (const v of visits().filter((v) => v.day === day)) counts.set(`${v.hour}|${v.page}`, (counts.get(`${v.hour}|${v.page}`) ?? 0) + 1);
-  return [...counts].map(([k, n]) => ({ visit_date: day, hour: Number(k.split("|")[0]), page: k.split("|")[1]!, views: n })).sort(byKey);
+  for (const v of visits().filter((v) => v.day === day))
+    counts.set(`${v.hour}|${v.page}`, (counts.get(`${v.hour}|${v.page}`) ?? 0) + 1);
+  return [...counts]
+    .map(([k, n]) => ({ visit_date: day, hour: Number(k.split("|")[0]), page: k.split("|")[1]!, views: n }))
+    .sort(byKey);
 }
 
 function byKey(a: Row, b: Row): number {
-  const ka = JSON.stringify(Object.keys(a).sort().map((k) => a[k]));
-  const kb = JSON.stringify(Object.keys(b).sort().map((k) => b[k]));
+  const ka = JSON.stringify(
+    Object.keys(a)
+      .sort()
+      .map((k) => a[k]),
+  );
+  const kb = JSON.stringify(
+    Object.keys(b)
+      .sort()
+      .map((k) => b[k]),
+  );
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
@@ -57,7 +73,9 @@ function readParquet(dir: string): Row[] {
     "t = ds.dataset(sys.argv[1], format='parquet', partitioning='hive').to_table()",
     "print(json.dumps([{k: (str(v) if k == 'visit_date' else v) for k, v in r.items()} for r in t.to_pylist()]))",
   ].join("\n");
-  return (JSON.parse(execFileSync("python3", ["-c", script, dir], { encoding: "utf8" })) as Row[]).sort(byKey);
+  return (JSON.parse(execFileSync("python3", ["-c", script, dir], { encoding: "utf8" })) as Row[]).sort(
+    byKey,
+  );
 }
 
 interface Report {
@@ -73,86 +91,128 @@ interface Report {
   phases: Record<string, number | undefined>;
 }
 
-test("quick start: the daily pre-baked run builds the runtime once (miss), then another module hits it", { timeout: SPARK_TIMEOUT }, async () => {
-  const first = await runCli(["run", "--local", "--project", ex.project, "--conf", trigger("visits-daily.json"), "--output", "json"], {
-    env,
-    timeoutMs: SPARK_TIMEOUT,
-  });
-  assert.equal(first.code, 0, first.stderr);
-  const report = JSON.parse(first.stdout) as Report;
-  assert.equal(report.status, "succeeded");
-  assert.equal(report.variant, "pre-baked");
-  assert.equal(report.runtime.cache, "miss");
-  assert.match(first.stderr, /building the pre-baked runtime .* \(once\)/);
-  // The pre-baked runtime carries the standard variant's JARs, resolved once and passed as files.
-  assert.deepEqual(report.runtime.packages, ["org.apache.spark:spark-avro_2.13:4.0.1"]);
-  assert.ok(report.runtime.jars.some((j) => j.endsWith("spark-avro_2.13-4.0.1.jar")));
-  assert.ok(report.plan.command.includes("--jars"));
-  assert.ok(!report.plan.command.some((a) => a.startsWith("spark.jars.packages=")));
-  for (const phase of ["renderChecks", "runtime", "jvmAndContext", "timeToFirstJob", "job", "total"]) {
-    assert.equal(typeof report.phases[phase], "number", phase);
-    assert.ok(report.phases[phase]! >= 0, phase);
-  }
-  assert.ok(report.phases.timeToFirstJob! < report.phases.total!);
-  assert.ok(existsSync(report.logFile) && existsSync(report.eventLog[0]!));
+test(
+  "quick start: the daily pre-baked run builds the runtime once (miss), then another module hits it",
+  { timeout: SPARK_TIMEOUT },
+  async () => {
+    const first = await runCli(
+      ["run", "--local", "--project", ex.project, "--conf", trigger("visits-daily.json"), "--output", "json"],
+      {
+        env,
+        timeoutMs: SPARK_TIMEOUT,
+      },
+    );
+    assert.equal(first.code, 0, first.stderr);
+    const report = JSON.parse(first.stdout) as Report;
+    assert.equal(report.status, "succeeded");
+    assert.equal(report.variant, "pre-baked");
+    assert.equal(report.runtime.cache, "miss");
+    assert.match(first.stderr, /building the pre-baked runtime .* \(once\)/);
+    // The pre-baked runtime carries the standard variant's JARs, resolved once and passed as files.
+    assert.deepEqual(report.runtime.packages, ["org.apache.spark:spark-avro_2.13:4.0.1"]);
+    assert.ok(report.runtime.jars.some((j) => j.endsWith("spark-avro_2.13-4.0.1.jar")));
+    assert.ok(report.plan.command.includes("--jars"));
+    assert.ok(!report.plan.command.some((a) => a.startsWith("spark.jars.packages=")));
+    for (const phase of ["renderChecks", "runtime", "jvmAndContext", "timeToFirstJob", "job", "total"]) {
+      assert.equal(typeof report.phases[phase], "number", phase);
+      assert.ok(report.phases[phase]! >= 0, phase);
+    }
+    assert.ok(report.phases.timeToFirstJob! < report.phases.total!);
+    assert.ok(existsSync(report.logFile) && existsSync(report.eventLog[0]!));
 
-  const got = readParquet(join(ex.project, "output", "visits_distinct"));
-  const want = expectedDistinct((d) => d === "2026-03-15");
-  assert.ok(want.length >= 4);
-  assert.deepEqual(got, want);
+    const got = readParquet(join(ex.project, "output", "visits_distinct"));
+    const want = expectedDistinct((d) => d === "2026-03-15");
+    assert.ok(want.length >= 4);
+    assert.deepEqual(got, want);
 
-  // Same dependencies, other module: the runtime is reused as it is.
-  const second = await runCli(["run", "--local", "--project", ex.project, "--conf", trigger("page-hourly-daily.json")], { env, timeoutMs: SPARK_TIMEOUT });
-  assert.equal(second.code, 0, second.stderr);
-  assert.match(second.stderr, /runtime [0-9a-f]+: cache hit/);
-  assert.match(second.stdout, /page_hourly \(pre-baked\) succeeded in [\d.]+ s/);
-  assert.match(second.stdout, /first Spark job at [\d.]+ s/);
-  assert.doesNotMatch(second.stderr, /building the pre-baked runtime/);
-  assert.deepEqual(readParquet(join(ex.project, "output", "page_hourly")), expectedHourly("2026-03-14"));
-});
+    // Same dependencies, other module: the runtime is reused as it is.
+    const second = await runCli(
+      ["run", "--local", "--project", ex.project, "--conf", trigger("page-hourly-daily.json")],
+      { env, timeoutMs: SPARK_TIMEOUT },
+    );
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /runtime [0-9a-f]+: cache hit/);
+    assert.match(second.stdout, /page_hourly \(pre-baked\) succeeded in [\d.]+ s/);
+    assert.match(second.stdout, /first Spark job at [\d.]+ s/);
+    assert.doesNotMatch(second.stderr, /building the pre-baked runtime/);
+    assert.deepEqual(readParquet(join(ex.project, "output", "page_hourly")), expectedHourly("2026-03-14"));
+  },
+);
 
-test("standard bulk run: fresh venv for the run, spark.jars.packages resolved by Ivy at submit", { timeout: SPARK_TIMEOUT }, async () => {
-  const res = await runCli(["run", "--local", "--project", ex.project, "--conf", trigger("visits-bulk.json"), "--output", "json"], { env, timeoutMs: SPARK_TIMEOUT });
-  assert.equal(res.code, 0, res.stderr);
-  const report = JSON.parse(res.stdout) as Report;
-  assert.equal(report.variant, "standard");
-  assert.equal(report.runtime.cache, "fresh");
-  assert.ok(report.plan.command.includes("spark.jars.packages=org.apache.spark:spark-avro_2.13:4.0.1"));
-  assert.ok(report.plan.command.includes(`spark.jars.ivy=${join(ex.cache, "ivy")}`));
-  assert.ok(!existsSync(join(report.runDir, "venv")), "the per-run venv is removed afterwards");
-  assert.ok(existsSync(join(ex.cache, "ivy", "jars", "org.apache.spark_spark-avro_2.13-4.0.1.jar")));
-  // Bulk from 2026-03-12, open-ended; earlier partitions (from other runs) are left alone.
-  const got = readParquet(join(ex.project, "output", "visits_distinct")).filter((r) => String(r.visit_date) >= "2026-03-12");
-  assert.deepEqual(got, expectedDistinct((d) => d >= "2026-03-12"));
-});
+test(
+  "standard bulk run: fresh venv for the run, spark.jars.packages resolved by Ivy at submit",
+  { timeout: SPARK_TIMEOUT },
+  async () => {
+    const res = await runCli(
+      ["run", "--local", "--project", ex.project, "--conf", trigger("visits-bulk.json"), "--output", "json"],
+      { env, timeoutMs: SPARK_TIMEOUT },
+    );
+    assert.equal(res.code, 0, res.stderr);
+    const report = JSON.parse(res.stdout) as Report;
+    assert.equal(report.variant, "standard");
+    assert.equal(report.runtime.cache, "fresh");
+    assert.ok(report.plan.command.includes("spark.jars.packages=org.apache.spark:spark-avro_2.13:4.0.1"));
+    assert.ok(report.plan.command.includes(`spark.jars.ivy=${join(ex.cache, "ivy")}`));
+    assert.ok(!existsSync(join(report.runDir, "venv")), "the per-run venv is removed afterwards");
+    assert.ok(existsSync(join(ex.cache, "ivy", "jars", "org.apache.spark_spark-avro_2.13-4.0.1.jar")));
+    // Bulk from 2026-03-12, open-ended; earlier partitions (from other runs) are left alone.
+    const got = readParquet(join(ex.project, "output", "visits_distinct")).filter(
+      (r) => String(r.visit_date) >= "2026-03-12",
+    );
+    assert.deepEqual(
+      got,
+      expectedDistinct((d) => d >= "2026-03-12"),
+    );
+  },
+);
 
-test("a failing job exits 1 with the Python error, Spark's cause and the full log path", { timeout: SPARK_TIMEOUT }, async () => {
-  writeFileSync(
-    join(ex.project, "visits_distinct", "config", "dev-broken.yaml"),
-    "io:\n  inputs:\n    visits: data/no-such-file.csv\n  outputs:\n    visits_distinct: output/broken\n",
-  );
-  const res = await runCli(
-    ["run", "--local", "--project", ex.project, "--conf", trigger("visits-daily.json"), "--set", "config_file=config/dev-broken.yaml"],
-    { env, timeoutMs: SPARK_TIMEOUT },
-  );
-  assert.equal(res.code, 1, res.stderr);
-  const tail = res.stderr.slice(res.stderr.lastIndexOf("error: the job failed"));
-  assert.match(tail, /^error: the job failed \(spark-submit exit 1\)/);
-  assert.match(tail, /python: pyspark\.errors\.exceptions\.captured\.AnalysisException: \[PATH_NOT_FOUND\]/);
-  assert.match(tail, /spark: {2}java\.io\.FileNotFoundException: File .*no-such-file\.csv does not exist/);
-  const log = /full log: (\S+)/.exec(tail)?.[1];
-  assert.ok(log && existsSync(log), tail);
-  assert.match(readFileSync(log, "utf8"), /Traceback \(most recent call last\)/);
-  assert.ok(tail.split("\n").filter(Boolean).length <= 5, "a few lines, not a stack trace");
-  assert.doesNotMatch(res.stderr, /^\s+at org\.apache/m, "Java stack frames stay in the log file");
-});
+test(
+  "a failing job exits 1 with the Python error, Spark's cause and the full log path",
+  { timeout: SPARK_TIMEOUT },
+  async () => {
+    writeFileSync(
+      join(ex.project, "visits_distinct", "config", "dev-broken.yaml"),
+      "io:\n  inputs:\n    visits: data/no-such-file.csv\n  outputs:\n    visits_distinct: output/broken\n",
+    );
+    const res = await runCli(
+      [
+        "run",
+        "--local",
+        "--project",
+        ex.project,
+        "--conf",
+        trigger("visits-daily.json"),
+        "--set",
+        "config_file=config/dev-broken.yaml",
+      ],
+      { env, timeoutMs: SPARK_TIMEOUT },
+    );
+    assert.equal(res.code, 1, res.stderr);
+    const tail = res.stderr.slice(res.stderr.lastIndexOf("error: the job failed"));
+    assert.match(tail, /^error: the job failed \(spark-submit exit 1\)/);
+    assert.match(
+      tail,
+      /python: pyspark\.errors\.exceptions\.captured\.AnalysisException: \[PATH_NOT_FOUND\]/,
+    );
+    assert.match(tail, /spark: {2}java\.io\.FileNotFoundException: File .*no-such-file\.csv does not exist/);
+    const log = /full log: (\S+)/.exec(tail)?.[1];
+    assert.ok(log && existsSync(log), tail);
+    assert.match(readFileSync(log, "utf8"), /Traceback \(most recent call last\)/);
+    assert.ok(tail.split("\n").filter(Boolean).length <= 5, "a few lines, not a stack trace");
+    assert.doesNotMatch(res.stderr, /^\s+at org\.apache/m, "Java stack frames stay in the log file");
+  },
+);
 
 test("Ctrl-C ends the whole Spark process tree and exits 130", { timeout: SPARK_TIMEOUT }, async () => {
   const { binPath } = await import("../helpers/cli.js");
-  const proc = spawn(process.execPath, [binPath, "run", "--local", "--project", ex.project, "--conf", trigger("visits-daily.json")], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const proc = spawn(
+    process.execPath,
+    [binPath, "run", "--local", "--project", ex.project, "--conf", trigger("visits-daily.json")],
+    {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stderr = "";
   const jvmUp = new Promise<void>((resolve) => {
     proc.stderr.on("data", (d: Buffer) => {
@@ -186,24 +246,39 @@ test("Ctrl-C ends the whole Spark process tree and exits 130", { timeout: SPARK_
 test("bad input is refused with exit 2 before Spark starts, naming the path", async () => {
   const before = existsSync(runsDir) ? readdirSync(runsDir).length : 0;
   const run = (args: string[], extraEnv: Record<string, string> = {}) =>
-    runCli(["run", "--local", "--project", ex.project, "--conf", trigger("visits-daily.json"), ...args], { env: { ...env, ...extraEnv } });
+    runCli(["run", "--local", "--project", ex.project, "--conf", trigger("visits-daily.json"), ...args], {
+      env: { ...env, ...extraEnv },
+    });
 
   const script = await run(["--set", "etl_script=visits_distinct_dialy.py"]);
   assert.equal(script.code, 2);
-  assert.match(script.stderr, new RegExp(`error: etl_script: local:///app/etl/visits_distinct/visits_distinct_dialy.py is ${join(ex.project, "visits_distinct", "visits_distinct_dialy.py")}, which does not exist`));
+  assert.match(
+    script.stderr,
+    new RegExp(
+      `error: etl_script: local:///app/etl/visits_distinct/visits_distinct_dialy.py is ${join(ex.project, "visits_distinct", "visits_distinct_dialy.py")}, which does not exist`,
+    ),
+  );
   assert.match(script.stderr, /hint: did you mean visits_distinct_daily\.py\?/);
 
   const config = await run(["--set", "config_file=config/dev-weekly.yaml"]);
   assert.equal(config.code, 2);
-  assert.match(config.stderr, /error: config_file: \/app\/etl\/visits_distinct\/config\/dev-weekly\.yaml is .*config\/dev-weekly\.yaml, which does not exist/);
+  assert.match(
+    config.stderr,
+    /error: config_file: \/app\/etl\/visits_distinct\/config\/dev-weekly\.yaml is .*config\/dev-weekly\.yaml, which does not exist/,
+  );
   assert.match(config.stderr, /dev-bulk\.yaml/);
 
   const module = await run(["--set", "etl_module=visits_distnct"]);
   assert.equal(module.code, 2);
-  assert.match(module.stderr, /error: etl_module visits_distnct: no module folder .*visits_distnct in the project/);
+  assert.match(
+    module.stderr,
+    /error: etl_module visits_distnct: no module folder .*visits_distnct in the project/,
+  );
   assert.match(module.stderr, /did you mean visits_distinct\?/);
 
-  const noLocal = await runCli(["run", "--project", ex.project, "--conf", trigger("visits-daily.json")], { env });
+  const noLocal = await runCli(["run", "--project", ex.project, "--conf", trigger("visits-daily.json")], {
+    env,
+  });
   assert.equal(noLocal.code, 2);
   assert.match(noLocal.stderr, /sparklane submit/);
 

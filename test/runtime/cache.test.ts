@@ -2,11 +2,24 @@
 // half-built caches, and an interrupted build. JAR resolution (Ivy) is covered by the local integration test.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { InterruptedError } from "../../src/errors.js";
 import { ensureRuntime, lookupRuntime, runtimeDir, MARKER } from "../../src/runtime/cache.js";
-import { computeFingerprint, hashTree, normaliseCoordinates, type Fingerprint } from "../../src/runtime/fingerprint.js";
+import {
+  computeFingerprint,
+  hashTree,
+  normaliseCoordinates,
+  type Fingerprint,
+} from "../../src/runtime/fingerprint.js";
 import { parseUvLock, readProjectLock } from "../../src/runtime/lockfile.js";
 import { copyExample } from "../local/example.js";
 import { realUv } from "./tools.js";
@@ -16,15 +29,23 @@ const uv = realUv();
 test.after(() => ex.cleanup());
 
 const fp = (over: { jars?: string[]; python?: string } = {}): Fingerprint =>
-  computeFingerprint({ projectDir: ex.project, lock: readProjectLock(ex.project), jars: over.jars ?? [], python: over.python ?? "3.11.7" });
-const ensure = (f: Fingerprint, signal?: AbortSignal) => ensureRuntime({ root: ex.cache, fingerprint: f, uv, projectDir: ex.project, coordinates: [], signal });
+  computeFingerprint({
+    projectDir: ex.project,
+    lock: readProjectLock(ex.project),
+    jars: over.jars ?? [],
+    python: over.python ?? "3.11.7",
+  });
+const ensure = (f: Fingerprint, signal?: AbortSignal) =>
+  ensureRuntime({ root: ex.cache, fingerprint: f, uv, projectDir: ex.project, coordinates: [], signal });
 
 test("uv.lock facts: pyspark's version and the local path source", () => {
   const lock = readProjectLock(ex.project);
   assert.equal(lock.sparkVersion, "4.0.1");
   assert.deepEqual(lock.localSources, ["../../python/sparklane-etl"]);
   assert.deepEqual(
-    parseUvLock('[[package]]\nname = "a"\nversion = "1"\nsource = { registry = "x" }\n\n[[package]]\nname = "b"\nsource = { editable = "../b" }\n').map((p) => [p.name, p.source?.kind]),
+    parseUvLock(
+      '[[package]]\nname = "a"\nversion = "1"\nsource = { registry = "x" }\n\n[[package]]\nname = "b"\nsource = { editable = "../b" }\n',
+    ).map((p) => [p.name, p.source?.kind]),
     [
       ["a", "registry"],
       ["b", "editable"],
@@ -35,7 +56,11 @@ test("uv.lock facts: pyspark's version and the local path source", () => {
 test("the fingerprint changes with each input, and only with them", () => {
   const a = fp();
   assert.equal(fp().id, a.id, "stable");
-  assert.equal(fp({ jars: ["b:b:1", "a:a:1", "a:a:1"] }).id, fp({ jars: ["a:a:1", "b:b:1"] }).id, "JAR order and duplicates do not matter");
+  assert.equal(
+    fp({ jars: ["b:b:1", "a:a:1", "a:a:1"] }).id,
+    fp({ jars: ["a:a:1", "b:b:1"] }).id,
+    "JAR order and duplicates do not matter",
+  );
   assert.notEqual(fp({ jars: ["a:a:1"] }).id, a.id, "JAR coordinates");
   assert.notEqual(fp({ python: "3.12.1" }).id, a.id, "Python version");
   assert.deepEqual(normaliseCoordinates(" x:y:1 ,a:b:2,"), ["a:b:2", "x:y:1"]);
@@ -55,8 +80,13 @@ test("the fingerprint changes with each input, and only with them", () => {
   assert.notEqual(fp().id, a.id, "local path source");
   writeFileSync(src, text);
   // Bytecode caches are not content.
-  mkdirSync(join(ex.root, "python", "sparklane-etl", "src", "sparklane_etl", "__pycache__"), { recursive: true });
-  writeFileSync(join(ex.root, "python", "sparklane-etl", "src", "sparklane_etl", "__pycache__", "job.cpython-311.pyc"), "x");
+  mkdirSync(join(ex.root, "python", "sparklane-etl", "src", "sparklane_etl", "__pycache__"), {
+    recursive: true,
+  });
+  writeFileSync(
+    join(ex.root, "python", "sparklane-etl", "src", "sparklane_etl", "__pycache__", "job.cpython-311.pyc"),
+    "x",
+  );
   assert.equal(fp().id, a.id);
 });
 
@@ -93,7 +123,11 @@ test("damaged runtimes are detected and rebuilt, never used", async () => {
   const damage: [string, () => void, RegExp][] = [
     ["marker missing (killed before the end)", () => rmSync(join(dir, MARKER)), /runtime\.json is missing/],
     ["marker garbled", () => writeFileSync(join(dir, MARKER), "{not json"), /not valid JSON/],
-    ["marker for another fingerprint", () => writeFileSync(join(dir, MARKER), JSON.stringify({ format: 1, fingerprint: "other", jars: [] })), /does not describe/],
+    [
+      "marker for another fingerprint",
+      () => writeFileSync(join(dir, MARKER), JSON.stringify({ format: 1, fingerprint: "other", jars: [] })),
+      /does not describe/,
+    ],
     ["venv half-deleted", () => rmSync(join(dir, "venv", "bin", "python3")), /has no python3 or no pyspark/],
     [
       "a listed JAR missing",

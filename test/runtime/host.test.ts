@@ -35,7 +35,10 @@ const isUserError = (pattern: RegExp, hint: RegExp) => (err: unknown) =>
 test("missing Java: exit 2 saying how to install it", async () => {
   const t = fakeTools();
   try {
-    await assert.rejects(detectJava({ PATH: t.bin }), isUserError(/Java was not found/, /install a Java 17\+/));
+    await assert.rejects(
+      detectJava({ PATH: t.bin }),
+      isUserError(/Java was not found/, /install a Java 17\+/),
+    );
   } finally {
     t.cleanup();
   }
@@ -45,9 +48,12 @@ test("Java 8 is refused as too old", async () => {
   const t = fakeTools();
   try {
     const java = join(t.bin, "java");
-    writeFileSync(java, '#!/bin/sh\necho \'java version "1.8.0_392"\' >&2\n');
+    writeFileSync(java, "#!/bin/sh\necho 'java version \"1.8.0_392\"' >&2\n");
     chmodSync(java, 0o755);
-    await assert.rejects(detectJava({ PATH: t.bin }), isUserError(/Java 1\.8\.0_392 .* is too old/, /Java 17\+/));
+    await assert.rejects(
+      detectJava({ PATH: t.bin }),
+      isUserError(/Java 1\.8\.0_392 .* is too old/, /Java 17\+/),
+    );
     // JAVA_HOME wins over PATH, and its release file is read without starting a JVM.
     const home = join(t.dir, "jdk");
     mkdirSync(join(home, "bin"), { recursive: true });

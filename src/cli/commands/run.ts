@@ -15,15 +15,27 @@ export function register(program: Command): void {
   addRenderFlags(
     program
       .command("run")
-      .description("run a pipeline: --local runs it on real Spark on this machine (the cluster path is `sparklane submit`)")
+      .description(
+        "run a pipeline: --local runs it on real Spark on this machine (the cluster path is `sparklane submit`)",
+      )
       .option("--local", "run with spark-submit on this machine")
-      .addOption(new Option("--output <format>", "text: progress and a summary; json: the run report on stdout").choices(["text", "json"]).default("text"))
-      .option("--verbose", "stream all of Spark's output, INFO lines included (always kept in the run's log file)"),
+      .addOption(
+        new Option("--output <format>", "text: progress and a summary; json: the run report on stdout")
+          .choices(["text", "json"])
+          .default("text"),
+      )
+      .option(
+        "--verbose",
+        "stream all of Spark's output, INFO lines included (always kept in the run's log file)",
+      ),
   ).action(async (flags: RunFlags) => {
     // Taken before anything else so time-to-first-job counts sparklane's own start-up too.
     const started = Math.round(performance.timeOrigin);
     if (!flags.local) {
-      throw new UserError("run needs --local: it runs the pipeline on this machine", "to run on Kubernetes, use: sparklane submit --conf FILE");
+      throw new UserError(
+        "run needs --local: it runs the pipeline on this machine",
+        "to run on Kubernetes, use: sparklane submit --conf FILE",
+      );
     }
     const { runLocal } = await import("../../local/index.js");
     const json = flags.output === "json";
@@ -48,7 +60,9 @@ export function register(program: Command): void {
               say(`rendered ${e.manifestName} (${e.variant}) from ${e.templateFile}`);
               break;
             case "warning":
-              process.stderr.write(`warning: ${e.issue.where}: ${e.issue.message}\n${e.issue.hint ? `  hint: ${e.issue.hint}\n` : ""}`);
+              process.stderr.write(
+                `warning: ${e.issue.where}: ${e.issue.message}\n${e.issue.hint ? `  hint: ${e.issue.hint}\n` : ""}`,
+              );
               break;
             case "step":
               say(e.message);
@@ -76,7 +90,8 @@ export function register(program: Command): void {
         return;
       }
       const p = report.phases;
-      const cache = report.runtime.cache === "fresh" ? "fresh venv (standard)" : `cache ${report.runtime.cache}`;
+      const cache =
+        report.runtime.cache === "fresh" ? "fresh venv (standard)" : `cache ${report.runtime.cache}`;
       process.stdout.write(
         [
           `${report.module ?? report.application} (${report.variant}) ${report.status} in ${secs(p.total)}`,
