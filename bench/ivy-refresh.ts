@@ -23,14 +23,23 @@ const reader = fileURLToPath(new URL("../test/ivy/poll-reader.mjs", import.meta.
 const repos = [{ name: "private", url: "http://127.0.0.1:9/maven/", realm: "r", username: "aws" }];
 const tokens = ["tok-A-" + "a".repeat(40), "tok-B-" + "b".repeat(4000)];
 const dir = mkdtempSync(join(tmpdir(), "sparklane-bench-ivy-"));
-const contents = tokens.map((token) => renderIvySettings({ cacheDir: "/ivy-cache", publicRepos: [], privateRepos: repos, token }));
+const contents = tokens.map((token) =>
+  renderIvySettings({ cacheDir: "/ivy-cache", publicRepos: [], privateRepos: repos, token }),
+);
 contents.forEach((c, i) => writeFileSync(join(dir, `allowed-${i}.xml`), c));
 
-async function phase(name: string, step: (i: number) => Promise<void>): Promise<{ p50: number; p99: number; bad: number; reads: number }> {
+async function phase(
+  name: string,
+  step: (i: number) => Promise<void>,
+): Promise<{ p50: number; p99: number; bad: number; reads: number }> {
   const out = join(dir, `${name}.xml`);
   writeFileSync(out, contents[0]!);
   const stop = join(dir, `${name}.STOP`);
-  const child = spawn(process.execPath, [reader, out, stop, join(dir, "allowed-0.xml"), join(dir, "allowed-1.xml")], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(
+    process.execPath,
+    [reader, out, stop, join(dir, "allowed-0.xml"), join(dir, "allowed-1.xml")],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   let report = "";
   child.stdout!.on("data", (d: Buffer) => (report += d.toString()));
   await new Promise((r) => setTimeout(r, 200));
@@ -47,7 +56,13 @@ async function phase(name: string, step: (i: number) => Promise<void>): Promise<
 }
 
 function refresherFor(name: string, provider: TokenProvider): IvyRefresher {
-  return new IvyRefresher({ provider, writer: new SettingsWriter(join(dir, `${name}.xml`)), cacheDir: "/ivy-cache", publicRepos: [], privateRepos: repos });
+  return new IvyRefresher({
+    provider,
+    writer: new SettingsWriter(join(dir, `${name}.xml`)),
+    cacheDir: "/ivy-cache",
+    publicRepos: [],
+    privateRepos: repos,
+  });
 }
 
 try {
@@ -67,8 +82,21 @@ try {
   });
 
   Object.assign(process.env, awsTestEnv);
-  const ca = await startCodeArtifactServer({ token: tokens[0]!, expiration: Date.now() / 1000 + 43200, repositoryEndpoint: repos[0]!.url });
-  const caR = refresherFor("codeartifact", codeArtifactProvider({ domain: "d", domainOwner: "111122223333", repository: "r", region: "eu-west-1", endpoint: ca.url }));
+  const ca = await startCodeArtifactServer({
+    token: tokens[0]!,
+    expiration: Date.now() / 1000 + 43200,
+    repositoryEndpoint: repos[0]!.url,
+  });
+  const caR = refresherFor(
+    "codeartifact",
+    codeArtifactProvider({
+      domain: "d",
+      domainOwner: "111122223333",
+      repository: "r",
+      region: "eu-west-1",
+      endpoint: ca.url,
+    }),
+  );
   const caRes = await phase("codeartifact", async (i) => {
     ca.token = tokens[i % 2]!;
     await caR.refreshOnce();
@@ -77,7 +105,9 @@ try {
 
   const row = (label: string, r: { p50: number; p99: number; bad: number; reads: number }) =>
     `${label.padEnd(44)} p50 ${r.p50.toFixed(2).padStart(7)} ms  p99 ${r.p99.toFixed(2).padStart(8)} ms  ${(r.p50 / naive.p50).toFixed(1).padStart(6)}x baseline  reader: ${r.reads} reads, ${r.bad} bad`;
-  console.log(`${N} refreshes per row, alternating two tokens (${contents[0]!.length} / ${contents[1]!.length} bytes)`);
+  console.log(
+    `${N} refreshes per row, alternating two tokens (${contents[0]!.length} / ${contents[1]!.length} bytes)`,
+  );
   console.log(row("baseline: writeFile in place (no fsync)", naive));
   console.log(row("atomic write (temp+fsync+rename+dir fsync)", atomic));
   console.log(row("refresh via exec provider (sh -c cat)", exec));

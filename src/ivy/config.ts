@@ -86,7 +86,8 @@ function checkUrl(flag: string, text: string): string {
   } catch {
     throw new UserError(`${flag} expects an http(s) URL, found "${redactUrl(text)}"`);
   }
-  if (u.protocol !== "https:" && u.protocol !== "http:") throw new UserError(`${flag} expects an http(s) URL, found scheme ${u.protocol}`);
+  if (u.protocol !== "https:" && u.protocol !== "http:")
+    throw new UserError(`${flag} expects an http(s) URL, found scheme ${u.protocol}`);
   if (u.username || u.password) {
     throw new UserError(
       `${flag} must not carry credentials (${redactUrl(text)})`,
@@ -101,7 +102,8 @@ function namedRepos(flag: string, values: string[] | undefined): PublicRepo[] {
     const i = v.indexOf("=");
     if (i <= 0) throw new UserError(`${flag} expects NAME=URL, found "${redactUrl(v)}"`);
     const name = v.slice(0, i);
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new UserError(`${flag}: resolver name "${name}" should be letters, digits, . _ -`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name))
+      throw new UserError(`${flag}: resolver name "${name}" should be letters, digits, . _ -`);
     return { name, url: checkUrl(flag, v.slice(i + 1)) };
   });
 }
@@ -128,7 +130,8 @@ export function planIvySettings(f: IvySettingsFlags, env: NodeJS.ProcessEnv = pr
   for (const [other, keys] of Object.entries(providerFlags)) {
     if (other === name) continue;
     for (const k of keys) {
-      if (f[k] !== undefined) throw new UserError(`${flagName(k)} only applies to --provider ${other}, not --provider ${name}`);
+      if (f[k] !== undefined)
+        throw new UserError(`${flagName(k)} only applies to --provider ${other}, not --provider ${name}`);
     }
   }
   let provider: TokenProvider;
@@ -140,7 +143,8 @@ export function planIvySettings(f: IvySettingsFlags, env: NodeJS.ProcessEnv = pr
       break;
     case "env":
       if (!f.tokenEnv) throw new UserError("--provider env needs --token-env NAME");
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(f.tokenEnv)) throw new UserError(`--token-env expects an environment variable name, found "${f.tokenEnv}"`);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(f.tokenEnv))
+        throw new UserError(`--token-env expects an environment variable name, found "${f.tokenEnv}"`);
       provider = envProvider(f.tokenEnv, env);
       break;
     case "exec":
@@ -151,13 +155,20 @@ export function planIvySettings(f: IvySettingsFlags, env: NodeJS.ProcessEnv = pr
       const region = f.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
       const lacking = missing(["domain", "domainOwner", "repository"]);
       if (!region) lacking.push("--region");
-      if (lacking.length > 0) throw new UserError(`--provider codeartifact is missing ${lacking.join(", ")}`, "all of --domain, --domain-owner, --repository and --region (or AWS_REGION) are needed");
-      if (!/^\d{12}$/.test(f.domainOwner!)) throw new UserError(`--domain-owner expects a 12-digit AWS account id, found "${f.domainOwner}"`);
+      if (lacking.length > 0)
+        throw new UserError(
+          `--provider codeartifact is missing ${lacking.join(", ")}`,
+          "all of --domain, --domain-owner, --repository and --region (or AWS_REGION) are needed",
+        );
+      if (!/^\d{12}$/.test(f.domainOwner!))
+        throw new UserError(`--domain-owner expects a 12-digit AWS account id, found "${f.domainOwner}"`);
       let durationSeconds: number | undefined;
       if (f.duration !== undefined) {
         durationSeconds = Math.round(parseDuration("--duration", f.duration) / 1000);
         if (durationSeconds !== 0 && (durationSeconds < 900 || durationSeconds > 43_200)) {
-          throw new UserError(`--duration must be 0 or between 15m and 12h (CodeArtifact's limits), found ${f.duration}`);
+          throw new UserError(
+            `--duration must be 0 or between 15m and 12h (CodeArtifact's limits), found ${f.duration}`,
+          );
         }
       }
       provider = codeArtifactProvider({
@@ -172,7 +183,8 @@ export function planIvySettings(f: IvySettingsFlags, env: NodeJS.ProcessEnv = pr
     }
   }
   if (!f.out) throw new UserError("--out is required: the path of the ivysettings.xml to write");
-  if (name !== "codeartifact" && !f.repoUrl) throw new UserError(`--provider ${name} needs --repo-url URL: the private Maven repository root`);
+  if (name !== "codeartifact" && !f.repoUrl)
+    throw new UserError(`--provider ${name} needs --repo-url URL: the private Maven repository root`);
 
   const username = f.username ?? "aws";
   const privateRepos: RepoRef[] = [
@@ -182,41 +194,64 @@ export function planIvySettings(f: IvySettingsFlags, env: NodeJS.ProcessEnv = pr
       ...(f.realm ? { realm: f.realm } : {}),
       username,
     },
-    ...namedRepos("--private-repo", f.privateRepo).map((r) => ({ ...r, ...(f.realm ? { realm: f.realm } : {}), username })),
+    ...namedRepos("--private-repo", f.privateRepo).map((r) => ({
+      ...r,
+      ...(f.realm ? { realm: f.realm } : {}),
+      username,
+    })),
   ];
   const publicRepos = namedRepos("--public-repo", f.publicRepo);
   const names = ["central", ...publicRepos.map((r) => r.name), ...privateRepos.map((r) => r.name)];
   const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup) throw new UserError(`resolver name "${dup}" is used twice`, "give each --public-repo/--private-repo a distinct NAME");
+  if (dup)
+    throw new UserError(
+      `resolver name "${dup}" is used twice`,
+      "give each --public-repo/--private-repo a distinct NAME",
+    );
 
-  if (f.central === false && f.centralRoot) throw new UserError("--central-root and --no-central contradict each other");
+  if (f.central === false && f.centralRoot)
+    throw new UserError("--central-root and --no-central contradict each other");
   let gid: number | undefined;
   if (f.group !== undefined) {
     if (!/^\d+$/.test(f.group)) throw new UserError(`--group expects a numeric group id, found "${f.group}"`);
     gid = Number(f.group);
   }
 
-  const watchOnly: (keyof IvySettingsFlags)[] = ["interval", "refreshBefore", "margin", "jitter", "startJitter", "backoffMax", "listen"];
+  const watchOnly: (keyof IvySettingsFlags)[] = [
+    "interval",
+    "refreshBefore",
+    "margin",
+    "jitter",
+    "startJitter",
+    "backoffMax",
+    "listen",
+  ];
   if (!f.watch) {
     const given = watchOnly.filter((k) => f[k] !== undefined).map(flagName);
     if (given.length > 0) throw new UserError(`${given.join(", ")} only make sense with --watch`);
   }
   const jitter = f.jitter === undefined ? defaultTiming.jitter : Number(f.jitter);
-  if (!(jitter >= 0 && jitter < 1)) throw new UserError(`--jitter expects a fraction in [0, 1), found "${f.jitter}"`);
+  if (!(jitter >= 0 && jitter < 1))
+    throw new UserError(`--jitter expects a fraction in [0, 1), found "${f.jitter}"`);
   const timing: Timing = {
     ...defaultTiming,
     jitter,
     ...(f.interval ? { intervalMs: parseDuration("--interval", f.interval) } : {}),
     ...(f.refreshBefore ? { refreshBeforeMs: parseDuration("--refresh-before", f.refreshBefore) } : {}),
     ...(f.margin ? { marginMs: parseDuration("--margin", f.margin) } : {}),
-    ...(f.startJitter ? { startJitterMs: parseDuration("--start-jitter", f.startJitter) } : { startJitterMs: f.watch ? 10_000 : 0 }),
+    ...(f.startJitter
+      ? { startJitterMs: parseDuration("--start-jitter", f.startJitter) }
+      : { startJitterMs: f.watch ? 10_000 : 0 }),
     ...(f.backoffMax ? { backoffMaxMs: parseDuration("--backoff-max", f.backoffMax) } : {}),
     ...(f.timeout ? { timeoutMs: parseDuration("--timeout", f.timeout) } : {}),
   };
   if (timing.intervalMs < 1_000) throw new UserError(`--interval must be at least 1s, found ${f.interval}`);
   if (timing.timeoutMs < 100) throw new UserError(`--timeout must be at least 100ms, found ${f.timeout}`);
   if (timing.refreshBeforeMs < timing.marginMs) {
-    throw new UserError(`--refresh-before (${timing.refreshBeforeMs / 1000}s) must not be shorter than --margin (${timing.marginMs / 1000}s)`, "refreshing must start before the token is considered unusable");
+    throw new UserError(
+      `--refresh-before (${timing.refreshBeforeMs / 1000}s) must not be shorter than --margin (${timing.marginMs / 1000}s)`,
+      "refreshing must start before the token is considered unusable",
+    );
   }
 
   return {
@@ -225,7 +260,11 @@ export function planIvySettings(f: IvySettingsFlags, env: NodeJS.ProcessEnv = pr
     out: f.out,
     ...(gid !== undefined ? { gid } : {}),
     cacheDir: f.cacheDir ?? "/ivy-cache",
-    ...(f.central === false ? { centralRoot: false as const } : f.centralRoot ? { centralRoot: checkUrl("--central-root", f.centralRoot) } : {}),
+    ...(f.central === false
+      ? { centralRoot: false as const }
+      : f.centralRoot
+        ? { centralRoot: checkUrl("--central-root", f.centralRoot) }
+        : {}),
     privateFirst: f.privateFirst ?? false,
     publicRepos,
     privateRepos,

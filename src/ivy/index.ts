@@ -4,11 +4,35 @@ import { IvyRefresher, type RefresherDeps } from "./refresher.js";
 import type { IvySettingsPlan } from "./config.js";
 import { SettingsWriter, type WriterFs } from "./writer.js";
 
-export { planIvySettings, parseDuration, providerNames, defaultListen, type IvySettingsFlags, type IvySettingsPlan } from "./config.js";
-export { renderIvySettings, xmlEscape, credentialsHost, type IvySettingsSpec, type PublicRepo, type PrivateRepo } from "./settings.js";
+export {
+  planIvySettings,
+  parseDuration,
+  providerNames,
+  defaultListen,
+  type IvySettingsFlags,
+  type IvySettingsPlan,
+} from "./config.js";
+export {
+  renderIvySettings,
+  xmlEscape,
+  credentialsHost,
+  type IvySettingsSpec,
+  type PublicRepo,
+  type PrivateRepo,
+} from "./settings.js";
 export { checkToken, parseTokenOutput, redactUrl, redactSecrets, type Token } from "./token.js";
 export { SettingsWriter, checkOutputFolder, type WriterFs, type WriterOptions } from "./writer.js";
-export { IvyRefresher, defaultTiming, type Timing, type RepoRef, type RefresherConfig, type RefresherDeps, type RefreshResult, type Health, type IvyLogger } from "./refresher.js";
+export {
+  IvyRefresher,
+  defaultTiming,
+  type Timing,
+  type RepoRef,
+  type RefresherConfig,
+  type RefresherDeps,
+  type RefreshResult,
+  type Health,
+  type IvyLogger,
+} from "./refresher.js";
 export { IvyMetrics } from "./metrics.js";
 export { startHealthServer, type HealthServer } from "./server.js";
 export { discoverRealm } from "./realm.js";

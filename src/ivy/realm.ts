@@ -12,8 +12,13 @@ export async function discoverRealm(url: string, signal: AbortSignal): Promise<s
     res = await fetch(url, { method: "GET", redirect: "manual", signal });
     await res.body?.cancel();
   } catch (err) {
-    const why = signal.aborted ? "timed out or stopped" : ((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message);
-    throw new InfraError(`cannot reach ${redactUrl(url)} to read its auth realm (${why})`, "pass --realm to skip the lookup");
+    const why = signal.aborted
+      ? "timed out or stopped"
+      : ((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message);
+    throw new InfraError(
+      `cannot reach ${redactUrl(url)} to read its auth realm (${why})`,
+      "pass --realm to skip the lookup",
+    );
   }
   const header = res.headers.get("www-authenticate") ?? "";
   const m = /basic\s+realm="([^"]*)"/i.exec(header) ?? /basic\s+realm=([^\s,]+)/i.exec(header);

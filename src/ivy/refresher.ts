@@ -142,7 +142,14 @@ export class IvyRefresher {
       try {
         token = await this.cfg.provider.fetch(sig);
       } catch (err) {
-        throw new StageError("token", timeout.aborted ? new InfraError(`token provider ${this.cfg.provider.name} did not answer within ${this.timing.timeoutMs} ms`) : err);
+        throw new StageError(
+          "token",
+          timeout.aborted
+            ? new InfraError(
+                `token provider ${this.cfg.provider.name} did not answer within ${this.timing.timeoutMs} ms`,
+              )
+            : err,
+        );
       }
       const xml = renderIvySettings({
         cacheDir: this.cfg.cacheDir,
@@ -177,7 +184,9 @@ export class IvyRefresher {
       const stage = err instanceof StageError ? err.stage : "token";
       m?.failures.inc({ stage });
       const cause = err instanceof StageError ? err.cause : err;
-      throw cause instanceof InfraError || cause instanceof UserError ? cause : new InfraError(`refresh failed at ${stage}: ${(cause as Error).message}`);
+      throw cause instanceof InfraError || cause instanceof UserError
+        ? cause
+        : new InfraError(`refresh failed at ${stage}: ${(cause as Error).message}`);
     } finally {
       m?.lastAttempt.set(Math.max(started, this.now()) / 1000);
       m?.duration.observe((performance.now() - t0) / 1000);
@@ -191,7 +200,11 @@ export class IvyRefresher {
     for (const r of this.cfg.privateRepos) {
       let url = r.url;
       if (url === undefined) {
-        if (!this.cfg.provider.repositoryUrl) throw new StageError("endpoint", new UserError(`private repository ${r.name} has no URL`, "pass --repo-url"));
+        if (!this.cfg.provider.repositoryUrl)
+          throw new StageError(
+            "endpoint",
+            new UserError(`private repository ${r.name} has no URL`, "pass --repo-url"),
+          );
         try {
           url = await this.cfg.provider.repositoryUrl(signal);
         } catch (err) {
@@ -225,7 +238,14 @@ export class IvyRefresher {
     if (!exp) return { healthy: true, reason: "token written (its expiry is unknown)", ...base };
     const left = exp.getTime() - now;
     if (left <= this.timing.marginMs) {
-      return { healthy: false, reason: left <= 0 ? "token expired" : `token expires within the ${Math.round(this.timing.marginMs / 1000)} s margin`, ...base };
+      return {
+        healthy: false,
+        reason:
+          left <= 0
+            ? "token expired"
+            : `token expires within the ${Math.round(this.timing.marginMs / 1000)} s margin`,
+        ...base,
+      };
     }
     return { healthy: true, reason: `token valid for ${Math.round(left / 1000)} s more`, ...base };
   }

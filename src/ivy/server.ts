@@ -28,7 +28,9 @@ export async function startHealthServer(
     if (path === "/healthz") {
       const h = refresher.health();
       metrics.healthy.set(h.healthy ? 1 : 0);
-      res.writeHead(h.healthy ? 200 : 503, { "content-type": "application/json" }).end(`${JSON.stringify(h)}\n`);
+      res
+        .writeHead(h.healthy ? 200 : 503, { "content-type": "application/json" })
+        .end(`${JSON.stringify(h)}\n`);
       return;
     }
     if (path === "/metrics") {
@@ -43,7 +45,12 @@ export async function startHealthServer(
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) =>
-      reject(new UserError(`cannot listen on ${listen.host}:${listen.port} (${err.code ?? err.message})`, "pick another --listen address")),
+      reject(
+        new UserError(
+          `cannot listen on ${listen.host}:${listen.port} (${err.code ?? err.message})`,
+          "pick another --listen address",
+        ),
+      ),
     );
     server.listen(listen.port, listen.host, () => resolve());
   });

@@ -61,7 +61,9 @@ export function renderIvySettings(spec: IvySettingsSpec): string {
     const key = `${repo.realm}@${host}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    lines.push(`  <credentials${attrs({ host, realm: repo.realm, username: repo.username, passwd: spec.token })}/>`);
+    lines.push(
+      `  <credentials${attrs({ host, realm: repo.realm, username: repo.username, passwd: spec.token })}/>`,
+    );
   }
   lines.push(`  <caches${attrs({ defaultCacheDir: spec.cacheDir })}/>`, `  <resolvers>`);
   lines.push(`    <chain${attrs({ name: "chain", returnFirst: "true" })}>`);
@@ -69,9 +71,15 @@ export function renderIvySettings(spec: IvySettingsSpec): string {
     spec.centralRoot === false
       ? []
       : [`      <ibiblio${attrs({ name: "central", m2compatible: "true", root: spec.centralRoot })}/>`];
-  const publics = spec.publicRepos.map((r) => `      <ibiblio${attrs({ name: r.name, m2compatible: "true", root: r.url })}/>`);
-  const privates = spec.privateRepos.map((r) => `      <ibiblio${attrs({ name: r.name, m2compatible: "true", root: r.url })}/>`);
-  lines.push(...(spec.privateFirst ? [...privates, ...central, ...publics] : [...central, ...publics, ...privates]));
+  const publics = spec.publicRepos.map(
+    (r) => `      <ibiblio${attrs({ name: r.name, m2compatible: "true", root: r.url })}/>`,
+  );
+  const privates = spec.privateRepos.map(
+    (r) => `      <ibiblio${attrs({ name: r.name, m2compatible: "true", root: r.url })}/>`,
+  );
+  lines.push(
+    ...(spec.privateFirst ? [...privates, ...central, ...publics] : [...central, ...publics, ...privates]),
+  );
   lines.push(`    </chain>`, `  </resolvers>`, `</ivysettings>`, ``);
   return lines.join("\n");
 }

@@ -51,7 +51,9 @@ export function parseTokenOutput(source: string, raw: string): Token {
   const obj = data as Record<string, unknown>;
   const value = typeof obj.token === "string" ? obj.token : obj.authorizationToken;
   if (typeof value !== "string") {
-    throw new InfraError(`token provider ${source} printed JSON without a string "token" or "authorizationToken" key`);
+    throw new InfraError(
+      `token provider ${source} printed JSON without a string "token" or "authorizationToken" key`,
+    );
   }
   return checkToken(source, value, parseExpiry(source, obj.expiration));
 }
@@ -63,7 +65,9 @@ function parseExpiry(source: string, v: unknown): Date | undefined {
     const d = /^\d+(\.\d+)?$/.test(v) ? new Date(Number(v) * 1000) : new Date(v);
     if (!Number.isNaN(d.getTime())) return d;
   }
-  throw new InfraError(`token provider ${source} printed an "expiration" that is neither ISO 8601 nor epoch seconds`);
+  throw new InfraError(
+    `token provider ${source} printed an "expiration" that is neither ISO 8601 nor epoch seconds`,
+  );
 }
 
 /** Drops the whole userinfo (not only the password: single-part `token@host` leaks too). */

@@ -57,7 +57,10 @@ export class SettingsWriter {
       await handle?.close().catch(() => {});
       await this.fs.unlink(tmp).catch(() => {});
       const code = (err as NodeJS.ErrnoException).code ?? "error";
-      throw new InfraError(`cannot write ${this.path} (${code}${code === "ENOSPC" ? ": no space left on device" : code === "EROFS" ? ": read-only file system" : ""})`, `the previous file, if any, is left in place`);
+      throw new InfraError(
+        `cannot write ${this.path} (${code}${code === "ENOSPC" ? ": no space left on device" : code === "EROFS" ? ": read-only file system" : ""})`,
+        `the previous file, if any, is left in place`,
+      );
     }
     // Makes the rename itself durable; failures here cannot undo the write, so they are ignored.
     const dirHandle = await this.fs.open(dir, "r").catch(() => undefined);
@@ -75,7 +78,11 @@ export class SettingsWriter {
 export async function checkOutputFolder(path: string, fs: WriterFs = fsp): Promise<void> {
   const dir = dirname(path);
   const st = await fsp.stat(dir).catch(() => undefined);
-  if (!st) throw new UserError(`output folder ${dir} (from --out ${path}) does not exist`, "create it, or mount the shared volume there");
+  if (!st)
+    throw new UserError(
+      `output folder ${dir} (from --out ${path}) does not exist`,
+      "create it, or mount the shared volume there",
+    );
   if (!st.isDirectory()) throw new UserError(`output folder ${dir} (from --out ${path}) is not a folder`);
   const probe = join(dir, `.${basename(path)}.probe-${process.pid}-${randomBytes(4).toString("hex")}`);
   try {
@@ -84,6 +91,9 @@ export async function checkOutputFolder(path: string, fs: WriterFs = fsp): Promi
     await fs.unlink(probe);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? "error";
-    throw new UserError(`output folder ${dir} is not writable (${code})`, "mount a writable volume (an emptyDir) there; the file is replaced by rename, so the folder itself must be writable");
+    throw new UserError(
+      `output folder ${dir} is not writable (${code})`,
+      "mount a writable volume (an emptyDir) there; the file is replaced by rename, so the folder itself must be writable",
+    );
   }
 }

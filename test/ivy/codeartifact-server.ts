@@ -21,7 +21,11 @@ export interface CaServer {
   close(): Promise<void>;
 }
 
-export async function startCodeArtifactServer(init: { token: string; expiration: number; repositoryEndpoint: string }): Promise<CaServer> {
+export async function startCodeArtifactServer(init: {
+  token: string;
+  expiration: number;
+  repositoryEndpoint: string;
+}): Promise<CaServer> {
   const state: CaServer = { url: "", requests: [], failNext: [], ...init, close: async () => {} };
   const server = createServer((req, res) => {
     req.resume();
@@ -35,7 +39,10 @@ export async function startCodeArtifactServer(init: { token: string; expiration:
       });
       const fail = state.failNext.shift();
       const send = (status: number, body: object, type?: string) => {
-        res.writeHead(status, { "content-type": "application/json", ...(type ? { "x-amzn-errortype": type } : {}) });
+        res.writeHead(status, {
+          "content-type": "application/json",
+          ...(type ? { "x-amzn-errortype": type } : {}),
+        });
         res.end(JSON.stringify(body));
       };
       if (fail) return send(fail.status, { message: fail.message }, fail.type);

@@ -20,7 +20,11 @@ const saved: Record<string, string | undefined> = {};
 
 before(async () => {
   tmp = mkdtempSync(join(tmpdir(), "sparklane-ca-"));
-  maven = await startMavenServer({ token: CANARY, realm: "my-domain/jars", coordinate: { group: "g", artifact: "a", version: "1" } });
+  maven = await startMavenServer({
+    token: CANARY,
+    realm: "my-domain/jars",
+    coordinate: { group: "g", artifact: "a", version: "1" },
+  });
   ca = await startCodeArtifactServer({ token: CANARY, expiration: EXP, repositoryEndpoint: maven.url });
   for (const [k, v] of Object.entries(awsTestEnv)) {
     saved[k] = process.env[k];
@@ -28,13 +32,22 @@ before(async () => {
   }
 });
 after(async () => {
-  for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v);
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
   await ca?.close();
   await maven?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const opts = () => ({ domain: "my-domain", domainOwner: "111122223333", repository: "jars", region: "eu-west-1", endpoint: ca.url });
+const opts = () => ({
+  domain: "my-domain",
+  domainOwner: "111122223333",
+  repository: "jars",
+  region: "eu-west-1",
+  endpoint: ca.url,
+});
 
 test("GetAuthorizationToken: signed POST with domain, owner and duration; token and expiry come back", async () => {
   ca.requests.length = 0;
@@ -43,7 +56,12 @@ test("GetAuthorizationToken: signed POST with domain, owner and duration; token 
   assert.equal(t.value, CANARY);
   assert.equal(t.expiresAt?.toISOString(), "2026-03-15T12:00:00.000Z");
   assert.deepEqual(ca.requests, [
-    { method: "POST", path: "/v1/authorization-token", query: { domain: "my-domain", "domain-owner": "111122223333", duration: "3600" }, signed: true },
+    {
+      method: "POST",
+      path: "/v1/authorization-token",
+      query: { domain: "my-domain", "domain-owner": "111122223333", duration: "3600" },
+      signed: true,
+    },
   ]);
 });
 
@@ -52,17 +70,31 @@ test("GetRepositoryEndpoint: asked once for the maven format, then cached", asyn
   const p = codeArtifactProvider(opts());
   assert.equal(await p.repositoryUrl!(new AbortController().signal), maven.url);
   assert.equal(await p.repositoryUrl!(new AbortController().signal), maven.url);
-  assert.deepEqual(ca.requests.map((r) => [r.method, r.path, r.query]), [
-    ["GET", "/v1/repository/endpoint", { domain: "my-domain", "domain-owner": "111122223333", repository: "jars", format: "maven" }],
-  ]);
+  assert.deepEqual(
+    ca.requests.map((r) => [r.method, r.path, r.query]),
+    [
+      [
+        "GET",
+        "/v1/repository/endpoint",
+        { domain: "my-domain", "domain-owner": "111122223333", repository: "jars", format: "maven" },
+      ],
+    ],
+  );
 });
 
 test("AccessDenied becomes an InfraError naming the call, the status and the IAM actions to check", async () => {
-  ca.failNext.push({ status: 403, type: "AccessDeniedException", message: "User is not authorized to perform codeartifact:GetAuthorizationToken" });
+  ca.failNext.push({
+    status: 403,
+    type: "AccessDeniedException",
+    message: "User is not authorized to perform codeartifact:GetAuthorizationToken",
+  });
   const p = codeArtifactProvider(opts());
   await assert.rejects(p.fetch(new AbortController().signal), (e: Error) => {
     assert.ok(e instanceof InfraError);
-    assert.match(e.message, /CodeArtifact GetAuthorizationToken failed \(HTTP 403\): AccessDeniedException: User is not authorized/);
+    assert.match(
+      e.message,
+      /CodeArtifact GetAuthorizationToken failed \(HTTP 403\): AccessDeniedException: User is not authorized/,
+    );
     assert.match(e.hint ?? "", /sts:GetServiceBearerToken/);
     return true;
   });
@@ -76,7 +108,10 @@ test("one throttled answer is retried by the SDK once, not more (the refresher o
   assert.equal(ca.requests.length, 2);
   ca.requests.length = 0;
   ca.failNext.push(...Array(3).fill({ status: 429, type: "ThrottlingException", message: "Rate exceeded" }));
-  await assert.rejects(codeArtifactProvider(opts()).fetch(new AbortController().signal), /ThrottlingException/);
+  await assert.rejects(
+    codeArtifactProvider(opts()).fetch(new AbortController().signal),
+    /ThrottlingException/,
+  );
   assert.equal(ca.requests.length, 2);
   ca.failNext.length = 0;
 });
@@ -84,13 +119,35 @@ test("one throttled answer is retried by the SDK once, not more (the refresher o
 test("CLI one-shot: endpoint from GetRepositoryEndpoint, realm from the registry's challenge, token only in the file", async () => {
   const out = join(tmp, "ivysettings.xml");
   const r = await runCli(
-    ["ivy-settings", "--provider", "codeartifact", "--domain", "my-domain", "--domain-owner", "111122223333", "--repository", "jars", "--region", "eu-west-1", "--endpoint-url", ca.url, "--out", out],
+    [
+      "ivy-settings",
+      "--provider",
+      "codeartifact",
+      "--domain",
+      "my-domain",
+      "--domain-owner",
+      "111122223333",
+      "--repository",
+      "jars",
+      "--region",
+      "eu-west-1",
+      "--endpoint-url",
+      ca.url,
+      "--out",
+      out,
+    ],
     { env: awsTestEnv },
   );
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, `wrote ${out} (codeartifact ${maven.url}; token expires 2026-03-15T12:00:00.000Z)\n`);
+  assert.equal(
+    r.stdout,
+    `wrote ${out} (codeartifact ${maven.url}; token expires 2026-03-15T12:00:00.000Z)\n`,
+  );
   const xml = readFileSync(out, "utf8");
-  assert.match(xml, new RegExp(`<credentials host="127.0.0.1" realm="my-domain/jars" username="aws" passwd="${CANARY}"/>`));
+  assert.match(
+    xml,
+    new RegExp(`<credentials host="127.0.0.1" realm="my-domain/jars" username="aws" passwd="${CANARY}"/>`),
+  );
   assert.match(xml, new RegExp(`<ibiblio name="codeartifact" m2compatible="true" root="${maven.url}"/>`));
   assert.ok(!r.stdout.includes(CANARY) && !r.stderr.includes(CANARY));
 });

@@ -8,7 +8,8 @@ import { InfraError } from "../../src/errors.js";
 import type { Token } from "../../src/ivy/token.js";
 
 export function tryMountTmpfs(dir: string, sizeKb: number): boolean {
-  if (process.getuid?.() !== 0) return false;
+  // SPARKLANE_TEST_NO_MOUNT=1 exercises the injected-errno path on machines that could mount.
+  if (process.getuid?.() !== 0 || process.env.SPARKLANE_TEST_NO_MOUNT) return false;
   return spawnSync("mount", ["-t", "tmpfs", "-o", `size=${sizeKb}k,mode=0755`, "tmpfs", dir]).status === 0;
 }
 export function remountReadOnly(dir: string): boolean {
@@ -50,9 +51,12 @@ export class ScriptedProvider implements TokenProvider {
 
 export class LogSink {
   lines: { level: string; msg: string; fields?: object }[] = [];
-  readonly info = (msg: string, fields?: object) => this.lines.push({ level: "info", msg, ...(fields ? { fields } : {}) });
-  readonly warn = (msg: string, fields?: object) => this.lines.push({ level: "warn", msg, ...(fields ? { fields } : {}) });
-  readonly error = (msg: string, fields?: object) => this.lines.push({ level: "error", msg, ...(fields ? { fields } : {}) });
+  readonly info = (msg: string, fields?: object) =>
+    this.lines.push({ level: "info", msg, ...(fields ? { fields } : {}) });
+  readonly warn = (msg: string, fields?: object) =>
+    this.lines.push({ level: "warn", msg, ...(fields ? { fields } : {}) });
+  readonly error = (msg: string, fields?: object) =>
+    this.lines.push({ level: "error", msg, ...(fields ? { fields } : {}) });
   text(): string {
     return this.lines.map((l) => `${l.level} ${l.msg} ${JSON.stringify(l.fields ?? {})}`).join("\n");
   }

@@ -36,7 +36,8 @@ export async function startMavenServer(opts: {
   const files = new Map<string, Buffer>();
   files.set(`${base}.jar`, tinyJar(`${group}:${artifact}:${version}`));
   files.set(`${base}.pom`, Buffer.from(pom(opts.coordinate)));
-  for (const [p, body] of [...files]) files.set(`${p}.sha1`, Buffer.from(createHash("sha1").update(body).digest("hex")));
+  for (const [p, body] of [...files])
+    files.set(`${p}.sha1`, Buffer.from(createHash("sha1").update(body).digest("hex")));
   const requests: { path: string; status: number }[] = [];
 
   const server: Server = createServer((req, res) => {

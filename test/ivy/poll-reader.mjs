@@ -3,7 +3,10 @@
 import { existsSync, readFileSync } from "node:fs";
 const [file, stop, ...allowedFiles] = process.argv.slice(2);
 const allowed = new Set(allowedFiles.map((f) => readFileSync(f, "utf8")));
-let reads = 0, bad = 0, missing = 0, seen = false;
+let reads = 0,
+  bad = 0,
+  missing = 0,
+  seen = false;
 const samples = [];
 while (!existsSync(stop)) {
   let text;

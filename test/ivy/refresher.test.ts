@@ -39,7 +39,17 @@ interface Rig {
   sleeps: number[];
 }
 
-function rig(provider: TokenProvider, opts: { dir?: string; fs?: WriterFs; timing?: Partial<Timing>; random?: () => number; steps?: (() => void | Promise<void>)[]; gid?: number } = {}): Rig & { run(): Promise<void> } {
+function rig(
+  provider: TokenProvider,
+  opts: {
+    dir?: string;
+    fs?: WriterFs;
+    timing?: Partial<Timing>;
+    random?: () => number;
+    steps?: (() => void | Promise<void>)[];
+    gid?: number;
+  } = {},
+): Rig & { run(): Promise<void> } {
   const dir = opts.dir ?? freshDir();
   const out = join(dir, "ivysettings.xml");
   const clock = { now: T0 };
@@ -51,7 +61,10 @@ function rig(provider: TokenProvider, opts: { dir?: string; fs?: WriterFs; timin
   const refresher = new IvyRefresher(
     {
       provider,
-      writer: new SettingsWriter(out, { ...(opts.fs ? { fs: opts.fs } : {}), ...(opts.gid !== undefined ? { gid: opts.gid } : {}) }),
+      writer: new SettingsWriter(out, {
+        ...(opts.fs ? { fs: opts.fs } : {}),
+        ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
+      }),
       cacheDir: "/ivy-cache",
       publicRepos: [],
       privateRepos: [{ name: "private", url: "http://127.0.0.1:9/maven/", realm: "r", username: "aws" }],
@@ -80,14 +93,19 @@ function rig(provider: TokenProvider, opts: { dir?: string; fs?: WriterFs; timin
     sleeps,
     async run() {
       refresher.start(ctl.signal);
-      await new Promise<void>((r) => (ctl.signal.aborted ? r() : ctl.signal.addEventListener("abort", () => r())));
+      await new Promise<void>((r) =>
+        ctl.signal.aborted ? r() : ctl.signal.addEventListener("abort", () => r()),
+      );
       await refresher.stop();
     },
   };
 }
 
-const tokenAt = (clock: { now: number }, value: string, ttlMs: number) => () => ({ value, expiresAt: new Date(clock.now + ttlMs) });
-const metric = async (m: IvyMetrics, name: string) => (await m.registry.getSingleMetricAsString(name));
+const tokenAt = (clock: { now: number }, value: string, ttlMs: number) => () => ({
+  value,
+  expiresAt: new Date(clock.now + ttlMs),
+});
+const metric = async (m: IvyMetrics, name: string) => await m.registry.getSingleMetricAsString(name);
 
 test("schedule: the interval is an upper bound, refreshes land before the refresh window, jitter only shortens", () => {
   const p = new ScriptedProvider();
@@ -108,8 +126,14 @@ test("schedule: the interval is an upper bound, refreshes land before the refres
 
 test("backoff is full-jitter exponential and capped", () => {
   const p = new ScriptedProvider();
-  const top = rig(p, { random: () => 0.999999, timing: { backoffBaseMs: 1000, backoffMaxMs: 60_000 } }).refresher;
-  assert.deepEqual([1, 2, 3, 4, 7, 8, 50].map((f) => Math.round(top.backoffDelay(f))), [1000, 2000, 4000, 8000, 60_000, 60_000, 60_000]);
+  const top = rig(p, {
+    random: () => 0.999999,
+    timing: { backoffBaseMs: 1000, backoffMaxMs: 60_000 },
+  }).refresher;
+  assert.deepEqual(
+    [1, 2, 3, 4, 7, 8, 50].map((f) => Math.round(top.backoffDelay(f))),
+    [1000, 2000, 4000, 8000, 60_000, 60_000, 60_000],
+  );
   const low = rig(p, { random: () => 0 }).refresher;
   assert.equal(low.backoffDelay(5), 50, "never a zero wait (no hot loop)");
 });
@@ -176,26 +200,44 @@ test("token expiring during an outage: healthy while it lasts past the margin, t
   p.next = tokenAt(r.clock, "tok-A", 20 * MIN);
   await r.run();
   const text = r.log.text();
-  assert.match(text, /warn refresh failed: CodeArtifact GetAuthorizationToken failed \(HTTP 503\): ServiceUnavailable; keeping the last good file/);
+  assert.match(
+    text,
+    /warn refresh failed: CodeArtifact GetAuthorizationToken failed \(HTTP 503\): ServiceUnavailable; keeping the last good file/,
+  );
   assert.match(text, /error refresh failed: .*; no valid token past the margin/);
   assert.match(readFileSync(r.out, "utf8"), /passwd="tok-B"/);
   assert.equal(r.refresher.health().healthy, true);
   // Retry waits after the three failures follow the backoff (random 0.5): 0.5 s, 1 s, 2 s.
   assert.deepEqual(r.sleeps.slice(1, 4), [500, 1000, 2000]);
   assert.match(await metric(r.metrics, "sparklane_ivy_refresh_failure_total"), /stage="token"} 3/);
-  assert.match(await metric(r.metrics, "sparklane_ivy_token_expiry_timestamp_seconds"), new RegExp(` ${(T0 + 21 * MIN + 12 * 60 * MIN) / 1000}$`, "m"));
+  assert.match(
+    await metric(r.metrics, "sparklane_ivy_token_expiry_timestamp_seconds"),
+    new RegExp(` ${(T0 + 21 * MIN + 12 * 60 * MIN) / 1000}$`, "m"),
+  );
 });
 
-async function faultScenario(provider: TokenProvider, timing: Partial<Timing> = {}): Promise<{ r: ReturnType<typeof rig>; text: string }> {
+async function faultScenario(
+  provider: TokenProvider,
+  timing: Partial<Timing> = {},
+): Promise<{ r: ReturnType<typeof rig>; text: string }> {
   const r = rig(provider, { timing, steps: [() => {}] });
   await r.run();
   return { r, text: r.log.text() };
 }
 
 test("provider down: the command's error is logged, nothing is written, unhealthy until a first token", async () => {
-  const { r, text } = await faultScenario(execProvider("echo 'connect ECONNREFUSED 10.0.0.1:443' >&2; exit 7"));
-  assert.match(text, /error refresh failed: token command exited with 7: connect ECONNREFUSED 10\.0\.0\.1:443; no valid token past the margin/);
-  assert.deepEqual(r.refresher.health(), { healthy: false, reason: "no token written yet", consecutiveFailures: 2 });
+  const { r, text } = await faultScenario(
+    execProvider("echo 'connect ECONNREFUSED 10.0.0.1:443' >&2; exit 7"),
+  );
+  assert.match(
+    text,
+    /error refresh failed: token command exited with 7: connect ECONNREFUSED 10\.0\.0\.1:443; no valid token past the margin/,
+  );
+  assert.deepEqual(r.refresher.health(), {
+    healthy: false,
+    reason: "no token written yet",
+    consecutiveFailures: 2,
+  });
   assert.deepEqual(readdirSync(join(r.out, "..")), []);
 });
 
@@ -208,7 +250,9 @@ test("provider slow: the attempt is cut at --timeout and the child is gone", asy
 });
 
 test("provider returns garbage: refused as unusable, and the garbage is not echoed", async () => {
-  const { r, text } = await faultScenario(execProvider("echo '<html><body>503 Service Unavailable CANARY-7d1</body></html>'"));
+  const { r, text } = await faultScenario(
+    execProvider("echo '<html><body>503 Service Unavailable CANARY-7d1</body></html>'"),
+  );
   assert.match(text, /refresh failed: token provider exec returned an unusable token: it holds whitespace/);
   assert.doesNotMatch(text, /CANARY|html/);
   assert.deepEqual(readdirSync(join(r.out, "..")), []);
@@ -226,7 +270,8 @@ for (const kind of ["disk full", "read-only folder"] as const) {
     const p = new ScriptedProvider();
     const real = (await import("node:fs/promises")) as unknown as WriterFs;
     const switching: WriterFs = {
-      open: ((...a: Parameters<WriterFs["open"]>) => (broken && !mounted ? injected : real).open(...a)) as WriterFs["open"],
+      open: ((...a: Parameters<WriterFs["open"]>) =>
+        (broken && !mounted ? injected : real).open(...a)) as WriterFs["open"],
       rename: real.rename,
       unlink: real.unlink,
       readFile: real.readFile,
@@ -254,10 +299,19 @@ for (const kind of ["disk full", "read-only folder"] as const) {
     await r.run();
     const text = r.log.text();
     const expected = code === "ENOSPC" ? "ENOSPC: no space left on device" : "EROFS: read-only file system";
-    assert.match(text, new RegExp(`warn refresh failed: cannot write ${r.out.replaceAll("/", "\\/")} \\(${expected}\\); keeping the last good file`));
+    assert.match(
+      text,
+      new RegExp(
+        `warn refresh failed: cannot write ${r.out.replaceAll("/", "\\/")} \\(${expected}\\); keeping the last good file`,
+      ),
+    );
     assert.match(readFileSync(r.out, "utf8"), /passwd="tok-good"/);
     assert.equal(r.refresher.health().healthy, true);
-    assert.deepEqual(readdirSync(dir).filter((f) => f.includes(".tmp-")), [], "no temp file left behind");
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.includes(".tmp-")),
+      [],
+      "no temp file left behind",
+    );
     assert.match(await metric(r.metrics, "sparklane_ivy_refresh_failure_total"), /stage="write"} 1/);
     t.diagnostic(mounted ? "real tmpfs" : "injected errno (mount not permitted here)");
   });
@@ -270,16 +324,14 @@ test("a rotated token file triggers a refresh at once, not at the next interval"
   const out = join(dir, "ivysettings.xml");
   const ctl = new AbortController();
   t.after(() => ctl.abort());
-  const refresher = new IvyRefresher(
-    {
-      provider: fileProvider(tokenFile),
-      writer: new SettingsWriter(out),
-      cacheDir: "/ivy-cache",
-      publicRepos: [],
-      privateRepos: [{ name: "private", url: "http://127.0.0.1:9/maven/", realm: "r", username: "aws" }],
-      timing: { startJitterMs: 0, intervalMs: 3_600_000 },
-    },
-  );
+  const refresher = new IvyRefresher({
+    provider: fileProvider(tokenFile),
+    writer: new SettingsWriter(out),
+    cacheDir: "/ivy-cache",
+    publicRepos: [],
+    privateRepos: [{ name: "private", url: "http://127.0.0.1:9/maven/", realm: "r", username: "aws" }],
+    timing: { startJitterMs: 0, intervalMs: 3_600_000 },
+  });
   refresher.start(ctl.signal);
   await until(() => readFileSync(out, "utf8").includes('passwd="tok-1"'));
   writeFileSync(tokenFile, "tok-2\n");

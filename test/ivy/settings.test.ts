@@ -11,8 +11,18 @@ const spec: IvySettingsSpec = {
   cacheDir: "/ivy-cache",
   publicRepos: [{ name: "confluent", url: "https://packages.example.org/maven/" }],
   privateRepos: [
-    { name: "codeartifact", url: "https://dom-111122223333.d.codeartifact.eu-west-1.amazonaws.com/maven/jars/", realm: "dom/jars", username: "aws" },
-    { name: "second", url: "https://dom-111122223333.d.codeartifact.eu-west-1.amazonaws.com/maven/more/", realm: "dom/jars", username: "aws" },
+    {
+      name: "codeartifact",
+      url: "https://dom-111122223333.d.codeartifact.eu-west-1.amazonaws.com/maven/jars/",
+      realm: "dom/jars",
+      username: "aws",
+    },
+    {
+      name: "second",
+      url: "https://dom-111122223333.d.codeartifact.eu-west-1.amazonaws.com/maven/more/",
+      realm: "dom/jars",
+      username: "aws",
+    },
   ],
   token: "eyJ.tok-1",
 };
@@ -38,11 +48,28 @@ print(json.dumps(out))`;
 
 test("the chain puts Maven Central (Ivy's built-in root) first, then public extras, then private repositories", () => {
   const els = parseXml(renderIvySettings(spec));
-  assert.deepEqual(els.map((e) => e.tag), ["ivysettings", "settings", "credentials", "caches", "resolvers", "chain", "ibiblio", "ibiblio", "ibiblio", "ibiblio"]);
+  assert.deepEqual(
+    els.map((e) => e.tag),
+    [
+      "ivysettings",
+      "settings",
+      "credentials",
+      "caches",
+      "resolvers",
+      "chain",
+      "ibiblio",
+      "ibiblio",
+      "ibiblio",
+      "ibiblio",
+    ],
+  );
   assert.equal(els[1]!.attrs.defaultResolver, "chain");
   assert.deepEqual(els[5]!.attrs, { name: "chain", returnFirst: "true" });
   const resolvers = els.filter((e) => e.tag === "ibiblio");
-  assert.deepEqual(resolvers.map((r) => r.attrs.name), ["central", "confluent", "codeartifact", "second"]);
+  assert.deepEqual(
+    resolvers.map((r) => r.attrs.name),
+    ["central", "confluent", "codeartifact", "second"],
+  );
   assert.equal(resolvers[0]!.attrs.root, undefined, "central uses Ivy's default root");
   assert.ok(resolvers.every((r) => r.attrs.m2compatible === "true"));
   assert.deepEqual(els[3]!.attrs, { defaultCacheDir: "/ivy-cache" });
@@ -51,9 +78,22 @@ test("the chain puts Maven Central (Ivy's built-in root) first, then public extr
 test("one <credentials> per realm and host, keyed on the host name without port or path", () => {
   const creds = parseXml(renderIvySettings(spec)).filter((e) => e.tag === "credentials");
   assert.deepEqual(creds, [
-    { tag: "credentials", attrs: { host: "dom-111122223333.d.codeartifact.eu-west-1.amazonaws.com", realm: "dom/jars", username: "aws", passwd: "eyJ.tok-1" } },
+    {
+      tag: "credentials",
+      attrs: {
+        host: "dom-111122223333.d.codeartifact.eu-west-1.amazonaws.com",
+        realm: "dom/jars",
+        username: "aws",
+        passwd: "eyJ.tok-1",
+      },
+    },
   ]);
-  const withPort = parseXml(renderIvySettings({ ...spec, privateRepos: [{ name: "p", url: "http://127.0.0.1:8081/m/", realm: "r", username: "u" }] }));
+  const withPort = parseXml(
+    renderIvySettings({
+      ...spec,
+      privateRepos: [{ name: "p", url: "http://127.0.0.1:8081/m/", realm: "r", username: "u" }],
+    }),
+  );
   assert.equal(withPort.find((e) => e.tag === "credentials")!.attrs.host, "127.0.0.1");
 });
 
@@ -82,8 +122,16 @@ test("nothing weakens checksums or metadata checks", () => {
 });
 
 test("--private-first and --no-central change only the chain order", () => {
-  const names = (s: IvySettingsSpec) => parseXml(renderIvySettings(s)).filter((e) => e.tag === "ibiblio").map((e) => e.attrs.name);
-  assert.deepEqual(names({ ...spec, privateFirst: true }), ["codeartifact", "second", "central", "confluent"]);
+  const names = (s: IvySettingsSpec) =>
+    parseXml(renderIvySettings(s))
+      .filter((e) => e.tag === "ibiblio")
+      .map((e) => e.attrs.name);
+  assert.deepEqual(names({ ...spec, privateFirst: true }), [
+    "codeartifact",
+    "second",
+    "central",
+    "confluent",
+  ]);
   assert.deepEqual(names({ ...spec, centralRoot: false }), ["confluent", "codeartifact", "second"]);
   const mirror = parseXml(renderIvySettings({ ...spec, centralRoot: "https://mirror.example/maven2/" }));
   assert.equal(mirror.find((e) => e.attrs.name === "central")!.attrs.root, "https://mirror.example/maven2/");
@@ -106,7 +154,11 @@ test("unusable tokens are refused without quoting them", () => {
   ] as const) {
     assert.throws(
       () => checkToken("exec", value),
-      (e: Error) => e instanceof InfraError && why.test(e.message) && !e.message.includes(canary) && !e.message.includes("xxxx"),
+      (e: Error) =>
+        e instanceof InfraError &&
+        why.test(e.message) &&
+        !e.message.includes(canary) &&
+        !e.message.includes("xxxx"),
     );
   }
 });
@@ -118,9 +170,18 @@ test("provider output: bare token, JSON with token/authorizationToken and ISO or
   const aws = parseTokenOutput("exec", '{"authorizationToken":"tok-3","expiration":1773576000}');
   assert.equal(aws.value, "tok-3");
   assert.equal(aws.expiresAt?.toISOString(), "2026-03-15T12:00:00.000Z");
-  assert.throws(() => parseTokenOutput("exec", '{"token": CANARY'), (e: Error) => /not valid JSON/.test(e.message) && !e.message.includes("CANARY"));
-  assert.throws(() => parseTokenOutput("exec", '{"tok":"CANARY"}'), (e: Error) => /without a string "token"/.test(e.message) && !e.message.includes("CANARY"));
-  assert.throws(() => parseTokenOutput("exec", '{"token":"CANARY","expiration":"soon"}'), (e: Error) => /expiration/.test(e.message) && !e.message.includes("CANARY"));
+  assert.throws(
+    () => parseTokenOutput("exec", '{"token": CANARY'),
+    (e: Error) => /not valid JSON/.test(e.message) && !e.message.includes("CANARY"),
+  );
+  assert.throws(
+    () => parseTokenOutput("exec", '{"tok":"CANARY"}'),
+    (e: Error) => /without a string "token"/.test(e.message) && !e.message.includes("CANARY"),
+  );
+  assert.throws(
+    () => parseTokenOutput("exec", '{"token":"CANARY","expiration":"soon"}'),
+    (e: Error) => /expiration/.test(e.message) && !e.message.includes("CANARY"),
+  );
 });
 
 test("URLs lose their whole userinfo; secrets are cut out of foreign text", () => {
@@ -128,5 +189,8 @@ test("URLs lose their whole userinfo; secrets are cut out of foreign text", () =
   assert.equal(redactUrl("https://CANARY@h.example/maven/"), "https://***@h.example/maven/");
   assert.equal(redactUrl("https://h.example/maven/"), "https://h.example/maven/");
   assert.equal(redactUrl("not a url //CANARY@host/x"), "not a url //***@host/x");
-  assert.equal(redactSecrets("error: token CANARY-1 refused (CANARY-1)", ["CANARY-1"]), "error: token *** refused (***)");
+  assert.equal(
+    redactSecrets("error: token CANARY-1 refused (CANARY-1)", ["CANARY-1"]),
+    "error: token *** refused (***)",
+  );
 });

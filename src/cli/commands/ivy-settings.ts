@@ -5,23 +5,48 @@ import type { IvySettingsFlags } from "../../ivy/index.js";
 export function register(program: Command): void {
   program
     .command("ivy-settings")
-    .description("write ivysettings.xml with a fresh private-registry token; --watch keeps it fresh (the controller sidecar)")
+    .description(
+      "write ivysettings.xml with a fresh private-registry token; --watch keeps it fresh (the controller sidecar)",
+    )
     .option("--provider <name>", "token source: codeartifact | env | file | exec")
-    .option("--token-file <file>", "file: read the token (bare, or JSON {token, expiration}) from this file, re-read on change")
+    .option(
+      "--token-file <file>",
+      "file: read the token (bare, or JSON {token, expiration}) from this file, re-read on change",
+    )
     .option("--token-env <name>", "env: read the token from this environment variable")
-    .option("--token-command <cmd>", "exec: run this through /bin/sh; stdout is the token or JSON {token|authorizationToken, expiration}")
+    .option(
+      "--token-command <cmd>",
+      "exec: run this through /bin/sh; stdout is the token or JSON {token|authorizationToken, expiration}",
+    )
     .option("--domain <domain>", "codeartifact: domain")
     .option("--domain-owner <account>", "codeartifact: the domain owner's 12-digit AWS account id")
-    .option("--repository <repo>", "codeartifact: repository (its Maven endpoint is looked up unless --repo-url is given)")
+    .option(
+      "--repository <repo>",
+      "codeartifact: repository (its Maven endpoint is looked up unless --repo-url is given)",
+    )
     .option("--region <region>", "codeartifact: AWS region (default: $AWS_REGION)")
-    .option("--duration <d>", "codeartifact: token lifetime to ask for, 15m..12h, or 0 for the session's (default: 12h)")
+    .option(
+      "--duration <d>",
+      "codeartifact: token lifetime to ask for, 15m..12h, or 0 for the session's (default: 12h)",
+    )
     .option("--endpoint-url <url>", "codeartifact: API endpoint override (VPC endpoint)")
     .option("--repo-url <url>", "private Maven repository root (required except for codeartifact)")
     .option("--repo-name <name>", "resolver name of that repository (default: codeartifact | private)")
-    .option("--realm <realm>", "Basic-auth realm the registry announces (default: read from its 401 challenge)")
+    .option(
+      "--realm <realm>",
+      "Basic-auth realm the registry announces (default: read from its 401 challenge)",
+    )
     .option("--username <user>", "user name sent with the token", "aws")
-    .option("--private-repo <name=url>", "another private repository using the same token (repeatable)", collect)
-    .option("--public-repo <name=url>", "an extra public repository, after Maven Central (repeatable)", collect)
+    .option(
+      "--private-repo <name=url>",
+      "another private repository using the same token (repeatable)",
+      collect,
+    )
+    .option(
+      "--public-repo <name=url>",
+      "an extra public repository, after Maven Central (repeatable)",
+      collect,
+    )
     .option("--out <file>", "ivysettings.xml to write (its folder must exist and be writable)")
     .option("--cache-dir <dir>", "Ivy cache folder written into the settings", "/ivy-cache")
     .option("--central-root <url>", "Maven Central mirror root (default: Ivy's built-in Maven Central)")
@@ -50,7 +75,10 @@ export function register(program: Command): void {
         return;
       }
       const { pino, destination, stdTimeFunctions } = await import("pino");
-      const logger = pino({ base: { component: "ivy-settings" }, timestamp: stdTimeFunctions.isoTime }, destination({ fd: 2, sync: true }));
+      const logger = pino(
+        { base: { component: "ivy-settings" }, timestamp: stdTimeFunctions.isoTime },
+        destination({ fd: 2, sync: true }),
+      );
       const log = {
         info: (msg: string, f?: object) => logger.info(f ?? {}, msg),
         warn: (msg: string, f?: object) => logger.warn(f ?? {}, msg),
@@ -74,7 +102,9 @@ export function register(program: Command): void {
         marginS: plan.timing.marginMs / 1000,
       });
       refresher.start(ctl.signal);
-      await new Promise<void>((resolve) => ctl.signal.addEventListener("abort", () => resolve(), { once: true }));
+      await new Promise<void>((resolve) =>
+        ctl.signal.addEventListener("abort", () => resolve(), { once: true }),
+      );
       await refresher.stop();
       await server.close();
     });

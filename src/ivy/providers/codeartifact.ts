@@ -26,7 +26,11 @@ export interface CodeArtifactOptions {
 export function codeArtifactProvider(opts: CodeArtifactOptions, client?: CodeartifactClient): TokenProvider {
   const ca =
     client ??
-    new CodeartifactClient({ region: opts.region, maxAttempts: 2, ...(opts.endpoint ? { endpoint: opts.endpoint } : {}) });
+    new CodeartifactClient({
+      region: opts.region,
+      maxAttempts: 2,
+      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    });
   const name = "codeartifact";
   let endpoint: string | undefined;
   return {
@@ -62,7 +66,8 @@ export function codeArtifactProvider(opts: CodeArtifactOptions, client?: Codeart
           }),
           { abortSignal: signal },
         );
-        if (!out.repositoryEndpoint) throw new InfraError("CodeArtifact GetRepositoryEndpoint answered without a repositoryEndpoint");
+        if (!out.repositoryEndpoint)
+          throw new InfraError("CodeArtifact GetRepositoryEndpoint answered without a repositoryEndpoint");
         endpoint = out.repositoryEndpoint;
         return endpoint;
       } catch (err) {

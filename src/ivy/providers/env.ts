@@ -8,7 +8,10 @@ export function envProvider(name: string, env: NodeJS.ProcessEnv = process.env):
     async fetch(): Promise<Token> {
       const value = env[name];
       if (value === undefined || value === "") {
-        throw new UserError(`environment variable ${name} is not set or empty`, "set it, or use another --provider");
+        throw new UserError(
+          `environment variable ${name} is not set or empty`,
+          "set it, or use another --provider",
+        );
       }
       return checkToken(`env ${name}`, value.trim());
     },

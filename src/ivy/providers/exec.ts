@@ -17,7 +17,12 @@ export function execProvider(command: string, env: NodeJS.ProcessEnv = process.e
     name,
     fetch(signal: AbortSignal): Promise<Token> {
       return new Promise<Token>((resolve, reject) => {
-        const child = spawn("/bin/sh", ["-c", command], { stdio: ["ignore", "pipe", "pipe"], env, signal, killSignal: "SIGKILL" });
+        const child = spawn("/bin/sh", ["-c", command], {
+          stdio: ["ignore", "pipe", "pipe"],
+          env,
+          signal,
+          killSignal: "SIGKILL",
+        });
         let out = "";
         let err = "";
         child.stdout.on("data", (d: Buffer) => {
@@ -27,14 +32,28 @@ export function execProvider(command: string, env: NodeJS.ProcessEnv = process.e
           if (err.length < MAX_OUTPUT) err += d.toString("utf8");
         });
         child.on("error", (e: NodeJS.ErrnoException) => {
-          if (e.name === "AbortError") reject(new InfraError(`token command was stopped: ${signal.reason instanceof Error ? signal.reason.message : "aborted"}`));
+          if (e.name === "AbortError")
+            reject(
+              new InfraError(
+                `token command was stopped: ${signal.reason instanceof Error ? signal.reason.message : "aborted"}`,
+              ),
+            );
           else reject(new InfraError(`token command could not start (${e.code ?? e.message})`));
         });
         child.on("close", (code, sig) => {
           if (signal.aborted) return;
           if (code !== 0) {
-            const tail = redactSecrets(err.trim(), [out.trim(), last]).split("\n").slice(-3).join(" | ").slice(-400);
-            reject(new InfraError(`token command exited with ${code ?? sig}${tail ? `: ${tail}` : ""}`, "run --token-command by hand to see why"));
+            const tail = redactSecrets(err.trim(), [out.trim(), last])
+              .split("\n")
+              .slice(-3)
+              .join(" | ")
+              .slice(-400);
+            reject(
+              new InfraError(
+                `token command exited with ${code ?? sig}${tail ? `: ${tail}` : ""}`,
+                "run --token-command by hand to see why",
+              ),
+            );
             return;
           }
           try {

@@ -20,7 +20,10 @@ export function fileProvider(path: string): TokenProvider {
         text = await readFile(path, "utf8");
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? "error";
-        throw new InfraError(`cannot read token file ${path} (${code})`, "check --token-file and the volume it lives on");
+        throw new InfraError(
+          `cannot read token file ${path} (${code})`,
+          "check --token-file and the volume it lives on",
+        );
       }
       return parseTokenOutput(name, text);
     },

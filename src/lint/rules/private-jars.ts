@@ -16,21 +16,63 @@ export interface PrivateJarsOptions {
 
 /** Groups whose artifacts live on Maven Central; prefixes match at a dot boundary. */
 const PUBLIC_GROUPS = [
-  "org.apache", "io.delta", "io.dataflint", "com.amazonaws", "software.amazon", "org.postgresql", "com.google",
-  "io.netty", "org.scala-lang", "com.fasterxml", "net.snowflake", "com.databricks", "io.github", "com.github",
-  "org.mongodb", "com.microsoft", "mysql", "com.mysql", "org.elasticsearch", "za.co.absa", "io.openlineage",
-  "org.projectnessie", "com.clickhouse", "io.trino", "org.xerial", "org.json4s", "com.typesafe", "io.prometheus",
-  "org.slf4j", "com.crealytics", "com.datastax", "com.nvidia", "org.lz4", "com.oracle", "io.confluent",
-  "org.mariadb", "com.h2database", "org.hibernate", "org.jetbrains", "com.clearspring", "io.dropwizard",
-  "org.neo4j", "com.redislabs", "org.apache-extras", "ch.cern", "io.unitycatalog", "org.duckdb",
+  "org.apache",
+  "io.delta",
+  "io.dataflint",
+  "com.amazonaws",
+  "software.amazon",
+  "org.postgresql",
+  "com.google",
+  "io.netty",
+  "org.scala-lang",
+  "com.fasterxml",
+  "net.snowflake",
+  "com.databricks",
+  "io.github",
+  "com.github",
+  "org.mongodb",
+  "com.microsoft",
+  "mysql",
+  "com.mysql",
+  "org.elasticsearch",
+  "za.co.absa",
+  "io.openlineage",
+  "org.projectnessie",
+  "com.clickhouse",
+  "io.trino",
+  "org.xerial",
+  "org.json4s",
+  "com.typesafe",
+  "io.prometheus",
+  "org.slf4j",
+  "com.crealytics",
+  "com.datastax",
+  "com.nvidia",
+  "org.lz4",
+  "com.oracle",
+  "io.confluent",
+  "org.mariadb",
+  "com.h2database",
+  "org.hibernate",
+  "org.jetbrains",
+  "com.clearspring",
+  "io.dropwizard",
+  "org.neo4j",
+  "com.redislabs",
+  "org.apache-extras",
+  "ch.cern",
+  "io.unitycatalog",
+  "org.duckdb",
 ];
 
-const matches = (group: string, prefix: string): boolean => group === prefix || group.startsWith(`${prefix}.`);
+const matches = (group: string, prefix: string): boolean =>
+  group === prefix || group.startsWith(`${prefix}.`);
 
 function isPrivate(group: string, opts: PrivateJarsOptions): boolean {
   // A placeholder (`<org>`, `{{ ... }}`) is what the seed writes for its private group.
   if (/[<>{}]/.test(group)) return true;
-  if (opts.privateGroups && opts.privateGroups.length > 0) return opts.privateGroups.some((p) => matches(group, p));
+  if (opts.privateGroups && opts.privateGroups.length > 0)
+    return opts.privateGroups.some((p) => matches(group, p));
   return !PUBLIC_GROUPS.some((p) => matches(group, p));
 }
 
@@ -44,12 +86,16 @@ function findings(manifest: Record<string, unknown>, opts: PrivateJarsOptions): 
   if (typeof settings === "string" && settings.trim() !== "") return [];
   const sources: [ManifestPath, string[]][] = [];
   const packages = conf["spark.jars.packages"];
-  if (typeof packages === "string") sources.push([["spec", "sparkConf", "spark.jars.packages"], packages.split(",")]);
+  if (typeof packages === "string")
+    sources.push([["spec", "sparkConf", "spark.jars.packages"], packages.split(",")]);
   const deps = asRecord(spec.deps).packages;
-  if (Array.isArray(deps)) sources.push([["spec", "deps", "packages"], deps.filter((d): d is string => typeof d === "string")]);
+  if (Array.isArray(deps))
+    sources.push([["spec", "deps", "packages"], deps.filter((d): d is string => typeof d === "string")]);
   const out: RuleFinding[] = [];
   for (const [path, coords] of sources) {
-    const priv = coords.map((c) => c.trim()).filter((c) => c !== "" && isPrivate(c.split(":")[0] ?? "", opts));
+    const priv = coords
+      .map((c) => c.trim())
+      .filter((c) => c !== "" && isPrivate(c.split(":")[0] ?? "", opts));
     if (priv.length === 0) continue;
     out.push({
       path,
@@ -63,7 +109,10 @@ const fix =
   'set sparkConf spark.jars.ivySettings to the file the `sparklane ivy-settings` sidecar writes (e.g. "/ivy-settings/ivysettings.xml"), on a shared, folder-mounted volume; see docs/private-jars.md';
 
 /** The rule as a plain function: the issues, each naming the manifest path, with a fix as the hint. */
-export function privateJarsWithoutIvySettings(manifest: Record<string, unknown>, opts: PrivateJarsOptions = {}): Issue[] {
+export function privateJarsWithoutIvySettings(
+  manifest: Record<string, unknown>,
+  opts: PrivateJarsOptions = {},
+): Issue[] {
   return findings(manifest, opts).map((f) => ({ where: formatPath(f.path), message: f.message, hint: fix }));
 }
 
