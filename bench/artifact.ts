@@ -15,7 +15,9 @@ import { median } from "./stats.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const example = join(root, "examples", "visits-etl");
-const projectDir = existsSync(join(example, "uv.lock")) ? example : join(root, "test", "artifact", "fixtures", "tiny-etl");
+const projectDir = existsSync(join(example, "uv.lock"))
+  ? example
+  : join(root, "test", "artifact", "fixtures", "tiny-etl");
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const cold = process.env.BENCH_COLD !== "0";
 const work = mkdtempSync(join(tmpdir(), "sparklane-bench-"));
@@ -23,9 +25,14 @@ const bin = join(root, "bin", "sparklane.js");
 
 function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): number {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+  const r = spawnSync(cmd, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr?.toString().slice(-2000)}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr?.toString().slice(-2000)}`);
   return ms;
 }
 const fmt = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
@@ -50,20 +57,43 @@ try {
     ours.push(Number(process.hrtime.bigint() - t0) / 1e6);
     theirs.push(timed("tar", ["czf", tarOut, "-C", layout, "."]));
   }
-  console.log(`package            ${fmt(median(ours))}  size ${first.archive.length} bytes, ${first.files.length} files` +
-    `   | tar czf ${fmt(median(theirs))}, ${statSync(tarOut).size} bytes   ratio ${(median(ours) / median(theirs)).toFixed(2)}`);
+  console.log(
+    `package            ${fmt(median(ours))}  size ${first.archive.length} bytes, ${first.files.length} files` +
+      `   | tar czf ${fmt(median(theirs))}, ${statSync(tarOut).size} bytes   ratio ${(median(ours) / median(theirs)).toFixed(2)}`,
+  );
 
   // Publish once to a file store; every bootstrap below reads it.
   const store = `file://${join(work, "store")}`;
   timed(process.execPath, [bin, "publish", "--project", projectDir, "--version", "1.0.0", "--store", store]);
   const archive = join(work, "store", first.manifest.project, "1.0.0", "artifact.tar.gz");
   const boot = (app: string, mode: string, env: NodeJS.ProcessEnv): number =>
-    timed(process.execPath, [bin, "bootstrap", "--store", store, "--project-name", first.manifest.project, "--version", "1.0.0", "--mode", mode, "--app-dir", app], env);
+    timed(
+      process.execPath,
+      [
+        bin,
+        "bootstrap",
+        "--store",
+        store,
+        "--project-name",
+        first.manifest.project,
+        "--version",
+        "1.0.0",
+        "--mode",
+        mode,
+        "--app-dir",
+        app,
+      ],
+      env,
+    );
   const seed = (app: string, env: NodeJS.ProcessEnv, sync: boolean): number => {
     mkdirSync(app, { recursive: true });
     const t0 = process.hrtime.bigint();
     timed("tar", ["xzf", archive, "-C", app]);
-    if (sync) timed("uv", ["sync", "--frozen", "--no-dev", "--project", app], { ...env, UV_PROJECT_ENVIRONMENT: join(app, ".venv") });
+    if (sync)
+      timed("uv", ["sync", "--frozen", "--no-dev", "--project", app], {
+        ...env,
+        UV_PROJECT_ENVIRONMENT: join(app, ".venv"),
+      });
     return Number(process.hrtime.bigint() - t0) / 1e6;
   };
   let n = 0;
@@ -79,7 +109,9 @@ try {
       rmSync(cache, { recursive: true, force: true });
       coldSeed.push(seed(fresh(), { UV_CACHE_DIR: cache }, true));
     }
-    console.log(`bootstrap full     cold cache  ${fmt(median(coldOurs))}   | tar xzf + uv sync ${fmt(median(coldSeed))}   ratio ${(median(coldOurs) / median(coldSeed)).toFixed(2)}`);
+    console.log(
+      `bootstrap full     cold cache  ${fmt(median(coldOurs))}   | tar xzf + uv sync ${fmt(median(coldSeed))}   ratio ${(median(coldOurs) / median(coldSeed)).toFixed(2)}`,
+    );
   } else {
     boot(fresh(), "full", { UV_CACHE_DIR: cache });
   }
@@ -91,7 +123,9 @@ try {
       a.push(boot(fresh(), "full", env));
       b.push(seed(fresh(), env, true));
     }
-    console.log(`bootstrap full     warm cache (${link.padEnd(8)}) ${fmt(median(a))}   | tar xzf + uv sync ${fmt(median(b))}   ratio ${(median(a) / median(b)).toFixed(2)}`);
+    console.log(
+      `bootstrap full     warm cache (${link.padEnd(8)}) ${fmt(median(a))}   | tar xzf + uv sync ${fmt(median(b))}   ratio ${(median(a) / median(b)).toFixed(2)}`,
+    );
   }
 
   // Code-only: the venv is baked once (as the pre-baked image build does), then only code is fetched.
@@ -108,7 +142,9 @@ try {
       a.push(boot(baked, "code-only", env));
       b.push(seed(fresh(), env, false));
     }
-    console.log(`bootstrap code-only ${label}  ${fmt(median(a))}   | tar xzf ${fmt(median(b))}   ratio ${(median(a) / median(b)).toFixed(2)}   (target: well under 1 s)`);
+    console.log(
+      `bootstrap code-only ${label}  ${fmt(median(a))}   | tar xzf ${fmt(median(b))}   ratio ${(median(a) / median(b)).toFixed(2)}   (target: well under 1 s)`,
+    );
   }
   // Idempotent rerun: the init container restarted in the same pod.
   const again: number[] = [];

@@ -26,7 +26,10 @@ export class FileStore implements ArtifactStore {
     } catch {
       // fall through
     }
-    throw new InfraError(`store ${this.uri}: folder ${this.root} does not exist`, "check --store / ARTIFACT_STORE");
+    throw new InfraError(
+      `store ${this.uri}: folder ${this.root} does not exist`,
+      "check --store / ARTIFACT_STORE",
+    );
   }
 
   async prepareWrite(): Promise<void> {
@@ -76,7 +79,10 @@ export class FileStore implements ArtifactStore {
     return retrying(this.uri, `listing ${prefix}/`, this.policy, async () => {
       try {
         const entries = await fs.readdir(this.path(prefix), { withFileTypes: true });
-        return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+        return entries
+          .filter((e) => e.isDirectory())
+          .map((e) => e.name)
+          .sort();
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
         throw err;

@@ -11,7 +11,9 @@ export const ARCHIVE_FILE = "artifact.tar.gz";
 export const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
 const sha = z.string().regex(/^[0-9a-f]{64}$/);
 
-export const fileEntrySchema = z.object({ sha256: sha, size: z.number().int().nonnegative(), mode: z.number().int() }).strict();
+export const fileEntrySchema = z
+  .object({ sha256: sha, size: z.number().int().nonnegative(), mode: z.number().int() })
+  .strict();
 
 export const embeddedManifestSchema = z
   .object({
@@ -32,7 +34,8 @@ export type EmbeddedManifest = z.infer<typeof embeddedManifestSchema>;
 export type PublishedManifest = z.infer<typeof publishedManifestSchema>;
 
 export function checkVersion(version: string, flag = "--version"): string {
-  if (version === "latest") throw new UserError(`${flag}: 'latest' is a pointer, not a version name`, "give a version such as 1.4.0");
+  if (version === "latest")
+    throw new UserError(`${flag}: 'latest' is a pointer, not a version name`, "give a version such as 1.4.0");
   if (!VERSION_PATTERN.test(version)) {
     throw new UserError(
       `${flag}: expected a version made of letters, digits, '.', '_', '+', '-' (max 128, starting with a letter or digit), found '${version}'`,
@@ -51,7 +54,9 @@ export function parsePublishedManifest(text: string, where: string): PublishedMa
   const result = publishedManifestSchema.safeParse(raw);
   if (!result.success) {
     const first = result.error.issues[0]!;
-    throw new InfraError(`${where}: published manifest is malformed at ${first.path.join(".") || "(root)"}: ${first.message}`);
+    throw new InfraError(
+      `${where}: published manifest is malformed at ${first.path.join(".") || "(root)"}: ${first.message}`,
+    );
   }
   return result.data;
 }

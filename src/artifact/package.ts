@@ -7,7 +7,13 @@ import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { UserError } from "../errors.js";
 import { loadProject } from "../project/index.js";
 import { dependencyFingerprint } from "./fingerprint.js";
-import { MANIFEST_FILE, checkVersion, manifestJson, type EmbeddedManifest, type PublishedManifest } from "./manifest.js";
+import {
+  MANIFEST_FILE,
+  checkVersion,
+  manifestJson,
+  type EmbeddedManifest,
+  type PublishedManifest,
+} from "./manifest.js";
 import { tarGz, type TarEntry } from "./tar.js";
 
 /** Root files that belong to the runtime; everything else at the root is left out. */
@@ -62,7 +68,9 @@ function walk(root: string, dir: string, out: string[], skip: ReadonlySet<string
     } else if (st.isFile()) {
       if (!name.startsWith(".") && !SKIP_FILE(name)) out.push(rel);
     } else {
-      throw new UserError(`${rel}: is not a plain file or folder (device, socket or FIFO); artifacts hold only plain files`);
+      throw new UserError(
+        `${rel}: is not a plain file or folder (device, socket or FIFO); artifacts hold only plain files`,
+      );
     }
   }
 }
@@ -72,7 +80,10 @@ function hasPython(files: readonly string[]): boolean {
 }
 
 /** Lists the files to package: the root runtime files plus every top-level folder holding Python code. */
-export function collectProjectFiles(projectDir: string, exclude: readonly string[] = []): { files: string[]; modules: string[] } {
+export function collectProjectFiles(
+  projectDir: string,
+  exclude: readonly string[] = [],
+): { files: string[]; modules: string[] } {
   const root = resolve(projectDir);
   for (const f of REQUIRED_ROOT_FILES) {
     try {
@@ -96,7 +107,8 @@ export function collectProjectFiles(projectDir: string, exclude: readonly string
   for (const name of readdirSync(root).sort()) {
     const abs = join(root, name);
     if (skipDir(name) || excluded.has(abs) || !lstatSync(abs).isDirectory()) continue;
-    if (name === VENDOR_DIR) throw new UserError(`${abs}: '${VENDOR_DIR}' is reserved for vendored path dependencies`);
+    if (name === VENDOR_DIR)
+      throw new UserError(`${abs}: '${VENDOR_DIR}' is reserved for vendored path dependencies`);
     const inside: string[] = [];
     walk(root, abs, inside);
     if (!hasPython(inside)) continue;
@@ -104,7 +116,9 @@ export function collectProjectFiles(projectDir: string, exclude: readonly string
     files.push(...inside);
   }
   if (modules.length === 0) {
-    throw new UserError(`${root}: no module folders found (a module is a top-level folder holding .py files)`);
+    throw new UserError(
+      `${root}: no module folders found (a module is a top-level folder holding .py files)`,
+    );
   }
   return { files: files.sort(), modules };
 }
@@ -139,7 +153,10 @@ function vendorPathSources(root: string, uvLock: string): Vendored[] {
     try {
       st = lstatSync(abs);
     } catch {
-      throw new UserError(`uv.lock: path source '${original}' does not exist (${abs})`, "run `uv lock` again, or fix the path in pyproject.toml");
+      throw new UserError(
+        `uv.lock: path source '${original}' does not exist (${abs})`,
+        "run `uv lock` again, or fix the path in pyproject.toml",
+      );
     }
     let name = basename(abs);
     for (let i = 2; taken.has(name); i++) name = `${basename(abs)}-${i}`;
@@ -164,7 +181,10 @@ function rewritePaths(text: string, vendored: readonly Vendored[]): string {
 }
 
 /** Sorted entries with each parent folder emitted once, before its first child. */
-function entriesFor(contents: ReadonlyMap<string, { body: Buffer; mode: number }>, manifestText: string): TarEntry[] {
+function entriesFor(
+  contents: ReadonlyMap<string, { body: Buffer; mode: number }>,
+  manifestText: string,
+): TarEntry[] {
   const entries: TarEntry[] = [];
   const dirs = new Set<string>();
   for (const rel of [...contents.keys()].sort()) {
@@ -201,7 +221,8 @@ export function packageProject(opts: PackageOptions): PackageResult {
     contents.set(rel, { body: readFileSync(abs), mode: modeOf(abs) });
   }
   const vendored = vendorPathSources(root, contents.get("uv.lock")!.body.toString("utf8"));
-  for (const v of vendored) for (const [rel, abs] of v.files) contents.set(rel, { body: readFileSync(abs), mode: modeOf(abs) });
+  for (const v of vendored)
+    for (const [rel, abs] of v.files) contents.set(rel, { body: readFileSync(abs), mode: modeOf(abs) });
   for (const f of ["uv.lock", "pyproject.toml"]) {
     const c = contents.get(f)!;
     contents.set(f, { ...c, body: Buffer.from(rewritePaths(c.body.toString("utf8"), vendored)) });
@@ -233,7 +254,10 @@ export function packageProject(opts: PackageOptions): PackageResult {
 }
 
 /** Writes the archive and its published manifest next to each other, each through a temp file and rename. */
-export async function writePackage(result: PackageResult, outFile: string): Promise<{ archive: string; manifest: string }> {
+export async function writePackage(
+  result: PackageResult,
+  outFile: string,
+): Promise<{ archive: string; manifest: string }> {
   const { mkdir, writeFile, rename } = await import("node:fs/promises");
   const { dirname } = await import("node:path");
   const archive = resolve(outFile);
@@ -251,7 +275,9 @@ export async function writePackage(result: PackageResult, outFile: string): Prom
 }
 
 /** Reads an archive made by `package` and rebuilds its published manifest from the embedded one. */
-export async function readArtifactFile(file: string): Promise<{ archive: Buffer; manifest: PublishedManifest }> {
+export async function readArtifactFile(
+  file: string,
+): Promise<{ archive: Buffer; manifest: PublishedManifest }> {
   const { readFile } = await import("node:fs/promises");
   const { Parser } = await import("tar");
   const { embeddedManifestSchema } = await import("./manifest.js");
@@ -259,7 +285,9 @@ export async function readArtifactFile(file: string): Promise<{ archive: Buffer;
   try {
     archive = await readFile(file);
   } catch (err) {
-    throw new UserError(`--artifact ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    throw new UserError(
+      `--artifact ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+    );
   }
   const text = await new Promise<string | undefined>((res) => {
     let found: string | undefined;
@@ -284,7 +312,12 @@ export async function readArtifactFile(file: string): Promise<{ archive: Buffer;
   }
   const parsed = raw === undefined ? undefined : embeddedManifestSchema.safeParse(raw);
   if (!parsed?.success) {
-    throw new UserError(`--artifact ${file}: not an artifact made by \`sparklane package\` (no valid ${MANIFEST_FILE} inside)`);
+    throw new UserError(
+      `--artifact ${file}: not an artifact made by \`sparklane package\` (no valid ${MANIFEST_FILE} inside)`,
+    );
   }
-  return { archive, manifest: { ...parsed.data, archive: { sha256: sha256(archive), size: archive.length } } };
+  return {
+    archive,
+    manifest: { ...parsed.data, archive: { sha256: sha256(archive), size: archive.length } },
+  };
 }

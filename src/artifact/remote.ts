@@ -5,13 +5,22 @@
 import { createHash } from "node:crypto";
 import { distance } from "fastest-levenshtein";
 import { InfraError, UserError } from "../errors.js";
-import { ARCHIVE_FILE, MANIFEST_FILE, VERSION_PATTERN, manifestJson, parsePublishedManifest, type PublishedManifest } from "./manifest.js";
+import {
+  ARCHIVE_FILE,
+  MANIFEST_FILE,
+  VERSION_PATTERN,
+  manifestJson,
+  parsePublishedManifest,
+  type PublishedManifest,
+} from "./manifest.js";
 import type { ArtifactStore } from "./store.js";
 
 export const LATEST_FILE = "latest.json";
 
-export const archiveKey = (project: string, version: string): string => `${project}/${version}/${ARCHIVE_FILE}`;
-export const manifestKey = (project: string, version: string): string => `${project}/${version}/${MANIFEST_FILE}`;
+export const archiveKey = (project: string, version: string): string =>
+  `${project}/${version}/${ARCHIVE_FILE}`;
+export const manifestKey = (project: string, version: string): string =>
+  `${project}/${version}/${MANIFEST_FILE}`;
 export const latestKey = (project: string): string => `${project}/${LATEST_FILE}`;
 
 export interface PublishResult {
@@ -25,7 +34,11 @@ function sameContent(a: PublishedManifest, b: PublishedManifest): boolean {
   return a.archive.sha256 === b.archive.sha256;
 }
 
-function refuseOverwrite(store: ArtifactStore, existing: PublishedManifest, incoming: PublishedManifest): never {
+function refuseOverwrite(
+  store: ArtifactStore,
+  existing: PublishedManifest,
+  incoming: PublishedManifest,
+): never {
   throw new UserError(
     `version ${incoming.version} of ${incoming.project} is already published in ${store.uri} with different content ` +
       `(published archive sha256 ${existing.archive.sha256.slice(0, 12)}…, this one ${incoming.archive.sha256.slice(0, 12)}…)`,
@@ -61,7 +74,10 @@ export async function publishArtifact(
     }
   }
   if (opts.latest) {
-    await store.put(latestKey(project), Buffer.from(`${JSON.stringify({ version, sha256: manifest.archive.sha256 })}\n`));
+    await store.put(
+      latestKey(project),
+      Buffer.from(`${JSON.stringify({ version, sha256: manifest.archive.sha256 })}\n`),
+    );
   }
   return { location, alreadyPublished, latestMoved: Boolean(opts.latest) };
 }
@@ -80,7 +96,11 @@ export function nearest(wanted: string, candidates: readonly string[], n = 5): s
 }
 
 /** Resolves `latest` or a version name to its published manifest; unknown versions are exit 2 with the nearest. */
-export async function resolveVersion(store: ArtifactStore, project: string, version: string): Promise<PublishedManifest> {
+export async function resolveVersion(
+  store: ArtifactStore,
+  project: string,
+  version: string,
+): Promise<PublishedManifest> {
   let name = version;
   if (version === "latest") {
     const pointer = await store.get(latestKey(project));
@@ -88,7 +108,9 @@ export async function resolveVersion(store: ArtifactStore, project: string, vers
       const versions = await listVersions(store, project);
       throw new UserError(
         `no 'latest' pointer for project ${project} in ${store.uri}` +
-          (versions.length ? `; published versions: ${versions.slice(-10).join(", ")}` : "; nothing is published for it"),
+          (versions.length
+            ? `; published versions: ${versions.slice(-10).join(", ")}`
+            : "; nothing is published for it"),
         "publish with --latest, or ask for a version by name (ETL_VERSION / --version)",
       );
     }
@@ -97,7 +119,8 @@ export async function resolveVersion(store: ArtifactStore, project: string, vers
     } catch {
       name = "";
     }
-    if (!VERSION_PATTERN.test(name)) throw new InfraError(`${store.uri}/${latestKey(project)}: malformed latest pointer`);
+    if (!VERSION_PATTERN.test(name))
+      throw new InfraError(`${store.uri}/${latestKey(project)}: malformed latest pointer`);
   } else if (!VERSION_PATTERN.test(version)) {
     throw new UserError(`version: expected letters, digits, '.', '_', '+', '-', found '${version}'`);
   }
@@ -118,7 +141,9 @@ export async function resolveVersion(store: ArtifactStore, project: string, vers
   }
   const manifest = parsePublishedManifest(text.toString("utf8"), `${store.uri}/${key}`);
   if (manifest.project !== project || manifest.version !== name) {
-    throw new InfraError(`${store.uri}/${key}: manifest names ${manifest.project} ${manifest.version}, expected ${project} ${name}`);
+    throw new InfraError(
+      `${store.uri}/${key}: manifest names ${manifest.project} ${manifest.version}, expected ${project} ${name}`,
+    );
   }
   return manifest;
 }

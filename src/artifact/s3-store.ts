@@ -25,7 +25,12 @@ function classify(err: unknown): never {
   if (name === "CredentialsProviderError") {
     throw new PermanentStoreError("no AWS credentials found (env, profile or role)", { cause: err });
   }
-  if (name === "NoSuchBucket" || name === "AccessDenied" || name === "InvalidAccessKeyId" || name === "SignatureDoesNotMatch") {
+  if (
+    name === "NoSuchBucket" ||
+    name === "AccessDenied" ||
+    name === "InvalidAccessKeyId" ||
+    name === "SignatureDoesNotMatch"
+  ) {
     throw new PermanentStoreError(`${name}: ${(err as Error).message}`, { cause: err });
   }
   if (code !== undefined && code >= 400 && code < 500 && code !== 408 && code !== 429) {
@@ -57,7 +62,9 @@ export class S3Store implements ArtifactStore {
   async get(key: string): Promise<Buffer | undefined> {
     return retrying(this.uri, `reading ${key}`, this.o.policy, async () => {
       try {
-        const out = await this.client.send(new GetObjectCommand({ Bucket: this.o.bucket, Key: this.key(key) }));
+        const out = await this.client.send(
+          new GetObjectCommand({ Bucket: this.o.bucket, Key: this.key(key) }),
+        );
         const bytes = await out.Body!.transformToByteArray();
         return Buffer.from(bytes);
       } catch (err) {
@@ -83,7 +90,8 @@ export class S3Store implements ArtifactStore {
         );
         return true;
       } catch (err) {
-        if (opts.ifAbsent && (status(err) === 412 || (err as AwsError).name === "PreconditionFailed")) return false;
+        if (opts.ifAbsent && (status(err) === 412 || (err as AwsError).name === "PreconditionFailed"))
+          return false;
         return classify(err);
       }
     });
@@ -97,9 +105,15 @@ export class S3Store implements ArtifactStore {
       try {
         do {
           const out = await this.client.send(
-            new ListObjectsV2Command({ Bucket: this.o.bucket, Prefix: base, Delimiter: "/", ContinuationToken: token }),
+            new ListObjectsV2Command({
+              Bucket: this.o.bucket,
+              Prefix: base,
+              Delimiter: "/",
+              ContinuationToken: token,
+            }),
           );
-          for (const p of out.CommonPrefixes ?? []) if (p.Prefix) names.push(p.Prefix.slice(base.length).replace(/\/$/, ""));
+          for (const p of out.CommonPrefixes ?? [])
+            if (p.Prefix) names.push(p.Prefix.slice(base.length).replace(/\/$/, ""));
           token = out.IsTruncated ? out.NextContinuationToken : undefined;
         } while (token);
       } catch (err) {

@@ -67,7 +67,12 @@ export class PermanentStoreError extends Error {
   }
 }
 
-export async function retrying<T>(storeUri: string, what: string, policy: RetryPolicy, fn: () => Promise<T>): Promise<T> {
+export async function retrying<T>(
+  storeUri: string,
+  what: string,
+  policy: RetryPolicy,
+  fn: () => Promise<T>,
+): Promise<T> {
   let last: unknown;
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {
     if (policy.signal?.aborted) throw new InterruptedError();
@@ -85,7 +90,8 @@ export async function retrying<T>(storeUri: string, what: string, policy: RetryP
       }
     }
   }
-  const msg = last instanceof Error ? `${last.name === "Error" ? "" : `${last.name}: `}${last.message}` : String(last);
+  const msg =
+    last instanceof Error ? `${last.name === "Error" ? "" : `${last.name}: `}${last.message}` : String(last);
   throw new InfraError(
     `store ${storeUri}: ${what} failed after ${policy.attempts} attempt${policy.attempts === 1 ? "" : "s"}; last error: ${msg || "(no message)"}`,
     "check that the store is reachable from here (endpoint, network, credentials) and retry",
@@ -103,7 +109,10 @@ export async function openStore(uri: string, opts: StoreOptions = {}): Promise<A
     throw new UserError(`--store: expected file:///absolute/dir or s3://bucket/prefix, found '${uri}'`);
   }
   if (url.username || url.password) {
-    throw new UserError("--store: credentials in the store URI are not accepted", "use the AWS credential chain (env, profile, role)");
+    throw new UserError(
+      "--store: credentials in the store URI are not accepted",
+      "use the AWS credential chain (env, profile, role)",
+    );
   }
   if (url.protocol === "file:") {
     if (url.host !== "" && url.host !== "localhost") {
@@ -115,13 +124,21 @@ export async function openStore(uri: string, opts: StoreOptions = {}): Promise<A
   if (url.protocol === "s3:") {
     const bucket = url.host;
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-      throw new UserError(`--store: '${bucket}' is not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')`);
+      throw new UserError(
+        `--store: '${bucket}' is not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')`,
+      );
     }
     const prefix = url.pathname.replace(/^\/+|\/+$/g, "");
     const env = opts.env ?? process.env;
     const endpoint = opts.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
     const { S3Store } = await import("./s3-store.js");
-    return new S3Store({ bucket, prefix, endpoint, region: opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION, policy });
+    return new S3Store({
+      bucket,
+      prefix,
+      endpoint,
+      region: opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
+      policy,
+    });
   }
   throw new UserError(`--store: unsupported scheme '${url.protocol}' in '${uri}'; expected file:// or s3://`);
 }

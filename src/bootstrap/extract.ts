@@ -11,7 +11,13 @@ import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import { Parser, Unpack, type ReadEntry } from "tar";
 import { InfraError } from "../errors.js";
-import { MANIFEST_FILE, embeddedManifestSchema, manifestJson, type EmbeddedManifest, type PublishedManifest } from "../artifact/manifest.js";
+import {
+  MANIFEST_FILE,
+  embeddedManifestSchema,
+  manifestJson,
+  type EmbeddedManifest,
+  type PublishedManifest,
+} from "../artifact/manifest.js";
 
 export const LIMITS = {
   maxDepth: 64,
@@ -72,7 +78,11 @@ function drain(entry: ReadEntry): Promise<Buffer> {
  * Reads the whole archive without writing anything and throws UnsafeArchiveError (exit 3) at the first
  * problem. `where` names the archive in messages.
  */
-export async function scanArchive(archive: Buffer, manifest: PublishedManifest, where: string): Promise<void> {
+export async function scanArchive(
+  archive: Buffer,
+  manifest: PublishedManifest,
+  where: string,
+): Promise<void> {
   const seen = new Map<string, string>();
   const files = new Set<string>();
   let count = 0;
@@ -86,7 +96,8 @@ export async function scanArchive(archive: Buffer, manifest: PublishedManifest, 
   await new Promise<void>((resolve, reject) => {
     const parser = new Parser({
       strict: true,
-      onwarn: (_code: string, message: string | Error) => fail("(archive)", `malformed tar: ${String(message)}`),
+      onwarn: (_code: string, message: string | Error) =>
+        fail("(archive)", `malformed tar: ${String(message)}`),
     });
     parser.on("entry", (entry: ReadEntry) => {
       const path = entry.path;
@@ -108,7 +119,13 @@ export async function scanArchive(archive: Buffer, manifest: PublishedManifest, 
       const clean = path.replace(/\/$/, "");
       const key = collisionKey(clean);
       const prior = seen.get(key);
-      if (!failure && prior !== undefined) fail(path, prior === clean ? "duplicate entry" : `collides with '${prior}' on case- or normalisation-insensitive file systems`);
+      if (!failure && prior !== undefined)
+        fail(
+          path,
+          prior === clean
+            ? "duplicate entry"
+            : `collides with '${prior}' on case- or normalisation-insensitive file systems`,
+        );
       seen.set(key, clean);
       const parts = clean.split("/");
       for (let i = 1; !failure && i < parts.length; i++) {
@@ -130,14 +147,18 @@ export async function scanArchive(archive: Buffer, manifest: PublishedManifest, 
         drain(entry).then((body) => {
           if (clean === MANIFEST_FILE) {
             // Compared after parsing both through one schema, so key order cannot cause a false alarm.
-            const { archive: _archive, ...published } = manifest;
+            const published: Partial<PublishedManifest> = { ...manifest };
+            delete published.archive;
             let embedded: unknown;
             try {
               embedded = embeddedManifestSchema.parse(JSON.parse(body.toString("utf8")));
             } catch {
               return fail(path, "embedded manifest is not valid");
             }
-            if (manifestJson(embedded as EmbeddedManifest) !== manifestJson(embeddedManifestSchema.parse(published))) {
+            if (
+              manifestJson(embedded as EmbeddedManifest) !==
+              manifestJson(embeddedManifestSchema.parse(published))
+            ) {
               fail(path, "embedded manifest differs from the published one");
             }
             return;
@@ -145,7 +166,8 @@ export async function scanArchive(archive: Buffer, manifest: PublishedManifest, 
           const expected = manifest.files[clean];
           if (!expected) return fail(path, "file not listed in the published manifest");
           const sha = createHash("sha256").update(body).digest("hex");
-          if (sha !== expected.sha256) fail(path, `sha256 ${sha} does not match the manifest's ${expected.sha256}`);
+          if (sha !== expected.sha256)
+            fail(path, `sha256 ${sha} does not match the manifest's ${expected.sha256}`);
         }),
       );
     });
@@ -163,7 +185,8 @@ export async function scanArchive(archive: Buffer, manifest: PublishedManifest, 
   });
   await Promise.all(pending);
   if (!failure) {
-    for (const f of Object.keys(manifest.files)) if (!files.has(f)) fail(f, "listed in the manifest but missing from the archive");
+    for (const f of Object.keys(manifest.files))
+      if (!files.has(f)) fail(f, "listed in the manifest but missing from the archive");
     if (!files.has(MANIFEST_FILE)) fail(MANIFEST_FILE, "missing from the archive");
   }
   if (failure) throw failure;
@@ -179,7 +202,12 @@ async function walkTree(dir: string, rel: string, out: string[]): Promise<void> 
 }
 
 /** Extracts a scanned archive into `dest`, which must be a fresh empty folder, and checks the result. */
-export async function extractArchive(archive: Buffer, manifest: PublishedManifest, dest: string, where: string): Promise<void> {
+export async function extractArchive(
+  archive: Buffer,
+  manifest: PublishedManifest,
+  dest: string,
+  where: string,
+): Promise<void> {
   await scanArchive(archive, manifest, where);
   await new Promise<void>((resolve, reject) => {
     const unpack = new Unpack({
@@ -193,7 +221,8 @@ export async function extractArchive(archive: Buffer, manifest: PublishedManifes
         const t = (e as ReadEntry).type;
         return t === "File" || t === "OldFile" || t === "Directory";
       },
-      onwarn: (_code: string, message: string | Error) => reject(new UnsafeArchiveError("(archive)", String(message), where)),
+      onwarn: (_code: string, message: string | Error) =>
+        reject(new UnsafeArchiveError("(archive)", String(message), where)),
     });
     unpack.on("error", (err: Error) => reject(new UnsafeArchiveError("(archive)", err.message, where)));
     unpack.on("close", () => resolve());
@@ -202,8 +231,10 @@ export async function extractArchive(archive: Buffer, manifest: PublishedManifes
   const found: string[] = [];
   await walkTree(dest, "", found);
   const expected = new Set([...Object.keys(manifest.files), MANIFEST_FILE]);
-  for (const f of found) if (!expected.has(f)) throw new UnsafeArchiveError(f, "extracted but not in the manifest", where);
-  if (found.length !== expected.size) throw new UnsafeArchiveError("(archive)", "extracted file set differs from the manifest", where);
+  for (const f of found)
+    if (!expected.has(f)) throw new UnsafeArchiveError(f, "extracted but not in the manifest", where);
+  if (found.length !== expected.size)
+    throw new UnsafeArchiveError("(archive)", "extracted file set differs from the manifest", where);
   await stampTimes(dest, manifest);
 }
 

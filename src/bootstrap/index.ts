@@ -82,7 +82,8 @@ interface State {
   release: string;
 }
 
-const targetDir = (appDir: string, mode: BootstrapMode): string => (mode === "code-only" ? join(appDir, "etl") : appDir);
+const targetDir = (appDir: string, mode: BootstrapMode): string =>
+  mode === "code-only" ? join(appDir, "etl") : appDir;
 
 async function readState(t: string): Promise<State | undefined> {
   try {
@@ -102,7 +103,9 @@ async function readToken(o: BootstrapOptions): Promise<string | undefined> {
   try {
     return (await fs.readFile(o.indexTokenFile, "utf8")).trim() || undefined;
   } catch (err) {
-    throw new UserError(`--index-token-file ${o.indexTokenFile}: cannot read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    throw new UserError(
+      `--index-token-file ${o.indexTokenFile}: cannot read (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+    );
   }
 }
 
@@ -146,7 +149,10 @@ async function promote(t: string, releaseId: string, withVenv: boolean): Promise
   for (const name of names) {
     const p = join(t, name);
     if ((await fs.lstat(p).catch(() => undefined)) && !(await isOurLink(p, name))) {
-      throw new UserError(`${p} exists and was not created by sparklane bootstrap; refusing to replace it`, "bootstrap into an empty APP_DIR");
+      throw new UserError(
+        `${p} exists and was not created by sparklane bootstrap; refusing to replace it`,
+        "bootstrap into an empty APP_DIR",
+      );
     }
   }
   const tmpLink = join(t, STATE_DIR, `current.tmp-${randomBytes(4).toString("hex")}`);
@@ -170,7 +176,11 @@ export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
     warnings.push(m);
     o.onWarning?.(m);
   };
-  const timed = async <T>(name: string, fn: () => Promise<T>, detail?: (r: T) => string | undefined): Promise<T> => {
+  const timed = async <T>(
+    name: string,
+    fn: () => Promise<T>,
+    detail?: (r: T) => string | undefined,
+  ): Promise<T> => {
     if (o.signal?.aborted) throw new InterruptedError();
     const t0 = performance.now();
     const r = await fn();
@@ -204,7 +214,11 @@ export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
     return unchanged(before);
   }
 
-  const store = await timed("open store", () => openStore(o.store, { endpoint: o.endpoint, retry: { ...o.retry, signal: o.signal } }), (s) => s.uri);
+  const store = await timed(
+    "open store",
+    () => openStore(o.store, { endpoint: o.endpoint, retry: { ...o.retry, signal: o.signal } }),
+    (s) => s.uri,
+  );
   const manifest: PublishedManifest = await timed(
     "resolve",
     () => resolveVersion(store, o.project, o.version),
@@ -217,11 +231,20 @@ export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
     );
   }
   if (o.mode === "code-only") await checkBaked(manifest.fingerprint);
-  if (before && before.project === o.project && before.mode === o.mode && before.sha256 === manifest.archive.sha256) {
+  if (
+    before &&
+    before.project === o.project &&
+    before.mode === o.mode &&
+    before.sha256 === manifest.archive.sha256
+  ) {
     return unchanged(before);
   }
 
-  const archive = await timed("download+verify", () => fetchArchive(store, manifest), (b) => `${b.length} bytes, sha256 ok`);
+  const archive = await timed(
+    "download+verify",
+    () => fetchArchive(store, manifest),
+    (b) => `${b.length} bytes, sha256 ok`,
+  );
   const token = o.mode === "code-only" ? undefined : await readToken(o);
 
   const created: string[] = [];
@@ -242,13 +265,29 @@ export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
   try {
     const tree = join(staging, "tree");
     await fs.mkdir(tree);
-    await timed("extract", () => extractArchive(archive, manifest, tree, `${store.uri}/${o.project}/${manifest.version}`), () => `${Object.keys(manifest.files).length} files`);
+    await timed(
+      "extract",
+      () => extractArchive(archive, manifest, tree, `${store.uri}/${o.project}/${manifest.version}`),
+      () => `${Object.keys(manifest.files).length} files`,
+    );
     const indexNames = o.indexNames ?? uvIndexNames(await fs.readFile(join(tree, "pyproject.toml"), "utf8"));
-    if (token && indexNames.length === 0) warn("an index token was given but pyproject.toml names no [[tool.uv.index]]: uv will not use it");
+    if (token && indexNames.length === 0)
+      warn("an index token was given but pyproject.toml names no [[tool.uv.index]]: uv will not use it");
     const sync = (projectDir: string, venvDir: string, noInstallProject: boolean): Promise<void> =>
       timed(
         "uv sync",
-        () => uvSync({ projectDir, venvDir, noInstallProject, token, indexNames, indexUser: o.indexUser, uvBin: o.uvBin, env: o.env, signal: o.signal }),
+        () =>
+          uvSync({
+            projectDir,
+            venvDir,
+            noInstallProject,
+            token,
+            indexNames,
+            indexUser: o.indexUser,
+            uvBin: o.uvBin,
+            env: o.env,
+            signal: o.signal,
+          }),
         () => venvDir,
       );
 
@@ -264,7 +303,11 @@ export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
     await fs.rename(tree, releaseDir);
     if (o.mode === "full") await sync(releaseDir, join(releaseDir, ".venv"), false);
     await fs.writeFile(join(releaseDir, COMPLETE), "");
-    await timed("activate", () => promote(t, releaseId, o.mode === "full"), () => releaseId);
+    await timed(
+      "activate",
+      () => promote(t, releaseId, o.mode === "full"),
+      () => releaseId,
+    );
     promoted = true;
     const state: State = {
       project: o.project,
@@ -288,7 +331,17 @@ export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
   }
 
   function result(changed: boolean, codeDir: string, venvDir?: string): BootstrapResult {
-    return { project: o.project, version: manifest.version, mode: o.mode, changed, codeDir, venvDir, fingerprint: manifest.fingerprint, steps, warnings };
+    return {
+      project: o.project,
+      version: manifest.version,
+      mode: o.mode,
+      changed,
+      codeDir,
+      venvDir,
+      fingerprint: manifest.fingerprint,
+      steps,
+      warnings,
+    };
   }
   function unchanged(s: State): BootstrapResult {
     const step: Step = { name: "up to date", ms: 0, detail: `${s.project} ${s.version} already in ${t}` };

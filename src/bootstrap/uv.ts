@@ -18,7 +18,8 @@ export function uvIndexNames(pyproject: string): string[] {
 }
 
 /** uv's variable stem for an index name: upper case, every non-alphanumeric character as '_'. */
-export const uvIndexEnvStem = (name: string): string => `UV_INDEX_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+export const uvIndexEnvStem = (name: string): string =>
+  `UV_INDEX_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
 
 export function redact(text: string, secrets: readonly (string | undefined)[]): string {
   let out = text;
@@ -39,7 +40,11 @@ export interface UvSyncOptions {
 }
 
 export async function uvSync(o: UvSyncOptions): Promise<void> {
-  const env: NodeJS.ProcessEnv = { ...(o.env ?? process.env), UV_PROJECT_ENVIRONMENT: o.venvDir, UV_NO_PROGRESS: "1" };
+  const env: NodeJS.ProcessEnv = {
+    ...(o.env ?? process.env),
+    UV_PROJECT_ENVIRONMENT: o.venvDir,
+    UV_NO_PROGRESS: "1",
+  };
   // uv gets the token only under the names of the indexes it is for.
   delete env.SPARKLANE_INDEX_TOKEN;
   if (o.token) {
@@ -49,7 +54,14 @@ export async function uvSync(o: UvSyncOptions): Promise<void> {
       env[`${stem}_PASSWORD`] = o.token;
     }
   }
-  const args = ["sync", "--frozen", "--no-dev", ...(o.noInstallProject ? ["--no-install-project"] : []), "--project", o.projectDir];
+  const args = [
+    "sync",
+    "--frozen",
+    "--no-dev",
+    ...(o.noInstallProject ? ["--no-install-project"] : []),
+    "--project",
+    o.projectDir,
+  ];
   const uv = o.uvBin ?? "uv";
   await new Promise<void>((resolve, reject) => {
     if (o.signal?.aborted) return reject(new InterruptedError());
@@ -68,7 +80,10 @@ export async function uvSync(o: UvSyncOptions): Promise<void> {
       o.signal?.removeEventListener("abort", onAbort);
       reject(
         err.code === "ENOENT"
-          ? new InfraError(`'${uv}' was not found on PATH; full bootstrap needs uv`, "use the sparklane base image, or install uv")
+          ? new InfraError(
+              `'${uv}' was not found on PATH; full bootstrap needs uv`,
+              "use the sparklane base image, or install uv",
+            )
           : err,
       );
     });

@@ -30,10 +30,17 @@ const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
  * the archive's digest and lists every File entry. This is what an attacker with write access to the store
  * could do, so the bootstrap must refuse what is unsafe inside.
  */
-export function publishRaw(storeDir: string, project: string, version: string, entries: TarEntry[], opts: { latest?: boolean } = {}): PublishedManifest {
+export function publishRaw(
+  storeDir: string,
+  project: string,
+  version: string,
+  entries: TarEntry[],
+  opts: { latest?: boolean } = {},
+): PublishedManifest {
   const files: EmbeddedManifest["files"] = {};
   for (const e of entries) {
-    if (e.type === "File" && e.body) files[e.path] = { sha256: sha(e.body), size: e.body.length, mode: 0o644 };
+    if (e.type === "File" && e.body)
+      files[e.path] = { sha256: sha(e.body), size: e.body.length, mode: 0o644 };
   }
   const embedded: EmbeddedManifest = {
     schema: 1,
@@ -43,9 +50,15 @@ export function publishRaw(storeDir: string, project: string, version: string, e
     modules: ["visits_distinct"],
     files,
   };
-  const all: TarEntry[] = [...entries, { path: "manifest.json", type: "File", body: Buffer.from(manifestJson(embedded)) }];
+  const all: TarEntry[] = [
+    ...entries,
+    { path: "manifest.json", type: "File", body: Buffer.from(manifestJson(embedded)) },
+  ];
   const archive = gzipSync(tarBytes(all));
-  const manifest: PublishedManifest = { ...embedded, archive: { sha256: sha(archive), size: archive.length } };
+  const manifest: PublishedManifest = {
+    ...embedded,
+    archive: { sha256: sha(archive), size: archive.length },
+  };
   const dir = join(storeDir, project, version);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "artifact.tar.gz"), archive);
@@ -54,5 +67,9 @@ export function publishRaw(storeDir: string, project: string, version: string, e
   return manifest;
 }
 
-export const PYPROJECT = Buffer.from('[project]\nname = "evil"\nversion = "0"\nrequires-python = ">=3.9"\ndependencies = []\n');
-export const UVLOCK = Buffer.from('version = 1\nrevision = 5\nrequires-python = ">=3.9"\n\n[[package]]\nname = "evil"\nversion = "0"\nsource = { virtual = "." }\n');
+export const PYPROJECT = Buffer.from(
+  '[project]\nname = "evil"\nversion = "0"\nrequires-python = ">=3.9"\ndependencies = []\n',
+);
+export const UVLOCK = Buffer.from(
+  'version = 1\nrevision = 5\nrequires-python = ">=3.9"\n\n[[package]]\nname = "evil"\nversion = "0"\nsource = { virtual = "." }\n',
+);

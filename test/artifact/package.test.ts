@@ -8,10 +8,17 @@ import { dependencyFingerprint } from "../../src/artifact/fingerprint.js";
 import { runCli } from "../helpers/cli.js";
 import { copyFixture, fixtureProject, tempDir } from "./helpers.js";
 
-function listArchive(buf: Buffer): Promise<{ path: string; type: string; mode: number; mtime?: Date; uid?: number }[]> {
+function listArchive(
+  buf: Buffer,
+): Promise<{ path: string; type: string; mode: number; mtime?: Date; uid?: number }[]> {
   return new Promise((resolve, reject) => {
     const out: { path: string; type: string; mode: number; mtime?: Date; uid?: number }[] = [];
-    const p = new Parser({ onReadEntry: (e: ReadEntry) => { out.push({ path: e.path, type: e.type, mode: e.mode ?? 0, mtime: e.mtime, uid: e.uid }); e.resume(); } });
+    const p = new Parser({
+      onReadEntry: (e: ReadEntry) => {
+        out.push({ path: e.path, type: e.type, mode: e.mode ?? 0, mtime: e.mtime, uid: e.uid });
+        e.resume();
+      },
+    });
     p.on("error", reject);
     p.on("end", () => resolve(out));
     p.end(buf);
@@ -33,7 +40,15 @@ test("package: same bytes from the same inputs, wherever and whenever the projec
 
 test("package: only code, configs, pyproject.toml and uv.lock; no venvs, data, caches or triggers", async (t) => {
   const dir = copyFixture(join(tempDir(t), "p"));
-  for (const d of [".venv/bin", "visits_distinct/__pycache__", ".git", "data", "visits_distinct/data", "node_modules/x", "notes"]) {
+  for (const d of [
+    ".venv/bin",
+    "visits_distinct/__pycache__",
+    ".git",
+    "data",
+    "visits_distinct/data",
+    "node_modules/x",
+    "notes",
+  ]) {
     mkdirSync(join(dir, d), { recursive: true });
   }
   writeFileSync(join(dir, ".venv/bin/python"), "x");
@@ -105,7 +120,10 @@ test("package: the embedded manifest holds version, a sha256 per file and the de
 
 test("dependencyFingerprint: JAR order does not matter, every input does", () => {
   const base = { uvLock: "a", pyproject: "b", jarCoordinates: ["x:y:1", "p:q:2"] };
-  assert.equal(dependencyFingerprint(base), dependencyFingerprint({ ...base, jarCoordinates: ["p:q:2", "x:y:1", "x:y:1"] }));
+  assert.equal(
+    dependencyFingerprint(base),
+    dependencyFingerprint({ ...base, jarCoordinates: ["p:q:2", "x:y:1", "x:y:1"] }),
+  );
   assert.notEqual(dependencyFingerprint(base), dependencyFingerprint({ ...base, uvLock: "a2" }));
   assert.notEqual(dependencyFingerprint(base), dependencyFingerprint({ ...base, pyproject: "b2" }));
   assert.notEqual(dependencyFingerprint(base), dependencyFingerprint({ ...base, jarCoordinates: ["x:y:1"] }));
@@ -115,20 +133,52 @@ test("dependencyFingerprint: JAR order does not matter, every input does", () =>
 test("sparklane package: writes the archive and manifest; bad input is exit 2 naming the problem", async (t) => {
   const tmp = tempDir(t);
   const out = join(tmp, "out", "a.tar.gz");
-  const ok = await runCli(["package", "--project", fixtureProject, "--version", "1.0.0", "--out", out, "--output", "json"]);
+  const ok = await runCli([
+    "package",
+    "--project",
+    fixtureProject,
+    "--version",
+    "1.0.0",
+    "--out",
+    out,
+    "--output",
+    "json",
+  ]);
   assert.equal(ok.code, 0, ok.stderr);
   const info = JSON.parse(ok.stdout);
   assert.equal(info.files, 5);
-  assert.deepEqual(readFileSync(out), packageProject({ projectDir: fixtureProject, version: "1.0.0" }).archive);
-  assert.equal(JSON.parse(readFileSync(join(tmp, "out", "a.manifest.json"), "utf8")).archive.sha256, info.archive_sha256);
+  assert.deepEqual(
+    readFileSync(out),
+    packageProject({ projectDir: fixtureProject, version: "1.0.0" }).archive,
+  );
+  assert.equal(
+    JSON.parse(readFileSync(join(tmp, "out", "a.manifest.json"), "utf8")).archive.sha256,
+    info.archive_sha256,
+  );
 
-  const badVersion = await runCli(["package", "--project", fixtureProject, "--version", "../1", "--out", out]);
+  const badVersion = await runCli([
+    "package",
+    "--project",
+    fixtureProject,
+    "--version",
+    "../1",
+    "--out",
+    out,
+  ]);
   assert.equal(badVersion.code, 2);
   assert.match(badVersion.stderr, /--version: expected a version/);
 
   const linked = copyFixture(join(tmp, "linked"));
   symlinkSync("/etc/passwd", join(linked, "visits_distinct", "passwd"));
-  const link = await runCli(["package", "--project", linked, "--version", "1.0.0", "--out", join(tmp, "l.tar.gz")]);
+  const link = await runCli([
+    "package",
+    "--project",
+    linked,
+    "--version",
+    "1.0.0",
+    "--out",
+    join(tmp, "l.tar.gz"),
+  ]);
   assert.equal(link.code, 2);
   assert.match(link.stderr, /visits_distinct\/passwd: is a symbolic link/);
   assert.doesNotMatch(link.stderr, /at .*\.js/, "no stack trace");
@@ -136,7 +186,15 @@ test("sparklane package: writes the archive and manifest; bad input is exit 2 na
   const nolock = copyFixture(join(tmp, "nolock"));
   const { rmSync } = await import("node:fs");
   rmSync(join(nolock, "uv.lock"));
-  const missing = await runCli(["package", "--project", nolock, "--version", "1.0.0", "--out", join(tmp, "n.tar.gz")]);
+  const missing = await runCli([
+    "package",
+    "--project",
+    nolock,
+    "--version",
+    "1.0.0",
+    "--out",
+    join(tmp, "n.tar.gz"),
+  ]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /uv\.lock: missing/);
   assert.match(missing.stderr, /uv lock/);
@@ -151,7 +209,13 @@ test("package: path dependencies outside the project travel under _vendor/, and 
   writeFileSync(join(lib, "src", "helper", "__init__.py"), "X = 1\n");
   writeFileSync(join(lib, "tests", "test_x.py"), "def test(): pass\n");
   const proj = copyFixture(join(root, "proj"));
-  writeFileSync(join(proj, "pyproject.toml"), readFileSync(join(proj, "pyproject.toml"), "utf8").replace("dependencies = []", 'dependencies = ["helper"]') + '\n[tool.uv.sources]\nhelper = { path = "../libs/helper" }\n');
+  writeFileSync(
+    join(proj, "pyproject.toml"),
+    readFileSync(join(proj, "pyproject.toml"), "utf8").replace(
+      "dependencies = []",
+      'dependencies = ["helper"]',
+    ) + '\n[tool.uv.sources]\nhelper = { path = "../libs/helper" }\n',
+  );
   writeFileSync(
     join(proj, "uv.lock"),
     readFileSync(join(proj, "uv.lock"), "utf8") +
@@ -175,8 +239,17 @@ test("package: path dependencies outside the project travel under _vendor/, and 
   const pyproject = spawnSync("tar", ["xzf", out, "-O", "pyproject.toml"], { encoding: "utf8" }).stdout;
   assert.match(pyproject, /helper = \{ path = "_vendor\/helper" \}/);
   // The fingerprint is over the files as shipped, so the baked venv and the code agree on it.
-  assert.equal(r.manifest.fingerprint, dependencyFingerprint({ uvLock: lock, pyproject, jarCoordinates: [] }));
+  assert.equal(
+    r.manifest.fingerprint,
+    dependencyFingerprint({ uvLock: lock, pyproject, jarCoordinates: [] }),
+  );
 
-  writeFileSync(join(proj, "uv.lock"), readFileSync(join(proj, "uv.lock"), "utf8").replace("../libs/helper", "../libs/gone"));
-  assert.throws(() => packageProject({ projectDir: proj, version: "1.0.0" }), /path source '\.\.\/libs\/gone' does not exist/);
+  writeFileSync(
+    join(proj, "uv.lock"),
+    readFileSync(join(proj, "uv.lock"), "utf8").replace("../libs/helper", "../libs/gone"),
+  );
+  assert.throws(
+    () => packageProject({ projectDir: proj, version: "1.0.0" }),
+    /path source '\.\.\/libs\/gone' does not exist/,
+  );
 });

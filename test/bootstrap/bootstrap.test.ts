@@ -15,11 +15,22 @@ before(async () => {
 });
 after(() => moto.stop());
 
-const publish = (project: string, version: string, store: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<CliResult> =>
+const publish = (
+  project: string,
+  version: string,
+  store: string,
+  extra: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<CliResult> =>
   runCli(["publish", "--project", project, "--version", version, "--store", store, ...extra], { env });
 
 /** Non-hidden names: what Spark and the job see in the folder. */
-const visible = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((n) => !n.startsWith(".")).sort() : []);
+const visible = (dir: string): string[] =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((n) => !n.startsWith("."))
+        .sort()
+    : [];
 
 function python(app: string, code: string, cwd = app): string {
   const r = spawnSync(join(app, ".venv", "bin", "python3"), ["-c", code], { cwd, encoding: "utf8" });
@@ -32,7 +43,14 @@ test("full mode from S3_BUCKET and the seed's env vars: code at APP_DIR, venv fr
   const bucketEnv = moto.env();
   assert.equal((await publish(fixtureProject, "1.0.0", "s3://etl-code", ["--latest"], bucketEnv)).code, 0);
   const app = join(root, "app");
-  const env = { ...bucketEnv, S3_BUCKET: "etl-code", ETL_PROJECT_NAME: "tiny-etl", MODULE_NAME: "visits_distinct", APP_DIR: app, ETL_VERSION: "latest" };
+  const env = {
+    ...bucketEnv,
+    S3_BUCKET: "etl-code",
+    ETL_PROJECT_NAME: "tiny-etl",
+    MODULE_NAME: "visits_distinct",
+    APP_DIR: app,
+    ETL_VERSION: "latest",
+  };
   const r = await runCli(["bootstrap"], { env });
   assert.equal(r.code, 0, r.stderr);
   for (const step of ["resolve", "download\\+verify", "extract", "uv sync", "activate"]) {
@@ -42,7 +60,11 @@ test("full mode from S3_BUCKET and the seed's env vars: code at APP_DIR, venv fr
   assert.match(r.stdout, /done: tiny-etl 1\.0\.0 \(full\)/);
   assert.deepEqual(visible(app), ["common", "manifest.json", "pyproject.toml", "uv.lock", "visits_distinct"]);
   // The layout the standard template expects: local:///app/<module>/<script> run by /app/.venv/bin/python3.
-  const out = spawnSync(join(app, ".venv/bin/python3"), [join(app, "visits_distinct/visits_distinct_daily.py"), "--config", "x"], { encoding: "utf8" });
+  const out = spawnSync(
+    join(app, ".venv/bin/python3"),
+    [join(app, "visits_distinct/visits_distinct_daily.py"), "--config", "x"],
+    { encoding: "utf8" },
+  );
   assert.equal(out.stdout.trim(), "visits_distinct_daily ['--config', 'x']");
   assert.equal(python(app, "import sys; print(sys.prefix)"), join(app, ".venv"));
 });
@@ -55,9 +77,21 @@ test("a second bootstrap of the same version does nothing: no store access, no u
   const args = ["bootstrap", "--store", store, "--project-name", "tiny-etl", "--app-dir", app];
   assert.equal((await runCli([...args, "--version", "1.0.0"])).code, 0);
   const release = readlinkSync(join(app, ".sparklane", "current"));
-  const mtime = statSync(join(app, ".sparklane", release, "visits_distinct", "visits_distinct_daily.py")).mtimeMs;
+  const mtime = statSync(
+    join(app, ".sparklane", release, "visits_distinct", "visits_distinct_daily.py"),
+  ).mtimeMs;
   // A named version already in place needs no store at all: even an unreachable one is fine.
-  const again = await runCli(["bootstrap", "--store", `file://${join(root, "gone")}`, "--project-name", "tiny-etl", "--app-dir", app, "--version", "1.0.0"]);
+  const again = await runCli([
+    "bootstrap",
+    "--store",
+    `file://${join(root, "gone")}`,
+    "--project-name",
+    "tiny-etl",
+    "--app-dir",
+    app,
+    "--version",
+    "1.0.0",
+  ]);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /nothing to do: tiny-etl 1\.0\.0/);
   assert.doesNotMatch(again.stdout, /uv sync|extract/);
@@ -66,7 +100,10 @@ test("a second bootstrap of the same version does nothing: no store access, no u
   assert.equal(latest.code, 0, latest.stderr);
   assert.match(latest.stdout, /nothing to do/);
   assert.equal(readlinkSync(join(app, ".sparklane", "current")), release);
-  assert.equal(statSync(join(app, ".sparklane", release, "visits_distinct", "visits_distinct_daily.py")).mtimeMs, mtime);
+  assert.equal(
+    statSync(join(app, ".sparklane", release, "visits_distinct", "visits_distinct_daily.py")).mtimeMs,
+    mtime,
+  );
 });
 
 test("a new version replaces the old one whole: links follow, old release is removed", async (t) => {
@@ -90,8 +127,15 @@ test("a new version replaces the old one whole: links follow, old release is rem
   const r = await runCli(args);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /latest = 2\.0\.0/);
-  assert.deepEqual(visible(app), ["manifest.json", "pyproject.toml", "uv.lock", "visits_distinct"], "the dropped module's link is gone");
-  assert.equal(readFileSync(join(app, "visits_distinct", "visits_distinct_daily.py"), "utf8"), 'print("v2")\n');
+  assert.deepEqual(
+    visible(app),
+    ["manifest.json", "pyproject.toml", "uv.lock", "visits_distinct"],
+    "the dropped module's link is gone",
+  );
+  assert.equal(
+    readFileSync(join(app, "visits_distinct", "visits_distinct_daily.py"), "utf8"),
+    'print("v2")\n',
+  );
   assert.equal(readdirSync(join(app, ".sparklane", "releases")).length, 1);
   assert.equal(python(app, "print(1)"), "1");
   // File times follow content (uv's cache of path dependencies and .pyc files key on them).
@@ -104,18 +148,68 @@ test("a new version replaces the old one whole: links follow, old release is rem
 test("unknown version: exit 2 listing the nearest published versions; unknown module: exit 2 listing modules", async (t) => {
   const root = tempDir(t);
   const store = `file://${join(root, "store")}`;
-  for (const v of ["1.2.0", "1.2.1", "1.3.0", "2.0.0"]) assert.equal((await publish(fixtureProject, v, store)).code, 0);
+  for (const v of ["1.2.0", "1.2.1", "1.3.0", "2.0.0"])
+    assert.equal((await publish(fixtureProject, v, store)).code, 0);
   const app = join(root, "app");
-  const r = await runCli(["bootstrap", "--store", store, "--project-name", "tiny-etl", "--app-dir", app, "--version", "1.2.2"]);
+  const r = await runCli([
+    "bootstrap",
+    "--store",
+    store,
+    "--project-name",
+    "tiny-etl",
+    "--app-dir",
+    app,
+    "--version",
+    "1.2.2",
+  ]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /version 1\.2\.2 of tiny-etl is not published in file:.*; nearest: 1\.2\.0, 1\.2\.1, 1\.3\.0, 2\.0\.0/);
-  const noLatest = await runCli(["bootstrap", "--store", store, "--project-name", "tiny-etl", "--app-dir", app]);
+  assert.match(
+    r.stderr,
+    /version 1\.2\.2 of tiny-etl is not published in file:.*; nearest: 1\.2\.0, 1\.2\.1, 1\.3\.0, 2\.0\.0/,
+  );
+  const noLatest = await runCli([
+    "bootstrap",
+    "--store",
+    store,
+    "--project-name",
+    "tiny-etl",
+    "--app-dir",
+    app,
+  ]);
   assert.equal(noLatest.code, 2);
-  assert.match(noLatest.stderr, /no 'latest' pointer for project tiny-etl .*published versions: 1\.2\.0, 1\.2\.1, 1\.3\.0, 2\.0\.0/);
-  const m = await runCli(["bootstrap", "--store", store, "--project-name", "tiny-etl", "--app-dir", app, "--version", "1.2.0", "--module", "visits_unique"]);
+  assert.match(
+    noLatest.stderr,
+    /no 'latest' pointer for project tiny-etl .*published versions: 1\.2\.0, 1\.2\.1, 1\.3\.0, 2\.0\.0/,
+  );
+  const m = await runCli([
+    "bootstrap",
+    "--store",
+    store,
+    "--project-name",
+    "tiny-etl",
+    "--app-dir",
+    app,
+    "--version",
+    "1.2.0",
+    "--module",
+    "visits_unique",
+  ]);
   assert.equal(m.code, 2);
-  assert.match(m.stderr, /module visits_unique is not in tiny-etl 1\.2\.0; the artifact has: common, visits_distinct/);
-  const mode = await runCli(["bootstrap", "--store", store, "--project-name", "tiny-etl", "--app-dir", app, "--mode", "fast"]);
+  assert.match(
+    m.stderr,
+    /module visits_unique is not in tiny-etl 1\.2\.0; the artifact has: common, visits_distinct/,
+  );
+  const mode = await runCli([
+    "bootstrap",
+    "--store",
+    store,
+    "--project-name",
+    "tiny-etl",
+    "--app-dir",
+    app,
+    "--mode",
+    "fast",
+  ]);
   assert.equal(mode.code, 2);
   assert.match(mode.stderr, /BOOTSTRAP_MODE \/ --mode: expected one of full, code-only, venv, found 'fast'/);
   assert.ok(!existsSync(app));
@@ -126,29 +220,67 @@ test("pre-baked: --mode venv bakes the venv and fingerprint; code-only puts code
   const store = `file://${join(root, "store")}`;
   assert.equal((await publish(fixtureProject, "1.0.0", store, ["--latest"])).code, 0);
   const app = join(root, "app");
-  const bake = await runCli(["bootstrap", "--store", store, "--project-name", "tiny-etl", "--app-dir", app, "--mode", "venv", "--version", "1.0.0"]);
+  const bake = await runCli([
+    "bootstrap",
+    "--store",
+    store,
+    "--project-name",
+    "tiny-etl",
+    "--app-dir",
+    app,
+    "--mode",
+    "venv",
+    "--version",
+    "1.0.0",
+  ]);
   assert.equal(bake.code, 0, bake.stderr);
   assert.deepEqual(readdirSync(app), [".venv"], "venv mode leaves only the venv");
   const fp = readFileSync(join(app, ".venv", ".sparklane-fingerprint"), "utf8").trim();
   assert.match(fp, /^sha256:[0-9a-f]{64}$/);
 
-  const env = { ARTIFACT_STORE: store, ETL_PROJECT_NAME: "tiny-etl", APP_DIR: app, BOOTSTRAP_MODE: "code-only", MODULE_NAME: "visits_distinct" };
+  const env = {
+    ARTIFACT_STORE: store,
+    ETL_PROJECT_NAME: "tiny-etl",
+    APP_DIR: app,
+    BOOTSTRAP_MODE: "code-only",
+    MODULE_NAME: "visits_distinct",
+  };
   const code = await runCli(["bootstrap"], { env });
   assert.equal(code.code, 0, code.stderr);
   assert.doesNotMatch(code.stderr, /WARNING/);
   assert.doesNotMatch(code.stdout, /uv sync/);
-  assert.deepEqual(visible(join(app, "etl")), ["common", "manifest.json", "pyproject.toml", "uv.lock", "visits_distinct"]);
-  const out = spawnSync(join(app, ".venv/bin/python3"), [join(app, "etl/visits_distinct/visits_distinct_daily.py")], { encoding: "utf8" });
+  assert.deepEqual(visible(join(app, "etl")), [
+    "common",
+    "manifest.json",
+    "pyproject.toml",
+    "uv.lock",
+    "visits_distinct",
+  ]);
+  const out = spawnSync(
+    join(app, ".venv/bin/python3"),
+    [join(app, "etl/visits_distinct/visits_distinct_daily.py")],
+    { encoding: "utf8" },
+  );
   assert.equal(out.stdout.trim(), "visits_distinct_daily []");
 
   // New dependencies in the code, same old image: a loud warning, or a failure with --strict.
   const changed = copyFixture(join(root, "deps"));
-  writeFileSync(join(changed, "pyproject.toml"), readFileSync(join(changed, "pyproject.toml"), "utf8").replace("dependencies = []", 'dependencies = []\nkeywords = ["changed"]'));
+  writeFileSync(
+    join(changed, "pyproject.toml"),
+    readFileSync(join(changed, "pyproject.toml"), "utf8").replace(
+      "dependencies = []",
+      'dependencies = []\nkeywords = ["changed"]',
+    ),
+  );
   assert.equal((await publish(changed, "2.0.0", store)).code, 0);
   const strict = await runCli(["bootstrap", "--version", "2.0.0", "--strict"], { env });
   assert.equal(strict.code, 2);
   assert.match(strict.stderr, /STALE IMAGE: the baked venv was built for dependencies sha256:/);
-  assert.match(JSON.parse(readFileSync(join(app, "etl", ".sparklane", "state.json"), "utf8")).version, /^1\.0\.0$/, "strict failure changed nothing");
+  assert.match(
+    JSON.parse(readFileSync(join(app, "etl", ".sparklane", "state.json"), "utf8")).version,
+    /^1\.0\.0$/,
+    "strict failure changed nothing",
+  );
   const loud = await runCli(["bootstrap", "--version", "2.0.0"], { env });
   assert.equal(loud.code, 0, loud.stderr);
   assert.match(loud.stderr, /!!! WARNING: STALE IMAGE/);
@@ -156,9 +288,17 @@ test("pre-baked: --mode venv bakes the venv and fingerprint; code-only puts code
 });
 
 /** Starts the CLI in its own process group, so a kill takes uv with it, as a container kill would. */
-function startBootstrap(args: string[], killWhen: RegExp, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {
+function startBootstrap(
+  args: string[],
+  killWhen: RegExp,
+  signal: NodeJS.Signals,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binPath, "bootstrap", ...args], { cwd: repoRoot, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [binPath, "bootstrap", ...args], {
+      cwd: repoRoot,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let sent = false;
     child.stdout.on("data", (d: Buffer) => {
@@ -189,14 +329,24 @@ test("killed during uv sync: the previous complete version stays visible; the ne
   const killed = await startBootstrap([...args, "--version", "2.0.0"], /bootstrap: extract/, "SIGKILL");
   assert.equal(killed.signal, "SIGKILL");
   assert.doesNotMatch(killed.stdout, /activate/);
-  assert.equal(readFileSync(join(app, "visits_distinct", "visits_distinct_daily.py"), "utf8"), v1, "previous version still in place");
+  assert.equal(
+    readFileSync(join(app, "visits_distinct", "visits_distinct_daily.py"), "utf8"),
+    v1,
+    "previous version still in place",
+  );
   assert.equal(JSON.parse(readFileSync(join(app, ".sparklane", "state.json"), "utf8")).version, "1.0.0");
   assert.equal(python(app, "print('venv ok')"), "venv ok");
 
   const rerun = await runCli(["bootstrap", ...args, "--version", "2.0.0"]);
   assert.equal(rerun.code, 0, rerun.stderr);
-  assert.equal(readFileSync(join(app, "visits_distinct", "visits_distinct_daily.py"), "utf8"), 'print("v2")\n');
-  assert.deepEqual(readdirSync(app).filter((n) => n.startsWith(".sparklane-staging")), []);
+  assert.equal(
+    readFileSync(join(app, "visits_distinct", "visits_distinct_daily.py"), "utf8"),
+    'print("v2")\n',
+  );
+  assert.deepEqual(
+    readdirSync(app).filter((n) => n.startsWith(".sparklane-staging")),
+    [],
+  );
   assert.equal(readdirSync(join(app, ".sparklane", "releases")).length, 1);
 });
 
@@ -212,7 +362,10 @@ test("killed on a first install: nothing visible in APP_DIR; SIGTERM cleans up a
 
   const termed = await startBootstrap(args, /bootstrap: extract/, "SIGTERM");
   assert.equal(termed.code, 130);
-  assert.ok(!existsSync(app) || readdirSync(app).length === 0, `left: ${existsSync(app) ? readdirSync(app).join(", ") : ""}`);
+  assert.ok(
+    !existsSync(app) || readdirSync(app).length === 0,
+    `left: ${existsSync(app) ? readdirSync(app).join(", ") : ""}`,
+  );
 
   const ok = await runCli(["bootstrap", ...args]);
   assert.equal(ok.code, 0, ok.stderr);

@@ -48,7 +48,9 @@ before(async () => {
       return;
     }
     if (req.url === "/simple/privpkg/") {
-      res.writeHead(200, { "Content-Type": "text/html" }).end(`<html><body><a href="/files/${WHEEL}#sha256=${sha}">${WHEEL}</a></body></html>`);
+      res
+        .writeHead(200, { "Content-Type": "text/html" })
+        .end(`<html><body><a href="/files/${WHEEL}#sha256=${sha}">${WHEEL}</a></body></html>`);
     } else if (req.url === `/files/${WHEEL}`) {
       res.writeHead(200, { "Content-Type": "application/octet-stream" }).end(wheel);
     } else {
@@ -65,13 +67,21 @@ test("the index token reaches uv for the named index, never the output; without 
   const project = copyFixture(join(root, "p"));
   writeFileSync(
     join(project, "pyproject.toml"),
-    readFileSync(join(project, "pyproject.toml"), "utf8").replace("dependencies = []", 'dependencies = ["privpkg"]') +
+    readFileSync(join(project, "pyproject.toml"), "utf8").replace(
+      "dependencies = []",
+      'dependencies = ["privpkg"]',
+    ) +
       `\n[[tool.uv.index]]\nname = "private"\nurl = "http://127.0.0.1:${port}/simple/"\nexplicit = true\n\n[tool.uv.sources]\nprivpkg = { index = "private" }\n`,
   );
   // Asynchronously: the index server answers from this very process.
   const lock = await new Promise<{ code: number | null; err: string }>((resolve) => {
     const c = spawn("uv", ["lock", "--project", project], {
-      env: { ...process.env, UV_INDEX_PRIVATE_USERNAME: "aws", UV_INDEX_PRIVATE_PASSWORD: TOKEN, UV_CACHE_DIR: join(root, "lock-cache") },
+      env: {
+        ...process.env,
+        UV_INDEX_PRIVATE_USERNAME: "aws",
+        UV_INDEX_PRIVATE_PASSWORD: TOKEN,
+        UV_CACHE_DIR: join(root, "lock-cache"),
+      },
       stdio: ["ignore", "ignore", "pipe"],
     });
     let err = "";
@@ -81,8 +91,21 @@ test("the index token reaches uv for the named index, never the output; without 
   assert.equal(lock.code, 0, lock.err);
   assert.ok(!readFileSync(join(project, "uv.lock"), "utf8").includes(TOKEN), "uv.lock holds no credentials");
   const store = `file://${join(root, "store")}`;
-  assert.equal((await runCli(["publish", "--project", project, "--version", "1.0.0", "--store", store])).code, 0);
-  const args = (app: string): string[] => ["bootstrap", "--store", store, "--project-name", "tiny-etl", "--version", "1.0.0", "--app-dir", app];
+  assert.equal(
+    (await runCli(["publish", "--project", project, "--version", "1.0.0", "--store", store])).code,
+    0,
+  );
+  const args = (app: string): string[] => [
+    "bootstrap",
+    "--store",
+    store,
+    "--project-name",
+    "tiny-etl",
+    "--version",
+    "1.0.0",
+    "--app-dir",
+    app,
+  ];
 
   // No token: the index answers 401, uv fails, the bootstrap says so (exit 3) and leaves nothing.
   seen.length = 0;
@@ -95,23 +118,34 @@ test("the index token reaches uv for the named index, never the output; without 
   // Token from the environment: uv authenticates, privpkg is installed, the token is printed nowhere.
   seen.length = 0;
   const app = join(root, "app");
-  const ok = await runCli(args(app), { env: { SPARKLANE_INDEX_TOKEN: TOKEN, UV_CACHE_DIR: join(root, "cache2") } });
+  const ok = await runCli(args(app), {
+    env: { SPARKLANE_INDEX_TOKEN: TOKEN, UV_CACHE_DIR: join(root, "cache2") },
+  });
   assert.equal(ok.code, 0, ok.stderr);
-  assert.ok(seen.some((s) => s.path === `/files/${WHEEL}` && s.authorized), "uv fetched the wheel with the token");
-  const py = spawnSync(join(app, ".venv/bin/python3"), ["-c", "import privpkg; print(privpkg.VALUE)"], { encoding: "utf8" });
+  assert.ok(
+    seen.some((s) => s.path === `/files/${WHEEL}` && s.authorized),
+    "uv fetched the wheel with the token",
+  );
+  const py = spawnSync(join(app, ".venv/bin/python3"), ["-c", "import privpkg; print(privpkg.VALUE)"], {
+    encoding: "utf8",
+  });
   assert.equal(py.stdout.trim(), "from the private index");
   assert.ok(!ok.stdout.includes(TOKEN) && !ok.stderr.includes(TOKEN));
   assert.ok(!JSON.stringify(readdirSync(app)).includes(TOKEN));
 
   // Token from a mounted file, as a Kubernetes secret volume gives it.
   writeFileSync(join(root, "token"), `${TOKEN}\n`);
-  const fromFile = await runCli([...args(join(root, "app2")), "--index-token-file", join(root, "token")], { env: { UV_CACHE_DIR: join(root, "cache3") } });
+  const fromFile = await runCli([...args(join(root, "app2")), "--index-token-file", join(root, "token")], {
+    env: { UV_CACHE_DIR: join(root, "cache3") },
+  });
   assert.equal(fromFile.code, 0, fromFile.stderr);
   assert.ok(!fromFile.stdout.includes(TOKEN) && !fromFile.stderr.includes(TOKEN));
 
   // A wrong token: uv's failure output is shown, scrubbed of the token.
   const wrong = "WRONG-canary-token-123";
-  const bad = await runCli(args(join(root, "app3")), { env: { SPARKLANE_INDEX_TOKEN: wrong, UV_CACHE_DIR: join(root, "cache4") } });
+  const bad = await runCli(args(join(root, "app3")), {
+    env: { SPARKLANE_INDEX_TOKEN: wrong, UV_CACHE_DIR: join(root, "cache4") },
+  });
   assert.equal(bad.code, 3);
   assert.ok(!bad.stdout.includes(wrong) && !bad.stderr.includes(wrong));
 

@@ -57,15 +57,25 @@ const cases: Case[] = [
     ],
     reason: /Link entries are refused/,
   },
-  { name: "FIFO", entries: () => [...base(), { path: "visits_distinct/fifo", type: "FIFO" }], reason: /FIFO entries are refused/ },
+  {
+    name: "FIFO",
+    entries: () => [...base(), { path: "visits_distinct/fifo", type: "FIFO" }],
+    reason: /FIFO entries are refused/,
+  },
   {
     name: "character device",
-    entries: () => [...base(), { path: "visits_distinct/null", type: "CharacterDevice", devmaj: 1, devmin: 3 }],
+    entries: () => [
+      ...base(),
+      { path: "visits_distinct/null", type: "CharacterDevice", devmaj: 1, devmin: 3 },
+    ],
     reason: /CharacterDevice entries are refused/,
   },
   {
     name: "setuid bit",
-    entries: () => [...base(), { path: "visits_distinct/suid", type: "File", mode: 0o4755, body: Buffer.from("#!/bin/sh\n") }],
+    entries: () => [
+      ...base(),
+      { path: "visits_distinct/suid", type: "File", mode: 0o4755, body: Buffer.from("#!/bin/sh\n") },
+    ],
     reason: /setuid\/setgid\/sticky mode 4755/,
   },
   {
@@ -115,7 +125,17 @@ for (const c of cases) {
     const store = join(root, "store");
     publishRaw(store, "evil", "1.0.0", c.entries(root));
     const app = join(root, "app");
-    const r = await runCli(["bootstrap", "--store", `file://${store}`, "--project-name", "evil", "--version", "1.0.0", "--app-dir", app]);
+    const r = await runCli([
+      "bootstrap",
+      "--store",
+      `file://${store}`,
+      "--project-name",
+      "evil",
+      "--version",
+      "1.0.0",
+      "--app-dir",
+      app,
+    ]);
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.match(r.stderr, /unsafe archive .*nothing was extracted/);
     assert.match(r.stderr, c.reason);
@@ -130,13 +150,50 @@ test("unsafe archive over a previous complete version: the previous state stays,
   const root = tempDir(t);
   const store = join(root, "store");
   const app = join(root, "app");
-  assert.equal((await runCli(["publish", "--project", fixtureProject, "--version", "1.0.0", "--store", `file://${store}`])).code, 0);
-  const ok = await runCli(["bootstrap", "--store", `file://${store}`, "--project-name", "tiny-etl", "--version", "1.0.0", "--app-dir", app, "--mode", "code-only"]);
+  assert.equal(
+    (
+      await runCli([
+        "publish",
+        "--project",
+        fixtureProject,
+        "--version",
+        "1.0.0",
+        "--store",
+        `file://${store}`,
+      ])
+    ).code,
+    0,
+  );
+  const ok = await runCli([
+    "bootstrap",
+    "--store",
+    `file://${store}`,
+    "--project-name",
+    "tiny-etl",
+    "--version",
+    "1.0.0",
+    "--app-dir",
+    app,
+    "--mode",
+    "code-only",
+  ]);
   assert.equal(ok.code, 0, ok.stderr);
   const before = visible(join(app, "etl"));
   const state = readFileSync(join(app, "etl", ".sparklane", "state.json"), "utf8");
   publishRaw(store, "tiny-etl", "2.0.0", [...base(), { path: "visits_distinct/fifo", type: "FIFO" }]);
-  const bad = await runCli(["bootstrap", "--store", `file://${store}`, "--project-name", "tiny-etl", "--version", "2.0.0", "--app-dir", app, "--mode", "code-only"]);
+  const bad = await runCli([
+    "bootstrap",
+    "--store",
+    `file://${store}`,
+    "--project-name",
+    "tiny-etl",
+    "--version",
+    "2.0.0",
+    "--app-dir",
+    app,
+    "--mode",
+    "code-only",
+  ]);
   assert.equal(bad.code, 3);
   assert.deepEqual(visible(join(app, "etl")), before);
   assert.equal(readFileSync(join(app, "etl", ".sparklane", "state.json"), "utf8"), state);
@@ -146,15 +203,41 @@ test("unsafe archive over a previous complete version: the previous state stays,
 test("tampered bytes: one flipped byte in the archive is a checksum mismatch, exit 3, nothing extracted", async (t) => {
   const root = tempDir(t);
   const store = join(root, "store");
-  assert.equal((await runCli(["publish", "--project", fixtureProject, "--version", "1.0.0", "--store", `file://${store}`])).code, 0);
+  assert.equal(
+    (
+      await runCli([
+        "publish",
+        "--project",
+        fixtureProject,
+        "--version",
+        "1.0.0",
+        "--store",
+        `file://${store}`,
+      ])
+    ).code,
+    0,
+  );
   const file = join(store, "tiny-etl", "1.0.0", "artifact.tar.gz");
   const bytes = readFileSync(file);
   bytes[Math.floor(bytes.length / 2)] ^= 0x01;
   writeFileSync(file, bytes);
   const app = join(root, "app");
-  const r = await runCli(["bootstrap", "--store", `file://${store}`, "--project-name", "tiny-etl", "--version", "1.0.0", "--app-dir", app]);
+  const r = await runCli([
+    "bootstrap",
+    "--store",
+    `file://${store}`,
+    "--project-name",
+    "tiny-etl",
+    "--version",
+    "1.0.0",
+    "--app-dir",
+    app,
+  ]);
   assert.equal(r.code, 3);
-  assert.match(r.stderr, /checksum mismatch for file:.*tiny-etl\/1\.0\.0\/artifact\.tar\.gz: expected sha256 [0-9a-f]{64}/);
+  assert.match(
+    r.stderr,
+    /checksum mismatch for file:.*tiny-etl\/1\.0\.0\/artifact\.tar\.gz: expected sha256 [0-9a-f]{64}/,
+  );
   assert.ok(!existsSync(app));
 });
 
@@ -167,8 +250,21 @@ test("a file whose bytes differ from the manifest's sha256 is refused even when 
   m.files["visits_distinct/job.py"].sha256 = "f".repeat(64);
   writeFileSync(mPath, JSON.stringify(m));
   const app = join(root, "app");
-  const r = await runCli(["bootstrap", "--store", `file://${store}`, "--project-name", "evil", "--version", "1.0.0", "--app-dir", app]);
+  const r = await runCli([
+    "bootstrap",
+    "--store",
+    `file://${store}`,
+    "--project-name",
+    "evil",
+    "--version",
+    "1.0.0",
+    "--app-dir",
+    app,
+  ]);
   assert.equal(r.code, 3);
-  assert.match(r.stderr, /entry 'manifest.json': embedded manifest differs|visits_distinct\/job\.py.*does not match/);
+  assert.match(
+    r.stderr,
+    /entry 'manifest.json': embedded manifest differs|visits_distinct\/job\.py.*does not match/,
+  );
   assert.ok(!existsSync(app));
 });

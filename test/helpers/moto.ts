@@ -31,13 +31,16 @@ export class MotoServer {
     const port = await freePort();
     this.endpoint = `http://127.0.0.1:${port}`;
     let output = "";
-    const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     this.child = child;
     child.stdout!.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
     child.stderr!.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`moto_server exited early (${child.exitCode}):\n${output}`);
+      if (child.exitCode !== null)
+        throw new Error(`moto_server exited early (${child.exitCode}):\n${output}`);
       try {
         const res = await fetch(`${this.endpoint}/moto-api/`);
         if (res.status < 500) return this;
@@ -57,7 +60,10 @@ export class MotoServer {
       endpoint: this.endpoint,
       forcePathStyle: true,
       region: MOTO_ENV.AWS_REGION,
-      credentials: { accessKeyId: MOTO_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: MOTO_ENV.AWS_SECRET_ACCESS_KEY },
+      credentials: {
+        accessKeyId: MOTO_ENV.AWS_ACCESS_KEY_ID,
+        secretAccessKey: MOTO_ENV.AWS_SECRET_ACCESS_KEY,
+      },
     });
   }
 

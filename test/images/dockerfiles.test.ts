@@ -81,7 +81,10 @@ test("base image: the commands it runs work here (sparklane --version, uv --vers
   // The version pinned in the image is the one the tests (and .ci/requirements.txt) use.
   const pinned = /ARG UV_VERSION=(\S+)/.exec(readFileSync(base, "utf8"))![1];
   assert.match(uv.stdout, new RegExp(`uv ${pinned!.replace(/\./g, "\\.")}`));
-  assert.match(readFileSync(join(repoRoot, ".ci", "requirements.txt"), "utf8"), new RegExp(`uv==${pinned!.replace(/\./g, "\\.")}`));
+  assert.match(
+    readFileSync(join(repoRoot, ".ci", "requirements.txt"), "utf8"),
+    new RegExp(`uv==${pinned!.replace(/\./g, "\\.")}`),
+  );
 });
 
 test("base image keeps Spark's entrypoint: no ENTRYPOINT or CMD of its own", () => {
@@ -91,10 +94,19 @@ test("base image keeps Spark's entrypoint: no ENTRYPOINT or CMD of its own", () 
 
 test("pre-baked image: COPY sources exist in a context made by `sparklane publish`, and its bootstrap --mode venv works", async (t) => {
   const ctx = tempDir(t);
-  const pub = await runCli(["publish", "--project", fixtureProject, "--version", "1.0.0", "--store", `file://${join(ctx, "store")}`]);
+  const pub = await runCli([
+    "publish",
+    "--project",
+    fixtureProject,
+    "--version",
+    "1.0.0",
+    "--store",
+    `file://${join(ctx, "store")}`,
+  ]);
   assert.equal(pub.code, 0, pub.stderr);
   const ins = parseDockerfile(preBaked);
-  for (const s of copySources(ins)) assert.ok(existsSync(join(ctx, s)), `${s} missing from the pre-baked build context`);
+  for (const s of copySources(ins))
+    assert.ok(existsSync(join(ctx, s)), `${s} missing from the pre-baked build context`);
 
   const cmds = toolCommands(ins);
   assert.equal(cmds.length, 1);
@@ -107,17 +119,35 @@ test("pre-baked image: COPY sources exist in a context made by `sparklane publis
   const r = await runCli(argv.slice(1));
   assert.equal(r.code, 0, r.stderr);
   const manifest = JSON.parse(readFileSync(join(ctx, "store", "tiny-etl", "1.0.0", "manifest.json"), "utf8"));
-  assert.equal(readFileSync(join(app, ".venv", ".sparklane-fingerprint"), "utf8").trim(), manifest.fingerprint);
+  assert.equal(
+    readFileSync(join(app, ".venv", ".sparklane-fingerprint"), "utf8").trim(),
+    manifest.fingerprint,
+  );
   assert.ok(existsSync(join(app, ".venv", "bin", "python3")));
   // Then a pod on that image, in code-only mode, finds no staleness.
-  const pod = await runCli(["bootstrap", "--mode", "code-only", "--store", `file://${join(ctx, "store")}`, "--project-name", "tiny-etl", "--version", "1.0.0", "--app-dir", app, "--strict"]);
+  const pod = await runCli([
+    "bootstrap",
+    "--mode",
+    "code-only",
+    "--store",
+    `file://${join(ctx, "store")}`,
+    "--project-name",
+    "tiny-etl",
+    "--version",
+    "1.0.0",
+    "--app-dir",
+    app,
+    "--strict",
+  ]);
   assert.equal(pod.code, 0, pod.stderr);
   assert.ok(existsSync(join(app, "etl", "visits_distinct", "visits_distinct_daily.py")));
 });
 
 test("pre-baked image: labelled with the fingerprint, and pods default to code-only", () => {
   const ins = parseDockerfile(preBaked);
-  assert.ok(ins.some((i) => i.op === "LABEL" && /io\.sparklane\.fingerprint="\$\{FINGERPRINT\}"/.test(i.args)));
+  assert.ok(
+    ins.some((i) => i.op === "LABEL" && /io\.sparklane\.fingerprint="\$\{FINGERPRINT\}"/.test(i.args)),
+  );
   assert.ok(ins.some((i) => i.op === "ENV" && /BOOTSTRAP_MODE=code-only/.test(i.args)));
 });
 
@@ -125,7 +155,15 @@ test("built-in templates' init containers call `sparklane bootstrap` with env va
   const help = await runCli(["bootstrap", "--help"]);
   assert.equal(help.code, 0);
   const readable = new Set([...help.stdout.matchAll(/env:\s+(\w+)/g)].map((m) => m[1]!));
-  for (const v of ["ETL_VERSION", "ARTIFACT_STORE", "S3_BUCKET", "ETL_PROJECT_NAME", "MODULE_NAME", "BOOTSTRAP_MODE", "APP_DIR"]) {
+  for (const v of [
+    "ETL_VERSION",
+    "ARTIFACT_STORE",
+    "S3_BUCKET",
+    "ETL_PROJECT_NAME",
+    "MODULE_NAME",
+    "BOOTSTRAP_MODE",
+    "APP_DIR",
+  ]) {
     assert.ok(readable.has(v), `bootstrap does not read ${v}`);
   }
   for (const f of ["generic-spark-app.yaml", "generic-spark-app-pre-baked.yaml"]) {
@@ -135,7 +173,8 @@ test("built-in templates' init containers call `sparklane bootstrap` with env va
     for (const b of blocks) {
       assert.match(b, /command: \["sparklane", "bootstrap"\]/);
       const envBlock = b.split(/volumeMounts:/)[0]!;
-      for (const m of envBlock.matchAll(/- name: (\w+)/g)) assert.ok(readable.has(m[1]!), `${f}: ${m[1]} is not read by bootstrap`);
+      for (const m of envBlock.matchAll(/- name: (\w+)/g))
+        assert.ok(readable.has(m[1]!), `${f}: ${m[1]} is not read by bootstrap`);
     }
   }
 });

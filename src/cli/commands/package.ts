@@ -7,7 +7,9 @@ export function register(program: Command): void {
   program.enablePositionalOptions();
   program
     .command("package")
-    .description("Build a deterministic tar.gz of the project's code (modules, configs, pyproject.toml, uv.lock) with a manifest")
+    .description(
+      "Build a deterministic tar.gz of the project's code (modules, configs, pyproject.toml, uv.lock) with a manifest",
+    )
     .requiredOption("--version <version>", "artifact version, e.g. 1.4.0")
     .option("--project <dir>", "project folder holding sparklane.yaml (default: current folder)")
     .option("--out <file>", "archive path (default: <project>/.sparklane/artifacts/<name>-<version>.tar.gz)")
@@ -18,11 +20,15 @@ export function register(program: Command): void {
       const t0 = performance.now();
       const result = packageProject({ projectDir: opts.project ?? process.cwd(), version: opts.version });
       const m = result.manifest;
-      const out = opts.out ?? join(opts.project ?? process.cwd(), ".sparklane", "artifacts", `${m.project}-${m.version}.tar.gz`);
+      const out =
+        opts.out ??
+        join(opts.project ?? process.cwd(), ".sparklane", "artifacts", `${m.project}-${m.version}.tar.gz`);
       const written = await writePackage(result, out);
       const ms = Math.round(performance.now() - t0);
       if (opts.output === "json") {
-        process.stdout.write(`${JSON.stringify({ ok: true, ...written, project: m.project, version: m.version, archive_sha256: m.archive.sha256, size: m.archive.size, files: result.files.length, modules: m.modules, fingerprint: m.fingerprint, ms })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ ok: true, ...written, project: m.project, version: m.version, archive_sha256: m.archive.sha256, size: m.archive.size, files: result.files.length, modules: m.modules, fingerprint: m.fingerprint, ms })}\n`,
+        );
         return;
       }
       process.stdout.write(
