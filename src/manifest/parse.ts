@@ -1,5 +1,6 @@
-// Parse rendered manifest text as PyYAML `safe_load` does for Airflow (YAML 1.1), but stricter where
-// PyYAML is silently lossy: duplicate keys, alias bombs, non-string keys and exotic tags are errors.
+// Parse rendered manifest text as PyYAML `safe_load` does for Airflow (YAML 1.1): the same values, and a
+// refusal wherever PyYAML refuses (tabs, unacceptable characters, unhashable keys). Stricter where PyYAML is
+// silently lossy: duplicate keys, alias bombs, non-string keys and exotic tags are errors too.
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, isAlias, Scalar } from "yaml";
 import type { Document, Node, ParseOptions, DocumentOptions, SchemaOptions } from "yaml";
 import { ValidationError } from "../errors.js";
@@ -51,9 +52,8 @@ function issue(
     where: path ? `${where} ${path}` : where,
     path,
     message,
-    hint,
-    line: pos?.line,
-    col: pos?.col,
+    ...(hint ? { hint } : {}),
+    ...(pos ? { line: pos.line, col: pos.col } : {}),
   };
 }
 
