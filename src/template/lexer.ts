@@ -82,6 +82,7 @@ const RAW_END = /\{%([-+]?)\s*endraw\s*(?:\+%\}|-%\}\s*|%\})/g;
 const FLOAT_RE = /(?<!\.)(?:\d+_)*\d+(?:(?:\.(?:\d+_)*\d+)?[eE][+-]?(?:\d+_)*\d+|\.(?:\d+_)*\d+)/y;
 const INT_RE = /0[bB](?:_?[01])+|0[oO](?:_?[0-7])+|0[xX](?:_?[\da-fA-F])+|[1-9](?:_?\d)*|0(?:_?0)*/y;
 const NAME_RE = /[a-zA-Z_\p{L}][\w\p{L}\p{N}]*/uy;
+const ASCII_NAME_RE = /[a-zA-Z_]\w*/y;
 const STRING_RE = /'([^'\\]*(?:\\[\s\S][^'\\]*)*)'|"([^"\\]*(?:\\[\s\S][^"\\]*)*)"/y;
 const OP_RE = /\/\/|\*\*|==|!=|>=|<=|[+\-/*%~[\](){}<>=.:|,;]/y;
 const VAR_END = /-\}\}\s*|\}\}/y;
@@ -221,15 +222,23 @@ export function tokenize(source: string, file: string, lines: LineMap): Token[] 
           break;
         }
       }
-      FLOAT_RE.lastIndex = pos;
-      let mm = FLOAT_RE.exec(source);
+      // dispatch on the first character so each token costs one regex run (start-up matters to the CLI)
+      const c = source.charCodeAt(pos);
+      const isDigit = c >= 48 && c <= 57;
+      let mm: RegExpExecArray | null = null;
+      if (isDigit) {
+        FLOAT_RE.lastIndex = pos;
+        mm = FLOAT_RE.exec(source);
+      }
       if (mm) {
         toks.push({ type: "float", value: mm[0], num: parseFloat(mm[0].replace(/_/g, "")), pos });
         pos += mm[0].length;
         continue;
       }
-      INT_RE.lastIndex = pos;
-      mm = INT_RE.exec(source);
+      if (isDigit) {
+        INT_RE.lastIndex = pos;
+        mm = INT_RE.exec(source);
+      }
       if (mm) {
         const t = mm[0].replace(/_/g, "");
         const p = t[1]?.toLowerCase();
@@ -238,15 +247,20 @@ export function tokenize(source: string, file: string, lines: LineMap): Token[] 
         pos += mm[0].length;
         continue;
       }
-      NAME_RE.lastIndex = pos;
-      mm = NAME_RE.exec(source);
+      if (c === 95 || ((c | 32) >= 97 && (c | 32) <= 122) || c > 127) {
+        const re = c > 127 || /[^\t-~]/.test(source.slice(pos, pos + 64)) ? NAME_RE : ASCII_NAME_RE;
+        re.lastIndex = pos;
+        mm = re.exec(source);
+      }
       if (mm) {
         toks.push({ type: "name", value: mm[0], num: 0, pos });
         pos += mm[0].length;
         continue;
       }
-      STRING_RE.lastIndex = pos;
-      mm = STRING_RE.exec(source);
+      if (c === 39 || c === 34) {
+        STRING_RE.lastIndex = pos;
+        mm = STRING_RE.exec(source);
+      }
       if (mm) {
         let value: string;
         try {
