@@ -21,7 +21,14 @@ let port = 0;
 let exporter: Exporter | undefined;
 // No fetch() in here: undici alone would add ~20 MB that the exporter itself never loads.
 if (mode === "exporter") {
-  const e = new Exporter({ kube, namespaces: ["spark"], port: 0, host: "127.0.0.1", signal: ctl.signal, onApplied: (_r, _t, o) => record(o) });
+  const e = new Exporter({
+    kube,
+    namespaces: ["spark"],
+    port: 0,
+    host: "127.0.0.1",
+    signal: ctl.signal,
+    onApplied: (_r, _t, o) => record(o),
+  });
   exporter = e;
   port = (await e.start()).port;
   ready = (async () => {
@@ -57,8 +64,18 @@ process.on("message", async (msg: { report?: boolean }) => {
   const status = (await import("node:fs")).readFileSync("/proc/self/status", "utf8");
   const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
   const metricsBytes = exporter ? (await exporter.metrics.registry.metrics()).length : 0;
-  process.send!({ applied: [...applied], cpuMs: (cpu.user + cpu.system) / 1000, wallMs, rss: process.memoryUsage().rss, peakRss: hwm, metricsBytes }, () => {
-    ctl.abort();
-    process.exit(0);
-  });
+  process.send!(
+    {
+      applied: [...applied],
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      wallMs,
+      rss: process.memoryUsage().rss,
+      peakRss: hwm,
+      metricsBytes,
+    },
+    () => {
+      ctl.abort();
+      process.exit(0);
+    },
+  );
 });

@@ -37,7 +37,16 @@ const now = () => performance.timeOrigin + performance.now();
 const api = await new FakeApiServer({ bookmarkIntervalMs: 5000 }).start();
 const kubeconfig = api.kubeconfig();
 const STATES = ["SUBMITTED", "RUNNING", "SUCCEEDING", "COMPLETED"];
-const modules = ["visits_distinct", "sessions", "orders", "clicks", "users", "payments", "inventory", "search"];
+const modules = [
+  "visits_distinct",
+  "sessions",
+  "orders",
+  "clicks",
+  "users",
+  "payments",
+  "inventory",
+  "search",
+];
 const created = new Date(Date.now() - 3600_000).toISOString();
 for (let i = 0; i < APPS; i++) {
   const module = modules[i % modules.length]!;
@@ -47,7 +56,12 @@ for (let i = 0; i < APPS; i++) {
     metadata: {
       name: `${module.replace("_", "-")}-20260315-${i.toString(36).padStart(6, "0")}`,
       namespace: "spark",
-      labels: { "etl-module": module, "sparklane-variant": i % 3 ? "pre-baked" : "standard", "airflow-dag-id": "bench", "airflow-task-id": `t${i}` },
+      labels: {
+        "etl-module": module,
+        "sparklane-variant": i % 3 ? "pre-baked" : "standard",
+        "airflow-dag-id": "bench",
+        "airflow-task-id": `t${i}`,
+      },
       annotations: { "sparklane.io/payload-hash": "0".repeat(64) },
     },
     spec: {
@@ -58,7 +72,10 @@ for (let i = 0; i < APPS; i++) {
       driver: { cores: 1, memory: "1g", labels: { "etl-module": module } },
       executor: { instances: 4, cores: 2, memory: "4g" },
     },
-    status: { applicationState: { state: i % 4 === 3 ? "COMPLETED" : "" }, lastSubmissionAttemptTime: created },
+    status: {
+      applicationState: { state: i % 4 === 3 ? "COMPLETED" : "" },
+      lastSubmissionAttemptTime: created,
+    },
   } as KObj);
 }
 
@@ -95,7 +112,10 @@ console.log(`exporter and baseline synced ${APPS} applications in ${((now() - t0
 // application that enters RUNNING (the start-latency path).
 const emitted = new Map<string, number>();
 // 50 applications are active, so each one moves through every state (and starts a driver) during the run.
-const names = api.store.list("sparkapplications", "spark").map((a) => a.metadata.name).slice(0, 50);
+const names = api.store
+  .list("sparkapplications", "spark")
+  .map((a) => a.metadata.name)
+  .slice(0, 50);
 let k = 0;
 const total = RATE * SECONDS;
 const interval = 1000 / RATE;
@@ -109,16 +129,29 @@ for (let n = 0; n < total; n++) {
   const o = api.store.mutate("sparkapplications", "spark", name, (a) => {
     const cur = a.status?.applicationState?.state ?? "";
     const next = STATES[(STATES.indexOf(cur) + 1) % STATES.length]!;
-    a.status = { ...a.status, applicationState: { state: next }, ...(next === "COMPLETED" ? { terminationTime: new Date().toISOString() } : {}) };
+    a.status = {
+      ...a.status,
+      applicationState: { state: next },
+      ...(next === "COMPLETED" ? { terminationTime: new Date().toISOString() } : {}),
+    };
   })!;
   emitted.set(o.metadata.resourceVersion!, at);
   if (o.status.applicationState.state === "RUNNING" && !api.store.get("pods", "spark", `${name}-driver`)) {
     const p = api.store.create("pods", {
       apiVersion: "v1",
       kind: "Pod",
-      metadata: { name: `${name}-driver`, namespace: "spark", labels: { "spark-role": "driver", "sparkoperator.k8s.io/app-name": name } },
+      metadata: {
+        name: `${name}-driver`,
+        namespace: "spark",
+        labels: { "spark-role": "driver", "sparkoperator.k8s.io/app-name": name },
+      },
       spec: { containers: [{ name: "spark-kubernetes-driver", image: "x" }] },
-      status: { phase: "Running", containerStatuses: [{ name: "spark-kubernetes-driver", state: { running: { startedAt: new Date().toISOString() } } }] },
+      status: {
+        phase: "Running",
+        containerStatuses: [
+          { name: "spark-kubernetes-driver", state: { running: { startedAt: new Date().toISOString() } } },
+        ],
+      },
     });
     emitted.set(p.metadata.resourceVersion!, now());
   }
@@ -141,14 +174,26 @@ const le = latencies(ex);
 const lb = latencies(base);
 const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
 const cpuPct = (r: Report) => (100 * r.cpuMs) / r.wallMs;
-console.log(`load: ${APPS} applications, ${RATE} changes/s for ${SECONDS} s (${total} changes, ${emitted.size} events incl. driver pods)`);
+console.log(
+  `load: ${APPS} applications, ${RATE} changes/s for ${SECONDS} s (${total} changes, ${emitted.size} events incl. driver pods)`,
+);
 console.log(`                          exporter    baseline (list+watch, no metrics)   ratio`);
 console.log(`  events applied          ${String(le.length).padStart(8)}    ${String(lb.length).padStart(8)}`);
-console.log(`  event->metric p50 (ms)  ${median(le).toFixed(2).padStart(8)}    ${median(lb).toFixed(2).padStart(8)}   ${(median(le) / median(lb)).toFixed(2)}`);
-console.log(`  event->metric p99 (ms)  ${quantile(le, 0.99).toFixed(2).padStart(8)}    ${quantile(lb, 0.99).toFixed(2).padStart(8)}   ${(quantile(le, 0.99) / quantile(lb, 0.99)).toFixed(2)}   (target < 50 ms)`);
-console.log(`  RSS at end (MB)         ${mb(ex.rss).padStart(8)}    ${mb(base.rss).padStart(8)}   ${(ex.rss / base.rss).toFixed(2)}   (target < 150 MB)`);
-console.log(`  peak RSS (MB)           ${mb(ex.peakRss).padStart(8)}    ${mb(base.peakRss).padStart(8)}   ${(ex.peakRss / base.peakRss).toFixed(2)}`);
-console.log(`  CPU (% of one core)     ${cpuPct(ex).toFixed(1).padStart(8)}    ${cpuPct(base).toFixed(1).padStart(8)}   ${(cpuPct(ex) / cpuPct(base)).toFixed(2)}`);
+console.log(
+  `  event->metric p50 (ms)  ${median(le).toFixed(2).padStart(8)}    ${median(lb).toFixed(2).padStart(8)}   ${(median(le) / median(lb)).toFixed(2)}`,
+);
+console.log(
+  `  event->metric p99 (ms)  ${quantile(le, 0.99).toFixed(2).padStart(8)}    ${quantile(lb, 0.99).toFixed(2).padStart(8)}   ${(quantile(le, 0.99) / quantile(lb, 0.99)).toFixed(2)}   (target < 50 ms)`,
+);
+console.log(
+  `  RSS at end (MB)         ${mb(ex.rss).padStart(8)}    ${mb(base.rss).padStart(8)}   ${(ex.rss / base.rss).toFixed(2)}   (target < 150 MB)`,
+);
+console.log(
+  `  peak RSS (MB)           ${mb(ex.peakRss).padStart(8)}    ${mb(base.peakRss).padStart(8)}   ${(ex.peakRss / base.peakRss).toFixed(2)}`,
+);
+console.log(
+  `  CPU (% of one core)     ${cpuPct(ex).toFixed(1).padStart(8)}    ${cpuPct(base).toFixed(1).padStart(8)}   ${(cpuPct(ex) / cpuPct(base)).toFixed(2)}`,
+);
 console.log(`  /metrics size           ${(ex.metricsBytes / 1024).toFixed(1)} KiB`);
 const ok = quantile(le, 0.99) < 50 && ex.peakRss < 150 * 1024 * 1024 && le.length >= emitted.size * 0.99;
 console.log(ok ? "targets met" : "TARGETS MISSED");

@@ -52,11 +52,23 @@ function deadline(ms: number): ConfigurationOptions<ObservableMiddleware> {
   };
 }
 
-export async function getApp(kube: Kube, ns: string, name: string, retry: RetryOptions = {}): Promise<SparkApp | undefined> {
+export async function getApp(
+  kube: Kube,
+  ns: string,
+  name: string,
+  retry: RetryOptions = {},
+): Promise<SparkApp | undefined> {
   try {
     return (await withRetry(
       `get ${ref(ns, name)}`,
-      () => kube.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, name }),
+      () =>
+        kube.custom.getNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          namespace: ns,
+          plural: PLURAL,
+          name,
+        }),
       retry,
       kube.server,
     )) as SparkApp;
@@ -88,10 +100,21 @@ export async function listApps<T = SparkApp>(
   let cont: string | undefined;
   const what = `list sparkapplications${f.namespace ? ` in ${f.namespace}` : ""}`;
   do {
-    const common = { group: GROUP, version: VERSION, plural: PLURAL, labelSelector: f.labelSelector, fieldSelector: f.fieldSelector, limit: opts.pageSize ?? 500, _continue: cont };
+    const common = {
+      group: GROUP,
+      version: VERSION,
+      plural: PLURAL,
+      labelSelector: f.labelSelector,
+      fieldSelector: f.fieldSelector,
+      limit: opts.pageSize ?? 500,
+      _continue: cont,
+    };
     const res = (await withRetry(
       what,
-      () => (f.namespace ? kube.custom.listNamespacedCustomObject({ ...common, namespace: f.namespace }) : kube.custom.listClusterCustomObject(common)),
+      () =>
+        f.namespace
+          ? kube.custom.listNamespacedCustomObject({ ...common, namespace: f.namespace })
+          : kube.custom.listClusterCustomObject(common),
       retry,
       kube.server,
     )) as { items?: SparkApp[]; metadata?: { resourceVersion?: string; continue?: string } };
@@ -104,12 +127,24 @@ export async function listApps<T = SparkApp>(
 }
 
 /** Deletes; returns false when it was already gone. */
-export async function deleteApp(kube: Kube, ns: string, name: string, retry: RetryOptions = {}): Promise<boolean> {
+export async function deleteApp(
+  kube: Kube,
+  ns: string,
+  name: string,
+  retry: RetryOptions = {},
+): Promise<boolean> {
   try {
     await withRetry(
       `delete ${ref(ns, name)}`,
       () =>
-        kube.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, name, propagationPolicy: "Background" }),
+        kube.custom.deleteNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          namespace: ns,
+          plural: PLURAL,
+          name,
+          propagationPolicy: "Background",
+        }),
       retry,
       kube.server,
     );
@@ -151,24 +186,41 @@ function refuse(existing: SparkApp, why: string): UserError {
  * spec: refuse, or delete and recreate with `replace`. A 409 or an uncertain POST (timeout, reset, 5xx) is
  * followed by a GET, and an object found there is adopted only when its payload-hash annotation matches.
  */
-export async function ensureApplication(kube: Kube, p: Prepared, opts: EnsureOptions = {}): Promise<EnsureResult> {
+export async function ensureApplication(
+  kube: Kube,
+  p: Prepared,
+  opts: EnsureOptions = {},
+): Promise<EnsureResult> {
   const ns = p.namespace;
   const name = p.name;
   const retry = opts.retry ?? {};
   const post = (dryRun?: string) =>
     kube.custom.createNamespacedCustomObject(
-      { group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, body: p.manifest, fieldValidation: "Strict", dryRun },
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace: ns,
+        plural: PLURAL,
+        body: p.manifest,
+        fieldValidation: "Strict",
+        dryRun,
+      },
       deadline(opts.postTimeoutMs ?? 30_000),
     ) as Promise<SparkApp>;
 
   if (opts.dryRun === "server") {
-    return { action: "dry-run", app: await withRetry(`create ${ref(ns, name)} (dry run)`, () => post("All"), retry, kube.server) };
+    return {
+      action: "dry-run",
+      app: await withRetry(`create ${ref(ns, name)} (dry run)`, () => post("All"), retry, kube.server),
+    };
   }
 
   const adoptOrRefuse = (existing: SparkApp): EnsureResult => {
     const ann = existing.metadata.annotations ?? {};
-    if (ann[ANNOTATION_PAYLOAD_HASH] !== p.payloadHash) throw refuse(existing, "was not created from this payload (payload-hash annotation differs)");
-    if (ann[ANNOTATION_SPEC_HASH] !== p.specHash) throw refuse(existing, "has a different spec (the template, project variables or variant changed)");
+    if (ann[ANNOTATION_PAYLOAD_HASH] !== p.payloadHash)
+      throw refuse(existing, "was not created from this payload (payload-hash annotation differs)");
+    if (ann[ANNOTATION_SPEC_HASH] !== p.specHash)
+      throw refuse(existing, "has a different spec (the template, project variables or variant changed)");
     return { action: "adopted", app: existing };
   };
 
@@ -180,7 +232,12 @@ export async function ensureApplication(kube: Kube, p: Prepared, opts: EnsureOpt
       existing.metadata.annotations?.[ANNOTATION_PAYLOAD_HASH] === p.payloadHash;
     if (same) return { action: "attached", app: existing };
     if (!opts.replace) {
-      throw refuse(existing, existing.metadata.annotations?.[ANNOTATION_PAYLOAD_HASH] === p.payloadHash ? "has a different spec (the template, project variables or variant changed)" : "was not created from this payload (payload-hash annotation differs)");
+      throw refuse(
+        existing,
+        existing.metadata.annotations?.[ANNOTATION_PAYLOAD_HASH] === p.payloadHash
+          ? "has a different spec (the template, project variables or variant changed)"
+          : "was not created from this payload (payload-hash annotation differs)",
+      );
     }
     await deleteApp(kube, ns, name, retry);
     await waitGone(kube, ns, name, opts.replaceWaitMs ?? 60_000, retry);
@@ -206,8 +263,15 @@ export async function ensureApplication(kube: Kube, p: Prepared, opts: EnsureOpt
       if (attempt + 1 >= attempts) throw toKubeError(err, `create ${ref(ns, name)}`, kube.server);
       let waitMs = backoffMs(attempt, retry.baseMs ?? 200, retry.capMs ?? 10_000, random);
       const ra = retryAfterOf(err);
-      if (code === 429 && ra !== undefined) waitMs = Math.max(waitMs, Math.min(ra, retry.maxRetryAfterS ?? 60) * 1000);
-      retry.onRetry?.({ attempt: attempt + 1, waitMs, reason: code ? `HTTP ${code}` : String((err as { code?: string; name?: string }).code ?? (err as Error).name) });
+      if (code === 429 && ra !== undefined)
+        waitMs = Math.max(waitMs, Math.min(ra, retry.maxRetryAfterS ?? 60) * 1000);
+      retry.onRetry?.({
+        attempt: attempt + 1,
+        waitMs,
+        reason: code
+          ? `HTTP ${code}`
+          : String((err as { code?: string; name?: string }).code ?? (err as Error).name),
+      });
       await sleep(waitMs, retry.signal);
       if (code !== 429 && code !== 409) {
         // The POST may have been applied even though no answer arrived: look before posting again.
@@ -218,12 +282,21 @@ export async function ensureApplication(kube: Kube, p: Prepared, opts: EnsureOpt
   }
 }
 
-async function waitGone(kube: Kube, ns: string, name: string, maxMs: number, retry: RetryOptions): Promise<void> {
+async function waitGone(
+  kube: Kube,
+  ns: string,
+  name: string,
+  maxMs: number,
+  retry: RetryOptions,
+): Promise<void> {
   const sleep = retry.sleep ?? realSleep;
   const start = Date.now();
   while (await getApp(kube, ns, name, retry)) {
     if (Date.now() - start > maxMs) {
-      throw new UserError(`${ref(ns, name)} is still being deleted after ${Math.round(maxMs / 1000)} s`, "wait for it to go, then submit again");
+      throw new UserError(
+        `${ref(ns, name)} is still being deleted after ${Math.round(maxMs / 1000)} s`,
+        "wait for it to go, then submit again",
+      );
     }
     await sleep(250, retry.signal);
   }

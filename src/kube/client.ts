@@ -31,7 +31,10 @@ export function connect(opts: KubeOptions = {}): Kube {
   try {
     if (opts.kubeconfig) {
       if (!existsSync(opts.kubeconfig)) {
-        throw new UserError(`--kubeconfig ${opts.kubeconfig}: no such file`, "pass the path of a kubeconfig file, or omit the flag to use $KUBECONFIG or ~/.kube/config");
+        throw new UserError(
+          `--kubeconfig ${opts.kubeconfig}: no such file`,
+          "pass the path of a kubeconfig file, or omit the flag to use $KUBECONFIG or ~/.kube/config",
+        );
       }
       kc.loadFromFile(opts.kubeconfig);
     } else {
@@ -39,17 +42,25 @@ export function connect(opts: KubeOptions = {}): Kube {
     }
   } catch (err) {
     if (err instanceof UserError) throw err;
-    throw new UserError(`cannot read kubeconfig ${opts.kubeconfig ?? "(default)"}: ${(err as Error).message}`, undefined, { cause: err });
+    throw new UserError(
+      `cannot read kubeconfig ${opts.kubeconfig ?? "(default)"}: ${(err as Error).message}`,
+      undefined,
+      { cause: err },
+    );
   }
   if (opts.context) {
     if (!kc.getContextObject(opts.context)) {
       const known = kc.getContexts().map((c) => c.name);
-      throw new UserError(`--context ${opts.context}: no such context in the kubeconfig`, known.length ? `known contexts: ${known.join(", ")}` : undefined);
+      throw new UserError(
+        `--context ${opts.context}: no such context in the kubeconfig`,
+        known.length ? `known contexts: ${known.join(", ")}` : undefined,
+      );
     }
     kc.setCurrentContext(opts.context);
   }
   const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new UserError("the kubeconfig has no current cluster", "set current-context, or pass --context");
+  if (!cluster)
+    throw new UserError("the kubeconfig has no current cluster", "set current-context, or pass --context");
   const namespace = opts.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default";
   return {
     kc,
@@ -88,7 +99,9 @@ export function statusOf(err: unknown): number | undefined {
 }
 
 export function retryAfterOf(err: unknown): number | undefined {
-  const headers = (err as { headers?: Record<string, string> })?.headers ?? (err as { body?: { headers?: Record<string, string> } })?.body?.headers;
+  const headers =
+    (err as { headers?: Record<string, string> })?.headers ??
+    (err as { body?: { headers?: Record<string, string> } })?.body?.headers;
   const v = headers?.["retry-after"];
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -101,7 +114,12 @@ export function retryAfterOf(err: unknown): number | undefined {
 export function isTransportError(err: unknown): boolean {
   if (err instanceof ApiException || err instanceof KubeApiError) return false;
   const e = err as { code?: string; type?: string; name?: string };
-  return e?.type === "system" || e?.name === "FetchError" || e?.name === "AbortError" || typeof e?.code === "string";
+  return (
+    e?.type === "system" ||
+    e?.name === "FetchError" ||
+    e?.name === "AbortError" ||
+    typeof e?.code === "string"
+  );
 }
 
 /**
@@ -113,10 +131,17 @@ export function toKubeError(err: unknown, what: string, server?: string): Error 
   if (err instanceof ApiException) {
     const body = parseBody(err.body);
     const message = body?.message ?? `HTTP ${err.code}`;
-    return new KubeApiError(`${what}: the API answered ${err.code}${body?.reason ? ` ${body.reason}` : ""}: ${message}`, err.code, body?.reason, body, { cause: err });
+    return new KubeApiError(
+      `${what}: the API answered ${err.code}${body?.reason ? ` ${body.reason}` : ""}: ${message}`,
+      err.code,
+      body?.reason,
+      body,
+      { cause: err },
+    );
   }
   const code = statusOf(err);
-  if (code !== undefined) return new KubeApiError(`${what}: the API answered ${code}`, code, undefined, undefined, { cause: err });
+  if (code !== undefined)
+    return new KubeApiError(`${what}: the API answered ${code}`, code, undefined, undefined, { cause: err });
   const e = err as { code?: string; message?: string };
   return new InfraError(
     `${what}: cannot reach the Kubernetes API${server ? ` at ${server}` : ""}: ${e?.code ?? e?.message ?? String(err)}`,

@@ -4,9 +4,46 @@ export { connect, toKubeError, GROUP, VERSION, PLURAL, type Kube, type KubeOptio
 export { withRetry, backoffMs, realSleep, type RetryOptions, type Sleep } from "./retry.js";
 export * from "./naming.js";
 export { prepareApplication, moduleOf, type PrepareInput, type Prepared } from "./prepare.js";
-export { ensureApplication, getApp, listApps, deleteApp, type SparkApp, type EnsureOptions, type EnsureResult, type EnsureAction } from "./apps.js";
+export {
+  ensureApplication,
+  getApp,
+  listApps,
+  deleteApp,
+  type SparkApp,
+  type EnsureOptions,
+  type EnsureResult,
+  type EnsureAction,
+} from "./apps.js";
 export { Reflector, type ReflectorOptions, type ChangeType } from "./reflector.js";
-export { detectStuck, describeStuck, driverTermination, STUCK_REASONS, DRIVER_CONTAINER, type Pod, type Stuck } from "./pods.js";
-export { waitForApplication, offsets, stateOf, PHASES, TERMINAL_STATES, type WaitOptions, type WaitResult, type Transition, type PhaseTimings, type Outcome } from "./wait.js";
+export {
+  detectStuck,
+  describeStuck,
+  driverTermination,
+  STUCK_REASONS,
+  DRIVER_CONTAINER,
+  type Pod,
+  type Stuck,
+} from "./pods.js";
+export {
+  waitForApplication,
+  offsets,
+  stateOf,
+  PHASES,
+  TERMINAL_STATES,
+  type WaitOptions,
+  type WaitResult,
+  type Transition,
+  type PhaseTimings,
+  type Outcome,
+} from "./wait.js";
 export { PodLogFollower, logContainers, printLogs, type LogLine, type FollowOptions } from "./logs.js";
-export { appStatus, listApplications, selectorFor, timingsFrom, podsOf, type AppStatus, type ListQuery, type ListRow } from "./status.js";
+export {
+  appStatus,
+  listApplications,
+  selectorFor,
+  timingsFrom,
+  podsOf,
+  type AppStatus,
+  type ListQuery,
+  type ListRow,
+} from "./status.js";

@@ -30,7 +30,9 @@ export interface FollowOptions {
 type ContainerPhase = "waiting" | "running" | "terminated";
 
 function phaseOf(pod: Pod, container: string): ContainerPhase {
-  const s = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((c) => c.name === container);
+  const s = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find(
+    (c) => c.name === container,
+  );
   if (s?.state?.terminated) return "terminated";
   if (s?.state?.running) return "running";
   return "waiting";
@@ -120,7 +122,9 @@ export class PodLogFollower {
           await Promise.race([this.changed(), sleep(500, this.o.signal).catch(() => {})]);
           continue;
         }
-        this.o.onNotice?.(`log stream of ${container} interrupted: ${(err as Error).message?.split("\n")[0] ?? err}`);
+        this.o.onNotice?.(
+          `log stream of ${container} interrupted: ${(err as Error).message?.split("\n")[0] ?? err}`,
+        );
       }
       if (this.o.follow === false) return;
       if (wasTerminated || phaseOf(this.pod, container) === "terminated") {
@@ -140,7 +144,11 @@ export class PodLogFollower {
   }
 
   /** One follow request; resolves when the server ends the stream or the connection drops. */
-  private async stream(container: string, sinceTime: string | undefined, onLine: (ts: string, text: string) => void): Promise<void> {
+  private async stream(
+    container: string,
+    sinceTime: string | undefined,
+    onLine: (ts: string, text: string) => void,
+  ): Promise<void> {
     const out = new PassThrough();
     let source: NodeJS.ReadableStream | undefined;
     const ended = new Promise<void>((resolve) => {
@@ -192,12 +200,20 @@ export async function printLogs(kube: Kube, ns: string, name: string, o: PrintLo
   const { podsOf } = await import("./status.js");
   const { waitForApplication } = await import("./wait.js");
   if (!o.follow) {
-    const driver = (await podsOf(kube, ns, name)).find((p) => p.metadata?.labels?.["spark-role"] === "driver");
+    const driver = (await podsOf(kube, ns, name)).find(
+      (p) => p.metadata?.labels?.["spark-role"] === "driver",
+    );
     if (!driver) {
       o.onNotice?.(`sparkapplication ${ns}/${name} has no driver pod (yet, or any more)`);
       return;
     }
-    const f = new PodLogFollower(kube, driver.metadata?.name ?? "", { namespace: ns, signal: o.signal, onLine: o.onLine, onNotice: o.onNotice, follow: false });
+    const f = new PodLogFollower(kube, driver.metadata?.name ?? "", {
+      namespace: ns,
+      signal: o.signal,
+      onLine: o.onLine,
+      onNotice: o.onNotice,
+      follow: false,
+    });
     f.update(driver);
     await f.done;
     return;
@@ -211,7 +227,12 @@ export async function printLogs(kube: Kube, ns: string, name: string, o: PrintLo
     signal: o.signal,
     onConnection: o.onNotice,
     onDriverPod: (pod) => {
-      follower ??= new PodLogFollower(kube, pod.metadata?.name ?? "", { namespace: ns, signal: logCtl.signal, onLine: o.onLine, onNotice: o.onNotice });
+      follower ??= new PodLogFollower(kube, pod.metadata?.name ?? "", {
+        namespace: ns,
+        signal: logCtl.signal,
+        onLine: o.onLine,
+        onNotice: o.onNotice,
+      });
       follower.update(pod);
     },
   });

@@ -6,14 +6,29 @@ export interface ContainerStatus {
   state?: {
     waiting?: { reason?: string; message?: string };
     running?: { startedAt?: string | Date };
-    terminated?: { exitCode?: number; reason?: string; message?: string; startedAt?: string | Date; finishedAt?: string | Date };
+    terminated?: {
+      exitCode?: number;
+      reason?: string;
+      message?: string;
+      startedAt?: string | Date;
+      finishedAt?: string | Date;
+    };
   };
   lastState?: ContainerStatus["state"];
 }
 
 export interface Pod {
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; resourceVersion?: string; uid?: string };
-  spec?: { initContainers?: { name: string; image?: string; restartPolicy?: string }[]; containers?: { name: string; image?: string }[] };
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    resourceVersion?: string;
+    uid?: string;
+  };
+  spec?: {
+    initContainers?: { name: string; image?: string; restartPolicy?: string }[];
+    containers?: { name: string; image?: string }[];
+  };
   status?: {
     phase?: string;
     conditions?: { type: string; status: string; lastTransitionTime?: string | Date }[];
@@ -24,7 +39,13 @@ export interface Pod {
 
 export const DRIVER_CONTAINER = "spark-kubernetes-driver";
 /** Waiting reasons that never resolve without a change to the spec or the cluster. */
-export const STUCK_REASONS = ["ImagePullBackOff", "ErrImagePull", "CrashLoopBackOff", "CreateContainerConfigError", "InvalidImageName"];
+export const STUCK_REASONS = [
+  "ImagePullBackOff",
+  "ErrImagePull",
+  "CrashLoopBackOff",
+  "CreateContainerConfigError",
+  "InvalidImageName",
+];
 
 export interface Stuck {
   pod: string;
@@ -36,14 +57,17 @@ export interface Stuck {
   exitCode?: number;
 }
 
-const iso = (v: string | Date | undefined): string | undefined => (v === undefined ? undefined : v instanceof Date ? v.toISOString() : v);
+const iso = (v: string | Date | undefined): string | undefined =>
+  v === undefined ? undefined : v instanceof Date ? v.toISOString() : v;
 
 export function isSidecar(pod: Pod, container: string): boolean {
   return pod.spec?.initContainers?.find((c) => c.name === container)?.restartPolicy === "Always";
 }
 
 function imageOf(pod: Pod, s: ContainerStatus): string {
-  const specImage = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((c) => c.name === s.name)?.image;
+  const specImage = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find(
+    (c) => c.name === s.name,
+  )?.image;
   return specImage ?? s.image ?? "(unknown image)";
 }
 
@@ -53,11 +77,26 @@ export function detectStuck(pod: Pod): Stuck | undefined {
   const check = (s: ContainerStatus, init: boolean): Stuck | undefined => {
     const w = s.state?.waiting;
     if (w?.reason && STUCK_REASONS.includes(w.reason)) {
-      return { pod: name, container: s.name, initContainer: init, reason: w.reason, image: imageOf(pod, s), message: w.message };
+      return {
+        pod: name,
+        container: s.name,
+        initContainer: init,
+        reason: w.reason,
+        image: imageOf(pod, s),
+        message: w.message,
+      };
     }
     const t = s.state?.terminated;
     if (init && !isSidecar(pod, s.name) && t && (t.exitCode ?? 0) !== 0) {
-      return { pod: name, container: s.name, initContainer: true, reason: t.reason ?? "Error", image: imageOf(pod, s), message: t.message, exitCode: t.exitCode };
+      return {
+        pod: name,
+        container: s.name,
+        initContainer: true,
+        reason: t.reason ?? "Error",
+        image: imageOf(pod, s),
+        message: t.message,
+        exitCode: t.exitCode,
+      };
     }
     return undefined;
   };
@@ -78,7 +117,9 @@ export function describeStuck(s: Stuck): string {
   return `driver pod ${s.pod}: ${what} "${s.container}" (image ${s.image}) is stuck: ${s.reason}${exit}${s.message ? `: ${s.message}` : ""}`;
 }
 
-export function driverTermination(pod: Pod): { exitCode: number; reason?: string; finishedAt?: string } | undefined {
+export function driverTermination(
+  pod: Pod,
+): { exitCode: number; reason?: string; finishedAt?: string } | undefined {
   const t = pod.status?.containerStatuses?.find((c) => c.name === DRIVER_CONTAINER)?.state?.terminated;
   return t ? { exitCode: t.exitCode ?? 0, reason: t.reason, finishedAt: iso(t.finishedAt) } : undefined;
 }
@@ -89,12 +130,16 @@ export function conditionTime(pod: Pod, type: string): string | undefined {
 }
 
 export function containerStartedAt(pod: Pod, container: string): string | undefined {
-  const s = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find((c) => c.name === container);
+  const s = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find(
+    (c) => c.name === container,
+  );
   return iso(s?.state?.running?.startedAt ?? s?.state?.terminated?.startedAt);
 }
 
 export function anyContainerStartedAt(pod: Pod): string | undefined {
-  const times = (pod.status?.containerStatuses ?? []).map((s) => iso(s.state?.running?.startedAt ?? s.state?.terminated?.startedAt)).filter((t): t is string => !!t);
+  const times = (pod.status?.containerStatuses ?? [])
+    .map((s) => iso(s.state?.running?.startedAt ?? s.state?.terminated?.startedAt))
+    .filter((t): t is string => !!t);
   return times.sort()[0];
 }
 

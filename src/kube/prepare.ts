@@ -50,7 +50,8 @@ export function prepareApplication(input: PrepareInput): Prepared {
   const name = applicationName(module, input.context.ds, hash);
   const md = obj(manifest.metadata);
   const namespace =
-    input.namespace ?? (typeof md.namespace === "string" && md.namespace ? md.namespace : (input.defaultNamespace ?? "default"));
+    input.namespace ??
+    (typeof md.namespace === "string" && md.namespace ? md.namespace : (input.defaultNamespace ?? "default"));
   const labels = costLabels({ ...input.context, module, variant: input.variant, runHash: hash });
   const spec = obj(manifest.spec);
   for (const role of ["driver", "executor"] as const) {

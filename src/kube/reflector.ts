@@ -26,7 +26,11 @@ export interface ReflectorOptions<T extends KMeta> {
   transform?: (obj: T) => T;
   /** After every (re)list, once its differences were emitted. */
   onSynced?: () => void;
-  onConnection?: (e: { event: "listed" | "watching" | "closed" | "gone" | "error"; error?: unknown; delayMs?: number }) => void;
+  onConnection?: (e: {
+    event: "listed" | "watching" | "closed" | "gone" | "error";
+    error?: unknown;
+    delayMs?: number;
+  }) => void;
   signal: AbortSignal;
   sleep?: Sleep;
   random?: () => number;
@@ -91,10 +95,12 @@ export class Reflector<T extends KMeta> {
           needList = true;
           continue;
         }
-        if (code !== undefined && code !== 429 && code < 500) throw toKubeError(err, `watch ${this.o.what}`, this.o.kube.server);
+        if (code !== undefined && code !== 429 && code < 500)
+          throw toKubeError(err, `watch ${this.o.what}`, this.o.kube.server);
         if (code === undefined && !isTransportError(err) && !(err instanceof KubeApiError)) throw err;
         this.failures++;
-        if (this.o.maxFailures !== undefined && this.failures >= this.o.maxFailures) throw toKubeError(err, `watch ${this.o.what}`, this.o.kube.server);
+        if (this.o.maxFailures !== undefined && this.failures >= this.o.maxFailures)
+          throw toKubeError(err, `watch ${this.o.what}`, this.o.kube.server);
         try {
           await this.pause(sleep, random, err);
         } catch {
@@ -105,7 +111,12 @@ export class Reflector<T extends KMeta> {
   }
 
   private async pause(sleep: Sleep, random: () => number, error?: unknown): Promise<void> {
-    const delayMs = backoffMs(Math.min(this.failures, 10), this.o.baseMs ?? 200, this.o.capMs ?? 10_000, random);
+    const delayMs = backoffMs(
+      Math.min(this.failures, 10),
+      this.o.baseMs ?? 200,
+      this.o.capMs ?? 10_000,
+      random,
+    );
     this.o.onConnection?.({ event: "error", error, delayMs });
     await sleep(delayMs, this.o.signal);
   }
@@ -122,7 +133,11 @@ export class Reflector<T extends KMeta> {
       const old = this.cache.get(k);
       this.cache.set(k, item);
       if (!old) this.o.onChange("ADDED", item);
-      else if (old.metadata?.resourceVersion !== item.metadata?.resourceVersion || old.metadata?.uid !== item.metadata?.uid) this.o.onChange("MODIFIED", item);
+      else if (
+        old.metadata?.resourceVersion !== item.metadata?.resourceVersion ||
+        old.metadata?.uid !== item.metadata?.uid
+      )
+        this.o.onChange("MODIFIED", item);
     }
     for (const [k, old] of [...this.cache]) {
       if (!seen.has(k)) {
@@ -166,13 +181,20 @@ export class Reflector<T extends KMeta> {
           query,
           (type: string, raw: T & { code?: number }) => {
             if (settled) return;
-            const obj = this.o.transform && type !== "ERROR" && type !== "BOOKMARK" ? (this.o.transform(raw) as T & { code?: number }) : raw;
+            const obj =
+              this.o.transform && type !== "ERROR" && type !== "BOOKMARK"
+                ? (this.o.transform(raw) as T & { code?: number })
+                : raw;
             if (type === "ERROR") {
               if (obj?.code === 410) {
                 gone = true;
                 finish({ kind: "gone", sawEvents });
               } else {
-                finish({ kind: "error", error: new KubeApiError(`watch ${this.o.what}: ${JSON.stringify(obj)}`, obj?.code ?? 500), sawEvents });
+                finish({
+                  kind: "error",
+                  error: new KubeApiError(`watch ${this.o.what}: ${JSON.stringify(obj)}`, obj?.code ?? 500),
+                  sawEvents,
+                });
               }
               return;
             }

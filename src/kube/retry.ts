@@ -49,7 +49,12 @@ export function isRetryable(err: unknown): boolean {
  * Runs `fn` until it succeeds, a final error comes back, or attempts run out. Errors come out mapped by
  * toKubeError with `what` naming the operation.
  */
-export async function withRetry<T>(what: string, fn: () => Promise<T>, opts: RetryOptions = {}, server?: string): Promise<T> {
+export async function withRetry<T>(
+  what: string,
+  fn: () => Promise<T>,
+  opts: RetryOptions = {},
+  server?: string,
+): Promise<T> {
   const attempts = opts.attempts ?? 6;
   const baseMs = opts.baseMs ?? 200;
   const capMs = opts.capMs ?? 10_000;
@@ -67,7 +72,11 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, opts: Ret
       if (code === 429 && retryAfter !== undefined) {
         waitMs = Math.max(waitMs, Math.min(retryAfter, opts.maxRetryAfterS ?? 60) * 1000);
       }
-      opts.onRetry?.({ attempt: attempt + 1, waitMs, reason: code ? `HTTP ${code}` : String((err as { code?: string }).code ?? err) });
+      opts.onRetry?.({
+        attempt: attempt + 1,
+        waitMs,
+        reason: code ? `HTTP ${code}` : String((err as { code?: string }).code ?? err),
+      });
       await sleep(waitMs, opts.signal);
     }
   }

@@ -4,7 +4,16 @@ import { UserError } from "../errors.js";
 import type { Kube } from "./client.js";
 import { getApp, listApps, type SparkApp } from "./apps.js";
 import { LABELS, sanitizeLabelValue } from "./naming.js";
-import { anyContainerStartedAt, conditionTime, containerStartedAt, detectStuck, roleOf, DRIVER_CONTAINER, type Pod, type Stuck } from "./pods.js";
+import {
+  anyContainerStartedAt,
+  conditionTime,
+  containerStartedAt,
+  detectStuck,
+  roleOf,
+  DRIVER_CONTAINER,
+  type Pod,
+  type Stuck,
+} from "./pods.js";
 import { offsets, stateOf, type PhaseTimings } from "./wait.js";
 import { withRetry } from "./retry.js";
 
@@ -33,7 +42,11 @@ export function timingsFrom(app: SparkApp, pods: Pod[]): PhaseTimings {
     t.initContainersDone = conditionTime(driver, "Initialized");
     t.driverRunning = containerStartedAt(driver, DRIVER_CONTAINER);
   }
-  const execTimes = pods.filter((p) => roleOf(p) === "executor").map(anyContainerStartedAt).filter((x): x is string => !!x).sort();
+  const execTimes = pods
+    .filter((p) => roleOf(p) === "executor")
+    .map(anyContainerStartedAt)
+    .filter((x): x is string => !!x)
+    .sort();
   if (execTimes[0]) t.firstExecutorRunning = execTimes[0];
   if (app.status?.terminationTime) t.terminal = app.status.terminationTime;
   for (const k of Object.keys(t) as (keyof PhaseTimings)[]) if (!t[k]) delete t[k];
@@ -41,13 +54,23 @@ export function timingsFrom(app: SparkApp, pods: Pod[]): PhaseTimings {
 }
 
 export async function podsOf(kube: Kube, ns: string, name: string): Promise<Pod[]> {
-  const res = await withRetry(`list pods of ${ns}/${name}`, () => kube.core.listNamespacedPod({ namespace: ns, labelSelector: `sparkoperator.k8s.io/app-name=${name}` }), {}, kube.server);
+  const res = await withRetry(
+    `list pods of ${ns}/${name}`,
+    () =>
+      kube.core.listNamespacedPod({ namespace: ns, labelSelector: `sparkoperator.k8s.io/app-name=${name}` }),
+    {},
+    kube.server,
+  );
   return res.items as Pod[];
 }
 
 export async function appStatus(kube: Kube, ns: string, name: string): Promise<AppStatus> {
   const app = await getApp(kube, ns, name);
-  if (!app) throw new UserError(`sparkapplication ${ns}/${name} not found`, "`sparklane list` shows the applications in the namespace; pass --namespace if it is elsewhere");
+  if (!app)
+    throw new UserError(
+      `sparkapplication ${ns}/${name} not found`,
+      "`sparklane list` shows the applications in the namespace; pass --namespace if it is elsewhere",
+    );
   const pods = await podsOf(kube, ns, name);
   const driver = pods.find((p) => roleOf(p) === "driver");
   const timings = timingsFrom(app, pods);
@@ -61,7 +84,9 @@ export async function appStatus(kube: Kube, ns: string, name: string): Promise<A
     submissionAttempts: app.status?.submissionAttempts,
     executionAttempts: app.status?.executionAttempts,
     labels: app.metadata.labels ?? {},
-    executors: pods.filter((p) => roleOf(p) === "executor").map((p) => ({ name: p.metadata?.name ?? "?", phase: p.status?.phase })),
+    executors: pods
+      .filter((p) => roleOf(p) === "executor")
+      .map((p) => ({ name: p.metadata?.name ?? "?", phase: p.status?.phase })),
     stuck: driver ? detectStuck(driver) : undefined,
     timings,
     offsets: offsets(timings),
@@ -95,7 +120,8 @@ export interface ListRow {
 /** A label selector from the filters; values go through the same sanitiser as the labels themselves. */
 export function selectorFor(q: ListQuery): string | undefined {
   const parts: string[] = [];
-  const add = (k: string, v: string | undefined) => v !== undefined && parts.push(`${k}=${sanitizeLabelValue(v)}`);
+  const add = (k: string, v: string | undefined) =>
+    v !== undefined && parts.push(`${k}=${sanitizeLabelValue(v)}`);
   add(LABELS.module, q.module);
   add(LABELS.dagId, q.dag);
   add(LABELS.taskId, q.task);
@@ -105,7 +131,10 @@ export function selectorFor(q: ListQuery): string | undefined {
 }
 
 export async function listApplications(kube: Kube, q: ListQuery): Promise<ListRow[]> {
-  const { items } = await listApps(kube, { namespace: q.allNamespaces ? undefined : (q.namespace ?? kube.namespace), labelSelector: selectorFor(q) });
+  const { items } = await listApps(kube, {
+    namespace: q.allNamespaces ? undefined : (q.namespace ?? kube.namespace),
+    labelSelector: selectorFor(q),
+  });
   return items
     .map((a) => {
       const l = a.metadata.labels ?? {};

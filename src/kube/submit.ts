@@ -8,7 +8,13 @@ import { PodLogFollower, type LogLine } from "./logs.js";
 import { describeStuck, type Pod } from "./pods.js";
 import { prepareApplication, type Prepared } from "./prepare.js";
 import type { RetryOptions, Sleep } from "./retry.js";
-import { waitForApplication, type Outcome, type PhaseTimings, type Transition, type WaitResult } from "./wait.js";
+import {
+  waitForApplication,
+  type Outcome,
+  type PhaseTimings,
+  type Transition,
+  type WaitResult,
+} from "./wait.js";
 
 export interface SubmitInput {
   manifest: Record<string, unknown>;
@@ -67,7 +73,11 @@ export function prepare(input: SubmitInput, namespace?: string, defaultNamespace
   return prepareApplication({ ...input, namespace, defaultNamespace });
 }
 
-export async function submit(input: SubmitInput, o: SubmitOptions, hooks: SubmitHooks = {}): Promise<SubmitResult> {
+export async function submit(
+  input: SubmitInput,
+  o: SubmitOptions,
+  hooks: SubmitHooks = {},
+): Promise<SubmitResult> {
   if (o.dryRun === "client") {
     const p = prepare(input, o.namespace);
     return { ok: true, namespace: p.namespace, name: p.name, action: "dry-run-client", manifest: p.manifest };
@@ -79,15 +89,27 @@ export async function submit(input: SubmitInput, o: SubmitOptions, hooks: Submit
     signal: o.signal,
     onRetry: (r) => hooks.onNotice?.(`API call failed (${r.reason}), retry ${r.attempt} in ${r.waitMs} ms`),
   };
-  const ensured = await ensureApplication(kube, p, { replace: o.replace, dryRun: o.dryRun === "server" ? "server" : undefined, postTimeoutMs: o.postTimeoutMs, retry });
+  const ensured = await ensureApplication(kube, p, {
+    replace: o.replace,
+    dryRun: o.dryRun === "server" ? "server" : undefined,
+    postTimeoutMs: o.postTimeoutMs,
+    retry,
+  });
   hooks.onAction?.(ensured.action, ensured.app);
   const base: SubmitResult = { ok: true, namespace: p.namespace, name: p.name, action: ensured.action };
-  if (ensured.action === "dry-run") return { ...base, manifest: ensured.app as unknown as Record<string, unknown> };
+  if (ensured.action === "dry-run")
+    return { ...base, manifest: ensured.app as unknown as Record<string, unknown> };
   if (!o.wait && !o.logs) return base;
   return waitAndClean(kube, p, o, hooks, base);
 }
 
-async function waitAndClean(kube: Kube, p: Prepared, o: SubmitOptions, hooks: SubmitHooks, base: SubmitResult): Promise<SubmitResult> {
+async function waitAndClean(
+  kube: Kube,
+  p: Prepared,
+  o: SubmitOptions,
+  hooks: SubmitHooks,
+  base: SubmitResult,
+): Promise<SubmitResult> {
   const signal = o.signal ?? new AbortController().signal;
   const logCtl = new AbortController();
   let follower: PodLogFollower | undefined;
@@ -143,13 +165,17 @@ async function waitAndClean(kube: Kube, p: Prepared, o: SubmitOptions, hooks: Su
     case "SUBMISSION_FAILED":
       if (o.deleteOnTermination) await remove();
       result.ok = false;
-      result.error = new JobFailedError(`${ref} ${res.outcome}${res.errorMessage ? `: ${res.errorMessage}` : ""}`);
+      result.error = new JobFailedError(
+        `${ref} ${res.outcome}${res.errorMessage ? `: ${res.errorMessage}` : ""}`,
+      );
       return result;
     case "STUCK": {
       result.stuck = describeStuck(res.stuck!);
       if (!o.keep) await remove();
       result.ok = false;
-      result.error = new JobFailedError(`${ref} cannot start: ${result.stuck}${result.deleted ? " (application deleted; --keep keeps it)" : ""}`);
+      result.error = new JobFailedError(
+        `${ref} cannot start: ${result.stuck}${result.deleted ? " (application deleted; --keep keeps it)" : ""}`,
+      );
       return result;
     }
     case "TIMEOUT":
@@ -166,7 +192,9 @@ async function waitAndClean(kube: Kube, p: Prepared, o: SubmitOptions, hooks: Su
     case "INTERRUPTED":
       if (o.deleteOnTermination) await remove();
       result.ok = false;
-      result.error = new InterruptedError(`interrupted while waiting for ${ref}${result.deleted ? " (application deleted)" : " (the application keeps running; rerun the same command to re-attach)"}`);
+      result.error = new InterruptedError(
+        `interrupted while waiting for ${ref}${result.deleted ? " (application deleted)" : " (the application keeps running; rerun the same command to re-attach)"}`,
+      );
       return result;
   }
 }

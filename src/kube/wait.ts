@@ -28,7 +28,8 @@ export interface Transition {
   errorMessage?: string;
 }
 
-export type Outcome = "COMPLETED" | "FAILED" | "SUBMISSION_FAILED" | "STUCK" | "TIMEOUT" | "DELETED" | "INTERRUPTED";
+export type Outcome =
+  "COMPLETED" | "FAILED" | "SUBMISSION_FAILED" | "STUCK" | "TIMEOUT" | "DELETED" | "INTERRUPTED";
 
 export interface PhaseTimings {
   created?: string;
@@ -105,7 +106,8 @@ export function waitForApplication(kube: Kube, o: WaitOptions): Promise<WaitResu
       if (timeoutTimer) clearTimeout(timeoutTimer);
       o.signal.removeEventListener("abort", onAbort);
       ctl.abort();
-      if (outcome !== "INTERRUPTED" && outcome !== "TIMEOUT" && outcome !== "STUCK") timings.terminal ??= app?.status?.terminationTime ?? now().toISOString();
+      if (outcome !== "INTERRUPTED" && outcome !== "TIMEOUT" && outcome !== "STUCK")
+        timings.terminal ??= app?.status?.terminationTime ?? now().toISOString();
       resolve({
         outcome,
         state: stateOf(app),
@@ -131,7 +133,7 @@ export function waitForApplication(kube: Kube, o: WaitOptions): Promise<WaitResu
     o.signal.addEventListener("abort", onAbort, { once: true });
     if (o.timeoutMs !== undefined) timeoutTimer = setTimeout(() => finish("TIMEOUT"), o.timeoutMs);
 
-    const restartPolicy = () => ((app?.spec?.restartPolicy as { type?: string } | undefined)?.type ?? "Never");
+    const restartPolicy = () => (app?.spec?.restartPolicy as { type?: string } | undefined)?.type ?? "Never";
 
     const onApp = (type: string, obj: SparkApp) => {
       if (done) return;
@@ -146,7 +148,12 @@ export function waitForApplication(kube: Kube, o: WaitOptions): Promise<WaitResu
       if (obj.status?.lastSubmissionAttemptTime) timings.submitted ??= obj.status.lastSubmissionAttemptTime;
       const state = stateOf(obj);
       if (state !== lastState) {
-        const t: Transition = { at: now().toISOString(), from: lastState ?? "", to: state, errorMessage: obj.status?.applicationState?.errorMessage };
+        const t: Transition = {
+          at: now().toISOString(),
+          from: lastState ?? "",
+          to: state,
+          errorMessage: obj.status?.applicationState?.errorMessage,
+        };
         transitions.push(t);
         lastState = state;
         o.onTransition?.(t);
@@ -163,7 +170,8 @@ export function waitForApplication(kube: Kube, o: WaitOptions): Promise<WaitResu
       const role = roleOf(pod);
       if (role === "executor") {
         const t = anyContainerStartedAt(pod);
-        if (t && (!timings.firstExecutorRunning || t < timings.firstExecutorRunning)) timings.firstExecutorRunning = t;
+        if (t && (!timings.firstExecutorRunning || t < timings.firstExecutorRunning))
+          timings.firstExecutorRunning = t;
         return;
       }
       if (role !== "driver") return;
@@ -201,7 +209,8 @@ export function waitForApplication(kube: Kube, o: WaitOptions): Promise<WaitResu
       maxFailures: o.maxFailures ?? 8,
       onConnection: (e: { event: string; error?: unknown; delayMs?: number }) => {
         if (e.event === "gone") o.onConnection?.("watch expired (410 Gone): listing again");
-        if (e.event === "error") o.onConnection?.(`watch interrupted (${errText(e.error)}): reconnecting in ${e.delayMs} ms`);
+        if (e.event === "error")
+          o.onConnection?.(`watch interrupted (${errText(e.error)}): reconnecting in ${e.delayMs} ms`);
       },
     };
     const ns = o.namespace;
@@ -221,7 +230,10 @@ export function waitForApplication(kube: Kube, o: WaitOptions): Promise<WaitResu
       what: `pods of ${ns}/${o.name}`,
       list: async () => {
         const res = await withRetry(`list pods of ${ns}/${o.name}`, () =>
-          kube.core.listNamespacedPod({ namespace: ns, labelSelector: `sparkoperator.k8s.io/app-name=${o.name}` }),
+          kube.core.listNamespacedPod({
+            namespace: ns,
+            labelSelector: `sparkoperator.k8s.io/app-name=${o.name}`,
+          }),
         );
         return { items: res.items as Pod[], resourceVersion: res.metadata?.resourceVersion ?? "" };
       },

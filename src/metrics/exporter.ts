@@ -33,7 +33,11 @@ export interface ExporterOptions {
   random?: () => number;
   processMetrics?: boolean;
   /** Called after an event has been applied to the metrics (benchmarks and tests). */
-  onApplied?: (resource: "app" | "pod", type: ChangeType, obj: { metadata?: { name?: string; resourceVersion?: string } }) => void;
+  onApplied?: (
+    resource: "app" | "pod",
+    type: ChangeType,
+    obj: { metadata?: { name?: string; resourceVersion?: string } },
+  ) => void;
   onLog?: (msg: string) => void;
   now?: () => number;
 }
@@ -55,9 +59,20 @@ function slimApp(a: SparkApp): SparkApp {
   const md = a.metadata;
   const st = a.status;
   return {
-    metadata: { name: md.name, namespace: md.namespace, uid: md.uid, resourceVersion: md.resourceVersion, creationTimestamp: md.creationTimestamp, labels: md.labels },
+    metadata: {
+      name: md.name,
+      namespace: md.namespace,
+      uid: md.uid,
+      resourceVersion: md.resourceVersion,
+      creationTimestamp: md.creationTimestamp,
+      labels: md.labels,
+    },
     status: st
-      ? { applicationState: st.applicationState ? { state: st.applicationState.state } : undefined, lastSubmissionAttemptTime: st.lastSubmissionAttemptTime, terminationTime: st.terminationTime }
+      ? {
+          applicationState: st.applicationState ? { state: st.applicationState.state } : undefined,
+          lastSubmissionAttemptTime: st.lastSubmissionAttemptTime,
+          terminationTime: st.terminationTime,
+        }
       : undefined,
   };
 }
@@ -65,7 +80,13 @@ function slimApp(a: SparkApp): SparkApp {
 function slimPod(p: Pod): Pod {
   const driver = p.status?.containerStatuses?.find((c) => c.name === DRIVER_CONTAINER);
   return {
-    metadata: { name: p.metadata?.name, namespace: p.metadata?.namespace, uid: p.metadata?.uid, resourceVersion: p.metadata?.resourceVersion, labels: p.metadata?.labels },
+    metadata: {
+      name: p.metadata?.name,
+      namespace: p.metadata?.namespace,
+      uid: p.metadata?.uid,
+      resourceVersion: p.metadata?.resourceVersion,
+      labels: p.metadata?.labels,
+    },
     status: { containerStatuses: driver ? [{ name: driver.name, state: driver.state }] : [] },
   };
 }
@@ -87,7 +108,10 @@ export class Exporter {
   private fatal?: unknown;
 
   constructor(private readonly o: ExporterOptions) {
-    this.metrics = createMetrics({ processMetrics: o.processMetrics, oldestSubmittedAge: () => this.oldestSubmittedAge() });
+    this.metrics = createMetrics({
+      processMetrics: o.processMetrics,
+      oldestSubmittedAge: () => this.oldestSubmittedAge(),
+    });
   }
 
   get healthy(): boolean {
@@ -109,19 +133,27 @@ export class Exporter {
           .catch((err: unknown) => res.writeHead(500).end(String(err)));
       } else if (path === "/healthz") {
         const ok = this.healthy;
-        res.writeHead(ok ? 200 : 503, { "content-type": "text/plain" }).end(ok ? "ok\n" : `not synced: ${[...this.unsynced].join(", ") || String(this.fatal)}\n`);
+        res
+          .writeHead(ok ? 200 : 503, { "content-type": "text/plain" })
+          .end(ok ? "ok\n" : `not synced: ${[...this.unsynced].join(", ") || String(this.fatal)}\n`);
       } else {
         res.writeHead(404, { "content-type": "text/plain" }).end("see /metrics and /healthz\n");
       }
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", (err: NodeJS.ErrnoException) =>
-        reject(new InfraError(`cannot listen on ${this.o.host ?? "0.0.0.0"}:${this.o.port ?? 9464}: ${err.code ?? err.message}`, "pick another --port")),
+        reject(
+          new InfraError(
+            `cannot listen on ${this.o.host ?? "0.0.0.0"}:${this.o.port ?? 9464}: ${err.code ?? err.message}`,
+            "pick another --port",
+          ),
+        ),
       );
       server.listen(this.o.port ?? 9464, this.o.host ?? "0.0.0.0", () => resolve());
     });
     this.server = server;
-    const scopes: (string | undefined)[] = this.o.allNamespaces || !this.o.namespaces?.length ? [undefined] : this.o.namespaces;
+    const scopes: (string | undefined)[] =
+      this.o.allNamespaces || !this.o.namespaces?.length ? [undefined] : this.o.namespaces;
     for (const ns of scopes) {
       this.runs.push(this.watchApps(ns, ctl.signal), this.watchPods(ns, ctl.signal));
     }
@@ -162,7 +194,9 @@ export class Exporter {
       onConnection: (e: { event: string; error?: unknown; delayMs?: number }) => {
         if (e.event === "gone" || e.event === "error") {
           this.metrics.watchRestarts.inc({ resource, reason: e.event });
-          this.o.onLog?.(`${id}: ${e.event === "gone" ? "410 Gone, listing again" : `watch failed (${(e.error as Error)?.message ?? e.error}), retrying in ${e.delayMs} ms`}`);
+          this.o.onLog?.(
+            `${id}: ${e.event === "gone" ? "410 Gone, listing again" : `watch failed (${(e.error as Error)?.message ?? e.error}), retrying in ${e.delayMs} ms`}`,
+          );
         }
       },
     };
@@ -175,7 +209,9 @@ export class Exporter {
       what: id,
       list: () => listApps(this.o.kube, { namespace: ns }, { attempts: 1 }, { map: slimApp }),
       transform: slimApp,
-      watchPath: ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`,
+      watchPath: ns
+        ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}`
+        : `/apis/${GROUP}/${VERSION}/${PLURAL}`,
       onChange: (type, app) => {
         this.onApp(type, app, this.initialSync.has(id));
         this.metrics.events.inc({ resource: "sparkapplication" });
@@ -197,7 +233,10 @@ export class Exporter {
       list: async () => {
         const res = await withRetry(
           `list ${id}`,
-          () => (ns ? this.o.kube.core.listNamespacedPod({ namespace: ns, labelSelector: selector }) : this.o.kube.core.listPodForAllNamespaces({ labelSelector: selector })),
+          () =>
+            ns
+              ? this.o.kube.core.listNamespacedPod({ namespace: ns, labelSelector: selector })
+              : this.o.kube.core.listPodForAllNamespaces({ labelSelector: selector }),
           { attempts: 1 },
           this.o.kube.server,
         );
@@ -221,7 +260,9 @@ export class Exporter {
   private oldestSubmittedAge(): number {
     const now = this.o.now?.() ?? Date.now();
     let oldest = now;
-    for (const t of this.apps.values()) if (t.state === "SUBMITTED" && t.submittedAt !== undefined && t.submittedAt < oldest) oldest = t.submittedAt;
+    for (const t of this.apps.values())
+      if (t.state === "SUBMITTED" && t.submittedAt !== undefined && t.submittedAt < oldest)
+        oldest = t.submittedAt;
     return Math.max(0, (now - oldest) / 1000);
   }
 
@@ -291,7 +332,9 @@ export class Exporter {
       t.state = state;
     }
     if (state === "SUBMITTED") {
-      const at = app.status?.lastSubmissionAttemptTime ? Date.parse(app.status.lastSubmissionAttemptTime) : NaN;
+      const at = app.status?.lastSubmissionAttemptTime
+        ? Date.parse(app.status.lastSubmissionAttemptTime)
+        : NaN;
       t.submittedAt = Number.isFinite(at) ? at : (t.submittedAt ?? this.o.now?.() ?? Date.now());
     } else t.submittedAt = undefined;
     const outcome = TERMINAL[state];
@@ -300,8 +343,11 @@ export class Exporter {
       const labels = { module: t.module, variant: t.variant, outcome };
       this.metrics.runs.inc(labels);
       const end = app.status?.terminationTime ? Date.parse(app.status.terminationTime) : Date.now();
-      const begin = app.status?.lastSubmissionAttemptTime ? Date.parse(app.status.lastSubmissionAttemptTime) : t.created;
-      if (begin !== undefined && Number.isFinite(begin) && end >= begin) this.metrics.duration.observe(labels, (end - begin) / 1000);
+      const begin = app.status?.lastSubmissionAttemptTime
+        ? Date.parse(app.status.lastSubmissionAttemptTime)
+        : t.created;
+      if (begin !== undefined && Number.isFinite(begin) && end >= begin)
+        this.metrics.duration.observe(labels, (end - begin) / 1000);
     }
   }
 
@@ -314,7 +360,8 @@ export class Exporter {
     if (!t) {
       if (!history) this.pendingStarts.set(key, at);
       // Bounded: entries only live until their application shows up.
-      if (this.pendingStarts.size > 10_000) this.pendingStarts.delete(this.pendingStarts.keys().next().value!);
+      if (this.pendingStarts.size > 10_000)
+        this.pendingStarts.delete(this.pendingStarts.keys().next().value!);
       return;
     }
     if (history) {
@@ -327,6 +374,9 @@ export class Exporter {
   private observeStart(t: Tracked, at: number): void {
     if (t.startCounted || t.created === undefined || !Number.isFinite(at)) return;
     t.startCounted = true;
-    this.metrics.startLatency.observe({ module: t.module, variant: t.variant }, Math.max(0, (at - t.created) / 1000));
+    this.metrics.startLatency.observe(
+      { module: t.module, variant: t.variant },
+      Math.max(0, (at - t.created) / 1000),
+    );
   }
 }

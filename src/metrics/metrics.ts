@@ -3,7 +3,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 
 /** Fine enough to see 10-second warm starts, which the operator's default 30-300 s buckets cannot show. */
 export const START_LATENCY_BUCKETS = [1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600];
-export const DURATION_BUCKETS = [30, 60, 120, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800, 14400, 21600];
+export const DURATION_BUCKETS = [
+  30, 60, 120, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800, 14400, 21600,
+];
 
 /** Every application state the operator uses; anything else is reported as OTHER, so the label stays bounded. */
 export const STATES = [
@@ -49,9 +51,12 @@ export interface ExporterMetrics {
   synced: Gauge;
 }
 
-export function createMetrics(opts: { processMetrics?: boolean; oldestSubmittedAge?: () => number } = {}): ExporterMetrics {
+export function createMetrics(
+  opts: { processMetrics?: boolean; oldestSubmittedAge?: () => number } = {},
+): ExporterMetrics {
   const registry = new Registry();
-  if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "sparklane_exporter_" });
+  if (opts.processMetrics ?? true)
+    collectDefaultMetrics({ register: registry, prefix: "sparklane_exporter_" });
   const m: ExporterMetrics = {
     registry,
     startLatency: new Histogram({
@@ -88,17 +93,27 @@ export function createMetrics(opts: { processMetrics?: boolean; oldestSubmittedA
         this.set(opts.oldestSubmittedAge?.() ?? 0);
       },
     }),
-    events: new Counter({ name: METRIC_NAMES.events, help: "Watch events processed.", labelNames: ["resource"], registers: [registry] }),
+    events: new Counter({
+      name: METRIC_NAMES.events,
+      help: "Watch events processed.",
+      labelNames: ["resource"],
+      registers: [registry],
+    }),
     watchRestarts: new Counter({
       name: METRIC_NAMES.watchRestarts,
       help: "Watch streams restarted, by reason (gone: 410 re-list; error: reset or API unreachable).",
       labelNames: ["resource", "reason"],
       registers: [registry],
     }),
-    synced: new Gauge({ name: METRIC_NAMES.synced, help: "1 once every watch has listed at least once.", registers: [registry] }),
+    synced: new Gauge({
+      name: METRIC_NAMES.synced,
+      help: "1 once every watch has listed at least once.",
+      registers: [registry],
+    }),
   };
   for (const s of STATES) m.applications.set({ state: s }, 0);
   // Series exist from the first scrape, so rate() and increase() see the first restart.
-  for (const resource of ["app", "pod"]) for (const reason of ["gone", "error"]) m.watchRestarts.inc({ resource, reason }, 0);
+  for (const resource of ["app", "pod"])
+    for (const reason of ["gone", "error"]) m.watchRestarts.inc({ resource, reason }, 0);
   return m;
 }

@@ -11,13 +11,32 @@ let stuck: string;
 let other: string;
 before(async () => {
   c = await startCluster({ stepMs: 10 });
-  const ctx = (taskId: string, ds = "2026-03-15") => ({ dagId: "visits_dag", taskId, ds, runId: `manual__${taskId}` });
+  const ctx = (taskId: string, ds = "2026-03-15") => ({
+    dagId: "visits_dag",
+    taskId,
+    ds,
+    runId: `manual__${taskId}`,
+  });
   done = (await submit(input({ context: ctx("daily") }), { kubeconfig: c.kubeconfig, wait: true })).name;
-  stuck = (await submit(input({ context: ctx("pull"), scenario: "image-pull" }), { kubeconfig: c.kubeconfig, wait: true, keep: true })).name;
-  other = (
-    await submit(input({ context: ctx("other", "2026-03-16"), variant: "standard", payload: { etl_module: "sessions", etl_script: "s.py", config_file: "c.yaml" }, scenario: "never" }), {
+  stuck = (
+    await submit(input({ context: ctx("pull"), scenario: "image-pull" }), {
       kubeconfig: c.kubeconfig,
+      wait: true,
+      keep: true,
     })
+  ).name;
+  other = (
+    await submit(
+      input({
+        context: ctx("other", "2026-03-16"),
+        variant: "standard",
+        payload: { etl_module: "sessions", etl_script: "s.py", config_file: "c.yaml" },
+        scenario: "never",
+      }),
+      {
+        kubeconfig: c.kubeconfig,
+      },
+    )
   ).name;
 });
 after(async () => {
@@ -27,12 +46,49 @@ after(async () => {
 test("list filters by the cost-attribution labels", async () => {
   const all = await runCli(["list", "--kubeconfig", c.kubeconfig, "--output", "json"]);
   assert.equal(all.code, 0, all.stderr);
-  assert.deepEqual(JSON.parse(all.stdout).map((r: { name: string }) => r.name).sort(), [done, stuck, other].sort());
-  const byModule = await runCli(["list", "--kubeconfig", c.kubeconfig, "--module", "sessions", "--output", "json"]);
-  assert.deepEqual(JSON.parse(byModule.stdout).map((r: { name: string }) => r.name), [other]);
-  const byVariant = await runCli(["list", "--kubeconfig", c.kubeconfig, "--variant", "pre-baked", "--task", "pull", "--output", "json"]);
-  assert.deepEqual(JSON.parse(byVariant.stdout).map((r: { name: string }) => r.name), [stuck]);
-  const byDate = await runCli(["list", "--kubeconfig", c.kubeconfig, "--execution-date", "2026-03-16", "--dag", "visits_dag"]);
+  assert.deepEqual(
+    JSON.parse(all.stdout)
+      .map((r: { name: string }) => r.name)
+      .sort(),
+    [done, stuck, other].sort(),
+  );
+  const byModule = await runCli([
+    "list",
+    "--kubeconfig",
+    c.kubeconfig,
+    "--module",
+    "sessions",
+    "--output",
+    "json",
+  ]);
+  assert.deepEqual(
+    JSON.parse(byModule.stdout).map((r: { name: string }) => r.name),
+    [other],
+  );
+  const byVariant = await runCli([
+    "list",
+    "--kubeconfig",
+    c.kubeconfig,
+    "--variant",
+    "pre-baked",
+    "--task",
+    "pull",
+    "--output",
+    "json",
+  ]);
+  assert.deepEqual(
+    JSON.parse(byVariant.stdout).map((r: { name: string }) => r.name),
+    [stuck],
+  );
+  const byDate = await runCli([
+    "list",
+    "--kubeconfig",
+    c.kubeconfig,
+    "--execution-date",
+    "2026-03-16",
+    "--dag",
+    "visits_dag",
+  ]);
   assert.match(byDate.stdout, /^NAMESPACE\s+NAME\s+STATE/);
   assert.ok(byDate.stdout.includes(other) && !byDate.stdout.includes(done), byDate.stdout);
 });

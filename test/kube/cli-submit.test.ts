@@ -12,7 +12,10 @@ const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
 let c: Cluster;
 before(async () => {
   // The task id picks the operator's scenario.
-  c = await startCluster({ stepMs: 20, scenario: (app) => (app.metadata.labels?.["airflow-task-id"] ?? "happy") as Scenario });
+  c = await startCluster({
+    stepMs: 20,
+    scenario: (app) => (app.metadata.labels?.["airflow-task-id"] ?? "happy") as Scenario,
+  });
 });
 after(async () => {
   await c.close();
@@ -64,7 +67,10 @@ test("FAILED exits 1 with the operator's errorMessage", async () => {
 test("a stuck driver pod exits 1 naming container, reason and image, and the application is deleted", async () => {
   const r = await runCli(base("image-pull", "--wait"));
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /init container "setup-etl" \(image registry\.example\/spark:4\.0\.0-python3-pre-baked\) is stuck: ImagePullBackOff/);
+  assert.match(
+    r.stderr,
+    /init container "setup-etl" \(image registry\.example\/spark:4\.0\.0-python3-pre-baked\) is stuck: ImagePullBackOff/,
+  );
   assert.equal(c.api.store.list("sparkapplications", "spark", "airflow-task-id=image-pull").length, 0);
 });
 
@@ -109,11 +115,16 @@ test("--dry-run client prints the manifest without touching the cluster", async 
 });
 
 function spawnCli(args: string[]) {
-  const child = spawn(process.execPath, [binPath, ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [binPath, ...args], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   child.stdout.resume();
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal })),
+  );
   return { child, exited, stderr: () => stderr };
 }
 
@@ -139,7 +150,13 @@ test("Ctrl-C with --delete-on-termination deletes the application and exits 130"
 test("killing the process and rerunning the same command re-attaches and never resubmits", async () => {
   const n = posts();
   const p = spawnCli(base("slow", "--wait"));
-  await until(() => c.api.store.list("sparkapplications", "spark", "airflow-task-id=slow").some((a) => a.status?.applicationState?.state === "RUNNING"), "RUNNING");
+  await until(
+    () =>
+      c.api.store
+        .list("sparkapplications", "spark", "airflow-task-id=slow")
+        .some((a) => a.status?.applicationState?.state === "RUNNING"),
+    "RUNNING",
+  );
   p.child.kill("SIGKILL");
   await p.exited;
   const r = await runCli(base("slow", "--wait"));

@@ -4,16 +4,34 @@ import { FakeApiServer, type FakeApiServerOptions } from "../helpers/fake-apiser
 import { SimulatedOperator, type OperatorOptions } from "../helpers/fake-apiserver/operator.js";
 import type { SubmitInput } from "../../src/kube/submit.js";
 
-export const appFixture = JSON.parse(readFileSync(new URL("./fixtures/app.json", import.meta.url), "utf8")) as Record<string, unknown>;
+export const appFixture = JSON.parse(
+  readFileSync(new URL("./fixtures/app.json", import.meta.url), "utf8"),
+) as Record<string, unknown>;
 
 export function input(over: Partial<SubmitInput> & { scenario?: string } = {}): SubmitInput {
-  const manifest = structuredClone(over.manifest ?? appFixture) as Record<string, any>;
-  if (over.scenario) manifest.metadata.annotations = { ...(manifest.metadata.annotations ?? {}), "test.sparklane/scenario": over.scenario };
+  const manifest = structuredClone(over.manifest ?? appFixture) as Record<string, unknown> & {
+    metadata: { annotations?: Record<string, string> };
+  };
+  if (over.scenario)
+    manifest.metadata.annotations = {
+      ...(manifest.metadata.annotations ?? {}),
+      "test.sparklane/scenario": over.scenario,
+    };
   return {
     manifest,
-    payload: over.payload ?? { etl_module: "visits_distinct", etl_script: "visits_distinct_daily.py", config_file: "config/dev-daily.yaml", process_date: "2026-03-15" },
+    payload: over.payload ?? {
+      etl_module: "visits_distinct",
+      etl_script: "visits_distinct_daily.py",
+      config_file: "config/dev-daily.yaml",
+      process_date: "2026-03-15",
+    },
     variant: over.variant ?? "pre-baked",
-    context: over.context ?? { dagId: "generic_spark_etl", taskId: "submit_spark_etl", ds: "2026-03-15", runId: "manual__2026-03-15T00:00:00+00:00" },
+    context: over.context ?? {
+      dagId: "generic_spark_etl",
+      taskId: "submit_spark_etl",
+      ds: "2026-03-15",
+      runId: "manual__2026-03-15T00:00:00+00:00",
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import { submit } from "../../src/kube/submit.js";
 import { prepareApplication } from "../../src/kube/prepare.js";
 import { InfraError, InterruptedError, JobFailedError, KubeApiError, UserError } from "../../src/errors.js";
 import { input, recordingSleep, startCluster, type Cluster } from "./harness.js";
+import type { KObj } from "../helpers/fake-apiserver/server.js";
 
 let c: Cluster;
 before(async () => {
@@ -22,12 +23,19 @@ function uniq(tag: string) {
 
 test("happy path: created with fieldValidation=Strict, transitions, labels on app and pods, timings, logs", async () => {
   const lines: string[] = [];
-  const res = await submit(input({ context: uniq("happy") }), { kubeconfig: c.kubeconfig, wait: true, logs: true }, { onLog: (l) => lines.push(`${l.container}: ${l.text}`) });
+  const res = await submit(
+    input({ context: uniq("happy") }),
+    { kubeconfig: c.kubeconfig, wait: true, logs: true },
+    { onLog: (l) => lines.push(`${l.container}: ${l.text}`) },
+  );
   assert.equal(res.ok, true, res.error?.message);
   assert.equal(res.action, "created");
   assert.equal(res.outcome, "COMPLETED");
   // The first state seen depends on how fast the operator is; every later one is seen in order.
-  assert.deepEqual(res.transitions!.map((t) => t.to).filter((s) => s !== "NEW"), ["SUBMITTED", "RUNNING", "SUCCEEDING", "COMPLETED"]);
+  assert.deepEqual(
+    res.transitions!.map((t) => t.to).filter((s) => s !== "NEW"),
+    ["SUBMITTED", "RUNNING", "SUCCEEDING", "COMPLETED"],
+  );
   const post = c.api.requests.find((r) => r.method === "POST" && APP_POST.test(r.path))!;
   assert.equal(post.query.fieldValidation, "Strict");
   const app = c.api.store.get("sparkapplications", "spark", res.name)!;
@@ -37,7 +45,15 @@ test("happy path: created with fieldValidation=Strict, transitions, labels on ap
   assert.equal(app.spec.executor.labels["etl-module"], "visits_distinct");
   const driver = c.api.store.get("pods", "spark", `${res.name}-driver`)!;
   assert.equal(driver.metadata.labels!["sparklane-run-id"], app.metadata.labels!["sparklane-run-id"]);
-  for (const k of ["created", "submitted", "driverScheduled", "initContainersDone", "driverRunning", "firstExecutorRunning", "terminal"] as const) {
+  for (const k of [
+    "created",
+    "submitted",
+    "driverScheduled",
+    "initContainersDone",
+    "driverRunning",
+    "firstExecutorRunning",
+    "terminal",
+  ] as const) {
     assert.ok(res.timings![k], `timing ${k} missing: ${JSON.stringify(res.timings)}`);
   }
   assert.deepEqual(lines, [
@@ -50,7 +66,11 @@ test("happy path: created with fieldValidation=Strict, transitions, labels on ap
 });
 
 test("failure: FAILED with the operator's errorMessage, deleted with --delete-on-termination", async () => {
-  const res = await submit(input({ context: uniq("fail"), scenario: "fail" }), { kubeconfig: c.kubeconfig, wait: true, deleteOnTermination: true });
+  const res = await submit(input({ context: uniq("fail"), scenario: "fail" }), {
+    kubeconfig: c.kubeconfig,
+    wait: true,
+    deleteOnTermination: true,
+  });
   assert.equal(res.outcome, "FAILED");
   assert.ok(res.error instanceof JobFailedError);
   assert.match(res.error.message, /driver container failed with ExitCode: 1/);
@@ -59,65 +79,107 @@ test("failure: FAILED with the operator's errorMessage, deleted with --delete-on
 });
 
 test("submission failure: SUBMISSION_FAILED is final with restartPolicy Never", async () => {
-  const res = await submit(input({ context: uniq("subfail"), scenario: "submission-failed" }), { kubeconfig: c.kubeconfig, wait: true });
+  const res = await submit(input({ context: uniq("subfail"), scenario: "submission-failed" }), {
+    kubeconfig: c.kubeconfig,
+    wait: true,
+  });
   assert.equal(res.outcome, "SUBMISSION_FAILED");
   assert.match(res.error!.message, /Read-only file system/);
 });
 
 test("stuck image pull: fails fast naming container, reason and image, and deletes unless --keep", async () => {
-  const res = await submit(input({ context: uniq("pull"), scenario: "image-pull" }), { kubeconfig: c.kubeconfig, wait: true });
+  const res = await submit(input({ context: uniq("pull"), scenario: "image-pull" }), {
+    kubeconfig: c.kubeconfig,
+    wait: true,
+  });
   assert.equal(res.outcome, "STUCK");
-  assert.match(res.error!.message, /init container "setup-etl" \(image registry\.example\/spark:4\.0\.0-python3\) is stuck: ImagePullBackOff/);
+  assert.match(
+    res.error!.message,
+    /init container "setup-etl" \(image registry\.example\/spark:4\.0\.0-python3\) is stuck: ImagePullBackOff/,
+  );
   assert.equal(c.api.store.get("sparkapplications", "spark", res.name), undefined);
-  const kept = await submit(input({ context: uniq("pull-keep"), scenario: "image-pull" }), { kubeconfig: c.kubeconfig, wait: true, keep: true });
+  const kept = await submit(input({ context: uniq("pull-keep"), scenario: "image-pull" }), {
+    kubeconfig: c.kubeconfig,
+    wait: true,
+    keep: true,
+  });
   assert.equal(kept.outcome, "STUCK");
   assert.ok(c.api.store.get("sparkapplications", "spark", kept.name), "--keep keeps the application");
 });
 
 test("init container exiting non-zero is reported with its exit code", async () => {
-  const res = await submit(input({ context: uniq("init"), scenario: "init-fail" }), { kubeconfig: c.kubeconfig, wait: true, keep: true });
+  const res = await submit(input({ context: uniq("init"), scenario: "init-fail" }), {
+    kubeconfig: c.kubeconfig,
+    wait: true,
+    keep: true,
+  });
   assert.equal(res.outcome, "STUCK");
   assert.match(res.stuck!, /init container "setup-etl" .* Error \(exit code 2\)/);
 });
 
 test("a sidecar keeping the driver pod Running does not hang the wait", async () => {
-  const res = await submit(input({ context: uniq("sidecar"), scenario: "sidecar" }), { kubeconfig: c.kubeconfig, wait: true, terminationGraceMs: 300 });
+  const res = await submit(input({ context: uniq("sidecar"), scenario: "sidecar" }), {
+    kubeconfig: c.kubeconfig,
+    wait: true,
+    terminationGraceMs: 300,
+  });
   assert.equal(res.outcome, "COMPLETED");
   assert.equal(res.state, "RUNNING", "the application itself never left RUNNING");
 });
 
 test("rerun through UNKNOWN and PENDING_RERUN ends COMPLETED", async () => {
-  const res = await submit(input({ context: uniq("rerun"), scenario: "rerun" }), { kubeconfig: c.kubeconfig, wait: true });
+  const res = await submit(input({ context: uniq("rerun"), scenario: "rerun" }), {
+    kubeconfig: c.kubeconfig,
+    wait: true,
+  });
   assert.equal(res.outcome, "COMPLETED");
   const states = res.transitions!.map((t) => t.to);
-  for (const s of ["UNKNOWN", "PENDING_RERUN", "COMPLETED"]) assert.ok(states.includes(s), `${s} in ${states}`);
+  for (const s of ["UNKNOWN", "PENDING_RERUN", "COMPLETED"])
+    assert.ok(states.includes(s), `${s} in ${states}`);
 });
 
 test("410 Gone mid-watch, as an ERROR event in a 200 stream and as HTTP 410: re-lists and completes", async () => {
   for (const goneAs of ["event", "http"] as const) {
     c.api.goneAs = goneAs;
-    const listsBefore = c.api.requests.filter((r) => r.method === "GET" && /sparkapplications$/.test(r.path) && r.query.watch !== "true").length;
-    const p = submit(input({ context: uniq(`gone-${goneAs}`), scenario: "slow" }), { kubeconfig: c.kubeconfig, wait: true });
+    const listsBefore = c.api.requests.filter(
+      (r) => r.method === "GET" && /sparkapplications$/.test(r.path) && r.query.watch !== "true",
+    ).length;
+    const p = submit(input({ context: uniq(`gone-${goneAs}`), scenario: "slow" }), {
+      kubeconfig: c.kubeconfig,
+      wait: true,
+    });
     await new Promise((r) => setTimeout(r, 250));
     c.api.expireWatches();
     const res = await p;
     assert.equal(res.outcome, "COMPLETED", `${goneAs}: ${res.error?.message}`);
-    const listsAfter = c.api.requests.filter((r) => r.method === "GET" && /sparkapplications$/.test(r.path) && r.query.watch !== "true").length;
-    assert.ok(listsAfter - listsBefore >= 2, `${goneAs}: re-listed after 410 (${listsAfter - listsBefore} lists)`);
+    const listsAfter = c.api.requests.filter(
+      (r) => r.method === "GET" && /sparkapplications$/.test(r.path) && r.query.watch !== "true",
+    ).length;
+    assert.ok(
+      listsAfter - listsBefore >= 2,
+      `${goneAs}: re-listed after 410 (${listsAfter - listsBefore} lists)`,
+    );
   }
   c.api.goneAs = "http";
 });
 
 test("connection reset mid-watch and mid-log: reconnects, logs complete without duplicates", async () => {
   const lines: string[] = [];
-  const p = submit(input({ context: uniq("reset"), scenario: "slow" }), { kubeconfig: c.kubeconfig, wait: true, logs: true }, { onLog: (l) => lines.push(l.text) });
+  const p = submit(
+    input({ context: uniq("reset"), scenario: "slow" }),
+    { kubeconfig: c.kubeconfig, wait: true, logs: true },
+    { onLog: (l) => lines.push(l.text) },
+  );
   for (const ms of [150, 500, 900]) {
     await new Promise((r) => setTimeout(r, ms === 150 ? 150 : 350));
     c.api.resetStreams();
   }
   const res = await p;
   assert.equal(res.outcome, "COMPLETED", res.error?.message);
-  assert.deepEqual(lines.filter((l) => l.startsWith("driver")), ["driver line 1", "driver line 2", "driver line 3"]);
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith("driver")),
+    ["driver line 1", "driver line 2", "driver line 3"],
+  );
 });
 
 test("resubmitting the same run attaches; a different spec refuses; --replace replaces", async () => {
@@ -130,8 +192,12 @@ test("resubmitting the same run attaches; a different spec refuses; --replace re
   assert.equal(again.action, "attached");
   assert.equal(posts() - n0, 1);
   const changed = input({ context: ctx, scenario: "never" });
-  (changed.manifest as any).spec.driver.memory = "2g";
-  await assert.rejects(submit(changed, { kubeconfig: c.kubeconfig }), (e: unknown) => e instanceof UserError && /different spec/.test(e.message) && /--replace/.test(e.hint ?? ""));
+  (changed.manifest as { spec: { driver: { memory: string } } }).spec.driver.memory = "2g";
+  await assert.rejects(
+    submit(changed, { kubeconfig: c.kubeconfig }),
+    (e: unknown) =>
+      e instanceof UserError && /different spec/.test(e.message) && /--replace/.test(e.hint ?? ""),
+  );
   const replaced = await submit(changed, { kubeconfig: c.kubeconfig, replace: true });
   assert.equal(replaced.action, "replaced");
   assert.equal(c.api.store.get("sparkapplications", "spark", first.name)!.spec.driver.memory, "2g");
@@ -140,7 +206,7 @@ test("resubmitting the same run attaches; a different spec refuses; --replace re
 test("409 on create: adopts when the payload-hash annotation matches, refuses otherwise", async () => {
   const inp = input({ context: uniq("conflict"), scenario: "never" });
   const p = prepareApplication({ ...inp, defaultNamespace: "spark" });
-  c.api.store.create("sparkapplications", structuredClone(p.manifest) as any);
+  c.api.store.create("sparkapplications", structuredClone(p.manifest) as KObj);
   // The GET before the POST misses it (created meanwhile by a concurrent submit), so the POST gets 409.
   c.api.inject({ method: "GET", path: new RegExp(`/sparkapplications/${p.name}$`), status: 404 });
   const res = await submit(inp, { kubeconfig: c.kubeconfig });
@@ -148,30 +214,49 @@ test("409 on create: adopts when the payload-hash annotation matches, refuses ot
 
   const other = input({ context: uniq("conflict2"), scenario: "never" });
   const q = prepareApplication({ ...other, defaultNamespace: "spark" });
-  const foreign = structuredClone(q.manifest) as any;
-  foreign.metadata.annotations["sparklane.io/payload-hash"] = "0".repeat(64);
+  const foreign = structuredClone(q.manifest) as KObj;
+  foreign.metadata.annotations = {
+    ...foreign.metadata.annotations,
+    "sparklane.io/payload-hash": "0".repeat(64),
+  };
   c.api.store.create("sparkapplications", foreign);
   c.api.inject({ method: "GET", path: new RegExp(`/sparkapplications/${q.name}$`), status: 404 });
-  await assert.rejects(submit(other, { kubeconfig: c.kubeconfig }), (e: unknown) => e instanceof UserError && /payload-hash annotation differs/.test(e.message));
+  await assert.rejects(
+    submit(other, { kubeconfig: c.kubeconfig }),
+    (e: unknown) => e instanceof UserError && /payload-hash annotation differs/.test(e.message),
+  );
 });
 
 test("429 honours Retry-After; 5xx is retried with backoff; other 4xx are final and verbatim", async () => {
   const waits: number[] = [];
   c.api.inject({ method: "POST", path: APP_POST, status: 429, retryAfter: 2 });
-  const res = await submit(input({ context: uniq("429"), scenario: "never" }), { kubeconfig: c.kubeconfig, retry: { sleep: recordingSleep(waits), random: () => 0 } });
+  const res = await submit(input({ context: uniq("429"), scenario: "never" }), {
+    kubeconfig: c.kubeconfig,
+    retry: { sleep: recordingSleep(waits), random: () => 0 },
+  });
   assert.equal(res.action, "created");
   assert.ok(waits.includes(2000), `waited ${waits}`);
 
   waits.length = 0;
   c.api.inject({ method: "POST", path: APP_POST, status: 503, times: 3 });
-  const r5 = await submit(input({ context: uniq("503"), scenario: "never" }), { kubeconfig: c.kubeconfig, retry: { sleep: recordingSleep(waits), random: () => 1, baseMs: 100, capMs: 300 } });
+  const r5 = await submit(input({ context: uniq("503"), scenario: "never" }), {
+    kubeconfig: c.kubeconfig,
+    retry: { sleep: recordingSleep(waits), random: () => 1, baseMs: 100, capMs: 300 },
+  });
   assert.equal(r5.action, "created");
-  assert.deepEqual(waits.filter((w) => w >= 100), [100, 200, 300], "capped exponential backoff");
+  assert.deepEqual(
+    waits.filter((w) => w >= 100),
+    [100, 200, 300],
+    "capped exponential backoff",
+  );
 
   const posts = c.api.count("POST", APP_POST);
   c.api.inject({ method: "POST", path: APP_POST, status: 403 });
   await assert.rejects(
-    submit(input({ context: uniq("403"), scenario: "never" }), { kubeconfig: c.kubeconfig, retry: { sleep: recordingSleep([]) } }),
+    submit(input({ context: uniq("403"), scenario: "never" }), {
+      kubeconfig: c.kubeconfig,
+      retry: { sleep: recordingSleep([]) },
+    }),
     (e: unknown) => e instanceof KubeApiError && e.code === 403 && /injected 403/.test(e.message),
   );
   assert.equal(c.api.count("POST", APP_POST) - posts, 1, "a 403 is not retried");
@@ -180,13 +265,21 @@ test("429 honours Retry-After; 5xx is retried with backoff; other 4xx are final 
 test("a POST that times out is followed by a GET, and the object it created is adopted", async () => {
   const posts = c.api.count("POST", APP_POST);
   c.api.inject({ method: "POST", path: APP_POST, delayMs: 1500 });
-  const res = await submit(input({ context: uniq("timeout-post"), scenario: "never" }), { kubeconfig: c.kubeconfig, postTimeoutMs: 200, retry: { sleep: recordingSleep([]) } });
+  const res = await submit(input({ context: uniq("timeout-post"), scenario: "never" }), {
+    kubeconfig: c.kubeconfig,
+    postTimeoutMs: 200,
+    retry: { sleep: recordingSleep([]) },
+  });
   assert.equal(res.action, "adopted");
   assert.equal(c.api.count("POST", APP_POST) - posts, 1, "no second POST");
 });
 
 test("--timeout ends the wait with a JobFailedError and deletes the application unless --keep", async () => {
-  const res = await submit(input({ context: uniq("timeout"), scenario: "never" }), { kubeconfig: c.kubeconfig, wait: true, timeoutMs: 300 });
+  const res = await submit(input({ context: uniq("timeout"), scenario: "never" }), {
+    kubeconfig: c.kubeconfig,
+    wait: true,
+    timeoutMs: 300,
+  });
   assert.equal(res.outcome, "TIMEOUT");
   assert.ok(res.error instanceof JobFailedError);
   assert.match(res.error.message, /timed out after 0 s in state NEW/);
@@ -195,7 +288,12 @@ test("--timeout ends the wait with a JobFailedError and deletes the application 
 
 test("interrupt: deletes with --delete-on-termination and reports InterruptedError", async () => {
   const ctl = new AbortController();
-  const p = submit(input({ context: uniq("sigint"), scenario: "never" }), { kubeconfig: c.kubeconfig, wait: true, deleteOnTermination: true, signal: ctl.signal });
+  const p = submit(input({ context: uniq("sigint"), scenario: "never" }), {
+    kubeconfig: c.kubeconfig,
+    wait: true,
+    deleteOnTermination: true,
+    signal: ctl.signal,
+  });
   await new Promise((r) => setTimeout(r, 200));
   ctl.abort();
   const res = await p;
@@ -218,8 +316,14 @@ test("an unreachable API is an InfraError", async () => {
   const kc = dead.kubeconfig();
   await dead.stop();
   await assert.rejects(
-    submit(input({ context: uniq("dead") }), { kubeconfig: kc, retry: { attempts: 2, sleep: recordingSleep([]) } }),
-    (e: unknown) => e instanceof InfraError && !(e instanceof KubeApiError) && /cannot reach the Kubernetes API/.test(e.message),
+    submit(input({ context: uniq("dead") }), {
+      kubeconfig: kc,
+      retry: { attempts: 2, sleep: recordingSleep([]) },
+    }),
+    (e: unknown) =>
+      e instanceof InfraError &&
+      !(e instanceof KubeApiError) &&
+      /cannot reach the Kubernetes API/.test(e.message),
   );
   await dead.close();
 });

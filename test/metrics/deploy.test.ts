@@ -27,12 +27,29 @@ before(async () => {
   const c = await startCluster({ stepMs: 5 });
   const ctl = new AbortController();
   try {
-    const exporter = new Exporter({ kube: connect({ kubeconfig: c.kubeconfig }), namespaces: ["spark"], port: 0, host: "127.0.0.1", signal: ctl.signal });
+    const exporter = new Exporter({
+      kube: connect({ kubeconfig: c.kubeconfig }),
+      namespaces: ["spark"],
+      port: 0,
+      host: "127.0.0.1",
+      signal: ctl.signal,
+    });
     const { port } = await exporter.start();
-    await submit(input({ context: { dagId: "d", taskId: "ok", ds: "2026-03-15", runId: "r" } }), { kubeconfig: c.kubeconfig, wait: true });
-    await submit(input({ context: { dagId: "d", taskId: "ko", ds: "2026-03-15", runId: "r" }, scenario: "fail" }), { kubeconfig: c.kubeconfig, wait: true });
+    await submit(input({ context: { dagId: "d", taskId: "ok", ds: "2026-03-15", runId: "r" } }), {
+      kubeconfig: c.kubeconfig,
+      wait: true,
+    });
+    await submit(
+      input({ context: { dagId: "d", taskId: "ko", ds: "2026-03-15", runId: "r" }, scenario: "fail" }),
+      { kubeconfig: c.kubeconfig, wait: true },
+    );
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    exposed = new Set(text.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(/[{ ]/)[0]!));
+    exposed = new Set(
+      text
+        .split("\n")
+        .filter((l) => l && !l.startsWith("#"))
+        .map((l) => l.split(/[{ ]/)[0]!),
+    );
     await exporter.stop();
   } finally {
     ctl.abort();
@@ -46,7 +63,9 @@ function metricsIn(expr: string): string[] {
 }
 
 function dashboardExprs(): string[] {
-  const d = JSON.parse(readFileSync(deploy("grafana", "sparklane-startup.json"), "utf8")) as { panels: { targets?: { expr: string }[] }[] };
+  const d = JSON.parse(readFileSync(deploy("grafana", "sparklane-startup.json"), "utf8")) as {
+    panels: { targets?: { expr: string }[] }[];
+  };
   return d.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
 }
 
@@ -63,7 +82,11 @@ test("every metric the dashboard and the alerts use is exposed by the exporter",
   for (const e of exprs) {
     const used = metricsIn(e);
     assert.ok(used.length > 0, `expression uses no sparklane metric: ${e}`);
-    for (const m of used) assert.ok(exposed.has(m), `${m} (in ${e}) is not exposed; exposed: ${[...exposed].filter((x) => x.startsWith("sparklane_") && !x.startsWith("sparklane_exporter_process")).join(", ")}`);
+    for (const m of used)
+      assert.ok(
+        exposed.has(m),
+        `${m} (in ${e}) is not exposed; exposed: ${[...exposed].filter((x) => x.startsWith("sparklane_") && !x.startsWith("sparklane_exporter_process")).join(", ")}`,
+      );
   }
 });
 
@@ -87,7 +110,11 @@ test("promtool accepts the alert rules and the dashboard's PromQL", { skip: noPr
   // Grafana's variables replaced by what they expand to; each expression checked as a recording rule.
   const asRules = dashboardExprs().map((e, i) => ({
     record: `dashboard:expr_${i}`,
-    expr: e.replaceAll("$__rate_interval", "5m").replaceAll("$__range", "1h").replaceAll("$module", ".*").replaceAll("$variant", ".*"),
+    expr: e
+      .replaceAll("$__rate_interval", "5m")
+      .replaceAll("$__range", "1h")
+      .replaceAll("$module", ".*")
+      .replaceAll("$variant", ".*"),
   }));
   const dash = join(tmp, "dashboard-rules.yaml");
   writeFileSync(dash, stringify({ groups: [{ name: "dashboard", rules: asRules }] }));
@@ -95,61 +122,79 @@ test("promtool accepts the alert rules and the dashboard's PromQL", { skip: noPr
   assert.equal(r.status, 0, r.stdout + r.stderr);
 });
 
-test("the alerts fire on a stuck SUBMITTED application and on a high failure rate (promtool test rules)", { skip: noPromtool }, () => {
-  const rules = join(tmp, "alerts.yaml");
-  writeFileSync(rules, stringify({ groups: ruleGroups() }));
-  const unit = {
-    rule_files: [rules],
-    evaluation_interval: "1m",
-    tests: [
-      {
-        interval: "1m",
-        input_series: [
-          // One application stuck in SUBMITTED: its age grows 60 s per minute from 10 minutes.
-          { series: "sparklane_submitted_oldest_age_seconds", values: "600+60x20" },
-          { series: 'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="failed"}', values: "0+1x30" },
-          { series: 'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="completed"}', values: "0+1x30" },
-          { series: 'sparklane_runs_total{module="healthy",variant="pre-baked",outcome="completed"}', values: "0+1x30" },
-          { series: 'sparklane_runs_total{module="healthy",variant="pre-baked",outcome="failed"}', values: "0x30" },
-        ],
-        alert_rule_test: [
-          { eval_time: "4m", alertname: "SparklaneApplicationStuckSubmitted", exp_alerts: [] },
-          {
-            eval_time: "10m",
-            alertname: "SparklaneApplicationStuckSubmitted",
-            exp_alerts: [
-              {
-                exp_labels: { severity: "warning" },
-                exp_annotations: {
-                  summary: "A SparkApplication has been SUBMITTED for more than 15 minutes",
-                  description:
-                    "The oldest application in SUBMITTED is 20m 0s old. Its driver pod is probably stuck (ImagePullBackOff, CrashLoopBackOff, failed init container): run `sparklane list --state SUBMITTED` and `sparklane status <name>`.",
+test(
+  "the alerts fire on a stuck SUBMITTED application and on a high failure rate (promtool test rules)",
+  { skip: noPromtool },
+  () => {
+    const rules = join(tmp, "alerts.yaml");
+    writeFileSync(rules, stringify({ groups: ruleGroups() }));
+    const unit = {
+      rule_files: [rules],
+      evaluation_interval: "1m",
+      tests: [
+        {
+          interval: "1m",
+          input_series: [
+            // One application stuck in SUBMITTED: its age grows 60 s per minute from 10 minutes.
+            { series: "sparklane_submitted_oldest_age_seconds", values: "600+60x20" },
+            {
+              series: 'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="failed"}',
+              values: "0+1x30",
+            },
+            {
+              series:
+                'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="completed"}',
+              values: "0+1x30",
+            },
+            {
+              series: 'sparklane_runs_total{module="healthy",variant="pre-baked",outcome="completed"}',
+              values: "0+1x30",
+            },
+            {
+              series: 'sparklane_runs_total{module="healthy",variant="pre-baked",outcome="failed"}',
+              values: "0x30",
+            },
+          ],
+          alert_rule_test: [
+            { eval_time: "4m", alertname: "SparklaneApplicationStuckSubmitted", exp_alerts: [] },
+            {
+              eval_time: "10m",
+              alertname: "SparklaneApplicationStuckSubmitted",
+              exp_alerts: [
+                {
+                  exp_labels: { severity: "warning" },
+                  exp_annotations: {
+                    summary: "A SparkApplication has been SUBMITTED for more than 15 minutes",
+                    description:
+                      "The oldest application in SUBMITTED is 20m 0s old. Its driver pod is probably stuck (ImagePullBackOff, CrashLoopBackOff, failed init container): run `sparklane list --state SUBMITTED` and `sparklane status <name>`.",
+                  },
                 },
-              },
-            ],
-          },
-          {
-            eval_time: "20m",
-            alertname: "SparklaneFailureRateHigh",
-            exp_alerts: [
-              {
-                exp_labels: { severity: "warning", module: "visits_distinct" },
-                exp_annotations: {
-                  summary: "More than 20% of visits_distinct runs failed in the last hour",
-                  description: "Failure ratio 50%. `sparklane list --module <module> --state FAILED` lists them.",
+              ],
+            },
+            {
+              eval_time: "20m",
+              alertname: "SparklaneFailureRateHigh",
+              exp_alerts: [
+                {
+                  exp_labels: { severity: "warning", module: "visits_distinct" },
+                  exp_annotations: {
+                    summary: "More than 20% of visits_distinct runs failed in the last hour",
+                    description:
+                      "Failure ratio 50%. `sparklane list --module <module> --state FAILED` lists them.",
+                  },
                 },
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  };
-  const file = join(tmp, "alerts.test.yaml");
-  writeFileSync(file, stringify(unit));
-  const r = spawnSync(PROMTOOL, ["test", "rules", file], { encoding: "utf8" });
-  assert.equal(r.status, 0, r.stdout + r.stderr);
-});
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const file = join(tmp, "alerts.test.yaml");
+    writeFileSync(file, stringify(unit));
+    const r = spawnSync(PROMTOOL, ["test", "rules", file], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  },
+);
 
 test("spark-operator Helm values: latency buckets, job namespaces, a writable Ivy volume", () => {
   const v = parse(readFileSync(deploy("spark-operator", "values.yaml"), "utf8"));
@@ -157,9 +202,21 @@ test("spark-operator Helm values: latency buckets, job namespaces, a writable Iv
   assert.equal(v.prometheus.metrics.enable, true);
   assert.ok(Array.isArray(v.spark.jobNamespaces) && v.spark.jobNamespaces.length > 0);
   const ivyMount = v.controller.volumeMounts.find((m: { mountPath: string }) => m.mountPath === "/ivy-cache");
-  assert.ok(ivyMount && ivyMount.readOnly !== true, "a writable mount at /ivy-cache, where the templates point spark.jars.ivy");
-  assert.ok(v.controller.volumes.some((x: { name: string; emptyDir?: unknown }) => x.name === ivyMount.name && x.emptyDir));
+  assert.ok(
+    ivyMount && ivyMount.readOnly !== true,
+    "a writable mount at /ivy-cache, where the templates point spark.jars.ivy",
+  );
+  assert.ok(
+    v.controller.volumes.some(
+      (x: { name: string; emptyDir?: unknown }) => x.name === ivyMount.name && x.emptyDir,
+    ),
+  );
   const template = readFileSync(join(repoRoot, "templates", "sparkapps", "generic-spark-app.yaml"), "utf8");
-  assert.match(template, /spark\.jars\.ivy: "\/ivy-cache"/, "the standard template points Ivy at the same path");
-  for (const key of v.prometheus.metrics.labels.split(",")) assert.match(key, /^[a-z0-9-]+$/, `metric label key ${key} maps to a valid Prometheus label name`);
+  assert.match(
+    template,
+    /spark\.jars\.ivy: "\/ivy-cache"/,
+    "the standard template points Ivy at the same path",
+  );
+  for (const key of v.prometheus.metrics.labels.split(","))
+    assert.match(key, /^[a-z0-9-]+$/, `metric label key ${key} maps to a valid Prometheus label name`);
 });

@@ -33,23 +33,64 @@ test("exporter: start latency, outcomes, durations, states; history not counted;
     // A run that finished before the exporter started is history: present in the state gauge, not counted as a run.
     await submit(input({ context: ctx("old") }), { kubeconfig: c.kubeconfig, wait: true });
     const kube = connect({ kubeconfig: c.kubeconfig });
-    const exporter = new Exporter({ kube, namespaces: ["spark"], port: 0, host: "127.0.0.1", signal: ctl.signal, processMetrics: false, now: () => Date.now() + 3_600_000, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))) });
+    const exporter = new Exporter({
+      kube,
+      namespaces: ["spark"],
+      port: 0,
+      host: "127.0.0.1",
+      signal: ctl.signal,
+      processMetrics: false,
+      now: () => Date.now() + 3_600_000,
+      sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))),
+    });
     const { port } = await exporter.start();
     await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200, "healthz");
     let m = await scrape(port);
     assert.equal(value(m, 'sparklane_applications{state="COMPLETED"}'), 1);
-    assert.equal(value(m, 'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="completed"}'), 0);
+    assert.equal(
+      value(m, 'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="completed"}'),
+      0,
+    );
 
     await submit(input({ context: ctx("a") }), { kubeconfig: c.kubeconfig, wait: true });
     await submit(input({ context: ctx("b"), variant: "standard" }), { kubeconfig: c.kubeconfig, wait: true });
     await submit(input({ context: ctx("c"), scenario: "fail" }), { kubeconfig: c.kubeconfig, wait: true });
-    await until(async () => value(await scrape(port), 'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="failed"}') === 1, "failed run counted");
+    await until(
+      async () =>
+        value(
+          await scrape(port),
+          'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="failed"}',
+        ) === 1,
+      "failed run counted",
+    );
     m = await scrape(port);
-    assert.equal(value(m, 'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="completed"}'), 1);
-    assert.equal(value(m, 'sparklane_runs_total{module="visits_distinct",variant="standard",outcome="completed"}'), 1);
-    assert.equal(value(m, 'sparklane_job_start_latency_seconds_count{module="visits_distinct",variant="pre-baked"}'), 2);
-    assert.equal(value(m, 'sparklane_job_start_latency_seconds_bucket{le="2",module="visits_distinct",variant="pre-baked"}'), 2, "fast fake starts land in the 2 s bucket (creation time has 1 s resolution)");
-    assert.equal(value(m, 'sparklane_run_duration_seconds_count{module="visits_distinct",variant="standard",outcome="completed"}'), 1);
+    assert.equal(
+      value(m, 'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="completed"}'),
+      1,
+    );
+    assert.equal(
+      value(m, 'sparklane_runs_total{module="visits_distinct",variant="standard",outcome="completed"}'),
+      1,
+    );
+    assert.equal(
+      value(m, 'sparklane_job_start_latency_seconds_count{module="visits_distinct",variant="pre-baked"}'),
+      2,
+    );
+    assert.equal(
+      value(
+        m,
+        'sparklane_job_start_latency_seconds_bucket{le="2",module="visits_distinct",variant="pre-baked"}',
+      ),
+      2,
+      "fast fake starts land in the 2 s bucket (creation time has 1 s resolution)",
+    );
+    assert.equal(
+      value(
+        m,
+        'sparklane_run_duration_seconds_count{module="visits_distinct",variant="standard",outcome="completed"}',
+      ),
+      1,
+    );
     assert.equal(value(m, 'sparklane_applications{state="COMPLETED"}'), 3);
     assert.equal(value(m, 'sparklane_applications{state="FAILED"}'), 1);
     assert.doesNotMatch(m, /r-a|manual__|payload/, "no run ids or payload values in labels");
@@ -61,20 +102,41 @@ test("exporter: start latency, outcomes, durations, states; history not counted;
     await new Promise((r) => setTimeout(r, 200));
     await c.api.start();
     await submit(input({ context: ctx("e") }), { kubeconfig: c.kubeconfig, wait: true });
-    await until(async () => value(await scrape(port), 'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="completed"}') === 3, "runs after restart");
+    await until(
+      async () =>
+        value(
+          await scrape(port),
+          'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="completed"}',
+        ) === 3,
+      "runs after restart",
+    );
     m = await scrape(port);
-    assert.equal(value(m, 'sparklane_job_start_latency_seconds_count{module="visits_distinct",variant="pre-baked"}'), 4);
+    assert.equal(
+      value(m, 'sparklane_job_start_latency_seconds_count{module="visits_distinct",variant="pre-baked"}'),
+      4,
+    );
     assert.ok(value(m, 'sparklane_exporter_watch_restarts_total{resource="app",reason="gone"}') >= 1);
     assert.equal(value(m, 'sparklane_applications{state="COMPLETED"}'), 5);
 
     // A driver that cannot pull its image leaves the application SUBMITTED: its age shows (clock one hour ahead).
     assert.equal(value(m, "sparklane_submitted_oldest_age_seconds"), 0);
-    await submit(input({ context: ctx("stuck"), scenario: "image-pull" }), { kubeconfig: c.kubeconfig, wait: true, keep: true });
-    await until(async () => value(await scrape(port), "sparklane_submitted_oldest_age_seconds") >= 3600, "oldest SUBMITTED age");
+    await submit(input({ context: ctx("stuck"), scenario: "image-pull" }), {
+      kubeconfig: c.kubeconfig,
+      wait: true,
+      keep: true,
+    });
+    await until(
+      async () => value(await scrape(port), "sparklane_submitted_oldest_age_seconds") >= 3600,
+      "oldest SUBMITTED age",
+    );
 
     // Deleting applications empties the state gauge.
-    for (const a of c.api.store.list("sparkapplications", "spark")) c.api.store.delete("sparkapplications", "spark", a.metadata.name);
-    await until(async () => value(await scrape(port), 'sparklane_applications{state="COMPLETED"}') === 0, "gauge after deletes");
+    for (const a of c.api.store.list("sparkapplications", "spark"))
+      c.api.store.delete("sparkapplications", "spark", a.metadata.name);
+    await until(
+      async () => value(await scrape(port), 'sparklane_applications{state="COMPLETED"}') === 0,
+      "gauge after deletes",
+    );
     await exporter.stop();
   } finally {
     ctl.abort();

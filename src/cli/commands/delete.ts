@@ -15,11 +15,17 @@ export function register(program: Command): void {
     const ns = flags.namespace ?? kube.namespace;
     const results: { name: string; deleted: boolean }[] = [];
     for (const name of names) results.push({ name, deleted: await deleteApp(kube, ns, name) });
-    if (flags.output === "json") process.stdout.write(`${JSON.stringify({ namespace: ns, results }, null, 2)}\n`);
-    else for (const r of results) process.stdout.write(`${r.deleted ? "deleted" : "not found"}: sparkapplication ${ns}/${r.name}\n`);
+    if (flags.output === "json")
+      process.stdout.write(`${JSON.stringify({ namespace: ns, results }, null, 2)}\n`);
+    else
+      for (const r of results)
+        process.stdout.write(`${r.deleted ? "deleted" : "not found"}: sparkapplication ${ns}/${r.name}\n`);
     const missing = results.filter((r) => !r.deleted).map((r) => r.name);
     if (missing.length && !flags.ignoreNotFound) {
-      throw new UserError(`sparkapplication ${missing.map((m) => `${ns}/${m}`).join(", ")} not found`, "check the name with `sparklane list`, or pass --ignore-not-found");
+      throw new UserError(
+        `sparkapplication ${missing.map((m) => `${ns}/${m}`).join(", ")} not found`,
+        "check the name with `sparklane list`, or pass --ignore-not-found",
+      );
     }
   });
 }

@@ -13,17 +13,27 @@ interface ExporterFlags {
 
 function port(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port number 0-65535, found "${v}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError(`expected a port number 0-65535, found "${v}"`);
   return n;
 }
 
 export function register(program: Command): void {
   program
     .command("exporter")
-    .description("Prometheus exporter: job start latency, outcomes, durations and states of SparkApplications (/metrics, /healthz)")
-    .option("--kubeconfig <file>", "kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)")
+    .description(
+      "Prometheus exporter: job start latency, outcomes, durations and states of SparkApplications (/metrics, /healthz)",
+    )
+    .option(
+      "--kubeconfig <file>",
+      "kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)",
+    )
     .option("--context <name>", "kubeconfig context")
-    .option("-n, --namespace <ns>", "namespace to watch (repeatable; default: the context's namespace)", collect)
+    .option(
+      "-n, --namespace <ns>",
+      "namespace to watch (repeatable; default: the context's namespace)",
+      collect,
+    )
     .option("-A, --all-namespaces", "watch every namespace")
     .option("--port <port>", "HTTP port for /metrics and /healthz", port, 9464)
     .option("--host <address>", "address to listen on", "0.0.0.0")
@@ -42,8 +52,12 @@ export function register(program: Command): void {
         onLog: (m) => process.stderr.write(`${new Date().toISOString()} ${m}\n`),
       });
       const { port: bound } = await exporter.start();
-      const scope = flags.allNamespaces ? "all namespaces" : `namespace ${(flags.namespace ?? [kube.namespace]).join(", ")}`;
-      process.stderr.write(`sparklane exporter: watching ${scope} on ${kube.server}; serving http://${flags.host}:${bound}/metrics\n`);
+      const scope = flags.allNamespaces
+        ? "all namespaces"
+        : `namespace ${(flags.namespace ?? [kube.namespace]).join(", ")}`;
+      process.stderr.write(
+        `sparklane exporter: watching ${scope} on ${kube.server}; serving http://${flags.host}:${bound}/metrics\n`,
+      );
       const stop = () => ctl.abort();
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);

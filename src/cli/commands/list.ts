@@ -36,6 +36,19 @@ export function register(program: Command): void {
       return;
     }
     const head = ["NAMESPACE", "NAME", "STATE", "MODULE", "VARIANT", "DATE", "CREATED"];
-    process.stdout.write(table([head, ...rows.map((r) => [r.namespace, r.name, r.state, r.module ?? "-", r.variant ?? "-", r.executionDate ?? "-", r.created ?? "-"])]));
+    process.stdout.write(
+      table([
+        head,
+        ...rows.map((r) => [
+          r.namespace,
+          r.name,
+          r.state,
+          r.module ?? "-",
+          r.variant ?? "-",
+          r.executionDate ?? "-",
+          r.created ?? "-",
+        ]),
+      ]),
+    );
   });
 }

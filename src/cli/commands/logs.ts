@@ -13,13 +13,17 @@ export function register(program: Command): void {
     const { UserError } = await import("../../errors.js");
     const kube = connect(flags);
     const ns = flags.namespace ?? kube.namespace;
-    if (!(await getApp(kube, ns, name))) throw new UserError(`sparkapplication ${ns}/${name} not found`, "check the name with `sparklane list`");
+    if (!(await getApp(kube, ns, name)))
+      throw new UserError(`sparkapplication ${ns}/${name} not found`, "check the name with `sparklane list`");
     const ctl = new AbortController();
     process.once("SIGINT", () => ctl.abort());
     await printLogs(kube, ns, name, {
       follow: flags.follow ?? false,
       signal: ctl.signal,
-      onLine: (l) => process.stdout.write(flags.output === "json" ? `${JSON.stringify(l)}\n` : `[${l.container}] ${l.text}\n`),
+      onLine: (l) =>
+        process.stdout.write(
+          flags.output === "json" ? `${JSON.stringify(l)}\n` : `[${l.container}] ${l.text}\n`,
+        ),
       onNotice: (m) => process.stderr.write(`note: ${m}\n`),
     });
   });

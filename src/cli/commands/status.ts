@@ -5,7 +5,9 @@ export function register(program: Command): void {
   addKubeFlags(
     program
       .command("status")
-      .description("show a SparkApplication: state, error, driver pod, executors, a stuck driver, phase timings")
+      .description(
+        "show a SparkApplication: state, error, driver pod, executors, a stuck driver, phase timings",
+      )
       .argument("<name>", "application name"),
   ).action(async (name: string, flags: KubeFlags) => {
     const { connect, appStatus, describeStuck } = await import("../../kube/index.js");
@@ -21,7 +23,11 @@ export function register(program: Command): void {
       `driver pod:  ${s.driverPod ?? "-"}${s.driverPhase ? ` (${s.driverPhase})` : ""}`,
       `executors:   ${s.executors.length ? s.executors.map((e) => `${e.name} (${e.phase ?? "?"})`).join(", ") : "-"}`,
       `attempts:    submission ${s.submissionAttempts ?? 0}, execution ${s.executionAttempts ?? 0}`,
-      `labels:      ${Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(", ") || "-"}`,
+      `labels:      ${
+        Object.entries(s.labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(", ") || "-"
+      }`,
     ];
     if (s.stuck) lines.push(`stuck:       ${describeStuck(s.stuck)}`);
     process.stdout.write(`${lines.join("\n")}\n${formatTimings(s.timings, s.offsets)}`);

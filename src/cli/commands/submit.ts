@@ -18,16 +18,32 @@ interface SubmitFlags extends RenderFlags, KubeFlags {
 export function register(program: Command): void {
   const cmd = program
     .command("submit")
-    .description("render, check and create the SparkApplication on the cluster; optionally wait, with logs, and exit with its outcome");
+    .description(
+      "render, check and create the SparkApplication on the cluster; optionally wait, with logs, and exit with its outcome",
+    );
   addRenderFlags(cmd);
   addKubeFlags(cmd)
     .option("--wait", "wait for the application to finish; exit 0 on COMPLETED, 1 on FAILED")
     .option("--logs", "stream the init containers' and the driver's logs (implies --wait)")
     .option("--delete-on-termination", "delete the application when it ends, and on Ctrl-C")
-    .option("--timeout <seconds>", "stop waiting after this long: exit 1 and delete the application (see --keep)", seconds)
+    .option(
+      "--timeout <seconds>",
+      "stop waiting after this long: exit 1 and delete the application (see --keep)",
+      seconds,
+    )
     .option("--keep", "keep the application after a timeout or a stuck driver pod")
-    .option("--termination-grace <seconds>", "how long the application may stay non-terminal after its driver container ended", seconds, 30)
-    .addOption(new Option("--dry-run <mode>", "client: render and check only; server: also have the API server admit it (dryRun=All)").choices(["client", "server"]))
+    .option(
+      "--termination-grace <seconds>",
+      "how long the application may stay non-terminal after its driver container ended",
+      seconds,
+      30,
+    )
+    .addOption(
+      new Option(
+        "--dry-run <mode>",
+        "client: render and check only; server: also have the API server admit it (dryRun=All)",
+      ).choices(["client", "server"]),
+    )
     .option("--replace", "if this run's application exists with a different spec, delete it and submit again")
     .action(async (flags: SubmitFlags) => {
       const { renderAndCheck } = await import("../../render/index.js");
@@ -49,7 +65,12 @@ export function register(program: Command): void {
       process.on("SIGTERM", onSignal);
       try {
         const result = await submit(
-          { manifest: rendered.manifest, payload: request.payload, variant: rendered.variant, context: rendered.context },
+          {
+            manifest: rendered.manifest,
+            payload: request.payload,
+            variant: rendered.variant,
+            context: rendered.context,
+          },
           {
             kubeconfig: flags.kubeconfig,
             context: flags.context,
@@ -65,21 +86,29 @@ export function register(program: Command): void {
             signal: ctl.signal,
           },
           {
-            onAction: (action, app) => err(`${action} sparkapplication ${app.metadata.namespace}/${app.metadata.name}`),
-            onTransition: (t) => err(`${t.at}  ${t.from || "-"} -> ${t.to}${t.errorMessage ? `: ${t.errorMessage}` : ""}`),
+            onAction: (action, app) =>
+              err(`${action} sparkapplication ${app.metadata.namespace}/${app.metadata.name}`),
+            onTransition: (t) =>
+              err(`${t.at}  ${t.from || "-"} -> ${t.to}${t.errorMessage ? `: ${t.errorMessage}` : ""}`),
             onLog: (l) => logOut.write(`[${l.container}] ${l.text}\n`),
             onNotice: (m) => err(`note: ${m}`),
           },
         );
         if (json) {
           const { error, ...data } = result;
-          process.stdout.write(`${JSON.stringify({ ...data, ...(error ? { message: error.message } : {}) }, null, 2)}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ ...data, ...(error ? { message: error.message } : {}) }, null, 2)}\n`,
+          );
         } else if (result.action === "dry-run-client" || result.action === "dry-run") {
-          err(`${result.action === "dry-run" ? "the API server accepted" : "would create"} sparkapplication ${result.namespace}/${result.name}`);
+          err(
+            `${result.action === "dry-run" ? "the API server accepted" : "would create"} sparkapplication ${result.namespace}/${result.name}`,
+          );
           process.stdout.write(manifestYaml(result.manifest ?? {}));
         } else if (result.outcome) {
           process.stdout.write(formatTimings(result.timings ?? {}, result.offsets ?? {}));
-          process.stdout.write(`sparkapplication ${result.namespace}/${result.name}: ${result.outcome}${result.deleted ? " (deleted)" : ""}\n`);
+          process.stdout.write(
+            `sparkapplication ${result.namespace}/${result.name}: ${result.outcome}${result.deleted ? " (deleted)" : ""}\n`,
+          );
         } else {
           process.stdout.write(`${result.namespace}/${result.name}\n`);
         }

@@ -48,7 +48,8 @@ export class SimulatedOperator {
     this.driverLines = opts.driverLines ?? 3;
     this.initDelayMs = opts.initDelayMs ?? (() => 0);
     this.scenarioFor =
-      opts.scenario ?? ((app) => (app.metadata.annotations?.["test.sparklane/scenario"] as Scenario | undefined) ?? "happy");
+      opts.scenario ??
+      ((app) => (app.metadata.annotations?.["test.sparklane/scenario"] as Scenario | undefined) ?? "happy");
   }
 
   start(): this {
@@ -113,11 +114,19 @@ export class SimulatedOperator {
       this.setState(app, "SUBMISSION_FAILED", (s) => {
         s.submissionAttempts = 1;
         s.lastSubmissionAttemptTime = now();
-        s.applicationState = { state: "SUBMISSION_FAILED", errorMessage: "failed to run spark-submit: Exception in thread \"main\" java.io.FileNotFoundException: /home/spark/.ivy2/cache (Read-only file system)" };
+        s.applicationState = {
+          state: "SUBMISSION_FAILED",
+          errorMessage:
+            'failed to run spark-submit: Exception in thread "main" java.io.FileNotFoundException: /home/spark/.ivy2/cache (Read-only file system)',
+        };
       });
       await step();
       this.setState(app, "FAILED", (s) => {
-        s.applicationState = { state: "FAILED", errorMessage: "failed to run spark-submit: java.io.FileNotFoundException: /home/spark/.ivy2/cache (Read-only file system)" };
+        s.applicationState = {
+          state: "FAILED",
+          errorMessage:
+            "failed to run spark-submit: java.io.FileNotFoundException: /home/spark/.ivy2/cache (Read-only file system)",
+        };
         s.terminationTime = now();
       });
       return;
@@ -130,7 +139,8 @@ export class SimulatedOperator {
       if (outcome === "rerun") {
         this.setState(app, "PENDING_RERUN", (s) => (s.driverInfo = {}));
         if (this.alive(app)) this.api.store.delete("pods", ns, driverPod);
-        for (const p of this.api.store.list("pods", ns, `sparkoperator.k8s.io/app-name=${name}`)) this.api.store.delete("pods", ns, p.metadata.name);
+        for (const p of this.api.store.list("pods", ns, `sparkoperator.k8s.io/app-name=${name}`))
+          this.api.store.delete("pods", ns, p.metadata.name);
         await step();
         continue;
       }
@@ -138,13 +148,20 @@ export class SimulatedOperator {
     }
   }
 
-  private async attempt(app: KObj, scenario: Scenario, driverPod: string, attempt: number): Promise<"done" | "stuck" | "rerun"> {
+  private async attempt(
+    app: KObj,
+    scenario: Scenario,
+    driverPod: string,
+    attempt: number,
+  ): Promise<"done" | "stuck" | "rerun"> {
     const ns = app.metadata.namespace;
     const name = app.metadata.name;
     const step = () => this.sleep(scenario === "slow" ? this.stepMs * 10 : this.stepMs);
     const submissionId = randomUUID();
     const image = (app.spec?.driver?.image ?? app.spec?.image ?? "spark:4.0.0") as string;
-    const initContainers = ((app.spec?.driver?.initContainers ?? []) as { name: string; image?: string; restartPolicy?: string }[]).map((c) => ({
+    const initContainers = (
+      (app.spec?.driver?.initContainers ?? []) as { name: string; image?: string; restartPolicy?: string }[]
+    ).map((c) => ({
       name: c.name,
       image: c.image ?? image,
       ...(c.restartPolicy ? { restartPolicy: c.restartPolicy } : {}),
@@ -176,8 +193,15 @@ export class SimulatedOperator {
     await step();
     this.pod(app, driverPod, (p) => {
       p.status.conditions.push({ type: "PodScheduled", status: "True", lastTransitionTime: now() });
-      p.status.initContainerStatuses = initContainers.map((c) => ({ name: c.name, image: c.image, ready: false, state: { waiting: { reason: "PodInitializing" } } }));
-      p.status.containerStatuses = [{ name: DRIVER, image, ready: false, state: { waiting: { reason: "PodInitializing" } } }];
+      p.status.initContainerStatuses = initContainers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        ready: false,
+        state: { waiting: { reason: "PodInitializing" } },
+      }));
+      p.status.containerStatuses = [
+        { name: DRIVER, image, ready: false, state: { waiting: { reason: "PodInitializing" } } },
+      ];
     });
     await step();
     if (scenario === "image-pull") {
@@ -208,7 +232,12 @@ export class SimulatedOperator {
       this.pod(app, driverPod, (p) => {
         p.status.initContainerStatuses = p.status.initContainerStatuses.map((s: { name: string }) =>
           s.name === first.name
-            ? { ...s, state: { terminated: { exitCode: code, reason: code ? "Error" : "Completed", finishedAt: now() } } }
+            ? {
+                ...s,
+                state: {
+                  terminated: { exitCode: code, reason: code ? "Error" : "Completed", finishedAt: now() },
+                },
+              }
             : { ...s, state: { running: { startedAt: now() } }, ready: true },
         );
       });
@@ -219,7 +248,9 @@ export class SimulatedOperator {
     this.pod(app, driverPod, (p) => {
       p.status.phase = "Running";
       p.status.conditions.push({ type: "Initialized", status: "True", lastTransitionTime: now() });
-      p.status.containerStatuses = [{ name: DRIVER, image, ready: true, state: { running: { startedAt: now() } } }];
+      p.status.containerStatuses = [
+        { name: DRIVER, image, ready: true, state: { running: { startedAt: now() } } },
+      ];
     });
     this.setState(app, "RUNNING", () => {});
     if (scenario === "rerun" && attempt === 1) {
@@ -237,9 +268,18 @@ export class SimulatedOperator {
       this.api.store.create("pods", {
         apiVersion: "v1",
         kind: "Pod",
-        metadata: { name: execName, namespace: ns, labels: { ...labels, "spark-role": "executor", "spark-exec-id": "1" } },
+        metadata: {
+          name: execName,
+          namespace: ns,
+          labels: { ...labels, "spark-role": "executor", "spark-exec-id": "1" },
+        },
         spec: { containers: [{ name: "spark-kubernetes-executor", image }] },
-        status: { phase: "Running", containerStatuses: [{ name: "spark-kubernetes-executor", image, state: { running: { startedAt: now() } } }] },
+        status: {
+          phase: "Running",
+          containerStatuses: [
+            { name: "spark-kubernetes-executor", image, state: { running: { startedAt: now() } } },
+          ],
+        },
       });
     }
     for (let i = 1; i <= this.driverLines; i++) {
@@ -262,7 +302,11 @@ export class SimulatedOperator {
     await step();
     this.setState(app, exitCode ? "FAILED" : "COMPLETED", (s) => {
       s.terminationTime = now();
-      if (exitCode) s.applicationState = { state: "FAILED", errorMessage: `driver container failed with ExitCode: ${exitCode}, Reason: Error` };
+      if (exitCode)
+        s.applicationState = {
+          state: "FAILED",
+          errorMessage: `driver container failed with ExitCode: ${exitCode}, Reason: Error`,
+        };
     });
     return "done";
   }

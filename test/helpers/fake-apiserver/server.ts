@@ -144,12 +144,18 @@ export class Store extends EventEmitter {
     this.record("DELETED", kind, o);
     if (kind === "sparkapplications") {
       // Owner-reference garbage collection of the driver and executors.
-      for (const p of this.list("pods", ns, `sparkoperator.k8s.io/app-name=${name}`)) this.delete("pods", ns, p.metadata.name);
+      for (const p of this.list("pods", ns, `sparkoperator.k8s.io/app-name=${name}`))
+        this.delete("pods", ns, p.metadata.name);
     }
     return clone(o);
   }
 
-  list(kind: Kind, ns: string | undefined, labelSelector: string | null = null, fieldSelector: string | null = null): KObj[] {
+  list(
+    kind: Kind,
+    ns: string | undefined,
+    labelSelector: string | null = null,
+    fieldSelector: string | null = null,
+  ): KObj[] {
     const out: KObj[] = [];
     for (const [k, o] of this.objects) {
       if (!k.startsWith(`${kind}/`)) continue;
@@ -297,7 +303,9 @@ export class FakeApiServer {
   expireWatches(): void {
     this.store.compact();
     for (const w of [...this.watches]) {
-      w.res.write(JSON.stringify({ type: "ERROR", object: status(410, "Expired", "too old resource version") }) + "\n");
+      w.res.write(
+        JSON.stringify({ type: "ERROR", object: status(410, "Expired", "too old resource version") }) + "\n",
+      );
       w.res.end();
       w.close();
     }
@@ -347,7 +355,8 @@ export class FakeApiServer {
     const rec: RequestRecord = { method: req.method ?? "GET", path: u.pathname, query };
     this.requests.push(rec);
     const fault = this.faults.find(
-      (f) => (f.times ?? 1) > 0 && (!f.method || f.method === req.method) && (!f.path || f.path.test(u.pathname)),
+      (f) =>
+        (f.times ?? 1) > 0 && (!f.method || f.method === req.method) && (!f.path || f.path.test(u.pathname)),
     );
     if (fault) fault.times = (fault.times ?? 1) - 1;
     if (fault?.reset) {
@@ -359,8 +368,11 @@ export class FakeApiServer {
       rec.status = fault.status;
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (fault.retryAfter !== undefined) headers["retry-after"] = String(fault.retryAfter);
-      const reason = fault.status === 409 ? "AlreadyExists" : fault.status === 429 ? "TooManyRequests" : "InternalError";
-      res.writeHead(fault.status, headers).end(JSON.stringify(status(fault.status, reason, `injected ${fault.status}`)));
+      const reason =
+        fault.status === 409 ? "AlreadyExists" : fault.status === 429 ? "TooManyRequests" : "InternalError";
+      res
+        .writeHead(fault.status, headers)
+        .end(JSON.stringify(status(fault.status, reason, `injected ${fault.status}`)));
       return;
     }
     let body = "";
@@ -369,7 +381,8 @@ export class FakeApiServer {
       const send = (code: number, obj: unknown) => {
         rec.status = code;
         const write = () => {
-          if (!res.destroyed) res.writeHead(code, { "content-type": "application/json" }).end(JSON.stringify(obj));
+          if (!res.destroyed)
+            res.writeHead(code, { "content-type": "application/json" }).end(JSON.stringify(obj));
         };
         if (fault?.delayMs) {
           const t = setTimeout(() => {
@@ -387,10 +400,18 @@ export class FakeApiServer {
     });
   }
 
-  private route(method: string, u: URL, body: string, res: ServerResponse, send: (c: number, o: unknown) => void): void {
+  private route(
+    method: string,
+    u: URL,
+    body: string,
+    res: ServerResponse,
+    send: (c: number, o: unknown) => void,
+  ): void {
     const p = u.pathname;
     const q = u.searchParams;
-    let m = p.match(/^\/apis\/sparkoperator\.k8s\.io\/v1beta2(?:\/namespaces\/([^/]+))?\/sparkapplications(?:\/([^/]+))?$/);
+    let m = p.match(
+      /^\/apis\/sparkoperator\.k8s\.io\/v1beta2(?:\/namespaces\/([^/]+))?\/sparkapplications(?:\/([^/]+))?$/,
+    );
     let kind: Kind = "sparkapplications";
     if (!m) {
       const lm = p.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/);
@@ -413,42 +434,73 @@ export class FakeApiServer {
         items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
         let offset = 0;
         if (q.get("continue")) {
-          const tok = JSON.parse(Buffer.from(q.get("continue")!, "base64").toString()) as { offset: number; rv: number };
-          if (tok.rv < this.store.compactedRv) return send(410, status(410, "Expired", "continue token expired"));
+          const tok = JSON.parse(Buffer.from(q.get("continue")!, "base64").toString()) as {
+            offset: number;
+            rv: number;
+          };
+          if (tok.rv < this.store.compactedRv)
+            return send(410, status(410, "Expired", "continue token expired"));
           offset = tok.offset;
           rv = tok.rv;
         }
         const page = items.slice(offset, offset + limit);
-        if (offset + limit < items.length) meta = { continue: Buffer.from(JSON.stringify({ offset: offset + limit, rv })).toString("base64") };
+        if (offset + limit < items.length)
+          meta = { continue: Buffer.from(JSON.stringify({ offset: offset + limit, rv })).toString("base64") };
         items = page;
       }
-      return send(200, { kind: listKind, apiVersion: kind === "pods" ? "v1" : "sparkoperator.k8s.io/v1beta2", metadata: { resourceVersion: String(rv), ...meta }, items });
+      return send(200, {
+        kind: listKind,
+        apiVersion: kind === "pods" ? "v1" : "sparkoperator.k8s.io/v1beta2",
+        metadata: { resourceVersion: String(rv), ...meta },
+        items,
+      });
     }
     if (method === "GET" && ns && name) {
       const o = this.store.get(kind, ns, name);
-      return o ? send(200, o) : send(404, status(404, "NotFound", `${kind}.sparkoperator.k8s.io "${name}" not found`));
+      return o
+        ? send(200, o)
+        : send(404, status(404, "NotFound", `${kind}.sparkoperator.k8s.io "${name}" not found`));
     }
     if (method === "POST" && ns && !name) {
       const obj = JSON.parse(body) as KObj;
       obj.metadata ??= { name: "", namespace: ns };
       obj.metadata.namespace ??= ns;
       if (!obj.metadata.name) return send(422, status(422, "Invalid", "metadata.name: Required value"));
-      if (obj.metadata.namespace !== ns) return send(400, status(400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request"));
+      if (obj.metadata.namespace !== ns)
+        return send(
+          400,
+          status(
+            400,
+            "BadRequest",
+            "the namespace of the provided object does not match the namespace sent on the request",
+          ),
+        );
       if (this.store.get(kind, ns, obj.metadata.name)) {
-        return send(409, status(409, "AlreadyExists", `${kind}.sparkoperator.k8s.io "${obj.metadata.name}" already exists`));
+        return send(
+          409,
+          status(409, "AlreadyExists", `${kind}.sparkoperator.k8s.io "${obj.metadata.name}" already exists`),
+        );
       }
       if (q.get("fieldValidation") === "Strict") {
-        const unknown = Object.keys(obj).filter((k) => !["apiVersion", "kind", "metadata", "spec", "status"].includes(k));
-        if (unknown.length) return send(400, status(400, "BadRequest", `strict decoding error: unknown field "${unknown[0]}"`));
+        const unknown = Object.keys(obj).filter(
+          (k) => !["apiVersion", "kind", "metadata", "spec", "status"].includes(k),
+        );
+        if (unknown.length)
+          return send(400, status(400, "BadRequest", `strict decoding error: unknown field "${unknown[0]}"`));
       }
       if (q.get("dryRun") === "All") {
-        return send(201, { ...obj, metadata: { ...obj.metadata, uid: randomUUID(), creationTimestamp: new Date().toISOString() } });
+        return send(201, {
+          ...obj,
+          metadata: { ...obj.metadata, uid: randomUUID(), creationTimestamp: new Date().toISOString() },
+        });
       }
       return send(201, this.store.create(kind, obj));
     }
     if (method === "DELETE" && ns && name) {
       const o = this.store.delete(kind, ns, name);
-      return o ? send(200, o) : send(404, status(404, "NotFound", `${kind}.sparkoperator.k8s.io "${name}" not found`));
+      return o
+        ? send(200, o)
+        : send(404, status(404, "NotFound", `${kind}.sparkoperator.k8s.io "${name}" not found`));
     }
     send(405, status(405, "MethodNotAllowed", `${method} ${p}`));
   }
@@ -459,9 +511,13 @@ export class FakeApiServer {
     const rvParam = q.get("resourceVersion");
     const from = rvParam ? Number(rvParam) : 0;
     const match = (o: KObj) =>
-      (!ns || o.metadata.namespace === ns) && matchesSelector(o.metadata.labels, labelSelector) && matchesFields(o, fieldSelector);
+      (!ns || o.metadata.namespace === ns) &&
+      matchesSelector(o.metadata.labels, labelSelector) &&
+      matchesFields(o, fieldSelector);
     if (from && from < this.store.compactedRv && this.goneAs === "http") {
-      res.writeHead(410, { "content-type": "application/json" }).end(JSON.stringify(status(410, "Expired", "too old resource version")));
+      res
+        .writeHead(410, { "content-type": "application/json" })
+        .end(JSON.stringify(status(410, "Expired", "too old resource version")));
       return;
     }
     res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
@@ -474,7 +530,8 @@ export class FakeApiServer {
     if (!from) {
       for (const o of this.store.list(kind, ns, labelSelector, fieldSelector)) write("ADDED", o);
     } else {
-      for (const ev of this.store.history) if (ev.rv > from && ev.kind === kind && match(ev.obj)) write(ev.type, ev.obj);
+      for (const ev of this.store.history)
+        if (ev.rv > from && ev.kind === kind && match(ev.obj)) write(ev.type, ev.obj);
     }
     const onEvent = (ev: StoreEvent) => {
       if (ev.kind === kind && match(ev.obj)) write(ev.type, ev.obj);
@@ -482,9 +539,19 @@ export class FakeApiServer {
     this.store.on("event", onEvent);
     const bookmarks =
       q.get("allowWatchBookmarks") === "true"
-        ? setInterval(() => write("BOOKMARK", { kind: kind === "pods" ? "Pod" : "SparkApplication", apiVersion: "v1", metadata: { resourceVersion: String(this.store.rv) } }), this.bookmarkIntervalMs)
+        ? setInterval(
+            () =>
+              write("BOOKMARK", {
+                kind: kind === "pods" ? "Pod" : "SparkApplication",
+                apiVersion: "v1",
+                metadata: { resourceVersion: String(this.store.rv) },
+              }),
+            this.bookmarkIntervalMs,
+          )
         : undefined;
-    const timeout = q.get("timeoutSeconds") ? setTimeout(() => w.close(true), Number(q.get("timeoutSeconds")) * 1000) : undefined;
+    const timeout = q.get("timeoutSeconds")
+      ? setTimeout(() => w.close(true), Number(q.get("timeoutSeconds")) * 1000)
+      : undefined;
     const w: OpenWatch & { close(end?: boolean): void } = {
       res,
       kind,
@@ -503,14 +570,27 @@ export class FakeApiServer {
     res.on("close", () => w.close());
   }
 
-  private podLog(ns: string, pod: string, q: URLSearchParams, res: ServerResponse, send: (c: number, o: unknown) => void): void {
+  private podLog(
+    ns: string,
+    pod: string,
+    q: URLSearchParams,
+    res: ServerResponse,
+    send: (c: number, o: unknown) => void,
+  ): void {
     const p = this.store.get("pods", ns, pod);
     if (!p) return send(404, status(404, "NotFound", `pods "${pod}" not found`));
     const container = q.get("container") ?? p.spec?.containers?.[0]?.name;
     const statuses = [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])];
     const st = statuses.find((s: { name: string }) => s.name === container);
     if (!st || (!st.state?.running && !st.state?.terminated)) {
-      return send(400, status(400, "BadRequest", `container "${container}" in pod "${pod}" is waiting to start: PodInitializing`));
+      return send(
+        400,
+        status(
+          400,
+          "BadRequest",
+          `container "${container}" in pod "${pod}" is waiting to start: PodInitializing`,
+        ),
+      );
     }
     const b = this.logBuf(ns, pod, container);
     const since = q.get("sinceTime") ? Date.parse(q.get("sinceTime")!) : -Infinity;
