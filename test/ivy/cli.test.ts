@@ -462,3 +462,53 @@ async function until(cond: () => boolean, context: () => string, ms = 30_000): P
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+test("one-shot plumbing: extra public and private resolvers, --private-first, --group, --cache-dir, --username", async () => {
+  mkdirSync(join(tmp, "plumbing"));
+  const out = join(tmp, "plumbing", "ivysettings.xml");
+  const r = await runCli(
+    [
+      "ivy-settings",
+      "--provider",
+      "env",
+      "--token-env",
+      "SPARKLANE_T",
+      "--repo-url",
+      "https://a.example/maven/jars",
+      "--realm",
+      "dom/jars",
+      "--username",
+      "bot",
+      "--private-repo",
+      "more=https://b.example/maven/more/",
+      "--public-repo",
+      "confluent=https://packages.example.org/maven/",
+      "--private-first",
+      "--group",
+      String(process.getgid!()),
+      "--cache-dir",
+      "/tmp/ivy",
+      "--out",
+      out,
+    ],
+    { env: { SPARKLANE_T: CANARY } },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    r.stdout,
+    `wrote ${out} (private https://a.example/maven/jars/, more https://b.example/maven/more/; token expiry unknown)\n`,
+  );
+  const xml = readFileSync(out, "utf8");
+  assert.deepEqual(
+    [...xml.matchAll(/<ibiblio name="([^"]+)"/g)].map((m) => m[1]),
+    ["private", "more", "central", "confluent"],
+  );
+  assert.deepEqual(
+    [...xml.matchAll(/<credentials host="([^"]+)" realm="dom\/jars" username="bot"/g)].map((m) => m[1]),
+    ["a.example", "b.example"],
+  );
+  assert.match(xml, /<caches defaultCacheDir="\/tmp\/ivy"\/>/);
+  const { statSync } = await import("node:fs");
+  assert.equal(statSync(out).mode & 0o777, 0o640);
+  assert.ok(!r.stdout.includes(CANARY) && !r.stderr.includes(CANARY));
+});
