@@ -118,22 +118,20 @@ function fill(cmd: string[], out: string): string[] {
     "<repository>": "jars",
     "<region>": "eu-west-1",
   };
-  const args = cmd
-    .slice(1)
-    .map(
-      (a) =>
-        subst[a] ??
-        a.replace(
-          /\{\{ var\.value\.get\('sparklane_(\w+)'\) \}\}/,
-          (_m, k: string) =>
-            ({
-              codeartifact_domain: "dom",
-              codeartifact_owner: "111122223333",
-              codeartifact_repository: "jars",
-              aws_region: "eu-west-1",
-            })[k]!,
-        ),
-    );
+  const args = cmd.slice(1).map(
+    (a) =>
+      subst[a] ??
+      a.replace(
+        /\{\{ var\.value\.get\('sparklane_(\w+)'\) \}\}/,
+        (_m, k: string) =>
+          ({
+            codeartifact_domain: "dom",
+            codeartifact_owner: "111122223333",
+            codeartifact_repository: "jars",
+            aws_region: "eu-west-1",
+          })[k]!,
+      ),
+  );
   args[args.indexOf("--out") + 1] = out;
   return [...args, "--endpoint-url", ca.url];
 }
