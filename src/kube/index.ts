@@ -47,3 +47,11 @@ export {
   type ListQuery,
   type ListRow,
 } from "./status.js";
+export {
+  submit,
+  manifestYaml,
+  type SubmitInput,
+  type SubmitOptions,
+  type SubmitHooks,
+  type SubmitResult,
+} from "./submit.js";
