@@ -526,6 +526,8 @@ export class Compiler {
     return (f, out) => {
       const value = nameEv(f);
       f.st.pos = P;
+      if (value === null)
+        throw new PyError("TemplateNotFound", "Tried to select from an empty list of templates.", P);
       const names = Array.isArray(value) ? value : [value];
       let tmpl: Compiled | null = null;
       let lastErr: unknown = null;

@@ -352,6 +352,7 @@ export function strFormat(
 ): string {
   let out = "";
   let auto = 0;
+  let mode: "auto" | "manual" | null = null;
   let i = 0;
   while (i < fmt.length) {
     const c = fmt[i]!;
@@ -375,6 +376,18 @@ export function strFormat(
       if (!fm) throw new PyError("ValueError", `invalid format field '${field}'`);
       const [, first = "", rest = "", conv, specRaw = ""] = fm;
       let v: unknown;
+      const manual = first !== "" && /^\d+$/.test(first);
+      if (first === "" || manual) {
+        if (mode && mode !== (manual ? "manual" : "auto")) {
+          throw new PyError(
+            "ValueError",
+            manual
+              ? "cannot switch from automatic field numbering to manual field specification"
+              : "cannot switch from manual field specification to automatic field numbering",
+          );
+        }
+        mode = manual ? "manual" : "auto";
+      }
       if (first === "") {
         if (auto >= args.length)
           throw new PyError("IndexError", `Replacement index ${auto} out of range for positional args tuple`);
