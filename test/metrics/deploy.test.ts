@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parse, stringify } from "yaml";
+import { parse, parseAllDocuments, stringify } from "yaml";
 import { connect } from "../../src/kube/client.js";
 import { submit } from "../../src/kube/submit.js";
 import { Exporter } from "../../src/metrics/exporter.js";
@@ -219,4 +219,25 @@ test("spark-operator Helm values: latency buckets, job namespaces, a writable Iv
   );
   for (const key of v.prometheus.metrics.labels.split(","))
     assert.match(key, /^[a-z0-9-]+$/, `metric label key ${key} maps to a valid Prometheus label name`);
+});
+
+test("the exporter's Deployment runs `sparklane exporter` with read-only RBAC and health probes", () => {
+  const docs = parseAllDocuments(readFileSync(deploy("prometheus", "exporter.yaml"), "utf8")).map((d) =>
+    d.toJS(),
+  );
+  const kinds = docs.map((d) => d.kind);
+  assert.deepEqual(kinds, [
+    "ServiceAccount",
+    "ClusterRole",
+    "RoleBinding",
+    "Deployment",
+    "Service",
+    "ServiceMonitor",
+  ]);
+  const role = docs.find((d) => d.kind === "ClusterRole");
+  for (const rule of role.rules) assert.deepEqual(rule.verbs, ["get", "list", "watch"], "read-only");
+  const c = docs.find((d) => d.kind === "Deployment").spec.template.spec.containers[0];
+  assert.equal(c.args[0], "exporter");
+  assert.equal(c.readinessProbe.httpGet.path, "/healthz");
+  assert.equal(c.ports[0].containerPort, Number(c.args[c.args.indexOf("--port") + 1]));
 });
