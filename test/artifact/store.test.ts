@@ -143,6 +143,25 @@ for (const kind of ["s3", "file"] as const) {
       assert.equal(r.code, 0, r.stderr);
       const s = await openStore(store, { env: { ...process.env, ...env } });
       assert.ok((await s.get("tiny-etl/3.0.0/artifact.tar.gz"))!.equals(readFileSync(out)));
+      // What package wrote, published as is, bootstraps: the embedded and published manifests agree.
+      const boot = await runCli(
+        [
+          "bootstrap",
+          "--store",
+          store,
+          "--project-name",
+          "tiny-etl",
+          "--version",
+          "3.0.0",
+          "--mode",
+          "code-only",
+          "--app-dir",
+          join(root, "app"),
+        ],
+        { env },
+      );
+      assert.equal(boot.code, 0, boot.stderr);
+      assert.ok(existsSync(join(root, "app", "etl", "visits_distinct", "visits_distinct_daily.py")));
       const mismatch = await runCli(["publish", "--artifact", out, "--version", "3.0.1", "--store", store], {
         env,
       });
