@@ -133,6 +133,13 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
     );
   }
 
+  // Tool checks run while the template renders; bad input found by rendering still wins.
+  const tools = (async () => {
+    const [java, uv] = await Promise.all([detectJava(env), detectUv(env)]);
+    return { java, uv, python: await detectPython(uv.path, project.dir, env) };
+  })();
+  tools.catch(() => {});
+
   // 1. Render and check, exactly as `render` does; then the files the payload names must exist here.
   const render = req.render ?? (await import("../render/index.js")).renderAndCheck;
   const rendered = await render(req.prepared);
@@ -147,8 +154,7 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
   const files = applicationFiles(rendered.manifest, project.dir);
   checkApplicationFiles(files, project.dir);
   const lock = readProjectLock(project.dir);
-  const [java, uv] = await Promise.all([detectJava(env), detectUv(env)]);
-  const python = await detectPython(uv.path, project.dir, env);
+  const { java, uv, python } = await tools;
   const sparkConf = ((rendered.manifest.spec as Record<string, unknown>).sparkConf ?? {}) as Record<
     string,
     unknown

@@ -109,22 +109,22 @@ export async function detectUv(env: NodeJS.ProcessEnv = process.env): Promise<To
   }
 }
 
-/** The interpreter uv will build the project's venv with ("3.11.7"), as `uv python find` reports it. */
+/** The Python version uv will build the project's venv with ("3.11.7"), as `uv python find` reports it. */
 export async function detectPython(
   uv: string,
   projectDir: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Tool> {
   try {
-    const { stdout } = await exec(uv, ["python", "find", "--project", projectDir], { env, cwd: projectDir });
-    const path = stdout.trim();
-    const { stdout: v } = await exec(path, ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], {
+    const { stdout } = await exec(uv, ["python", "find", "--show-version", "--project", projectDir], {
       env,
+      cwd: projectDir,
     });
-    return { path, version: v.trim() };
+    return { path: uv, version: stdout.trim() };
   } catch (err) {
+    const detail = ((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split("\n")[0];
     throw new UserError(
-      `uv found no Python interpreter for ${projectDir}: ${((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split("\n")[0]}`,
+      `uv found no Python interpreter for ${projectDir}: ${detail}`,
       "install a Python that matches the project's requires-python (uv python install 3.11)",
     );
   }

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli } from "../helpers/cli.js";
+import { binPath, runCli } from "../helpers/cli.js";
 import { which } from "../../src/runtime/host.js";
 import { copyExample } from "./example.js";
 import { realUv } from "../runtime/tools.js";
@@ -204,7 +204,6 @@ test(
 );
 
 test("Ctrl-C ends the whole Spark process tree and exits 130", { timeout: SPARK_TIMEOUT }, async () => {
-  const { binPath } = await import("../helpers/cli.js");
   const proc = spawn(
     process.execPath,
     [binPath, "run", "--local", "--project", ex.project, "--conf", trigger("visits-daily.json")],
@@ -225,19 +224,39 @@ test("Ctrl-C ends the whole Spark process tree and exits 130", { timeout: SPARK_
   await jvmUp;
   const runDir = /run folder (\S+)\)/.exec(stderr)?.[1];
   assert.ok(runDir, stderr);
+  // Wait for the grandchild, the Python driver that the JVM starts, so a whole tree is there to stop.
+  const script = join(ex.project, "visits_distinct", "visits_distinct_daily.py");
+  const pythonDriver = (): boolean =>
+    readdirSync("/proc")
+      .filter((p) => /^\d+$/.test(p))
+      .some((p) => {
+        try {
+          const argv = readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0");
+          return /python3?$/.test(argv[0]!) && argv.includes(script);
+        } catch {
+          return false;
+        }
+      });
+  while (!pythonDriver() && proc.exitCode === null) await new Promise((r) => setTimeout(r, 100));
   proc.kill("SIGINT");
   assert.equal(await exited, 130, stderr);
   assert.match(stderr, /interrupted/);
-  // Nothing that was started for this run is still alive.
-  const leftovers = readdirSync("/proc")
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(runDir);
-      } catch {
-        return false;
-      }
-    });
+  // Nothing that was started for this run is still alive (SIGKILLed processes get a moment to be reaped).
+  const alive = (): string[] =>
+    readdirSync("/proc")
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(ex.project);
+        } catch {
+          return false;
+        }
+      });
+  let leftovers = alive();
+  for (let i = 0; i < 50 && leftovers.length > 0; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    leftovers = alive();
+  }
   assert.deepEqual(leftovers, []);
   const report = JSON.parse(readFileSync(join(runDir, "report.json"), "utf8")) as Report;
   assert.equal(report.status, "interrupted");
