@@ -4,7 +4,8 @@ import { closest } from "./methods.js";
 import { PyFunc, PyObj, isIntLike, pyStr, toPy } from "./values.js";
 
 export interface AirflowContextOptions {
-  conf: Record<string, unknown>;
+  /** The payload as given. A Map (e.g. from parseJsonPy) keeps JSON key order exactly. */
+  conf: Record<string, unknown> | Map<string, unknown>;
   dagId: string;
   taskId: string;
   /** Logical date, YYYY-MM-DD. */
@@ -13,8 +14,8 @@ export interface AirflowContextOptions {
   /** Logical timestamp, ISO 8601 with offset, e.g. 2026-03-15T00:00:00+00:00. */
   ts: string;
   /** `var.value.*`: Airflow Variables (from sparklane.yaml). */
-  varValues: Record<string, unknown>;
-  params: Record<string, unknown>;
+  varValues: Record<string, unknown> | Map<string, unknown>;
+  params: Record<string, unknown> | Map<string, unknown>;
 }
 
 const DS_RE = /^(\d{4})-(\d{2})-(\d{2})$/;

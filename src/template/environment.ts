@@ -114,10 +114,18 @@ export class Environment {
 export function compileSource(source: string, name: string, file: string): Compiled {
   const norm = normalizeSource(source);
   const lines = new LineMap(norm);
-  const toks = tokenize(norm, name, lines);
-  const ast = new Parser(toks, name, lines).parseTemplate();
-  const run = new Compiler(name, lines).compileBody(ast);
-  return { name, file, run };
+  try {
+    const toks = tokenize(norm, name, lines);
+    const ast = new Parser(toks, name, lines).parseTemplate();
+    const run = new Compiler(name, lines).compileBody(ast);
+    return { name, file, run };
+  } catch (e) {
+    // Python's parser gives up with RecursionError on absurd nesting; so do we, without a JS stack
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      throw new TemplateError("RecursionError", name, 1, 1, "template nested too deeply to parse");
+    }
+    throw e;
+  }
 }
 
 export class Template {

@@ -129,6 +129,12 @@ const errors: Array<[string, Record<string, unknown>, string, RegExp]> = [
   ],
   ["{% set x.y = 1 %}", { x: 1 }, "TemplateRuntimeError", /non-namespace object/],
   ["{% macro r() %}{{ r() }}{% endmacro %}{{ r() }}", {}, "RecursionError", /maximum recursion depth/],
+  [
+    "{{ " + "(".repeat(20000) + "1" + ")".repeat(20000) + " }}",
+    {},
+    "RecursionError",
+    /^t\.yaml:1:1: template nested too deeply/,
+  ],
 ];
 
 test("every error kind names file:line:col and what was found", async (t) => {
