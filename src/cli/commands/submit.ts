@@ -89,7 +89,9 @@ export function register(program: Command): void {
             onAction: (action, app) =>
               err(`${action} sparkapplication ${app.metadata.namespace}/${app.metadata.name}`),
             onTransition: (t) =>
-              err(`${t.at}  ${t.from || "-"} -> ${t.to}${t.errorMessage ? `: ${t.errorMessage}` : ""}`),
+              err(
+                `${t.at}  ${t.from ? `${t.from} -> ` : ""}${t.to}${t.errorMessage ? `: ${t.errorMessage}` : ""}`,
+              ),
             onLog: (l) => logOut.write(`[${l.container}] ${l.text}\n`),
             onNotice: (m) => err(`note: ${m}`),
           },
