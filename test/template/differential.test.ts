@@ -135,6 +135,18 @@ test("seed templates x seed trigger payloads, through the DAG's include", { skip
       const want = expected[i]!;
       assert.ok(!("error" in want), `jinja2 failed: ${JSON.stringify(want)}`);
       check(want, sparklane(env, tsCase));
+      // spans: ascending, disjoint, non-empty, same text as render(), and each one a single-line value
+      const ctx = airflowContext(toRecord(tsCase.airflow) as unknown as AirflowContextOptions);
+      const tmpl = c.source !== undefined ? env.fromString(c.source, c.name) : env.getTemplate(c.template!);
+      const { text, spans } = tmpl.renderWithSpans(ctx);
+      assert.equal(text, (want as { text: string }).text);
+      assert.ok(spans.length > 20);
+      let last = 0;
+      for (const [a, b] of spans) {
+        assert.ok(a >= last && b > a, `bad span [${a}, ${b}]`);
+        assert.ok(!text.slice(a, b).includes("\n"), `span [${a}, ${b}] spans lines`);
+        last = b;
+      }
     });
   }
 });
