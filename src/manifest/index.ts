@@ -1,6 +1,6 @@
 // Manifest checks: parse as Airflow does, then structure, schema, Kubernetes/operator rules and policy.
 // Pure functions: no I/O, nothing printed, typed errors only.
-import { checkStructure } from "./structure.js";
+import { structureFindings } from "./structure.js";
 import { checkSchema } from "./schema.js";
 import { checkRules, checkWarnings } from "./rules.js";
 import { checkPolicy } from "./policy.js";
@@ -28,7 +28,7 @@ export function checkManifest(parsed: ParsedManifest, options: CheckOptions = {}
     if (findings.length === 0) return;
     issues.push(...sortIssues(findings.map((f) => toIssue(step, f, file, parsed.lineOf, parsed.positionOf))));
   };
-  if (options.spans) add("structure", checkStructure(parsed, options.spans));
+  if (options.spans) add("structure", structureFindings(parsed, options.spans));
   add("schema", checkSchema(parsed.doc));
   add("rules", checkRules(parsed.doc));
   add("policy", checkPolicy(parsed.doc, options.policy));

@@ -2,8 +2,8 @@
 // expression; each must fall inside one scalar node (a key or a value, quotes included) of the parsed
 // document. A span that reaches a comment, indentation, an indicator or a second node means a value
 // changed the YAML structure, whatever the schema says about the result.
-import type { Finding } from "./findings.js";
-import type { ParsedManifest, ScalarSpan } from "./types.js";
+import { sortIssues, toIssue, type Finding } from "./findings.js";
+import type { ManifestIssue, ParsedManifest, ScalarSpan } from "./types.js";
 
 /** Index of the last scalar starting at or before `offset` (scalars are in source order). */
 function scalarBefore(scalars: readonly ScalarSpan[], offset: number): number {
@@ -25,7 +25,8 @@ function preview(text: string, start: number, end: number): string {
   return JSON.stringify(s.length > 50 ? `${s.slice(0, 50)}…` : s);
 }
 
-export function checkStructure(
+/** Findings (path + offset) for checkManifest, which positions and orders all steps alike. */
+export function structureFindings(
   parsed: ParsedManifest,
   spans: ReadonlyArray<readonly [number, number]>,
 ): Finding[] {
@@ -49,4 +50,20 @@ export function checkStructure(
     });
   }
   return out;
+}
+
+/**
+ * Every non-empty expression span must lie inside one scalar node; one issue per span that does not, with the
+ * line and column of the expression and the path of the node it broke out of.
+ */
+export function checkStructure(
+  parsed: ParsedManifest,
+  spans: ReadonlyArray<readonly [number, number]>,
+  file: string = parsed.file,
+): ManifestIssue[] {
+  return sortIssues(
+    structureFindings(parsed, spans).map((f) =>
+      toIssue("structure", f, file, parsed.lineOf, parsed.positionOf),
+    ),
+  );
 }

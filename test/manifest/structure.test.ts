@@ -24,7 +24,7 @@ function render(template: string, ...values: string[]): { text: string; spans: A
 
 function structureIssues(template: string, ...values: string[]): string[] {
   const { text, spans } = render(template, ...values);
-  return checkStructure(parseManifest(text, "t.yaml"), spans).map((f) => f.path.join("."));
+  return checkStructure(parseManifest(text, "t.yaml"), spans).map((i) => i.path);
 }
 
 for (const name of ["visits-daily", "visits-mem-intensive", "visits-standard-image"]) {
@@ -102,7 +102,7 @@ const CASES: Array<{ name: string; template: string; values: string[]; paths: st
     paths: ["m.a"],
   },
   { name: "a block indicator", template: "a: {}\n  text\n", values: ["|"], paths: ["a"] },
-  { name: "a sequence entry", template: "l:\n  - a\n  {}\n", values: ["- b"], paths: ["l.0"] },
+  { name: "a sequence entry", template: "l:\n  - a\n  {}\n", values: ["- b"], paths: ["l[0]"] },
 ];
 
 for (const c of CASES) {
