@@ -6,10 +6,10 @@ import { JobFailedError, InterruptedError, UserError, type Issue } from "../erro
 import type { PreparedRequest, Rendered, Variant } from "../render/index.js";
 import { cacheRoot, ensureRuntime, type Ensured } from "../runtime/cache.js";
 import { computeFingerprint, normaliseCoordinates, type Fingerprint } from "../runtime/fingerprint.js";
-import { detectJava, detectPython, detectUv, hostFacts, type HostFacts } from "../runtime/host.js";
+import { detectJava, detectUv, hostFacts, pythonRequest, type HostFacts } from "../runtime/host.js";
 import { readProjectLock } from "../runtime/lockfile.js";
 import { runProcess } from "../runtime/process.js";
-import { syncVenv, type Venv } from "../runtime/venv.js";
+import { syncVenv, venvPythonVersion, type Venv } from "../runtime/venv.js";
 import { readTimeline, phasesFrom, type Phases, type SparkTimeline } from "./events.js";
 import { isConsoleWorthy, summariseFailure, type FailureSummary } from "./failure.js";
 import { applicationFiles, checkApplicationFiles, mapAppPath } from "./paths.js";
@@ -134,10 +134,7 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
   }
 
   // Tool checks run while the template renders; bad input found by rendering still wins.
-  const tools = (async () => {
-    const [java, uv] = await Promise.all([detectJava(env), detectUv(env)]);
-    return { java, uv, python: await detectPython(uv.path, project.dir, env) };
-  })();
+  const tools = (async () => ({ java: await detectJava(env), uv: detectUv(env) }))();
   tools.catch(() => {});
 
   // 1. Render and check, exactly as `render` does; then the files the payload names must exist here.
@@ -154,7 +151,7 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
   const files = applicationFiles(rendered.manifest, project.dir);
   checkApplicationFiles(files, project.dir);
   const lock = readProjectLock(project.dir);
-  const { java, uv, python } = await tools;
+  const { java, uv } = await tools;
   const sparkConf = ((rendered.manifest.spec as Record<string, unknown>).sparkConf ?? {}) as Record<
     string,
     unknown
@@ -167,11 +164,11 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
     projectDir: project.dir,
     lock,
     jars: packages.coordinates,
-    python: python.version,
+    python: pythonRequest(project.dir, env),
   });
-  const rendered_at = Date.now();
+  const renderedAt = Date.now();
 
-  const runDir = join(project.dir, ".sparklane", "runs", runStamp(rendered_at, files.module));
+  const runDir = join(project.dir, ".sparklane", "runs", runStamp(renderedAt, files.module));
   mkdirSync(join(runDir, "events"), { recursive: true });
   const logFile = join(runDir, "spark-submit.log");
   const root = cacheRoot(env);
@@ -247,7 +244,7 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
     cache,
     fingerprint: fingerprint.id,
     dir: runtimeDir,
-    ms: runtimeReady - rendered_at,
+    ms: runtimeReady - renderedAt,
   });
 
   // 3. Plan and run.
@@ -310,9 +307,9 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
       cache,
       fingerprint: fingerprint.id,
       dir: runtimeDir,
-      python: python.version,
+      python: venvPythonVersion(venv.dir) ?? "unknown",
       spark: lock.sparkVersion,
-      java: java.version,
+      java: java.version ?? "unknown",
       jars,
       packages: packages.coordinates,
       reason,
@@ -320,7 +317,7 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
     plan: { master: plan.master, driverMemory: plan.driverMemory.used, command, dropped: plan.dropped },
     phases: phasesFrom({
       started: req.started,
-      rendered: rendered_at,
+      rendered: renderedAt,
       runtimeReady,
       submitted,
       ended,

@@ -20,7 +20,7 @@ export function hostFacts(): HostFacts {
 
 export interface Tool {
   readonly path: string;
-  readonly version: string;
+  readonly version?: string;
 }
 
 /** First executable named `name` on PATH, or undefined. */
@@ -87,45 +87,34 @@ export async function detectJava(env: NodeJS.ProcessEnv = process.env): Promise<
 
 const UV_HINT = "install uv (python3 -m pip install uv, or see the uv documentation) and put it on PATH";
 
-export async function detectUv(env: NodeJS.ProcessEnv = process.env): Promise<Tool> {
+/**
+ * uv on PATH. Found, not run: a version manager's shim can cost a few hundred milliseconds per call, and a warm
+ * pre-baked run never needs uv at all. A broken uv shows up as uv's own error when a venv is built.
+ */
+export function detectUv(env: NodeJS.ProcessEnv = process.env): Tool {
   const uv = which("uv", env.PATH);
   if (!uv)
     throw new UserError(
       "uv was not found: local mode builds the project's venv from uv.lock with uv",
       UV_HINT,
     );
-  try {
-    const { stdout } = await exec(uv, ["--version"], { env });
-    return {
-      path: uv,
-      version:
-        stdout
-          .trim()
-          .replace(/^uv\s+/, "")
-          .split(/\s/)[0] ?? "unknown",
-    };
-  } catch (err) {
-    throw new UserError(`${uv} --version failed: ${(err as Error).message.split("\n")[0]}`, UV_HINT);
-  }
+  return { path: uv };
 }
 
-/** The Python version uv will build the project's venv with ("3.11.7"), as `uv python find` reports it. */
-export async function detectPython(
-  uv: string,
-  projectDir: string,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<Tool> {
-  try {
-    const { stdout } = await exec(uv, ["python", "find", "--show-version", "--project", projectDir], {
-      env,
-      cwd: projectDir,
-    });
-    return { path: uv, version: stdout.trim() };
-  } catch (err) {
-    const detail = ((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split("\n")[0];
-    throw new UserError(
-      `uv found no Python interpreter for ${projectDir}: ${detail}`,
-      "install a Python that matches the project's requires-python (uv python install 3.11)",
-    );
+/**
+ * What decides the Python uv builds the venv with, without running uv: UV_PYTHON, the nearest
+ * .python-version, and requires-python (which pyproject.toml's hash already covers). The version actually
+ * used is read from the venv afterwards and reported.
+ */
+export function pythonRequest(projectDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  let pin = "";
+  for (let dir = projectDir; ; dir = dirname(dir)) {
+    const file = join(dir, ".python-version");
+    if (existsSync(file)) {
+      pin = readFileSync(file, "utf8").trim();
+      break;
+    }
+    if (dirname(dir) === dir) break;
   }
+  return `UV_PYTHON=${env.UV_PYTHON ?? ""};.python-version=${pin}`;
 }

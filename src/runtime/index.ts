@@ -1,10 +1,10 @@
 // Local runtimes: host checks, the dependency fingerprint, uv venvs, Ivy-resolved JARs and their cache.
 export {
   detectJava,
-  detectPython,
   detectUv,
   hostFacts,
   javaMajor,
+  pythonRequest,
   type HostFacts,
   type Tool,
 } from "./host.js";
@@ -27,6 +27,6 @@ export {
   type Ensured,
   type Lookup,
 } from "./cache.js";
-export { inspectVenv, syncVenv, type Venv } from "./venv.js";
+export { inspectVenv, syncVenv, venvPythonVersion, type Venv } from "./venv.js";
 export { resolveJars } from "./jars.js";
 export { runProcess, type RunResult } from "./process.js";

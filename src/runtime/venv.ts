@@ -1,5 +1,5 @@
 // The driver's venv, built by uv from the project's uv.lock exactly as the init container builds it.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { InfraError, UserError } from "../errors.js";
 import { runProcess } from "./process.js";
@@ -9,6 +9,16 @@ export interface Venv {
   readonly python: string;
   /** pyspark's folder in site-packages: a complete Spark distribution (bin/spark-submit, jars/). */
   readonly sparkHome: string;
+}
+
+/** The interpreter version a venv was built with ("3.11.7"), from its pyvenv.cfg. */
+export function venvPythonVersion(dir: string): string | undefined {
+  try {
+    const cfg = readFileSync(join(dir, "pyvenv.cfg"), "utf8");
+    return /^version(?:_info)?\s*=\s*(\S+)/m.exec(cfg)?.[1];
+  } catch {
+    return undefined;
+  }
 }
 
 /** Locates python and pyspark inside a venv; undefined when the venv is missing or incomplete. */

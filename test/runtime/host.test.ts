@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../../src/errors.js";
-import { detectJava, detectUv, javaMajor } from "../../src/runtime/host.js";
+import { detectJava, detectUv, javaMajor, pythonRequest } from "../../src/runtime/host.js";
 import { realUv } from "./tools.js";
 
 test("java versions, old and new style", () => {
@@ -17,9 +17,8 @@ test("java versions, old and new style", () => {
 
 test("this machine's Java and uv are found", async () => {
   const java = await detectJava();
-  assert.ok(Number(java.version.split(".")[0]) >= 17, java.version);
-  const uv = await detectUv();
-  assert.match(uv.version, /^\d+\.\d+/);
+  assert.ok(Number(java.version!.split(".")[0]) >= 17, java.version);
+  assert.match(detectUv().path, /uv$/);
 });
 
 function fakeTools(): { dir: string; bin: string; cleanup: () => void } {
@@ -66,12 +65,27 @@ test("Java 8 is refused as too old", async () => {
   }
 });
 
-test("missing uv: exit 2 saying how to install it", async () => {
+test("missing uv: exit 2 saying how to install it", () => {
   const t = fakeTools();
   try {
-    await assert.rejects(detectUv({ PATH: t.bin }), isUserError(/uv was not found/, /pip install uv/));
+    assert.throws(() => detectUv({ PATH: t.bin }), isUserError(/uv was not found/, /pip install uv/));
     symlinkSync(realUv(), join(t.bin, "uv"));
-    assert.match((await detectUv({ PATH: t.bin })).version, /^\d/);
+    assert.equal(detectUv({ PATH: t.bin }).path, join(t.bin, "uv"));
+  } finally {
+    t.cleanup();
+  }
+});
+
+test("the requested Python: UV_PYTHON and the nearest .python-version", () => {
+  const t = fakeTools();
+  try {
+    const project = join(t.dir, "a", "project");
+    mkdirSync(project, { recursive: true });
+    assert.equal(pythonRequest(project, {}), "UV_PYTHON=;.python-version=");
+    writeFileSync(join(t.dir, "a", ".python-version"), "3.12\n");
+    assert.equal(pythonRequest(project, { UV_PYTHON: "3.11" }), "UV_PYTHON=3.11;.python-version=3.12");
+    writeFileSync(join(project, ".python-version"), "3.11.7\n");
+    assert.equal(pythonRequest(project, {}), "UV_PYTHON=;.python-version=3.11.7");
   } finally {
     t.cleanup();
   }
