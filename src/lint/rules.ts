@@ -3,6 +3,7 @@
 // where things belong and what silently fails later; the hard checks live in src/manifest.
 import { isRecord } from "../manifest/paths.js";
 import type { ManifestPath } from "../manifest/types.js";
+import { privateJarsRule } from "./rules/private-jars.js";
 
 export type Severity = "error" | "warning";
 
@@ -260,4 +261,5 @@ export const rules: readonly LintRule[] = [
       return out;
     },
   },
+  privateJarsRule,
 ];

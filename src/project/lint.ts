@@ -1,8 +1,8 @@
 // `sparklane lint`: the seed's lessons over a whole project: layout, app configs (config split), and every
 // rendered variant x sample payload (sparkConf split, Ivy dir, labels, JMX sidecar).
 import { basename, join, relative } from "node:path";
-import { parse } from "yaml";
-import type { Issue } from "../errors.js";
+import { ValidationError, type Issue } from "../errors.js";
+import { parseManifest } from "../manifest/index.js";
 import { lintAppConfig, lintManifest } from "../lint/index.js";
 import { readPayloadFile } from "../payload/index.js";
 import { renderMatrix, type MatrixCell } from "../render/matrix.js";
@@ -37,15 +37,12 @@ export function lintProject(req: LintRequest): LintReport {
     for (const mod of discoverModules(project)) {
       for (const cfg of mod.configs) {
         const file = join(mod.dir, cfg);
-        let config: unknown;
+        // Parsed as PyYAML would (the ETL runtime reads it with PyYAML), with positions for the findings.
         try {
-          config = parse(readText(file), { version: "1.1" });
+          findings.push(...lintAppConfig(parseManifest(readText(file), rel(file)), rel(file)));
         } catch (err) {
-          findings.push({ rule: "layout", severity: "error", where: rel(file), message: `app config is not valid YAML: ${(err as Error).message.split("\n")[0]}` });
-          continue;
-        }
-        if (config && typeof config === "object" && !Array.isArray(config)) {
-          findings.push(...lintAppConfig(config as Record<string, unknown>, rel(file)));
+          if (!(err instanceof ValidationError)) throw err;
+          for (const i of err.issues) findings.push({ rule: "layout", severity: "error", where: i.where, message: `app config: ${i.message}` });
         }
       }
     }
