@@ -184,10 +184,21 @@ test(
         trigger("visits-daily.json"),
         "--set",
         "config_file=config/dev-broken.yaml",
+        "--output",
+        "json",
       ],
       { env, timeoutMs: SPARK_TIMEOUT },
     );
     assert.equal(res.code, 1, res.stderr);
+    // --output json: the report (status failed, the same summary as data) on stdout, the error on stderr.
+    const report = JSON.parse(res.stdout) as Report & {
+      failure: { python: string; spark: string };
+      exitCode: number;
+    };
+    assert.equal(report.status, "failed");
+    assert.equal(report.exitCode, 1);
+    assert.match(report.failure.python, /AnalysisException: \[PATH_NOT_FOUND\]/);
+    assert.match(report.failure.spark, /FileNotFoundException/);
     const tail = res.stderr.slice(res.stderr.lastIndexOf("error: the job failed"));
     assert.match(tail, /^error: the job failed \(spark-submit exit 1\)/);
     assert.match(
