@@ -28,6 +28,7 @@ import {
   isIntLike,
   isNumLike,
   isStr,
+  isTuple as isTupleArr,
   iterate,
   mkFloat,
   num,
@@ -463,6 +464,14 @@ export const FILTERS: Map<string, FilterFn> = new Map<string, FilterFn>([
         ["blank", false],
       ]);
       const ind = typeof width === "string" ? width : " ".repeat(Math.max(0, +(width as number)));
+      // jinja appends "\n" to the value itself, so only strings can be indented
+      if (!isStr(v)) {
+        if (v instanceof Undefined) return v.fail();
+        if (Array.isArray(v) && !isTupleArr(v)) {
+          throw new PyError("AttributeError", "'list' object has no attribute 'splitlines'");
+        }
+        throw new PyError("TypeError", `unsupported operand type(s) for +=: '${typeName(v)}' and 'str'`);
+      }
       const s = soft(v) + "\n";
       let rv: string;
       if (truthy(blank)) rv = pySplitlines(s).join("\n" + ind);
@@ -639,13 +648,14 @@ export const FILTERS: Map<string, FilterFn> = new Map<string, FilterFn>([
         ["end", "..."],
         ["leeway", null],
       ]);
+      const sLen = pyLen(v); // jinja measures the value itself, so a number raises TypeError
       const s = soft(v);
       const len = +(length as number);
       const e = soft(end);
       const lw = leeway === null ? 5 : +(leeway as number);
       if (len < e.length) throw new PyError("AssertionError", `expected length >= ${e.length}, got ${len}`);
       if (lw < 0) throw new PyError("AssertionError", `expected leeway >= 0, got ${lw}`);
-      if (s.length <= len + lw) return s;
+      if (sLen <= len + lw) return s;
       if (truthy(killwords)) return s.slice(0, len - e.length) + e;
       const head = s.slice(0, len - e.length);
       const cut = head.lastIndexOf(" ");
@@ -689,7 +699,14 @@ export const FILTERS: Map<string, FilterFn> = new Map<string, FilterFn>([
     (v) => {
       if (typeof v === "string") return Array.from(v).reverse().join("");
       if (v instanceof Markup) return new Markup(Array.from(v.s).reverse().join(""));
-      return iterate(v).slice().reverse();
+      try {
+        return iterate(v).slice().reverse();
+      } catch (e) {
+        if (e instanceof PyError && e.kind === "TypeError") {
+          throw new PyError("FilterArgumentError", "argument must be iterable");
+        }
+        throw e;
+      }
     },
   ],
   [

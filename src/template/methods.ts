@@ -747,10 +747,12 @@ export class SliceVal {
   ) {}
 }
 
+/** `x[a:b:c]` compiles to a native Python subscript in jinja: no getattr fallback, errors are TypeErrors. */
 function sliceOf(obj: unknown, s: SliceVal): unknown {
   const isS = typeof obj === "string" || obj instanceof Markup;
   if (!isS && !Array.isArray(obj)) {
     if (obj instanceof Undefined) return obj.fail();
+    if (obj instanceof Map) throw new PyError("TypeError", "unhashable type: 'slice'");
     throw new PyError("TypeError", `'${typeName(obj)}' object is not subscriptable`);
   }
   const arr: unknown[] = isS ? Array.from(strOf(obj as string)) : (obj as unknown[]);
