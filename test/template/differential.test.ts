@@ -1,6 +1,6 @@
 // Differential test: every corpus case (and the seed's templates x trigger payloads) rendered by sparklane
 // and by Python's jinja2 configured as Airflow configures it must give byte-identical text, or both fail
-// with the same exception class.
+// with the same exception class. Python runs once for the whole file.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -17,6 +17,7 @@ const harness = join(here, "jinja_render.py");
 
 interface Case {
   name: string;
+  searchPath: string[];
   template?: string;
   source?: string;
   context?: unknown;
@@ -27,40 +28,34 @@ type Outcome = { text: string } | { error: string; message?: string };
 // jinja raises TemplatesNotFound (a TemplateNotFound) for a list of names; the rest map one to one.
 const normalizeKind = (k: string) => (k === "TemplatesNotFound" ? "TemplateNotFound" : k);
 
-function python(searchPath: string[], cases: Case[] | string): Outcome[] {
-  // cases may be raw JSON text, so Python reads the key order and number types as written
-  const casesJson = typeof cases === "string" ? cases : JSON.stringify(cases);
-  const r = spawnSync("python3", [harness], {
-    input: `{"searchPath": ${JSON.stringify(searchPath)}, "cases": ${casesJson}}`,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (r.status !== 0) throw new Error(`jinja_render.py failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout) as Outcome[];
+const toRecord = (m: unknown): Record<string, unknown> => (m instanceof Map ? Object.fromEntries(m) : {});
+
+const envs = new Map<string, Environment>();
+function envFor(searchPath: string[]): Environment {
+  const key = searchPath.join("\0");
+  let env = envs.get(key);
+  if (!env) envs.set(key, (env = new Environment({ searchPath })));
+  return env;
 }
 
-function toRecord(m: unknown): Record<string, unknown> {
-  return m instanceof Map ? Object.fromEntries(m) : {};
+function contextOf(c: Case): Record<string, unknown> {
+  return c.airflow
+    ? airflowContext(toRecord(c.airflow) as unknown as AirflowContextOptions)
+    : toRecord(c.context);
 }
 
-function sparklane(env: Environment, c: Case): Outcome {
+function templateOf(c: Case) {
+  const env = envFor(c.searchPath);
+  return c.source !== undefined ? env.fromString(c.source, c.name) : env.getTemplate(c.template!);
+}
+
+function sparklane(c: Case): Outcome {
   try {
-    const tmpl = c.source !== undefined ? env.fromString(c.source, c.name) : env.getTemplate(c.template!);
-    const ctx = c.airflow
-      ? airflowContext(toRecord(c.airflow) as unknown as AirflowContextOptions)
-      : toRecord(c.context);
-    return { text: tmpl.render(ctx) };
+    return { text: templateOf(c).render(contextOf(c)) };
   } catch (e) {
     if (e instanceof TemplateError) return { error: e.kind, message: e.message };
     throw e;
   }
-}
-
-function compare(cases: Case[], searchPath: string[]) {
-  const env = new Environment({ searchPath });
-  const expected = python(searchPath, cases);
-  assert.equal(expected.length, cases.length);
-  return cases.map((c, i) => ({ c, want: expected[i]!, got: sparklane(env, c) }));
 }
 
 function check(want: Outcome, got: Outcome) {
@@ -76,15 +71,66 @@ function check(want: Outcome, got: Outcome) {
   }
 }
 
-// parseJsonPy keeps key order (integer-like keys included) exactly as Python's json.loads does.
+// The corpus: parseJsonPy keeps key order (integer-like keys too) and float-ness as Python's json.loads does,
+// and Python is given the very same JSON text.
 const casesText = readFileSync(join(corpusDir, "cases.json"), "utf8");
-const raw = parseJsonPy(casesText, "cases.json") as Array<Map<string, unknown>>;
-const corpus: Case[] = raw.map((m) => ({
+const corpus: Case[] = (parseJsonPy(casesText, "cases.json") as Array<Map<string, unknown>>).map((m) => ({
   name: String(m.get("template")),
+  searchPath: [corpusDir],
   template: m.get("template") as string,
   context: m.get("context"),
   airflow: m.get("airflow"),
 }));
+const corpusJson = casesText.trim().replace(/^\[/, "").replace(/\]$/, "");
+
+// The seed: both templates and the DAG's include expression, for each trigger payload.
+const seed: Case[] = [];
+if (!sharedSkip) {
+  const root = sharedPath("fixtures", "seed-templates");
+  const dagSource =
+    "{% include 'sparkapps/generic-spark-app' ~ dag_run.conf.get('sparkapp_suffix', '-pre-baked') ~ '.yaml' %}";
+  for (const trig of readdirSync(join(root, "triggers"))
+    .filter((f) => f.endsWith(".json"))
+    .sort()) {
+    const conf = parseJsonPy(readFileSync(join(root, "triggers", trig), "utf8"), trig);
+    const airflow = new Map<string, unknown>([
+      ["conf", conf],
+      ["dagId", "generic_spark_etl"],
+      ["taskId", "submit_spark_etl"],
+      ["ds", "2026-03-15"],
+      ["runId", "manual__2026-03-15T00:00:00+00:00"],
+      ["ts", "2026-03-15T00:00:00+00:00"],
+      ["varValues", new Map()],
+      ["params", new Map()],
+    ]);
+    seed.push({ name: `dag include x ${trig}`, searchPath: [root], source: dagSource, airflow });
+    for (const tmpl of ["sparkapps/generic-spark-app.yaml", "sparkapps/generic-spark-app-pre-baked.yaml"]) {
+      seed.push({ name: `${tmpl} x ${trig}`, searchPath: [root], template: tmpl, airflow });
+    }
+  }
+}
+
+function seedJson(c: Case): string {
+  const a = c.airflow as Map<string, unknown>;
+  const conf = readFileSync(join(c.searchPath[0]!, "triggers", c.name.split(" x ")[1]!), "utf8");
+  const rest = JSON.stringify(
+    Object.fromEntries([...a].filter(([k]) => k !== "conf").map(([k, v]) => [k, v instanceof Map ? {} : v])),
+  );
+  const body = {
+    searchPath: c.searchPath,
+    ...(c.source !== undefined ? { source: c.source } : { template: c.template }),
+  };
+  return `{${JSON.stringify(body).slice(1, -1)}, "airflow": {"conf": ${conf}, ${rest.slice(1)}}`;
+}
+
+const pyInput = `{"searchPath": ${JSON.stringify([corpusDir])}, "cases": [${[corpusJson, ...seed.map(seedJson)].join(",")}]}`;
+const py = spawnSync("python3", [harness], { input: pyInput, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+if (py.status !== 0) throw new Error(`jinja_render.py failed (${py.status}): ${py.stderr}`);
+const expected = JSON.parse(py.stdout) as Outcome[];
+
+test("Python rendered every case", () => {
+  assert.equal(expected.length, corpus.length + seed.length);
+});
 
 test("the corpus is large enough and covers errors", () => {
   assert.ok(corpus.length >= 40, `only ${corpus.length} cases`);
@@ -92,53 +138,21 @@ test("the corpus is large enough and covers errors", () => {
 });
 
 test("corpus: sparklane output is byte-identical to jinja2", async (t) => {
-  const env = new Environment({ searchPath: [corpusDir] });
-  const expected = python([corpusDir], casesText);
   for (let i = 0; i < corpus.length; i++) {
-    const c = corpus[i]!;
-    await t.test(`${i}: ${c.name}`, () => check(expected[i]!, sparklane(env, c)));
+    await t.test(`${i}: ${corpus[i]!.name}`, () => check(expected[i]!, sparklane(corpus[i]!)));
   }
 });
 
 test("seed templates x seed trigger payloads, through the DAG's include", { skip: sharedSkip }, async (t) => {
-  const root = sharedPath("fixtures", "seed-templates");
-  const dagSource =
-    "{% include 'sparkapps/generic-spark-app' ~ dag_run.conf.get('sparkapp_suffix', '-pre-baked') ~ '.yaml' %}";
-  const triggers = readdirSync(join(root, "triggers"))
-    .filter((f) => f.endsWith(".json"))
-    .sort();
-  assert.equal(triggers.length, 3);
-  const cases: Case[] = [];
-  for (const trig of triggers) {
-    const conf = JSON.parse(readFileSync(join(root, "triggers", trig), "utf8")) as Record<string, unknown>;
-    const airflow = {
-      conf,
-      dagId: "generic_spark_etl",
-      taskId: "submit_spark_etl",
-      ds: "2026-03-15",
-      runId: "manual__2026-03-15T00:00:00+00:00",
-      ts: "2026-03-15T00:00:00+00:00",
-      varValues: {},
-      params: {},
-    };
-    cases.push({ name: `dag include x ${trig}`, source: dagSource, airflow });
-    for (const tmpl of ["sparkapps/generic-spark-app.yaml", "sparkapps/generic-spark-app-pre-baked.yaml"]) {
-      cases.push({ name: `${tmpl} x ${trig}`, template: tmpl, airflow });
-    }
-  }
-  const expected = python([root], cases);
-  const env = new Environment({ searchPath: [root] });
-  for (let i = 0; i < cases.length; i++) {
-    const c = cases[i]!;
-    const tsCase = { ...c, airflow: c.airflow ? new Map(Object.entries(c.airflow as object)) : undefined };
+  assert.equal(seed.length, 9);
+  for (let i = 0; i < seed.length; i++) {
+    const c = seed[i]!;
+    const want = expected[corpus.length + i]!;
     await t.test(c.name, () => {
-      const want = expected[i]!;
       assert.ok(!("error" in want), `jinja2 failed: ${JSON.stringify(want)}`);
-      check(want, sparklane(env, tsCase));
+      check(want, sparklane(c));
       // spans: ascending, disjoint, non-empty, same text as render(), and each one a single-line value
-      const ctx = airflowContext(toRecord(tsCase.airflow) as unknown as AirflowContextOptions);
-      const tmpl = c.source !== undefined ? env.fromString(c.source, c.name) : env.getTemplate(c.template!);
-      const { text, spans } = tmpl.renderWithSpans(ctx);
+      const { text, spans } = templateOf(c).renderWithSpans(contextOf(c));
       assert.equal(text, (want as { text: string }).text);
       assert.ok(spans.length > 20);
       let last = 0;
@@ -150,5 +164,3 @@ test("seed templates x seed trigger payloads, through the DAG's include", { skip
     });
   }
 });
-
-export { compare };

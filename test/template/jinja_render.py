@@ -1,7 +1,8 @@
 """Renders template cases with Python's jinja2, configured as Airflow configures it, for the differential test.
 
 stdin:  {"searchPath": [dir, ...], "cases": [{"template": name} | {"source": text},
-         plus "context": {...} or "airflow": {conf, dagId, taskId, ds, runId, ts, varValues, params}]}
+         plus "context": {...} or "airflow": {conf, dagId, taskId, ds, runId, ts, varValues, params},
+         and optionally a per-case "searchPath"]}
 stdout: [{"text": rendered} | {"error": exception class name, "message": str}]
 """
 import json
@@ -73,15 +74,23 @@ def airflow_context(a):
 
 def main():
     req = json.load(sys.stdin)
-    env = SandboxedEnvironment(
-        undefined=StrictUndefined,
-        extensions=["jinja2.ext.do"],
-        loader=FileSystemLoader(req.get("searchPath", [])),
-        keep_trailing_newline=False,
-        autoescape=False,
-    )
+    envs = {}
+
+    def environment(search_path):
+        key = tuple(search_path)
+        if key not in envs:
+            envs[key] = SandboxedEnvironment(
+                undefined=StrictUndefined,
+                extensions=["jinja2.ext.do"],
+                loader=FileSystemLoader(list(search_path)),
+                keep_trailing_newline=False,
+                autoescape=False,
+            )
+        return envs[key]
+
     out = []
     for case in req["cases"]:
+        env = environment(case.get("searchPath", req.get("searchPath", [])))
         try:
             if "source" in case:
                 tmpl = env.from_string(case["source"])
