@@ -197,27 +197,8 @@ export interface PrintLogsOptions {
 
 /** `sparklane logs`: the driver pod's logs now, or followed until the application ends. */
 export async function printLogs(kube: Kube, ns: string, name: string, o: PrintLogsOptions): Promise<void> {
-  const { podsOf } = await import("./status.js");
   const { waitForApplication } = await import("./wait.js");
-  if (!o.follow) {
-    const driver = (await podsOf(kube, ns, name)).find(
-      (p) => p.metadata?.labels?.["spark-role"] === "driver",
-    );
-    if (!driver) {
-      o.onNotice?.(`sparkapplication ${ns}/${name} has no driver pod (yet, or any more)`);
-      return;
-    }
-    const f = new PodLogFollower(kube, driver.metadata?.name ?? "", {
-      namespace: ns,
-      signal: o.signal,
-      onLine: o.onLine,
-      onNotice: o.onNotice,
-      follow: false,
-    });
-    f.update(driver);
-    await f.done;
-    return;
-  }
+  if (!o.follow) return printLogsOnce(kube, ns, name, o);
   const logCtl = new AbortController();
   o.signal.addEventListener("abort", () => logCtl.abort(), { once: true });
   let follower: PodLogFollower | undefined;
@@ -240,6 +221,33 @@ export async function printLogs(kube: Kube, ns: string, name: string, o: PrintLo
     const t = setTimeout(() => logCtl.abort(), 5_000);
     await follower.done;
     clearTimeout(t);
+  } else if (!o.signal.aborted) {
+    // It had already ended before its driver pod was seen: print what is there.
+    await printLogsOnce(kube, ns, name, o);
   }
   logCtl.abort();
+}
+
+/** What the driver pod's containers have written so far, without following. */
+export async function printLogsOnce(
+  kube: Kube,
+  ns: string,
+  name: string,
+  o: Omit<PrintLogsOptions, "follow">,
+): Promise<void> {
+  const { podsOf } = await import("./status.js");
+  const driver = (await podsOf(kube, ns, name)).find((p) => p.metadata?.labels?.["spark-role"] === "driver");
+  if (!driver) {
+    o.onNotice?.(`sparkapplication ${ns}/${name} has no driver pod (yet, or any more)`);
+    return;
+  }
+  const f = new PodLogFollower(kube, driver.metadata?.name ?? "", {
+    namespace: ns,
+    signal: o.signal,
+    onLine: o.onLine,
+    onNotice: o.onNotice,
+    follow: false,
+  });
+  f.update(driver);
+  await f.done;
 }

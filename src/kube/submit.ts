@@ -4,7 +4,7 @@ import { stringify } from "yaml";
 import { InterruptedError, JobFailedError } from "../errors.js";
 import { connect, type Kube, type KubeOptions } from "./client.js";
 import { deleteApp, ensureApplication, type EnsureAction, type SparkApp } from "./apps.js";
-import { PodLogFollower, type LogLine } from "./logs.js";
+import { PodLogFollower, printLogsOnce, type LogLine } from "./logs.js";
 import { describeStuck, type Pod } from "./pods.js";
 import { prepareApplication, type Prepared } from "./prepare.js";
 import type { RetryOptions, Sleep } from "./retry.js";
@@ -141,6 +141,13 @@ async function waitAndClean(
     const t = setTimeout(() => logCtl.abort(), 5_000);
     await follower.done;
     clearTimeout(t);
+  } else if (o.logs && res.outcome !== "INTERRUPTED") {
+    // Re-attached to a run that had already ended before its driver pod was seen: print what is there.
+    await printLogsOnce(kube, p.namespace, p.name, {
+      signal: logCtl.signal,
+      onLine: (l) => hooks.onLog?.(l),
+      onNotice: hooks.onNotice,
+    });
   }
   logCtl.abort();
   const ref = `sparkapplication ${p.namespace}/${p.name}`;

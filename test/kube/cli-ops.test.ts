@@ -140,3 +140,59 @@ test("an unreachable API exits 3", async () => {
   assert.match(r.stderr, /cannot reach the Kubernetes API at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
   await dead.close();
 });
+
+test("logs -f follows a running application to its end", async () => {
+  const app = await submit(
+    input({
+      context: { dagId: "visits_dag", taskId: "follow", ds: "2026-03-15", runId: "f" },
+      scenario: "gated",
+    }),
+    { kubeconfig: c.kubeconfig },
+  );
+  const watches = c.api.openWatchCount();
+  const p = runCli(["logs", app.name, "-f", "--kubeconfig", c.kubeconfig]);
+  // Start the run only once the CLI is watching, so the lines really arrive while it follows.
+  for (let i = 0; i < 400 && c.api.openWatchCount() < watches + 2; i++)
+    await new Promise((r) => setTimeout(r, 25));
+  c.operator.release(app.name);
+  const r = await p;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\[setup-etl\] bootstrap: ready\n[^]*\[spark-kubernetes-driver\] driver line 3\n$/);
+  assert.equal(
+    c.api.store.get("sparkapplications", "spark", app.name)?.status?.applicationState?.state,
+    "COMPLETED",
+  );
+});
+
+test("sparklane exporter serves /healthz and /metrics, and stops on SIGTERM", async () => {
+  const { spawn } = await import("node:child_process");
+  const { binPath } = await import("../helpers/cli.js");
+  const child = spawn(
+    process.execPath,
+    [binPath, "exporter", "--kubeconfig", c.kubeconfig, "-n", "spark", "--port", "0", "--host", "127.0.0.1"],
+    {
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  try {
+    for (let i = 0; i < 200 && !/serving http:\/\/127\.0\.0\.1:\d+\/metrics/.test(stderr); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    const port = Number(/serving http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(stderr)?.[1]);
+    assert.ok(port > 0, stderr);
+    let health = 0;
+    for (let i = 0; i < 100 && health !== 200; i++) {
+      health = (await fetch(`http://127.0.0.1:${port}/healthz`)).status;
+      if (health !== 200) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(health, 200);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(metrics, /^sparklane_applications\{state="COMPLETED"\} [1-9]/m);
+    assert.match(metrics, /# TYPE sparklane_job_start_latency_seconds histogram/);
+  } finally {
+    child.kill("SIGTERM");
+  }
+  assert.equal(await exited, 0, stderr);
+});

@@ -127,14 +127,14 @@ test("a sidecar keeping the driver pod Running does not hang the wait", async ()
   assert.equal(res.state, "RUNNING", "the application itself never left RUNNING");
 });
 
-test("rerun through UNKNOWN and PENDING_RERUN ends COMPLETED", async () => {
+test("rerun through UNKNOWN, PENDING_RERUN and INVALIDATING ends COMPLETED", async () => {
   const res = await submit(input({ context: uniq("rerun"), scenario: "rerun" }), {
     kubeconfig: c.kubeconfig,
     wait: true,
   });
   assert.equal(res.outcome, "COMPLETED");
   const states = res.transitions!.map((t) => t.to);
-  for (const s of ["UNKNOWN", "PENDING_RERUN", "COMPLETED"])
+  for (const s of ["UNKNOWN", "PENDING_RERUN", "INVALIDATING", "COMPLETED"])
     assert.ok(states.includes(s), `${s} in ${states}`);
 });
 

@@ -143,3 +143,41 @@ test("exporter: start latency, outcomes, durations, states; history not counted;
     await c.close();
   }
 });
+
+test("exporter with --all-namespaces sees every namespace", async () => {
+  const c = await startCluster({ stepMs: 5 });
+  const ctl = new AbortController();
+  try {
+    const exporter = new Exporter({
+      kube: connect({ kubeconfig: c.kubeconfig }),
+      allNamespaces: true,
+      port: 0,
+      host: "127.0.0.1",
+      signal: ctl.signal,
+      processMetrics: false,
+    });
+    const { port } = await exporter.start();
+    await until(async () => exporter.healthy, "synced");
+    for (const namespace of ["team-a", "team-b"]) {
+      await submit(input({ context: ctx(namespace) }), { kubeconfig: c.kubeconfig, namespace, wait: true });
+    }
+    await until(
+      async () =>
+        value(
+          await scrape(port),
+          'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="completed"}',
+        ) === 2,
+      "runs in two namespaces",
+    );
+    assert.ok(
+      c.api.requests.some(
+        (r) => r.path === "/apis/sparkoperator.k8s.io/v1beta2/sparkapplications" && r.query.watch === "true",
+      ),
+      "one cluster-wide watch",
+    );
+    await exporter.stop();
+  } finally {
+    ctl.abort();
+    await c.close();
+  }
+});

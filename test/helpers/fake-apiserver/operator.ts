@@ -15,7 +15,8 @@ export type Scenario =
   | "sidecar"
   | "rerun"
   | "never"
-  | "slow";
+  | "slow"
+  | "gated";
 
 export interface OperatorOptions {
   /** Pause between steps, ms. */
@@ -39,6 +40,8 @@ export class SimulatedOperator {
   readonly driverLines: number;
   readonly initDelayMs: (app: KObj) => number;
   private onEvent = (ev: StoreEvent) => this.observe(ev);
+  /** "gated" applications wait here until release(name), then run as "happy". */
+  private readonly gates = new Map<string, () => void>();
 
   constructor(
     private readonly api: FakeApiServer,
@@ -55,6 +58,10 @@ export class SimulatedOperator {
   start(): this {
     this.api.store.on("event", this.onEvent);
     return this;
+  }
+
+  release(name: string): void {
+    this.gates.get(name)?.();
   }
 
   stop(): void {
@@ -109,6 +116,7 @@ export class SimulatedOperator {
     const step = () => this.sleep(this.stepMs);
     const driverPod = `${name}-driver`;
     if (scenario === "never") return;
+    if (scenario === "gated") await new Promise<void>((resolve) => this.gates.set(name, resolve));
     await step();
     if (scenario === "submission-failed") {
       this.setState(app, "SUBMISSION_FAILED", (s) => {
@@ -260,6 +268,15 @@ export class SimulatedOperator {
       this.setState(app, "UNKNOWN", () => {});
       await step();
       this.setState(app, "FAILING", () => {});
+      return "rerun";
+    }
+    if (scenario === "rerun" && attempt === 2) {
+      // A spec change (here simulated) invalidates the running attempt: INVALIDATING, then a full rerun.
+      await step();
+      this.setState(app, "INVALIDATING", (s) => {
+        s.submissionAttempts = 0;
+        s.executionAttempts = 0;
+      });
       return "rerun";
     }
     // Executors start.
