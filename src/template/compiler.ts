@@ -151,7 +151,7 @@ class LoopCtx extends PyObject {
   constructor(
     readonly items: unknown[],
     readonly depth0: number,
-    readonly recurse: ((iterable: unknown) => string) | null,
+    readonly recurse: ((iterable: unknown, out: Out) => void) | null,
   ) {
     super();
   }
@@ -199,11 +199,17 @@ class LoopCtx extends PyObject {
     return NOATTR;
   }
   override pyCall = (args: unknown[]): unknown => {
+    const out = new Out(null);
+    this.invoke(args, out);
+    return out.s;
+  };
+  /** `{{ loop(children) }}` renders straight into the output, keeping the inner spans. */
+  invoke(args: unknown[], out: Out): void {
     if (!this.recurse) {
       throw new PyError("TypeError", "The loop must have the 'recursive' marker to be called recursively.");
     }
-    return this.recurse(args[0]);
-  };
+    this.recurse(args[0], out);
+  }
   pyRepr(): string {
     return `<LoopContext ${this.index0 + 1}/${this.items.length}>`;
   }
@@ -463,6 +469,7 @@ export class Compiler {
         const kw = call.kwargs(f);
         f.st.pos = P;
         if (callee instanceof Macro) callee.invoke(args, kw, out);
+        else if (callee instanceof LoopCtx && !kw) callee.invoke(args, out);
         else writeValue(out, call.invoke(callee, args, kw));
       };
     }
@@ -492,13 +499,7 @@ export class Compiler {
         if (else_) else_(new Frame(f, f.st), out);
         return;
       }
-      const recurse = recursive
-        ? (it: unknown) => {
-            const cap = new Out(null);
-            run(f, cap, it, depth0 + 1);
-            return cap.s;
-          }
-        : null;
+      const recurse = recursive ? (it: unknown, o: Out) => run(f, o, it, depth0 + 1) : null;
       const loop = new LoopCtx(items, depth0, recurse);
       lf.set("loop", loop);
       for (let i = 0; i < items.length; i++) {

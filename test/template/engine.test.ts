@@ -233,6 +233,18 @@ test("spans cover exactly the {{ }} output, including includes and inside macros
   });
 });
 
+test("recursive loop calls keep their inner spans", () => {
+  const tree = [{ n: "a", c: [{ n: "b", c: [] }] }];
+  const { text, spans } = env
+    .fromString("{% for x in tree recursive %}[{{ x.n }}{% if x.c %}{{ loop(x.c) }}{% endif %}]{% endfor %}")
+    .renderWithSpans({ tree });
+  assert.equal(text, "[a[b]]");
+  assert.deepEqual(
+    spans.map(([s, t]) => text.slice(s, t)),
+    ["a", "b"],
+  );
+});
+
 test("airflowContext gives dag_run, dag, task, ds, ts, var.value, params and macros", () => {
   const out = env
     .fromString(
