@@ -39,6 +39,8 @@ export interface PackageResult {
   readonly archive: Buffer;
   readonly manifest: PublishedManifest;
   readonly files: readonly string[];
+  /** Non-fatal findings, e.g. registry packages that uv.lock holds no hash for. */
+  readonly warnings: readonly string[];
   /** Path dependencies copied in from outside the project. */
   readonly vendored: readonly { from: string; to: string }[];
 }
@@ -174,6 +176,21 @@ function vendorPathSources(root: string, uvLock: string): Vendored[] {
   return [...seen.values()];
 }
 
+/**
+ * Registry packages in uv.lock without a sha256. uv verifies hashes when the lock has them but does not
+ * require them (some registries omit them), so such a package could be swapped on the index unnoticed.
+ */
+export function unhashedRegistryPackages(uvLock: string): string[] {
+  return uvLock
+    .split(/^\[\[package\]\]\s*$/m)
+    .slice(1)
+    .map((block) => block.split(/^\[(?!\[)/m)[0] ?? "")
+    .filter((body) => /^source = \{ registry = /m.test(body) && !/hash = "sha256:/.test(body))
+    .map((body) =>
+      `${/^name = "([^"]+)"/m.exec(body)?.[1] ?? "?"} ${/^version = "([^"]+)"/m.exec(body)?.[1] ?? ""}`.trim(),
+    );
+}
+
 function rewritePaths(text: string, vendored: readonly Vendored[]): string {
   let out = text;
   for (const v of vendored) out = out.split(`"${v.original}"`).join(`"${v.target}"`);
@@ -249,6 +266,9 @@ export function packageProject(opts: PackageOptions): PackageResult {
     archive,
     files: Object.keys(fileTable),
     vendored: vendored.map((v) => ({ from: v.original, to: v.target })),
+    warnings: unhashedRegistryPackages(contents.get("uv.lock")!.body.toString("utf8")).map(
+      (p) => `uv.lock: ${p} comes from a registry but has no sha256; uv installs it unverified`,
+    ),
     manifest: { ...embedded, archive: { sha256: sha256(archive), size: archive.length } },
   };
 }

@@ -253,3 +253,28 @@ test("package: path dependencies outside the project travel under _vendor/, and 
     /path source '\.\.\/libs\/gone' does not exist/,
   );
 });
+
+test("package warns about registry packages that uv.lock holds no hash for", async (t) => {
+  const { unhashedRegistryPackages } = await import("../../src/artifact/package.js");
+  const lock = [
+    'version = 1\n\n[[package]]\nname = "good"\nversion = "1.0"\nsource = { registry = "https://idx/simple" }',
+    'wheels = [\n    { url = "https://idx/good.whl", hash = "sha256:00", size = 1 },\n]\n',
+    '[[package]]\nname = "bare"\nversion = "2.0"\nsource = { registry = "https://idx/simple" }',
+    'wheels = [\n    { url = "https://idx/bare.whl", size = 1 },\n]\n',
+    '[[package]]\nname = "local"\nversion = "0.1"\nsource = { directory = "../x" }\n',
+    "[package.metadata]\nrequires-dist = []\n",
+  ].join("\n");
+  assert.deepEqual(unhashedRegistryPackages(lock), ["bare 2.0"]);
+  const dir = copyFixture(join(tempDir(t), "p"));
+  writeFileSync(
+    join(dir, "uv.lock"),
+    readFileSync(join(dir, "uv.lock"), "utf8") +
+      "\n" +
+      lock.slice(lock.indexOf("[[package]]"), lock.indexOf('[[package]]\nname = "local"')),
+  );
+  const r = packageProject({ projectDir: dir, version: "1.0.0" });
+  assert.deepEqual(r.warnings, [
+    "uv.lock: bare 2.0 comes from a registry but has no sha256; uv installs it unverified",
+  ]);
+  assert.deepEqual(packageProject({ projectDir: fixtureProject, version: "1.0.0" }).warnings, []);
+});

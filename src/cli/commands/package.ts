@@ -24,6 +24,7 @@ export function register(program: Command): void {
         opts.out ??
         join(opts.project ?? process.cwd(), ".sparklane", "artifacts", `${m.project}-${m.version}.tar.gz`);
       const written = await writePackage(result, out);
+      for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
       const ms = Math.round(performance.now() - t0);
       if (opts.output === "json") {
         process.stdout.write(

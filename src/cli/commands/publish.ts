@@ -39,9 +39,11 @@ export function register(program: Command): void {
         const attempts = Number(opts.retries);
         if (!Number.isInteger(attempts) || attempts < 1 || attempts > 20)
           throw new UserError(`--retries: expected an integer 1-20, found '${opts.retries}'`);
-        const { archive, manifest } = opts.artifact
-          ? await readArtifactFile(opts.artifact)
+        const packaged = opts.artifact
+          ? { ...(await readArtifactFile(opts.artifact)), warnings: [] as string[] }
           : packageProject({ projectDir: opts.project ?? process.cwd(), version: opts.version });
+        const { archive, manifest } = packaged;
+        for (const w of packaged.warnings) process.stderr.write(`warning: ${w}\n`);
         if (manifest.version !== opts.version) {
           throw new UserError(
             `--artifact ${opts.artifact}: holds version ${manifest.version}, but --version is ${opts.version}`,
