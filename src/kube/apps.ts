@@ -257,6 +257,11 @@ export async function ensureApplication(
         const found = await getApp(kube, ns, name, retry);
         if (found) return adoptOrRefuse(found);
         // Gone again between the 409 and the GET (being deleted): try once more.
+      } else if (code === 404) {
+        const e = toKubeError(err, `create ${ref(ns, name)}`, kube.server);
+        throw Object.assign(e, {
+          hint: `is the Spark Operator installed, with its CRD sparkapplications.${GROUP} (${VERSION}), and does namespace ${ns} exist?`,
+        });
       } else if (code !== undefined && code !== 429 && code < 500) {
         throw toKubeError(err, `create ${ref(ns, name)}`, kube.server);
       }

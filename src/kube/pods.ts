@@ -31,7 +31,13 @@ export interface Pod {
   };
   status?: {
     phase?: string;
-    conditions?: { type: string; status: string; lastTransitionTime?: string | Date }[];
+    conditions?: {
+      type: string;
+      status: string;
+      lastTransitionTime?: string | Date;
+      reason?: string;
+      message?: string;
+    }[];
     initContainerStatuses?: ContainerStatus[];
     containerStatuses?: ContainerStatus[];
   };
@@ -141,6 +147,12 @@ export function anyContainerStartedAt(pod: Pod): string | undefined {
     .map((s) => iso(s.state?.running?.startedAt ?? s.state?.terminated?.startedAt))
     .filter((t): t is string => !!t);
   return times.sort()[0];
+}
+
+/** The scheduler's reason a pod is not placed yet (not fatal: an autoscaler may add nodes). */
+export function unschedulable(pod: Pod): string | undefined {
+  const c = pod.status?.conditions?.find((x) => x.type === "PodScheduled" && x.status === "False");
+  return c?.reason === "Unschedulable" ? (c.message ?? c.reason) : undefined;
 }
 
 export function roleOf(pod: Pod): string | undefined {

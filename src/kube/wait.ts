@@ -12,6 +12,7 @@ import {
   detectStuck,
   driverTermination,
   roleOf,
+  unschedulable,
   DRIVER_CONTAINER,
   type Pod,
   type Stuck,
@@ -96,6 +97,7 @@ export function waitForApplication(kube: Kube, o: WaitOptions): Promise<WaitResu
   let graceTimer: NodeJS.Timeout | undefined;
   let timeoutTimer: NodeJS.Timeout | undefined;
   let uid: string | undefined;
+  let lastUnschedulable: string | undefined;
 
   return new Promise<WaitResult>((resolve, reject) => {
     let done = false;
@@ -183,6 +185,10 @@ export function waitForApplication(kube: Kube, o: WaitOptions): Promise<WaitResu
       o.onDriverPod?.(pod);
       const stuck = detectStuck(pod);
       if (stuck) return finish("STUCK", { stuck });
+      const pending = unschedulable(pod);
+      if (pending && pending !== lastUnschedulable)
+        o.onConnection?.(`driver pod ${pod.metadata?.name} not scheduled yet: ${pending}`);
+      lastUnschedulable = pending;
       const ended = driverTermination(pod);
       if (ended && !driverEnded) {
         driverEnded = ended;

@@ -174,3 +174,27 @@ test("stuck-pod detection: each fail-fast reason, non-zero init exits, and sidec
     "normal waiting is not stuck",
   );
 });
+
+test("an unschedulable driver pod is reported with the scheduler's message, and is not fatal", async () => {
+  const { unschedulable } = await import("../../src/kube/pods.js");
+  const pod: Pod = {
+    metadata: { name: "x-driver" },
+    status: {
+      phase: "Pending",
+      conditions: [
+        {
+          type: "PodScheduled",
+          status: "False",
+          reason: "Unschedulable",
+          message: "0/3 nodes are available: 3 Insufficient memory.",
+        },
+      ],
+    },
+  };
+  assert.equal(unschedulable(pod), "0/3 nodes are available: 3 Insufficient memory.");
+  assert.equal(detectStuck(pod), undefined);
+  assert.equal(
+    unschedulable({ status: { conditions: [{ type: "PodScheduled", status: "True" }] } }),
+    undefined,
+  );
+});

@@ -327,3 +327,12 @@ test("an unreachable API is an InfraError", async () => {
   );
   await dead.close();
 });
+
+test("a 404 on create (no CRD, no namespace) is exit 3 with a hint about the operator", async () => {
+  c.api.inject({ method: "POST", path: APP_POST, status: 404 });
+  await assert.rejects(
+    submit(input({ context: uniq("nocrd"), scenario: "never" }), { kubeconfig: c.kubeconfig }),
+    (e: unknown) =>
+      e instanceof KubeApiError && e.exitCode === 3 && /Spark Operator installed/.test(e.hint ?? ""),
+  );
+});
