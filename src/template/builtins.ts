@@ -23,6 +23,7 @@ import {
   Undefined,
   escapeValue,
   floatRepr,
+  groupTuple,
   isFloat,
   isInt,
   isIntLike,
@@ -545,6 +546,38 @@ export const FILTERS: Map<string, FilterFn> = new Map<string, FilterFn>([
         }
       }
       return out;
+    },
+  ],
+  [
+    "groupby",
+    (v, a, k) => {
+      const [attribute, dflt, cs] = b("groupby", a, k, [
+        ["attribute", REQ],
+        ["default", null],
+        ["case_sensitive", false],
+      ]);
+      const key = makeAttrgetter(attribute, truthy(cs) ? undefined : ignoreCase, dflt);
+      const sorted = iterate(v)
+        .map((x) => [key(x), x] as const)
+        .sort((x, y) => sortCmp(x[0], y[0]));
+      const out: unknown[] = [];
+      let cur: unknown[] | null = null;
+      let curKey: unknown = undefined;
+      for (const [kk, x] of sorted) {
+        if (cur && pyEq(kk, curKey)) cur.push(x);
+        else {
+          cur = [x];
+          curKey = kk;
+          out.push(groupTuple(kk, cur));
+        }
+      }
+      if (truthy(cs)) return out;
+      // jinja reports each group under the first member's original-case key
+      const outKey = makeAttrgetter(attribute, undefined, dflt);
+      return out.map((g) => {
+        const list = (g as unknown[])[1] as unknown[];
+        return groupTuple(outKey(list[0]), list);
+      });
     },
   ],
   ["min", (v, a, k) => minMax(v, a, k, false, "min")],

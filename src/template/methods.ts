@@ -6,6 +6,7 @@ import type { Pos } from "./errors.js";
 import { strFormat } from "./format.js";
 import { isPySpace } from "./lexer.js";
 import {
+  GROUP,
   Markup,
   NOATTR,
   Namespace,
@@ -680,6 +681,10 @@ function rawGetattr(obj: unknown, name: string): unknown {
   }
   if (obj instanceof PyObject) return obj.pyGetattr(name);
   if (obj instanceof Namespace) return obj.attrs.has(name) ? obj.attrs.get(name) : NOATTR;
+  if (Array.isArray(obj) && (obj as unknown[] & { [GROUP]?: boolean })[GROUP]) {
+    if (name === "grouper") return obj[0];
+    if (name === "list") return obj[1];
+  }
   return boundMethod(obj, name) ?? NOATTR;
 }
 

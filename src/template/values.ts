@@ -57,6 +57,14 @@ export const TUPLE: unique symbol = Symbol("tuple");
 export const VIEW: unique symbol = Symbol("view");
 type Marked = unknown[] & { [TUPLE]?: boolean; [VIEW]?: string };
 
+export const GROUP: unique symbol = Symbol("group");
+/** jinja's _GroupTuple: a (grouper, list) tuple whose items are also the attributes `grouper` and `list`. */
+export function groupTuple(grouper: unknown, list: unknown[]): unknown[] {
+  const t = tuple([grouper, list]);
+  (t as unknown[] & { [GROUP]?: boolean })[GROUP] = true;
+  return t;
+}
+
 export function tuple<T extends unknown[]>(items: T): T {
   (items as Marked)[TUPLE] = true;
   return items;
