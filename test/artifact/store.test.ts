@@ -261,3 +261,25 @@ test("unreachable store: exit 3 after bounded retries, naming the store and the 
   assert.equal(missingBucket.code, 3);
   assert.match(missingBucket.stderr, /refused: NoSuchBucket/);
 });
+
+test("publish: --store defaults to $ARTIFACT_STORE, then to the project's var.value.sparklane_artifact_store", async (t) => {
+  const root = tempDir(t);
+  const proj = copyFixture(join(root, "p"));
+  writeFileSync(
+    join(proj, "sparklane.yaml"),
+    `name: tiny-etl\nvariables:\n  sparklane_artifact_store: file://${join(root, "from-yaml")}\n`,
+  );
+  const fromYaml = await runCli(["publish", "--project", proj, "--version", "1.0.0"]);
+  assert.equal(fromYaml.code, 0, fromYaml.stderr);
+  assert.ok(existsSync(join(root, "from-yaml", "tiny-etl", "1.0.0", "manifest.json")));
+  const fromEnv = await runCli(["publish", "--project", proj, "--version", "1.0.0"], {
+    env: { ARTIFACT_STORE: `file://${join(root, "from-env")}` },
+  });
+  assert.equal(fromEnv.code, 0, fromEnv.stderr);
+  assert.ok(existsSync(join(root, "from-env", "tiny-etl", "1.0.0", "manifest.json")));
+  const none = await runCli(["publish", "--project", fixtureProject, "--version", "1.0.0"], {
+    env: { ARTIFACT_STORE: "" },
+  });
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /--store is required/);
+});

@@ -30,9 +30,15 @@ export function register(program: Command): void {
         const { packageProject, readArtifactFile } = await import("../../artifact/package.js");
         const { openStore } = await import("../../artifact/store.js");
         const { publishArtifact } = await import("../../artifact/remote.js");
+        // The same store the templates' init containers read: var.value.sparklane_artifact_store.
+        if (!opts.store && !opts.artifact) {
+          const { findProject } = await import("../../project/index.js");
+          const v = findProject(opts.project, process.cwd())?.config.variables.sparklane_artifact_store;
+          if (typeof v === "string" && v) opts.store = v;
+        }
         if (!opts.store)
           throw new UserError(
-            "--store is required (or set ARTIFACT_STORE)",
+            "--store is required (or set ARTIFACT_STORE, or variables.sparklane_artifact_store in sparklane.yaml)",
             "e.g. --store s3://my-bucket/artifacts or file:///srv/artifacts",
           );
         checkVersion(opts.version);
