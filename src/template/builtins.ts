@@ -750,7 +750,6 @@ export const FILTERS: Map<string, FilterFn> = new Map<string, FilterFn>([
       return getattr(v, name, null);
     },
   ],
-  ["pprint", (v) => soft(v)],
 ]);
 
 function modOf(v: unknown, n: unknown): unknown {

@@ -172,6 +172,34 @@ export function pyReplace(s: string, old: string, repl: string, count: number): 
   return out + s.slice(i);
 }
 
+// Characters whose titlecase differs from their uppercase (Python's str.title/capitalize use titlecase).
+const TITLECASE: Record<string, string> = {
+  ß: "Ss",
+  ﬀ: "Ff",
+  ﬁ: "Fi",
+  ﬂ: "Fl",
+  ﬃ: "Ffi",
+  ﬄ: "Ffl",
+  ﬅ: "St",
+  ﬆ: "St",
+  Ǆ: "ǅ",
+  ǅ: "ǅ",
+  ǆ: "ǅ",
+  Ǉ: "ǈ",
+  ǈ: "ǈ",
+  ǉ: "ǈ",
+  Ǌ: "ǋ",
+  ǋ: "ǋ",
+  ǌ: "ǋ",
+  Ǳ: "ǲ",
+  ǲ: "ǲ",
+  ǳ: "ǲ",
+};
+
+function toTitle(c: string): string {
+  return TITLECASE[c] ?? c.toUpperCase();
+}
+
 function isCased(c: string): boolean {
   return c.toLowerCase() !== c.toUpperCase();
 }
@@ -180,7 +208,7 @@ export function pyTitle(s: string): string {
   let out = "";
   let prev = false;
   for (const c of s) {
-    const r = prev ? c.toLowerCase() : c.toUpperCase();
+    const r = prev ? c.toLowerCase() : toTitle(c);
     out += r;
     prev = isCased(r);
   }
@@ -190,7 +218,7 @@ export function pyTitle(s: string): string {
 export function pyCapitalize(s: string): string {
   const chars = Array.from(s);
   if (!chars.length) return "";
-  return chars[0]!.toUpperCase() + chars.slice(1).join("").toLowerCase();
+  return toTitle(chars[0]!) + chars.slice(1).join("").toLowerCase();
 }
 
 export function pyCenter(s: string, width: number, fill = " "): string {
@@ -360,7 +388,8 @@ const STR_METHODS = new Map<string, Method<string>>([
       const w = needInt("zfill", bindArgs("zfill", a, k, [["width", REQUIRED]])[0]);
       const sign = s[0] === "-" || s[0] === "+" ? s[0] : "";
       const body = s.slice(sign.length);
-      return sign + body.padStart(w - sign.length, "0");
+      const pad = w - strLen(s);
+      return pad > 0 ? sign + "0".repeat(pad) + body : s;
     },
   ],
   ["ljust", (s, a, k) => justify("ljust", s, a, k, (f, n) => s + f.repeat(n))],
