@@ -57,6 +57,8 @@ export type Stmt =
   | (Base & { t: "macro"; name: string; sig: Signature; body: Stmt[] })
   | (Base & { t: "callblock"; call: Expr & { t: "call" }; sig: Signature; body: Stmt[] })
   | (Base & { t: "include"; template: Expr; ignoreMissing: boolean; withContext: boolean })
+  | (Base & { t: "import"; template: Expr; target: string; withContext: boolean })
+  | (Base & { t: "fromimport"; template: Expr; names: Array<[string, string]>; withContext: boolean })
   | (Base & { t: "do"; expr: Expr })
   | (Base & { t: "with"; targets: Target[]; values: Expr[]; body: Stmt[] })
   | (Base & { t: "filterblock"; filter: Expr; body: Stmt[] });

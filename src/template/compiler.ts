@@ -14,6 +14,7 @@ import {
   NOATTR,
   Namespace,
   PyFunc,
+  PyObj,
   PyObject,
   Undefined,
   hashKey,
@@ -64,6 +65,12 @@ export class Frame {
   get(name: string): unknown {
     if (this.k0 === name) return this.v0;
     return this.vars === null ? undefined : this.vars.get(name);
+  }
+  /** The names this frame defines, in definition order (a template module's exports). */
+  entries(): Array<[string, unknown]> {
+    const out: Array<[string, unknown]> = this.k0 === null ? [] : [[this.k0, this.v0]];
+    if (this.vars) out.push(...this.vars);
+    return out;
   }
   set(name: string, v: unknown): void {
     if (this.k0 === null || this.k0 === name) {
@@ -412,6 +419,31 @@ export class Compiler {
       }
       case "include":
         return this.include(s);
+      case "import": {
+        const load = this.module(s.template, s.withContext);
+        const target = s.target;
+        return (f) => f.set(target, load(f));
+      }
+      case "fromimport": {
+        const load = this.module(s.template, s.withContext);
+        const names = s.names;
+        const P = this.pos(s.template);
+        return (f) => {
+          const mod = load(f);
+          for (const [name, alias] of names) {
+            const v = mod.attrs.get(name);
+            f.set(
+              alias,
+              v !== undefined && !name.startsWith("_")
+                ? v
+                : new Undefined(
+                    `the template '${mod.typeName}' (imported on line ${P.line}) does not export the requested name '${name}'`,
+                    P,
+                  ),
+            );
+          }
+        };
+      }
       case "do": {
         const e = this.expr(s.expr);
         return (f) => {
@@ -518,6 +550,32 @@ export class Compiler {
     const uk = readsName(stmts, "kwargs");
     const uc = name === "caller" ? false : readsName(stmts, "caller");
     return (f) => new Macro(name, sig.params, defaults, body, f, uv, uk, uc);
+  }
+
+  /** Renders a template for its exports (macros and top-level sets), as `import` does; output is dropped. */
+  private module(nameExpr: Expr, withContext: boolean): (f: Frame) => PyObj {
+    const nameEv = this.expr(nameExpr);
+    const P = this.pos(nameExpr);
+    return (f) => {
+      const name = nameEv(f);
+      f.st.pos = P;
+      if (name instanceof Undefined) name.fail();
+      if (!isStr(name))
+        throw new PyError("TypeError", `template name must be a string, not ${typeName(name)}`);
+      let tmpl: Compiled;
+      try {
+        tmpl = f.st.loader(strOf(name));
+      } catch (e) {
+        if (e instanceof TemplateError && e.kind === "TemplateNotFound") {
+          throw new PyError("TemplateNotFound", e.detail, P, e.hint);
+        }
+        throw e;
+      }
+      const mf = new Frame(withContext ? f : null, f.st);
+      tmpl.run(mf, new Out(null));
+      const attrs = new Map(mf.entries().filter(([k]) => !k.startsWith("_")));
+      return new PyObj(tmpl.name, attrs, undefined, () => `<Template module '${tmpl.name}'>`);
+    };
   }
 
   private include(s: Stmt & { t: "include" }): Ex {

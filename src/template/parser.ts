@@ -182,6 +182,10 @@ export class Parser {
           return this.parseCallBlock();
         case "include":
           return this.parseInclude();
+        case "import":
+          return this.parseImport();
+        case "from":
+          return this.parseFromImport();
         case "do": {
           this.next();
           const expr = this.parseTuple({});
@@ -202,7 +206,7 @@ export class Parser {
         if (inner) msg += ` The innermost block that needs to be closed is '${inner}'.`;
       } else if (END_TAG_OPENERS[t.value]) {
         msg += ` It has no opening '${END_TAG_OPENERS[t.value]}' tag.`;
-      } else if (["block", "extends", "import", "from", "autoescape", "raw", "endraw"].includes(t.value)) {
+      } else if (["block", "extends", "autoescape", "raw", "endraw"].includes(t.value)) {
         msg += " sparklane's template engine does not support this tag.";
       }
       return this.fail(msg, t.pos);
@@ -313,6 +317,60 @@ export class Parser {
       this.next();
     }
     return { t: "include", template, ignoreMissing, withContext, pos: start, end: this.prevEnd() };
+  }
+
+  /** `with context` / `without context` after include/import; imports default to without. */
+  private parseContextFlag(dflt: boolean): boolean {
+    if (
+      (this.isName("with") || this.isName("without")) &&
+      this.look().type === "name" &&
+      this.look().value === "context"
+    ) {
+      const w = this.next().value === "with";
+      this.next();
+      return w;
+    }
+    return dflt;
+  }
+
+  private parseImport(): Stmt {
+    const start = this.expectName("import").pos;
+    const template = this.parseExpression();
+    this.expectName("as");
+    const target = (this.parseAssignTarget({ nameOnly: true }) as Target & { t: "name" }).name;
+    const withContext = this.parseContextFlag(false);
+    return { t: "import", template, target, withContext, pos: start, end: this.prevEnd() };
+  }
+
+  private parseFromImport(): Stmt {
+    const start = this.expectName("from").pos;
+    const template = this.parseExpression();
+    this.expectName("import");
+    const names: Array<[string, string]> = [];
+    let withContext = false;
+    for (;;) {
+      if (names.length) this.expectOp(",");
+      if (this.cur.type === "name") {
+        if ((this.isName("with") || this.isName("without")) && this.look().value === "context") {
+          withContext = this.parseContextFlag(false);
+          break;
+        }
+        const tok = this.next();
+        if (tok.value.startsWith("_"))
+          this.fail(
+            "names starting with an underline can not be imported",
+            tok.pos,
+            "TemplateAssertionError",
+          );
+        const alias = this.skipName("as") ? this.expectName().value : tok.value;
+        names.push([tok.value, alias]);
+      } else this.expectName();
+      if (!this.isOp(",")) {
+        withContext = this.parseContextFlag(false);
+        break;
+      }
+    }
+    return { t: "fromimport", template, names, withContext, pos: start, end: this.prevEnd() };
   }
 
   private parseWith(): Stmt {
