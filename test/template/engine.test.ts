@@ -128,6 +128,12 @@ const errors: Array<[string, Record<string, unknown>, string, RegExp]> = [
     /^t\.yaml:1:12: template 'nope.yaml' not found in search path/,
   ],
   ["{% set x.y = 1 %}", { x: 1 }, "TemplateRuntimeError", /non-namespace object/],
+  ["{{ 1|round(method='x') }}", {}, "FilterArgumentError", /method must be common, ceil or floor/],
+  ["{{ [1]|dictsort }}", {}, "AttributeError", /'list' object has no attribute 'items'/],
+  ["{{ [].pop() }}", {}, "IndexError", /pop from empty list/],
+  ["{{ 'abcdef'|truncate(1) }}", {}, "AssertionError", /expected length >= 3, got 1/],
+  ["{{ '%(a)s' % {} }}", {}, "KeyError", /'a'/],
+  ["{{ 'a'.split('') }}", {}, "ValueError", /empty separator/],
   ["{% macro r() %}{{ r() }}{% endmacro %}{{ r() }}", {}, "RecursionError", /maximum recursion depth/],
   [
     "{{ " + "(".repeat(20000) + "1" + ")".repeat(20000) + " }}",
@@ -182,6 +188,7 @@ test("includes resolve only inside the search path", () => {
     (dir) => {
       const root = join(dir, "root");
       symlinkSync(join(dir, "outside.yaml"), join(root, "sparkapps", "escape.yaml"));
+      writeFileSync(join(root, "latin1.yaml"), Buffer.from([0x61, 0xe9, 0x0a]));
       symlinkSync(join(root, "sparkapps", "inner.yaml"), join(root, "sparkapps", "alias.yaml"));
       const e = new Environment({ searchPath: [root] });
       const r = (src: string, ctx: Record<string, unknown> = {}) => e.fromString(src, "dag").render(ctx);
@@ -193,6 +200,7 @@ test("includes resolve only inside the search path", () => {
         ["sparkapps/../../outside.yaml", "TemplateNotFound", /contains '\.\.'/],
         [join(dir, "outside.yaml"), "TemplateNotFound", /is absolute/],
         ["sparkapps/escape.yaml", "SecurityError", /outside the search path root/],
+        ["latin1.yaml", "UnicodeDecodeError", /is not valid UTF-8/],
       ];
       for (const [name, kind, re] of kinds) {
         assert.throws(
