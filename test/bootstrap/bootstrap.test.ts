@@ -1,7 +1,15 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { binPath, repoRoot, runCli, type CliResult } from "../helpers/cli.js";
 import { MOTO_ENV, MotoServer } from "../helpers/moto.js";
@@ -287,15 +295,32 @@ test("pre-baked: --mode venv bakes the venv and fingerprint; code-only puts code
   assert.match(loud.stdout, /done: tiny-etl 2\.0\.0 \(code-only\)/);
 });
 
+/**
+ * A `uv` that waits 5 s before running the real one, so that a kill sent when "extract" is printed always
+ * lands during the uv step, however loaded the machine is. It forwards SIGTERM to its sleep and exits.
+ */
+function slowUv(dir: string): NodeJS.ProcessEnv {
+  const real = spawnSync("sh", ["-c", "command -v uv"], { encoding: "utf8" }).stdout.trim();
+  const wrapper = join(dir, "uv");
+  writeFileSync(
+    wrapper,
+    `#!/bin/sh\ntrap 'kill $pid 2>/dev/null; exit 143' TERM INT\nsleep 5 & pid=$!\nwait $pid\nexec "${real}" "$@"\n`,
+  );
+  chmodSync(wrapper, 0o755);
+  return { PATH: `${dir}:${process.env.PATH ?? ""}` };
+}
+
 /** Starts the CLI in its own process group, so a kill takes uv with it, as a container kill would. */
 function startBootstrap(
   args: string[],
   killWhen: RegExp,
   signal: NodeJS.Signals,
+  env: NodeJS.ProcessEnv,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [binPath, "bootstrap", ...args], {
       cwd: repoRoot,
+      env: { ...process.env, ...env },
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -326,7 +351,12 @@ test("killed during uv sync: the previous complete version stays visible; the ne
   assert.equal((await runCli(["bootstrap", ...args, "--version", "1.0.0"])).code, 0);
   const v1 = readFileSync(join(app, "visits_distinct", "visits_distinct_daily.py"), "utf8");
 
-  const killed = await startBootstrap([...args, "--version", "2.0.0"], /bootstrap: extract/, "SIGKILL");
+  const killed = await startBootstrap(
+    [...args, "--version", "2.0.0"],
+    /bootstrap: extract/,
+    "SIGKILL",
+    slowUv(root),
+  );
   assert.equal(killed.signal, "SIGKILL");
   assert.doesNotMatch(killed.stdout, /activate/);
   assert.equal(
@@ -356,11 +386,11 @@ test("killed on a first install: nothing visible in APP_DIR; SIGTERM cleans up a
   assert.equal((await publish(fixtureProject, "1.0.0", store)).code, 0);
   const app = join(root, "app");
   const args = ["--store", store, "--project-name", "tiny-etl", "--app-dir", app, "--version", "1.0.0"];
-  const killed = await startBootstrap(args, /bootstrap: extract/, "SIGKILL");
+  const killed = await startBootstrap(args, /bootstrap: extract/, "SIGKILL", slowUv(root));
   assert.equal(killed.signal, "SIGKILL");
   assert.deepEqual(visible(app), [], "a half-done install is invisible");
 
-  const termed = await startBootstrap(args, /bootstrap: extract/, "SIGTERM");
+  const termed = await startBootstrap(args, /bootstrap: extract/, "SIGTERM", slowUv(root));
   assert.equal(termed.code, 130);
   assert.ok(
     !existsSync(app) || readdirSync(app).length === 0,
