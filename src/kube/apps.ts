@@ -230,8 +230,10 @@ export async function ensureApplication(
     const same =
       existing.metadata.annotations?.[ANNOTATION_SPEC_HASH] === p.specHash &&
       existing.metadata.annotations?.[ANNOTATION_PAYLOAD_HASH] === p.payloadHash;
-    if (same) return { action: "attached", app: existing };
-    if (!opts.replace) {
+    const finished = ["COMPLETED", "FAILED"].includes(existing.status?.applicationState?.state ?? "");
+    // --replace reruns a finished run; a live one with the same spec is always attached, never killed.
+    if (same && !(opts.replace && finished)) return { action: "attached", app: existing };
+    if (!same && !opts.replace) {
       throw refuse(
         existing,
         existing.metadata.annotations?.[ANNOTATION_PAYLOAD_HASH] === p.payloadHash

@@ -173,7 +173,11 @@ async function waitAndClean(
       if (o.deleteOnTermination) await remove();
       result.ok = false;
       result.error = new JobFailedError(
-        `${ref} ${res.outcome}${res.errorMessage ? `: ${res.errorMessage}` : ""}`,
+        `${ref} ${res.outcome}${res.errorMessage ? `: ${res.errorMessage}` : ""}` +
+          // An Airflow retry of the same run re-attaches to the failed application; say how to run it again.
+          (base.action === "attached" && res.transitions.length === 1
+            ? " (it had failed before this command attached to it; --replace runs it again)"
+            : ""),
       );
       return result;
     case "STUCK": {

@@ -336,3 +336,16 @@ test("a 404 on create (no CRD, no namespace) is exit 3 with a hint about the ope
       e instanceof KubeApiError && e.exitCode === 3 && /Spark Operator installed/.test(e.hint ?? ""),
   );
 });
+
+test("re-attaching to a run that already failed says how to run it again", async () => {
+  const inp = input({ context: uniq("refail"), scenario: "fail" });
+  const first = await submit(inp, { kubeconfig: c.kubeconfig, wait: true });
+  assert.equal(first.outcome, "FAILED");
+  const again = await submit(inp, { kubeconfig: c.kubeconfig, wait: true });
+  assert.equal(again.action, "attached");
+  assert.equal(again.outcome, "FAILED");
+  assert.match(again.error!.message, /--replace runs it again/);
+  const rerun = await submit(inp, { kubeconfig: c.kubeconfig, wait: true, replace: true });
+  assert.equal(rerun.action, "replaced", "--replace reruns a finished run");
+  assert.equal(rerun.outcome, "FAILED");
+});

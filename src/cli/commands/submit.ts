@@ -44,7 +44,10 @@ export function register(program: Command): void {
         "client: render and check only; server: also have the API server admit it (dryRun=All)",
       ).choices(["client", "server"]),
     )
-    .option("--replace", "if this run's application exists with a different spec, delete it and submit again")
+    .option(
+      "--replace",
+      "if this run's application exists with a different spec, or has finished, delete it and submit again",
+    )
     .action(async (flags: SubmitFlags) => {
       const { renderAndCheck } = await import("../../render/index.js");
       const { submit, manifestYaml } = await import("../../kube/submit.js");
