@@ -10,7 +10,6 @@ import type { LineMap } from "./lexer.js";
 import { NO_METHOD, SliceVal, callMethod, callValue, closest, getattr, getitem } from "./methods.js";
 import type { Site } from "./methods.js";
 import {
-  Markup,
   NOATTR,
   Namespace,
   PyFunc,
@@ -30,7 +29,6 @@ import {
   pyNeg,
   pyPos,
   pyPow,
-  pyRepr,
   pyStr,
   pySub,
   rangeArgs,
@@ -990,6 +988,3 @@ function writeValue(out: Out, v: unknown): void {
   } else out.s += s;
 }
 
-export { Macro };
-void Markup;
-void pyRepr;
