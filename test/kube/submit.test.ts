@@ -148,7 +148,10 @@ test("410 Gone mid-watch, as an ERROR event in a 200 stream and as HTTP 410: re-
       kubeconfig: c.kubeconfig,
       wait: true,
     });
-    await new Promise((r) => setTimeout(r, 250));
+    // Expire only once both watches (application, pods) are open, however slow the machine is.
+    const watches = c.api.openWatchCount();
+    for (let i = 0; i < 400 && c.api.openWatchCount() < watches + 2; i++)
+      await new Promise((r) => setTimeout(r, 10));
     c.api.expireWatches();
     const res = await p;
     assert.equal(res.outcome, "COMPLETED", `${goneAs}: ${res.error?.message}`);
