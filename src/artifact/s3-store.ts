@@ -41,9 +41,12 @@ function classify(err: unknown): never {
 
 export class S3Store implements ArtifactStore {
   readonly uri: string;
+  /** The store as named in errors: with the endpoint, since "unreachable" is about the endpoint. */
+  private readonly label: string;
   private readonly client: S3Client;
   constructor(private readonly o: S3StoreOptions) {
     this.uri = `s3://${o.bucket}${o.prefix ? `/${o.prefix}` : ""}`;
+    this.label = o.endpoint ? `${this.uri} (endpoint ${o.endpoint})` : this.uri;
     // The SDK's Node 20 support notice would land in every init container's log; it is not actionable there.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     this.client = new S3Client({
@@ -60,7 +63,7 @@ export class S3Store implements ArtifactStore {
   }
 
   async get(key: string): Promise<Buffer | undefined> {
-    return retrying(this.uri, `reading ${key}`, this.o.policy, async () => {
+    return retrying(this.label, `reading ${key}`, this.o.policy, async () => {
       try {
         const out = await this.client.send(
           new GetObjectCommand({ Bucket: this.o.bucket, Key: this.key(key) }),
@@ -78,7 +81,7 @@ export class S3Store implements ArtifactStore {
   }
 
   async put(key: string, body: Buffer, opts: { ifAbsent?: boolean } = {}): Promise<boolean> {
-    return retrying(this.uri, `writing ${key}`, this.o.policy, async () => {
+    return retrying(this.label, `writing ${key}`, this.o.policy, async () => {
       try {
         await this.client.send(
           new PutObjectCommand({
@@ -99,7 +102,7 @@ export class S3Store implements ArtifactStore {
 
   async listDirs(prefix: string): Promise<string[]> {
     const base = `${this.key(prefix)}/`;
-    return retrying(this.uri, `listing ${prefix}/`, this.o.policy, async () => {
+    return retrying(this.label, `listing ${prefix}/`, this.o.policy, async () => {
       const names: string[] = [];
       let token: string | undefined;
       try {

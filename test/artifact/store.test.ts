@@ -235,7 +235,7 @@ test("unreachable store: exit 3 after bounded retries, naming the store and the 
   assert.equal(r.code, 3);
   assert.match(
     r.stderr,
-    /store s3:\/\/artifacts\/x: reading tiny-etl\/1\.0\.0\/manifest\.json failed after 2 attempts; last error: .*ECONNREFUSED/,
+    /store s3:\/\/artifacts\/x \(endpoint http:\/\/127\.0\.0\.1:9\): reading tiny-etl\/1\.0\.0\/manifest\.json failed after 2 attempts; last error: .*ECONNREFUSED/,
   );
   const b = await runCli(
     [
