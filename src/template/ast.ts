@@ -61,4 +61,6 @@ export type Stmt =
   | (Base & { t: "fromimport"; template: Expr; names: Array<[string, string]>; withContext: boolean })
   | (Base & { t: "do"; expr: Expr })
   | (Base & { t: "with"; targets: Target[]; values: Expr[]; body: Stmt[] })
-  | (Base & { t: "filterblock"; filter: Expr; body: Stmt[] });
+  | (Base & { t: "filterblock"; filter: Expr; body: Stmt[] })
+  | (Base & { t: "extends"; template: Expr })
+  | (Base & { t: "block"; name: string; body: Stmt[]; scoped: boolean; required: boolean });

@@ -52,6 +52,8 @@ export class Out {
 }
 
 export class Frame {
+  /** Set on a template's top frame. */
+  tctx: TemplateCtx | null = null;
   // most frames (includes, loops without `set`) hold one or two names: a Map is made only when needed
   private vars: Map<string, unknown> | null = null;
   private k0: string | null = null;
@@ -81,7 +83,100 @@ export class Frame {
 export interface Compiled {
   readonly name: string;
   readonly file: string;
+  /** Renders the template as a whole (its own inheritance chain included). */
   readonly run: Ex;
+  /** The template body when rendered as a parent of an `{% extends %}` chain. */
+  readonly root: (f: Frame, out: Out, t: TemplateCtx) => void;
+  readonly blocks: ReadonlyMap<string, BlockDef>;
+}
+
+interface BlockDef {
+  readonly name: string;
+  readonly body: Ex;
+  readonly required: boolean;
+}
+
+/** One render of one template: its frame, the block override chains and the template it extends. */
+class TemplateCtx {
+  parent: Compiled | null = null;
+  readonly chain = new Map<string, BlockDef[]>();
+  constructor(
+    readonly top: Frame,
+    blocks: ReadonlyMap<string, BlockDef>,
+  ) {
+    for (const [n, b] of blocks) this.chain.set(n, [b]);
+  }
+}
+
+function templateCtx(f: Frame): TemplateCtx {
+  let fr: Frame | null = f;
+  while (fr && !fr.tctx) fr = fr.parent;
+  if (!fr) throw new PyError("TemplateRuntimeError", "block used outside of a template");
+  return fr.tctx!;
+}
+
+/** Output after an `{% extends %}`: the parent renders, the child's own top-level output is dropped. */
+function discardOut(): Out {
+  const o = new Out(null);
+  Object.defineProperty(o, "s", { get: () => "", set: () => {} });
+  return o;
+}
+
+/**
+ * Renders block `name` at position `i` of its override chain (0 = the most derived). `ctx` is the frame the
+ * block sees: the template's top frame, or the call site's frame when the call site is `scoped`.
+ */
+function renderBlock(t: TemplateCtx, name: string, i: number, ctx: Frame, out: Out): void {
+  const chain = t.chain.get(name)!;
+  const b = chain[i]!;
+  if (b.required) throw new PyError("TemplateRuntimeError", `Required block '${name}' not found.`);
+  const bf = new Frame(ctx, ctx.st);
+  bf.set(
+    "super",
+    i + 1 < chain.length
+      ? new BlockRef(t, name, i + 1, ctx)
+      : new Undefined(`there is no parent block called '${name}'.`, undefined),
+  );
+  b.body(bf, out);
+}
+
+/** `super()` and `self.name()`: a block rendered on call, straight into the output when printed. */
+class BlockRef extends PyObject {
+  constructor(
+    readonly t: TemplateCtx,
+    readonly name: string,
+    readonly index: number,
+    readonly f: Frame,
+  ) {
+    super();
+  }
+  pyGetattr(): unknown {
+    return NOATTR;
+  }
+  override pyCall = (): unknown => {
+    const out = new Out(null);
+    this.invoke(out);
+    return out.s;
+  };
+  invoke(out: Out): void {
+    renderBlock(this.t, this.name, this.index, this.f, out);
+  }
+  pyRepr(): string {
+    return `<BlockReference '${this.name}'>`;
+  }
+}
+
+/** jinja's `self`: the current template's blocks, `self.name()`. */
+class TemplateRef extends PyObject {
+  constructor(readonly t: TemplateCtx) {
+    super();
+  }
+  pyGetattr(name: string): unknown {
+    return this.t.chain.has(name) ? new BlockRef(this.t, name, 0, this.t.top) : NOATTR;
+  }
+  pyRepr(): string {
+    return "<TemplateReference>";
+  }
 }
 
 type Ev = (f: Frame) => unknown;
@@ -299,11 +394,14 @@ class Macro extends PyObject {
 
 function lookup(f: Frame, name: string): unknown {
   let fr: Frame | null = f;
+  let tctx: TemplateCtx | null = null;
   do {
     const v = fr.get(name);
     if (v !== undefined) return v;
+    tctx ??= fr.tctx;
     fr = fr.parent;
   } while (fr);
+  if (name === "self" && tctx) return new TemplateRef(tctx);
   return GLOBALS.get(name);
 }
 
@@ -331,6 +429,9 @@ function readsName(stmts: Stmt[], name: string): boolean {
 }
 
 export class Compiler {
+  private readonly blocks = new Map<string, BlockDef>();
+  private depth = 0;
+
   constructor(
     private readonly name: string,
     private readonly lines: LineMap,
@@ -348,6 +449,39 @@ export class Compiler {
 
   private site(obj: Expr, whole: Expr): Site {
     return { pos: this.pos(whole), objText: this.lines.source.slice(obj.pos, obj.end) };
+  }
+
+  /** Compiles a whole template: its body, its blocks, and the inheritance protocol around them. */
+  compileTemplate(stmts: Stmt[], file: string): Compiled {
+    const parts = stmts.map((s) => this.stmt(s));
+    const blocks = this.blocks;
+    const root = (f: Frame, out: Out, t: TemplateCtx): void => {
+      let o = out;
+      for (const p of parts) {
+        p(f, o);
+        if (t.parent && o === out) o = discardOut();
+      }
+      if (t.parent) {
+        const parent = t.parent;
+        t.parent = null;
+        parent.root(f, out, t);
+      }
+    };
+    const run: Ex = (f, out) => {
+      const t = new TemplateCtx(f, blocks);
+      f.tctx = t;
+      root(f, out, t);
+    };
+    return { name: this.name, file, run, root, blocks };
+  }
+
+  private nested<T>(fn: () => T): T {
+    this.depth++;
+    try {
+      return fn();
+    } finally {
+      this.depth--;
+    }
   }
 
   compileBody(stmts: Stmt[]): Ex {
@@ -459,6 +593,42 @@ export class Compiler {
           body(inner, out);
         };
       }
+      case "extends": {
+        if (this.depth > 0)
+          this.fail("TemplateAssertionError", s, "cannot use extend from a non top-level scope");
+        const nameEv = this.expr(s.template);
+        const P = this.pos(s.template);
+        return (f) => {
+          const t = templateCtx(f);
+          const name = nameEv(f);
+          f.st.pos = P;
+          if (t.parent) throw new PyError("TemplateRuntimeError", "extended multiple times");
+          const parent = this.loadNamed(f, name, P);
+          t.parent = parent;
+          for (const [n, b] of parent.blocks) {
+            const c = t.chain.get(n);
+            if (c) c.push(b);
+            else t.chain.set(n, [b]);
+          }
+        };
+      }
+      case "block": {
+        if (this.blocks.has(s.name))
+          this.fail("TemplateAssertionError", s, `block '${s.name}' defined twice`);
+        const def: BlockDef = {
+          name: s.name,
+          body: this.nested(() => this.compileBody(s.body)),
+          required: s.required,
+        };
+        this.blocks.set(s.name, def);
+        const name = s.name;
+        const scoped = s.scoped;
+        return (f, out) => {
+          const t = templateCtx(f);
+          if (t.parent) return; // the parent template renders it
+          renderBlock(t, name, 0, scoped ? f : t.top, out);
+        };
+      }
       case "filterblock": {
         const body = this.compileBody(s.body);
         const filter = this.filterChain(s.filter);
@@ -500,6 +670,7 @@ export class Compiler {
         f.st.pos = P;
         if (callee instanceof Macro) callee.invoke(args, kw, out);
         else if (callee instanceof LoopCtx && !kw) callee.invoke(args, out);
+        else if (callee instanceof BlockRef && !args.length && !kw) callee.invoke(out);
         else writeValue(out, call.invoke(callee, args, kw));
       };
     }
@@ -511,8 +682,8 @@ export class Compiler {
     const iter = this.expr(s.iter);
     const assign = this.assign(s.target);
     const test = s.test ? this.expr(s.test) : null;
-    const body = this.compileBody(s.body);
-    const else_ = s.else_.length ? this.compileBody(s.else_) : null;
+    const body = this.nested(() => this.compileBody(s.body));
+    const else_ = s.else_.length ? this.nested(() => this.compileBody(s.else_)) : null;
     const P = this.pos(s.iter);
     const recursive = s.recursive;
     const run = (f: Frame, out: Out, iterable: unknown, depth0: number): void => {
@@ -542,12 +713,26 @@ export class Compiler {
   }
 
   private macroFactory(name: string, sig: Signature, stmts: Stmt[]): (f: Frame) => Macro {
-    const body = this.compileBody(stmts);
+    const body = this.nested(() => this.compileBody(stmts));
     const defaults = sig.defaults.map((d) => this.expr(d));
     const uv = readsName(stmts, "varargs");
     const uk = readsName(stmts, "kwargs");
     const uc = name === "caller" ? false : readsName(stmts, "caller");
     return (f) => new Macro(name, sig.params, defaults, body, f, uv, uk, uc);
+  }
+
+  /** Loads a template by a name computed at render time, reporting a missing one at the naming expression. */
+  private loadNamed(f: Frame, name: unknown, P: Pos): Compiled {
+    if (name instanceof Undefined) name.fail();
+    if (!isStr(name)) throw new PyError("TypeError", `template name must be a string, not ${typeName(name)}`);
+    try {
+      return f.st.loader(strOf(name));
+    } catch (e) {
+      if (e instanceof TemplateError && e.kind === "TemplateNotFound") {
+        throw new PyError("TemplateNotFound", e.detail, P, e.hint);
+      }
+      throw e;
+    }
   }
 
   /** Renders a template for its exports (macros and top-level sets), as `import` does; output is dropped. */
@@ -987,4 +1172,3 @@ function writeValue(out: Out, v: unknown): void {
     out.spans.push([start, out.s.length]);
   } else out.s += s;
 }
-

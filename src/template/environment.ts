@@ -117,8 +117,7 @@ export function compileSource(source: string, name: string, file: string): Compi
   try {
     const toks = tokenize(norm, name, lines);
     const ast = new Parser(toks, name, lines).parseTemplate();
-    const run = new Compiler(name, lines).compileBody(ast);
-    return { name, file, run };
+    return new Compiler(name, lines).compileTemplate(ast, file);
   } catch (e) {
     // Python's parser gives up with RecursionError on absurd nesting; so do we, without a JS stack
     if (e instanceof RangeError && /call stack/i.test(e.message)) {

@@ -31,6 +31,7 @@ const END_TAG_OPENERS: Record<string, string> = {
   endset: "set",
   endwith: "with",
   endfilter: "filter",
+  endblock: "block",
 };
 
 export class Parser {
@@ -184,6 +185,13 @@ export class Parser {
           return this.parseInclude();
         case "import":
           return this.parseImport();
+        case "extends": {
+          this.next();
+          const template = this.parseExpression();
+          return { t: "extends", template, pos: t.pos, end: template.end };
+        }
+        case "block":
+          return this.parseBlock();
         case "from":
           return this.parseFromImport();
         case "do": {
@@ -206,7 +214,7 @@ export class Parser {
         if (inner) msg += ` The innermost block that needs to be closed is '${inner}'.`;
       } else if (END_TAG_OPENERS[t.value]) {
         msg += ` It has no opening '${END_TAG_OPENERS[t.value]}' tag.`;
-      } else if (["block", "extends", "autoescape", "raw", "endraw"].includes(t.value)) {
+      } else if (["autoescape", "raw", "endraw"].includes(t.value)) {
         msg += " sparklane's template engine does not support this tag.";
       }
       return this.fail(msg, t.pos);
@@ -331,6 +339,27 @@ export class Parser {
       return w;
     }
     return dflt;
+  }
+
+  private parseBlock(): Stmt {
+    const start = this.expectName("block").pos;
+    const name = this.expectName().value;
+    const scoped = this.skipName("scoped");
+    const required = this.skipName("required");
+    if (this.isOp("-"))
+      this.fail(
+        "Block names in Jinja have to be valid Python identifiers and may not contain hyphens, use an underscore instead.",
+      );
+    const body = this.parseStatements(["endblock"], true);
+    if (required && body.some((b) => b.t !== "data" || b.text.trim() !== "")) {
+      this.fail("Required blocks can only contain comments or whitespace", start);
+    }
+    if (this.cur.type === "name") {
+      const end = this.next();
+      if (end.value !== name)
+        this.fail(`mismatching name of block end tag: expected '${name}', got '${end.value}'`, end.pos);
+    }
+    return { t: "block", name, body, scoped, required, pos: start, end: this.prevEnd() };
   }
 
   private parseImport(): Stmt {
