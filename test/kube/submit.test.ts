@@ -144,14 +144,15 @@ test("410 Gone mid-watch, as an ERROR event in a 200 stream and as HTTP 410: re-
     const listsBefore = c.api.requests.filter(
       (r) => r.method === "GET" && /sparkapplications$/.test(r.path) && r.query.watch !== "true",
     ).length;
+    const from0 = c.api.requests.length;
     const p = submit(input({ context: uniq(`gone-${goneAs}`), scenario: "slow" }), {
       kubeconfig: c.kubeconfig,
       wait: true,
     });
-    // Expire only once both watches (application, pods) are open, however slow the machine is.
-    const watches = c.api.openWatchCount();
-    for (let i = 0; i < 400 && c.api.openWatchCount() < watches + 2; i++)
-      await new Promise((r) => setTimeout(r, 10));
+    // Expire only once this run's two watches (application, pods) are open, however slow the machine is.
+    const opened = () => c.api.requests.slice(from0).filter((r) => r.query.watch === "true").length;
+    for (let i = 0; i < 400 && opened() < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
     c.api.expireWatches();
     const res = await p;
     assert.equal(res.outcome, "COMPLETED", `${goneAs}: ${res.error?.message}`);
