@@ -1,13 +1,14 @@
 // jinja2.SandboxedEnvironment(undefined=StrictUndefined, extensions=["jinja2.ext.do"],
 // loader=FileSystemLoader(searchPath)) as Airflow configures it, with include resolution that cannot leave
 // the search path (no absolute names, no "..", no symlink pointing outside a search root).
-import { readFileSync, realpathSync, statSync } from "node:fs";
+import { readFileSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve, sep } from "node:path";
 import { InternalError } from "../errors.js";
 import { Compiler, Frame, Out } from "./compiler.js";
 import type { Compiled, RenderState } from "./compiler.js";
 import { PyError, TemplateError } from "./errors.js";
 import { LineMap, normalizeSource, tokenize } from "./lexer.js";
+import { closest } from "./methods.js";
 import { Parser } from "./parser.js";
 import { toPy } from "./values.js";
 
@@ -88,8 +89,25 @@ export class Environment {
     throw notFound(
       name,
       `template '${name}' not found in search path: ${this.searchPath.join(", ") || "(empty)"}`,
-      this.searchPath.length ? undefined : "give a template directory",
+      this.searchPath.length ? this.nearest(pieces) : "give a template directory",
     );
+  }
+
+  /** A did-you-mean for a missing template (a wrong `sparkapp_suffix` is the usual cause). */
+  private nearest(pieces: string[]): string | undefined {
+    const dir = pieces.slice(0, -1);
+    const base = pieces[pieces.length - 1] ?? "";
+    const names = new Set<string>();
+    for (const root of this.roots) {
+      try {
+        for (const e of readdirSync(join(root.dir, ...dir), { withFileTypes: true }))
+          if (e.isFile()) names.add(e.name);
+      } catch {
+        // a root without that folder has nothing to suggest
+      }
+    }
+    const near = closest(base, [...names]);
+    return near ? `did you mean '${[...dir, near].join("/")}'?` : undefined;
   }
 
   /** Loads and compiles a template once; later calls return the cached compilation. */

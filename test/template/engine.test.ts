@@ -197,6 +197,14 @@ test("includes resolve only inside the search path", () => {
       assert.equal(r("{% include 'sparkapps/a' ~ s ~ '.yaml' %}", { s: "-x", n: 1 }), "A1");
       assert.equal(r("{% include 'sparkapps/alias.yaml' %}"), "I");
       assert.equal(r("{% include 'sparkapps/none.yaml' ignore missing %}."), ".");
+      assert.throws(
+        () => r("{% include 'sparkapps/a-y.yaml' %}"),
+        (err: unknown) =>
+          err instanceof TemplateError &&
+          err.kind === "TemplateNotFound" &&
+          /^dag:1:12: template 'sparkapps\/a-y.yaml' not found in search path: /.test(err.message) &&
+          err.hint === "did you mean 'sparkapps/a-x.yaml'?",
+      );
       const kinds: Array<[string, string, RegExp]> = [
         ["../outside.yaml", "TemplateNotFound", /contains '\.\.'/],
         ["sparkapps/../../outside.yaml", "TemplateNotFound", /contains '\.\.'/],
