@@ -405,6 +405,12 @@ function lookup(f: Frame, name: string): unknown {
   return GLOBALS.get(name);
 }
 
+function visibleNames(f: Frame): string[] {
+  const names: string[] = [...GLOBALS.keys()];
+  for (let fr: Frame | null = f; fr; fr = fr.parent) for (const [k] of fr.entries()) names.push(k);
+  return names;
+}
+
 function unpack(value: unknown, n: number): unknown[] {
   const items = iterate(value);
   if (items.length < n)
@@ -966,7 +972,12 @@ export class Compiler {
         const P = this.pos(e);
         return (f) => {
           const v = lookup(f, name);
-          return v === undefined ? new Undefined(`'${name}' is undefined`, P) : v;
+          return v === undefined
+            ? new Undefined(`'${name}' is undefined`, P, "UndefinedError", () => {
+                const near = closest(name, visibleNames(f));
+                return near ? `did you mean '${near}'?` : undefined;
+              })
+            : v;
         };
       }
       case "tuple": {

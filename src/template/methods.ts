@@ -668,14 +668,17 @@ function missingAttr(
   } else {
     msg = `${what} (${typeName(obj)} object) has no attribute ${pyRepr(name)}`;
   }
-  let hint: string | undefined;
-  if (hintKeys && typeof name === "string") {
-    const near = closest(
-      name,
-      [...hintKeys].filter((k): k is string => typeof k === "string"),
-    );
-    if (near) hint = `did you mean '${near}'?`;
-  }
+  // the key list is taken now (the dict may change later); the distance search waits until it is needed
+  const keys =
+    hintKeys && typeof name === "string"
+      ? [...hintKeys].filter((k): k is string => typeof k === "string")
+      : null;
+  const hint = keys
+    ? () => {
+        const near = closest(name as string, keys);
+        return near ? `did you mean '${near}'?` : undefined;
+      }
+    : undefined;
   return new Undefined(msg, site?.pos, "UndefinedError", hint);
 }
 

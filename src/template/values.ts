@@ -20,12 +20,14 @@ export class Undefined {
     readonly message: string,
     readonly pos: Pos | undefined,
     readonly kind = "UndefinedError",
-    readonly hint?: string,
+    /** A hint, or a function computing it: `is defined` checks make many Undefineds that never fail. */
+    readonly hint?: string | (() => string | undefined),
     /** jinja's plain Undefined (an inline if without else): prints as "", is falsy and empty. */
     readonly lenient = false,
   ) {}
   fail(): never {
-    throw new PyError(this.kind, this.message, this.pos, this.hint);
+    const hint = typeof this.hint === "function" ? this.hint() : this.hint;
+    throw new PyError(this.kind, this.message, this.pos, hint);
   }
 }
 

@@ -180,6 +180,20 @@ test("a misspelt payload key is named with its expression, position and a did-yo
   });
 });
 
+test("an undefined name gets a did-you-mean among the visible names", () => {
+  assert.throws(
+    () => env.fromString("{% for item in [1] %}{{ itme }}{% endfor %}", "t.yaml").render({ dag_run: 1 }),
+    (e: unknown) =>
+      e instanceof TemplateError &&
+      e.message === "t.yaml:1:25: 'itme' is undefined" &&
+      e.hint === "did you mean 'item'?",
+  );
+  assert.throws(
+    () => env.fromString("{{ dag_rum.conf }}", "t.yaml").render({ dag_run: 1 }),
+    (e: unknown) => e instanceof TemplateError && e.hint === "did you mean 'dag_run'?",
+  );
+});
+
 test("includes resolve only inside the search path", () => {
   withDir(
     {
