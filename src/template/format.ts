@@ -226,7 +226,9 @@ export function printf(fmt: string, args: unknown): string {
     out += body;
   }
   out += fmt.slice(last);
-  if (!usedMapping && !mapping && ai < positional.length) {
+  // CPython skips this check when the argument supports item access (dict, list...), even unused
+  const itemAccess = mapping !== null || (Array.isArray(args) && !isTuple(args));
+  if (!usedMapping && !itemAccess && ai < positional.length) {
     throw new PyError("TypeError", "not all arguments converted during string formatting");
   }
   return out;
