@@ -169,17 +169,27 @@ test("410 Gone mid-watch, as an ERROR event in a 200 stream and as HTTP 410: re-
 
 test("connection reset mid-watch and mid-log: reconnects, logs complete without duplicates", async () => {
   const lines: string[] = [];
+  const from = c.api.requests.length;
   const p = submit(
     input({ context: uniq("reset"), scenario: "slow" }),
     { kubeconfig: c.kubeconfig, wait: true, logs: true },
     { onLog: (l) => lines.push(l.text) },
   );
-  for (const ms of [150, 500, 900]) {
-    await new Promise((r) => setTimeout(r, ms === 150 ? 150 : 350));
-    c.api.resetStreams();
-  }
+  const mine = () => c.api.requests.slice(from);
+  const driverLogs = () =>
+    mine().filter((r) => r.query.container === "spark-kubernetes-driver" && r.status === 200);
+  // Reset while the watches are open, then again while the driver's log is being followed.
+  for (let i = 0; i < 400 && mine().filter((r) => r.query.watch === "true").length < 2; i++)
+    await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 50));
+  c.api.resetStreams();
+  for (let i = 0; i < 400 && (driverLogs().length < 1 || !lines.includes("driver line 1")); i++)
+    await new Promise((r) => setTimeout(r, 10));
+  c.api.resetStreams();
   const res = await p;
   assert.equal(res.outcome, "COMPLETED", res.error?.message);
+  assert.ok(mine().filter((r) => r.query.watch === "true").length > 2, "the watches were reopened");
+  assert.ok(driverLogs().length >= 2, "the driver's log stream was reopened");
   assert.deepEqual(
     lines.filter((l) => l.startsWith("driver")),
     ["driver line 1", "driver line 2", "driver line 3"],

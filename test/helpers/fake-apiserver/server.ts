@@ -393,7 +393,7 @@ export class FakeApiServer {
         } else write();
       };
       try {
-        this.route(req.method ?? "GET", u, body, res, send);
+        this.route(req.method ?? "GET", u, body, res, send, rec);
       } catch (err) {
         send(500, status(500, "InternalError", String(err)));
       }
@@ -406,6 +406,7 @@ export class FakeApiServer {
     body: string,
     res: ServerResponse,
     send: (c: number, o: unknown) => void,
+    rec: RequestRecord,
   ): void {
     const p = u.pathname;
     const q = u.searchParams;
@@ -415,7 +416,7 @@ export class FakeApiServer {
     let kind: Kind = "sparkapplications";
     if (!m) {
       const lm = p.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/);
-      if (lm) return this.podLog(lm[1]!, lm[2]!, q, res, send);
+      if (lm) return this.podLog(lm[1]!, lm[2]!, q, res, send, rec);
       m = p.match(/^\/api\/v1(?:\/namespaces\/([^/]+))?\/pods(?:\/([^/]+))?$/);
       kind = "pods";
     }
@@ -423,7 +424,7 @@ export class FakeApiServer {
     const ns = m[1];
     const name = m[2];
     const listKind = kind === "pods" ? "PodList" : "SparkApplicationList";
-    if (method === "GET" && !name && q.get("watch") === "true") return this.watch(kind, ns, q, res);
+    if (method === "GET" && !name && q.get("watch") === "true") return this.watch(kind, ns, q, res, rec);
     if (method === "GET" && !name) {
       let items = this.store.list(kind, ns, q.get("labelSelector"), q.get("fieldSelector"));
       // Pagination: the continue token carries the offset and the resourceVersion of the first page.
@@ -505,7 +506,13 @@ export class FakeApiServer {
     send(405, status(405, "MethodNotAllowed", `${method} ${p}`));
   }
 
-  private watch(kind: Kind, ns: string | undefined, q: URLSearchParams, res: ServerResponse): void {
+  private watch(
+    kind: Kind,
+    ns: string | undefined,
+    q: URLSearchParams,
+    res: ServerResponse,
+    rec: RequestRecord,
+  ): void {
     const labelSelector = q.get("labelSelector");
     const fieldSelector = q.get("fieldSelector");
     const rvParam = q.get("resourceVersion");
@@ -520,6 +527,7 @@ export class FakeApiServer {
         .end(JSON.stringify(status(410, "Expired", "too old resource version")));
       return;
     }
+    rec.status = 200;
     res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
     const write = (type: string, object: unknown) => res.write(JSON.stringify({ type, object }) + "\n");
     if (from && from < this.store.compactedRv) {
@@ -576,6 +584,7 @@ export class FakeApiServer {
     q: URLSearchParams,
     res: ServerResponse,
     send: (c: number, o: unknown) => void,
+    rec: RequestRecord,
   ): void {
     const p = this.store.get("pods", ns, pod);
     if (!p) return send(404, status(404, "NotFound", `pods "${pod}" not found`));
@@ -596,6 +605,7 @@ export class FakeApiServer {
     const since = q.get("sinceTime") ? Date.parse(q.get("sinceTime")!) : -Infinity;
     const stamps = q.get("timestamps") === "true";
     const fmt = (l: { ts: string; text: string }) => (stamps ? `${l.ts} ${l.text}\n` : `${l.text}\n`);
+    rec.status = 200;
     res.writeHead(200, { "content-type": "text/plain", "transfer-encoding": "chunked" });
     for (const l of b.lines) if (Date.parse(l.ts) >= since) res.write(fmt(l));
     if (q.get("follow") !== "true" || b.ended) {
