@@ -196,3 +196,16 @@ test("sparklane exporter serves /healthz and /metrics, and stops on SIGTERM", as
   }
   assert.equal(await exited, 0, stderr);
 });
+
+test("kubeconfig problems are exit 2 and name the flag", async () => {
+  const ctx = await runCli(["list", "--kubeconfig", c.kubeconfig, "--context", "prod"]);
+  assert.equal(ctx.code, 2);
+  assert.match(
+    ctx.stderr,
+    /--context prod: no such context in the kubeconfig\n {2}hint: known contexts: fake/,
+  );
+  const file = await runCli(["status", "x", "--kubeconfig", "/nonexistent/kubeconfig"]);
+  assert.equal(file.code, 2);
+  assert.match(file.stderr, /--kubeconfig \/nonexistent\/kubeconfig: no such file/);
+  assert.equal(ctx.stdout + file.stdout, "");
+});
