@@ -24,7 +24,7 @@ const NS = Number(process.env.BENCH_N_STANDARD ?? 3);
 if (!existsSync(join(repo, "dist", "cli.js")))
   spawnSync(process.execPath, ["scripts/build.mjs"], { cwd: repo, stdio: "inherit" });
 
-const root = mkdtempSync(join(tmpdir(), "sparklane-bench-"));
+const root = mkdtempSync(join(tmpdir(), "local-start-bench-"));
 const skip = new Set([".sparklane", "output", ".venv", "__pycache__", "spark-warehouse"]);
 const filter = (src: string): boolean => !skip.has(basename(src));
 cpSync(join(repo, "examples", "visits-etl"), join(root, "examples", "visits-etl"), {
