@@ -321,6 +321,18 @@ export function callTest(name: unknown, value: unknown, args: unknown[], kw: Kwa
   return t(value, args, kw);
 }
 
+/** jinja's url_quote: UTF-8 percent-encoding with urllib's safe set; `+` for spaces in query strings. */
+function urlQuote(v: unknown, forQs: boolean): string {
+  const bytes = new TextEncoder().encode(soft(v));
+  let out = "";
+  for (const byte of bytes) {
+    const c = String.fromCharCode(byte);
+    if (/[A-Za-z0-9_.~-]/.test(c) || (!forQs && c === "/")) out += c;
+    else out += "%" + byte.toString(16).toUpperCase().padStart(2, "0");
+  }
+  return forQs ? out.replace(/%20/g, "+") : out;
+}
+
 function pyStrRepr(v: unknown): string {
   return typeof v === "string" ? `'${v}'` : soft(v);
 }
@@ -578,6 +590,34 @@ export const FILTERS: Map<string, FilterFn> = new Map<string, FilterFn>([
         const list = (g as unknown[])[1] as unknown[];
         return groupTuple(outKey(list[0]), list);
       });
+    },
+  ],
+  [
+    "urlencode",
+    (v) => {
+      if (isStr(v) || !(Array.isArray(v) || v instanceof Map)) return urlQuote(v, false);
+      const items = v instanceof Map ? [...v] : v.map((p) => iterate(p));
+      return items.map(([k, x]) => `${urlQuote(k, true)}=${urlQuote(x, true)}`).join("&");
+    },
+  ],
+  [
+    "filesizeformat",
+    (v, a, k) => {
+      const [binary] = b("filesizeformat", a, k, [["binary", false]]);
+      const bytes = pyFloat(v);
+      const base = truthy(binary) ? 1024 : 1000;
+      const prefixes = truthy(binary)
+        ? ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"]
+        : ["kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+      if (bytes === 1) return "1 Byte";
+      if (bytes < base) return `${Math.trunc(bytes)} Bytes`;
+      let unit = base;
+      for (let i = 0; i < prefixes.length; i++) {
+        unit = base ** (i + 2);
+        if (bytes < unit || i === prefixes.length - 1)
+          return `${fmtFixed((base * bytes) / unit, 1)} ${prefixes[i]}`;
+      }
+      return "";
     },
   ],
   ["min", (v, a, k) => minMax(v, a, k, false, "min")],
