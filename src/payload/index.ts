@@ -14,6 +14,23 @@ export { extraKeysSchema, type ExtraKeys } from "./extra-keys.js";
 export const MAX_PAYLOAD_BYTES = 1024 * 1024;
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
+/**
+ * Where a payload object came from: its JSON text and the --set flags applied over it. The render step rebuilds
+ * the value Python would see from it (key order as written, `2.0` a float), because JSON.parse moves
+ * integer-like keys first and turns `2.0` into `2`, and Airflow renders from Python's json.loads.
+ */
+export interface PayloadSource {
+  readonly source: string;
+  readonly text?: string;
+  readonly sets: ReadonlyArray<{ key: string; raw: string; json: boolean }>;
+}
+const sources = new WeakMap<object, PayloadSource>();
+
+/** The provenance of a payload made by parsePayloadText/applySets, or undefined for a hand-built object. */
+export function payloadSource(payload: object): PayloadSource | undefined {
+  return sources.get(payload);
+}
+
 export interface PayloadRules {
   readonly limits?: Limits;
   readonly extraKeys?: ExtraKeys;
@@ -38,6 +55,7 @@ export function parsePayloadText(text: string, source: string): Record<string, u
     const found = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
     throw new UserError(`${source}: expected a JSON object as the payload, found ${found}`, 'e.g. {"etl_module": "visits_distinct", ...}');
   }
+  sources.set(value, { source, text, sets: [] });
   return value as Record<string, unknown>;
 }
 
@@ -67,6 +85,8 @@ export function readPayloadFile(path: string): Record<string, unknown> {
  */
 export function applySets(payload: Record<string, unknown>, sets: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = { ...payload };
+  const src = sources.get(payload) ?? { source: "--set", sets: [] };
+  const applied = [...src.sets];
   for (const set of sets) {
     const eq = set.indexOf("=");
     const key = eq > 0 ? set.slice(0, eq) : "";
@@ -75,7 +95,9 @@ export function applySets(payload: Record<string, unknown>, sets: readonly strin
     }
     const raw = set.slice(eq + 1);
     let value: unknown = raw;
-    if (/^(-?[0-9]+|true|false|null)$/.test(raw) || /^[[{"]/.test(raw)) {
+    const json = /^(-?[0-9]+|true|false|null)$/.test(raw) || /^[[{"]/.test(raw);
+    applied.push({ key, raw, json });
+    if (json) {
       try {
         value = JSON.parse(raw);
       } catch (err) {
@@ -84,6 +106,7 @@ export function applySets(payload: Record<string, unknown>, sets: readonly strin
     }
     out[key] = value;
   }
+  sources.set(out, { ...src, sets: applied });
   return out;
 }
 

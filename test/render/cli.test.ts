@@ -146,3 +146,15 @@ test("lint: flags the seed's lessons, exit 2 on errors", async (t) => {
   assert.equal(clean.code, 0, clean.stdout);
   assert.match(clean.stdout, /0 errors/);
 });
+
+test("render sees the payload as Python's json.loads gives it: key order as written, 2.0 stays a float", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "sparklane-pyjson-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const p = join(dir, "p.json");
+  writeFileSync(p, '{"etl_module":"visits_distinct","etl_script":"visits_distinct_daily.py","config_file":"config/dev-daily.yaml","driver_cores":2.0,"executor_node_labels":{"zone":"a","b10":"x"}}');
+  const r = await runCli(["render", "--conf", p, "--variant", "standard", "--ds", "2026-03-15", "--set", "executor_cores=3"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, python(builtin, "sparkapps/generic-spark-app.yaml", p).replace("cores: 7", "cores: 3"));
+  assert.match(r.stdout, /cores: 2\.0\n/);
+  assert.match(r.stdout, /zone: "a"\n\s+b10: "x"/);
+});
