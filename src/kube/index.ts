@@ -55,3 +55,4 @@ export {
   type SubmitHooks,
   type SubmitResult,
 } from "./submit.js";
+export { warningEvents, formatEvent, type WarningEvent } from "./events.js";

@@ -16,6 +16,7 @@ import {
 } from "./pods.js";
 import { offsets, stateOf, type PhaseTimings } from "./wait.js";
 import { withRetry } from "./retry.js";
+import { warningEvents, type WarningEvent } from "./events.js";
 
 export interface AppStatus {
   namespace: string;
@@ -29,6 +30,8 @@ export interface AppStatus {
   labels: Record<string, string>;
   executors: { name: string; phase?: string }[];
   stuck?: Stuck;
+  /** Recent Warning events of the application and its driver pod. */
+  events: WarningEvent[];
   timings: PhaseTimings;
   offsets: Partial<Record<keyof PhaseTimings, number>>;
 }
@@ -88,6 +91,10 @@ export async function appStatus(kube: Kube, ns: string, name: string): Promise<A
       .filter((p) => roleOf(p) === "executor")
       .map((p) => ({ name: p.metadata?.name ?? "?", phase: p.status?.phase })),
     stuck: driver ? detectStuck(driver) : undefined,
+    events: await warningEvents(kube, ns, [
+      name,
+      app.status?.driverInfo?.podName ?? driver?.metadata?.name ?? `${name}-driver`,
+    ]),
     timings,
     offsets: offsets(timings),
   };

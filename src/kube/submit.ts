@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import { InterruptedError, JobFailedError } from "../errors.js";
 import { connect, type Kube, type KubeOptions } from "./client.js";
 import { deleteApp, ensureApplication, type EnsureAction, type SparkApp } from "./apps.js";
+import { warningEvents, type WarningEvent } from "./events.js";
 import { PodLogFollower, printLogsOnce, type LogLine } from "./logs.js";
 import { describeStuck, type Pod } from "./pods.js";
 import { prepareApplication, type Prepared } from "./prepare.js";
@@ -56,6 +57,8 @@ export interface SubmitResult {
   errorMessage?: string;
   stuck?: string;
   deleted?: boolean;
+  /** Recent Warning events of the application and its driver pod, when it did not complete. */
+  events?: WarningEvent[];
   transitions?: Transition[];
   timings?: PhaseTimings;
   offsets?: WaitResult["offsets"];
@@ -160,6 +163,11 @@ async function waitAndClean(
     timings: res.timings,
     offsets: res.offsets,
   };
+  if (["FAILED", "SUBMISSION_FAILED", "STUCK", "TIMEOUT"].includes(res.outcome)) {
+    // Read before any clean-up deletes the objects they are about.
+    const driverPod = res.app?.status?.driverInfo?.podName ?? `${p.name}-driver`;
+    result.events = await warningEvents(kube, p.namespace, [p.name, driverPod]);
+  }
   const remove = async () => {
     // Clean-up must happen even after Ctrl-C, so it does not use the aborted signal.
     result.deleted = await deleteApp(kube, p.namespace, p.name, { ...o.retry, attempts: 3 });

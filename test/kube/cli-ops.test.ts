@@ -98,6 +98,10 @@ test("status shows state, the stuck reason and the phase timings", async () => {
   assert.equal(s.code, 0, s.stderr);
   assert.match(s.stdout, /state:\s+SUBMITTED/);
   assert.match(s.stdout, /stuck:.*ImagePullBackOff/);
+  assert.match(
+    s.stdout,
+    /warnings:\n {2}\S+ {2}pod\/\S+-driver {2}Failed: Failed to pull image "registry\.example\/spark:4\.0\.0-python3": manifest unknown/,
+  );
   const j = await runCli(["status", done, "--kubeconfig", c.kubeconfig, "--output", "json"]);
   const st = JSON.parse(j.stdout);
   assert.equal(st.state, "COMPLETED");

@@ -71,6 +71,10 @@ test("a stuck driver pod exits 1 naming container, reason and image, and the app
     r.stderr,
     /init container "setup-etl" \(image registry\.example\/spark:4\.0\.0-python3-pre-baked\) is stuck: ImagePullBackOff/,
   );
+  assert.match(
+    r.stderr,
+    /recent warning events:\n {2}\S+ {2}pod\/\S+-driver {2}Failed: Failed to pull image/,
+  );
   assert.equal(c.api.store.list("sparkapplications", "spark", "airflow-task-id=image-pull").length, 0);
 });
 

@@ -363,3 +363,29 @@ test("re-attaching to a run that already failed says how to run it again", async
   assert.equal(rerun.action, "replaced", "--replace reruns a finished run");
   assert.equal(rerun.outcome, "FAILED");
 });
+
+test("a run that does not complete reports the recent Warning events that name the cause", async () => {
+  const mount = await submit(input({ context: uniq("mount"), scenario: "mount" }), {
+    kubeconfig: c.kubeconfig,
+    wait: true,
+    timeoutMs: 1000,
+  });
+  assert.equal(mount.outcome, "TIMEOUT");
+  assert.ok(
+    mount.events?.some(
+      (e) => e.reason === "FailedMount" && /configmap "jmx-exporter-config" not found/.test(e.message ?? ""),
+    ),
+    JSON.stringify(mount.events),
+  );
+  const failed = await submit(input({ context: uniq("events-fail"), scenario: "fail" }), {
+    kubeconfig: c.kubeconfig,
+    wait: true,
+  });
+  assert.ok(
+    failed.events?.some(
+      (e) => e.reason === "SparkApplicationFailed" && e.object.startsWith("sparkapplication/"),
+    ),
+  );
+  const ok = await submit(input({ context: uniq("events-ok") }), { kubeconfig: c.kubeconfig, wait: true });
+  assert.equal(ok.events, undefined, "completed runs do not look for events");
+});

@@ -10,7 +10,7 @@ export function register(program: Command): void {
       )
       .argument("<name>", "application name"),
   ).action(async (name: string, flags: KubeFlags) => {
-    const { connect, appStatus, describeStuck } = await import("../../kube/index.js");
+    const { connect, appStatus, describeStuck, formatEvent } = await import("../../kube/index.js");
     const kube = connect(flags);
     const s = await appStatus(kube, flags.namespace ?? kube.namespace, name);
     if (flags.output === "json") {
@@ -30,6 +30,7 @@ export function register(program: Command): void {
       }`,
     ];
     if (s.stuck) lines.push(`stuck:       ${describeStuck(s.stuck)}`);
+    if (s.events.length) lines.push("warnings:", ...s.events.map((e) => `  ${formatEvent(e)}`));
     process.stdout.write(`${lines.join("\n")}\n${formatTimings(s.timings, s.offsets)}`);
   });
 }

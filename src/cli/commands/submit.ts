@@ -51,6 +51,7 @@ export function register(program: Command): void {
     .action(async (flags: SubmitFlags) => {
       const { renderAndCheck } = await import("../../render/index.js");
       const { submit, manifestYaml } = await import("../../kube/submit.js");
+      const { formatEvent } = await import("../../kube/events.js");
       const request = await renderRequestFromFlags(flags);
       const rendered = await renderAndCheck(request);
       for (const w of rendered.warnings) process.stderr.write(`warning: ${w.where}: ${w.message}\n`);
@@ -116,6 +117,10 @@ export function register(program: Command): void {
           );
         } else {
           process.stdout.write(`${result.namespace}/${result.name}\n`);
+        }
+        if (!json && result.events?.length) {
+          err("recent warning events:");
+          for (const e of result.events) err(`  ${formatEvent(e)}`);
         }
         if (result.error) throw result.error;
       } finally {

@@ -16,7 +16,8 @@ export type Scenario =
   | "rerun"
   | "never"
   | "slow"
-  | "gated";
+  | "gated"
+  | "mount";
 
 export interface OperatorOptions {
   /** Pause between steps, ms. */
@@ -212,7 +213,25 @@ export class SimulatedOperator {
       ];
     });
     await step();
+    if (scenario === "mount") {
+      // A volume's ConfigMap is missing: the kubelet retries the mount forever; only an Event says why.
+      this.api.recordEvent(
+        ns,
+        { kind: "Pod", name: driverPod },
+        "Warning",
+        "FailedMount",
+        'MountVolume.SetUp failed for volume "jmx-exporter-config" : configmap "jmx-exporter-config" not found',
+      );
+      return "stuck";
+    }
     if (scenario === "image-pull") {
+      this.api.recordEvent(
+        ns,
+        { kind: "Pod", name: driverPod },
+        "Warning",
+        "Failed",
+        `Failed to pull image "${initContainers[0]?.image ?? image}": manifest unknown`,
+      );
       this.pod(app, driverPod, (p) => {
         p.status.initContainerStatuses = initContainers.map((c) => ({
           name: c.name,
@@ -317,6 +336,15 @@ export class SimulatedOperator {
     await step();
     this.setState(app, exitCode ? "FAILING" : "SUCCEEDING", () => {});
     await step();
+    if (exitCode && this.alive(app)) {
+      this.api.recordEvent(
+        ns,
+        { kind: "SparkApplication", name },
+        "Warning",
+        "SparkApplicationFailed",
+        `SparkApplication ${name} failed: driver container failed with ExitCode: ${exitCode}, Reason: Error`,
+      );
+    }
     this.setState(app, exitCode ? "FAILED" : "COMPLETED", (s) => {
       s.terminationTime = now();
       if (exitCode)

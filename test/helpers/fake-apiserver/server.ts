@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export type Kind = "sparkapplications" | "pods";
+export type Kind = "sparkapplications" | "pods" | "events";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type KObj = Record<string, any> & {
   metadata: {
@@ -73,6 +73,7 @@ function matchesFields(obj: KObj, selector: string | null): boolean {
     const [k, v] = term.split("=");
     if (k === "metadata.name") return obj.metadata.name === v;
     if (k === "metadata.namespace") return obj.metadata.namespace === v;
+    if (k === "involvedObject.name") return obj.involvedObject?.name === v;
     return true;
   });
 }
@@ -319,6 +320,31 @@ export class FakeApiServer {
     return this.requests.filter((r) => r.method === method && pathRe.test(r.path)).length;
   }
 
+  /** A core/v1 Event about an object, as the kubelet or the operator records them. */
+  recordEvent(
+    ns: string,
+    involved: { kind: string; name: string },
+    type: "Normal" | "Warning",
+    reason: string,
+    message: string,
+  ): void {
+    const now = new Date().toISOString();
+    this.store.create("events", {
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { name: `${involved.name}.${(this.eventSeq++).toString(16)}`, namespace: ns },
+      involvedObject: { ...involved, namespace: ns },
+      type,
+      reason,
+      message,
+      count: 1,
+      firstTimestamp: now,
+      lastTimestamp: now,
+    });
+  }
+
+  private eventSeq = 1;
+
   // ---- pod logs (written by the simulated operator) ----
   private logBuf(ns: string, pod: string, container: string): LogBuf {
     const k = `${ns}/${pod}/${container}`;
@@ -417,13 +443,16 @@ export class FakeApiServer {
     if (!m) {
       const lm = p.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/);
       if (lm) return this.podLog(lm[1]!, lm[2]!, q, res, send, rec);
-      m = p.match(/^\/api\/v1(?:\/namespaces\/([^/]+))?\/pods(?:\/([^/]+))?$/);
-      kind = "pods";
+      m = p.match(/^\/api\/v1(?:\/namespaces\/([^/]+))?\/(pods|events)(?:\/([^/]+))?$/);
+      if (m) {
+        kind = m[2] as Kind;
+        m = [m[0], m[1], m[3]] as unknown as RegExpMatchArray;
+      }
     }
     if (!m) return send(404, status(404, "NotFound", `no route for ${p}`));
     const ns = m[1];
     const name = m[2];
-    const listKind = kind === "pods" ? "PodList" : "SparkApplicationList";
+    const listKind = kind === "pods" ? "PodList" : kind === "events" ? "EventList" : "SparkApplicationList";
     if (method === "GET" && !name && q.get("watch") === "true") return this.watch(kind, ns, q, res, rec);
     if (method === "GET" && !name) {
       let items = this.store.list(kind, ns, q.get("labelSelector"), q.get("fieldSelector"));
@@ -451,7 +480,7 @@ export class FakeApiServer {
       }
       return send(200, {
         kind: listKind,
-        apiVersion: kind === "pods" ? "v1" : "sparkoperator.k8s.io/v1beta2",
+        apiVersion: kind === "sparkapplications" ? "sparkoperator.k8s.io/v1beta2" : "v1",
         metadata: { resourceVersion: String(rv), ...meta },
         items,
       });
