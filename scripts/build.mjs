@@ -32,7 +32,7 @@ await build({
   // clients that only some commands use stay external and load lazily with their command's chunk.
   external: ["@kubernetes/client-node", "@aws-sdk/*", "prom-client", "pino", "tar"],
   sourcemap: true,
-  minify: true,
+  minify: process.env.SPARKLANE_NO_MINIFY ? false : true,
   chunkNames: "chunks/[name]-[hash]",
   logLevel: "warning",
   plugins: [tolerateMissing],

@@ -148,6 +148,20 @@ function scanUnsafe(value: unknown, path: PropertyKey[], issues: Issue[]): void 
   }
 }
 
+// Building a zod object schema compiles a parser: done once per set of rules, not once per payload.
+const schemas = new Map<string, { shape: Record<string, z.ZodType>; schema: z.ZodType }>();
+function schemaFor(rules: PayloadRules): { shape: Record<string, z.ZodType>; schema: z.ZodType } {
+  const key = JSON.stringify([rules.limits ?? null, rules.extraKeys ?? null]);
+  let entry = schemas.get(key);
+  if (!entry) {
+    const shape: Record<string, z.ZodType> = { ...payloadShape(rules.limits ?? defaultLimits) };
+    for (const [name, spec] of Object.entries(rules.extraKeys ?? {})) shape[name] = extraKeySchema(name, spec);
+    entry = { shape, schema: z.object(shape).passthrough() };
+    schemas.set(key, entry);
+  }
+  return entry;
+}
+
 /**
  * Checks a payload against the schema (seed keys, project extra keys, caps). Returns the same object, typed;
  * throws ValidationError listing every problem, each with its key path, what was expected and what was found.
@@ -157,8 +171,7 @@ export function checkPayload(payload: Record<string, unknown>, rules: PayloadRul
   scanUnsafe(payload, [], issues);
   const flagged = new Set(issues.map((i) => i.where));
 
-  const shape: Record<string, z.ZodType> = { ...payloadShape(rules.limits ?? defaultLimits) };
-  for (const [key, spec] of Object.entries(rules.extraKeys ?? {})) shape[key] = extraKeySchema(key, spec);
+  const { shape, schema } = schemaFor(rules);
   const allKeys = Object.keys(shape);
 
   for (const key of Object.keys(payload)) {
@@ -173,7 +186,6 @@ export function checkPayload(payload: Record<string, unknown>, rules: PayloadRul
     flagged.add(formatPath([key]));
   }
 
-  const schema = z.object(shape).passthrough();
   const result = schema.safeParse(payload);
   if (!result.success) {
     for (const zi of result.error.issues) {
