@@ -1,6 +1,7 @@
 // bench/render: the `sparklane render` CLI end to end (start-up and all checks) against the Python path Airflow
 // takes (jinja2 render + PyYAML safe_load) on the same template and payload, interleaved in one run; then the
 // library's renders+checks per second on one core. Run: npm run bench -- render   (or npx tsx bench/render.ts)
+import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { renderAndCheckSync } from "../src/render/index.js";
 import { median, timeProcess } from "./stats.js";
@@ -13,16 +14,19 @@ const payloadFile = `${root}test/fixtures/triggers/visits-mem-intensive.json`;
 
 const cli = [`${root}bin/sparklane.js`, "render", "--template-dir", templateDir, "--variant", "standard", "--conf", payloadFile, "--ds", "2026-03-15"];
 const py = [`${root}bench/render_baseline.py`, templateDir, template, payloadFile];
+// The interpreter itself, not a version-manager shim in front of it (pyenv's adds ~100 ms per start).
+const python = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim();
+const bare = [process.execPath, ["-e", "0"]] as const;
 
 // Warm the page cache for both sides before measuring.
 timeProcess(process.execPath, cli);
-timeProcess("python3", py);
+timeProcess(python, py);
 const ours: number[] = [];
 const theirs: number[] = [];
 const ratios: number[] = [];
 for (let i = 0; i < runs; i++) {
   const a = timeProcess(process.execPath, cli);
-  const b = timeProcess("python3", py);
+  const b = timeProcess(python, py);
   ours.push(a);
   theirs.push(b);
   ratios.push(a / b);
@@ -31,6 +35,9 @@ console.log(`render CLI vs Python jinja2+PyYAML, ${runs} interleaved runs`);
 console.log(`  sparklane render  median ${median(ours).toFixed(1)} ms`);
 console.log(`  python baseline   median ${median(theirs).toFixed(1)} ms`);
 console.log(`  median ratio      ${median(ratios).toFixed(3)}  (target <= 0.6)`);
+const bareNode: number[] = [];
+for (let i = 0; i < 10; i++) bareNode.push(timeProcess(bare[0], bare[1]));
+console.log(`  for scale: a bare \`node -e 0\` takes ${median(bareNode).toFixed(1)} ms, ${(median(bareNode) / median(theirs)).toFixed(2)} of the Python path`);
 
 // Library mode: the same template and payload, rendered and fully checked in a loop on this one thread.
 const payload = JSON.parse((await import("node:fs")).readFileSync(payloadFile, "utf8")) as Record<string, unknown>;
@@ -44,4 +51,9 @@ while (elapsed < 3000) {
   n += 100;
   elapsed = Number(process.hrtime.bigint() - t0) / 1e6;
 }
-console.log(`library renderAndCheckSync: ${Math.round((n / elapsed) * 1000)} renders+checks per second on one core (target >= 5000)`);
+const ours_per_s = (n / elapsed) * 1000;
+const pyLib = Number(
+  execFileSync(python, [`${root}bench/render_baseline.py`, templateDir, template, payloadFile, "--loop", "3"], { encoding: "utf8" }).trim().split("\n").pop(),
+);
+console.log(`library renderAndCheckSync: ${Math.round(ours_per_s)} renders+checks per second on one core (target >= 5000)`);
+console.log(`  python jinja2 render + safe_load in-process: ${Math.round(pyLib)} per second; ratio ${(ours_per_s / pyLib).toFixed(2)}x`);

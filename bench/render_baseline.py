@@ -45,7 +45,19 @@ def main():
         var=_Obj(value=_VarValue({})),
         params={},
     )
-    text = env.get_template(name).render(**ctx)
+    template = env.get_template(name)
+    if "--loop" in sys.argv:
+        # Library mode: renders + safe_load per second for the given number of seconds, on this one thread.
+        import time
+
+        seconds = float(sys.argv[sys.argv.index("--loop") + 1])
+        n, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            yaml.safe_load(template.render(**ctx))
+            n += 1
+        print(n / (time.perf_counter() - t0))
+        return
+    text = template.render(**ctx)
     doc = yaml.safe_load(text)
     assert isinstance(doc, dict)
     sys.stdout.write(text + "\n")
