@@ -12,10 +12,23 @@ const templateDir = `${root}templates`;
 const template = "sparkapps/generic-spark-app.yaml";
 const payloadFile = `${root}test/fixtures/triggers/visits-mem-intensive.json`;
 
-const cli = [`${root}bin/sparklane.js`, "render", "--template-dir", templateDir, "--variant", "standard", "--conf", payloadFile, "--ds", "2026-03-15"];
+const cli = [
+  `${root}bin/sparklane.js`,
+  "render",
+  "--template-dir",
+  templateDir,
+  "--variant",
+  "standard",
+  "--conf",
+  payloadFile,
+  "--ds",
+  "2026-03-15",
+];
 const py = [`${root}bench/render_baseline.py`, templateDir, template, payloadFile];
 // The interpreter itself, not a version-manager shim in front of it (pyenv's adds ~100 ms per start).
-const python = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim();
+const python = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], {
+  encoding: "utf8",
+}).trim();
 const bare = [process.execPath, ["-e", "0"]] as const;
 
 // Warm the page cache for both sides before measuring.
@@ -37,10 +50,15 @@ console.log(`  python baseline   median ${median(theirs).toFixed(1)} ms`);
 console.log(`  median ratio      ${median(ratios).toFixed(3)}  (target <= 0.6)`);
 const bareNode: number[] = [];
 for (let i = 0; i < 10; i++) bareNode.push(timeProcess(bare[0], bare[1]));
-console.log(`  for scale: a bare \`node -e 0\` takes ${median(bareNode).toFixed(1)} ms, ${(median(bareNode) / median(theirs)).toFixed(2)} of the Python path`);
+console.log(
+  `  for scale: a bare \`node -e 0\` takes ${median(bareNode).toFixed(1)} ms, ${(median(bareNode) / median(theirs)).toFixed(2)} of the Python path`,
+);
 
 // Library mode: the same template and payload, rendered and fully checked in a loop on this one thread.
-const payload = JSON.parse((await import("node:fs")).readFileSync(payloadFile, "utf8")) as Record<string, unknown>;
+const payload = JSON.parse((await import("node:fs")).readFileSync(payloadFile, "utf8")) as Record<
+  string,
+  unknown
+>;
 const req = { payload, templateDir: [templateDir], variant: "standard" as const, ds: "2026-03-15" };
 for (let i = 0; i < 500; i++) renderAndCheckSync(req);
 let n = 0;
@@ -53,7 +71,18 @@ while (elapsed < 3000) {
 }
 const ours_per_s = (n / elapsed) * 1000;
 const pyLib = Number(
-  execFileSync(python, [`${root}bench/render_baseline.py`, templateDir, template, payloadFile, "--loop", "3"], { encoding: "utf8" }).trim().split("\n").pop(),
+  execFileSync(
+    python,
+    [`${root}bench/render_baseline.py`, templateDir, template, payloadFile, "--loop", "3"],
+    { encoding: "utf8" },
+  )
+    .trim()
+    .split("\n")
+    .pop(),
 );
-console.log(`library renderAndCheckSync: ${Math.round(ours_per_s)} renders+checks per second on one core (target >= 5000)`);
-console.log(`  python jinja2 render + safe_load in-process: ${Math.round(pyLib)} per second; ratio ${(ours_per_s / pyLib).toFixed(2)}x`);
+console.log(
+  `library renderAndCheckSync: ${Math.round(ours_per_s)} renders+checks per second on one core (target >= 5000)`,
+);
+console.log(
+  `  python jinja2 render + safe_load in-process: ${Math.round(pyLib)} per second; ratio ${(ours_per_s / pyLib).toFixed(2)}x`,
+);

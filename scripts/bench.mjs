@@ -3,7 +3,9 @@ import { readdirSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 
 const names = process.argv.slice(2);
-const all = readdirSync("bench").filter((f) => f.endsWith(".ts") && f !== "stats.ts").map((f) => f.replace(/\.ts$/, ""));
+const all = readdirSync("bench")
+  .filter((f) => f.endsWith(".ts") && f !== "stats.ts")
+  .map((f) => f.replace(/\.ts$/, ""));
 let failed = 0;
 for (const name of names.length ? names : all) {
   console.log(`\n== bench/${name}`);

@@ -37,7 +37,9 @@ await build({
   logLevel: "warning",
   plugins: [tolerateMissing],
   // Bundled CommonJS dependencies (commander) call require() for node builtins.
-  banner: { js: 'import { createRequire as __slCreateRequire } from "node:module"; const require = __slCreateRequire(import.meta.url);' },
+  banner: {
+    js: 'import { createRequire as __slCreateRequire } from "node:module"; const require = __slCreateRequire(import.meta.url);',
+  },
 });
 const old = `dist.old-${process.pid}`;
 if (existsSync("dist")) renameSync("dist", old);

@@ -1,8 +1,21 @@
 // Formatting of results and errors for humans and for `--output json`. Only src/cli prints.
-import { ExitCode, InternalError, UserError, ValidationError, InfraError, JobFailedError, InterruptedError } from "../errors.js";
+import {
+  ExitCode,
+  InternalError,
+  UserError,
+  ValidationError,
+  InfraError,
+  JobFailedError,
+  InterruptedError,
+} from "../errors.js";
 
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof UserError || err instanceof InfraError || err instanceof JobFailedError || err instanceof InterruptedError) {
+  if (
+    err instanceof UserError ||
+    err instanceof InfraError ||
+    err instanceof JobFailedError ||
+    err instanceof InterruptedError
+  ) {
     return err.exitCode;
   }
   return ExitCode.failed;
@@ -11,7 +24,9 @@ export function exitCodeFor(err: unknown): number {
 /** One line per problem, `error: <where>: <message>` plus an indented hint; never a stack trace. */
 export function formatError(err: unknown): string {
   if (err instanceof ValidationError) {
-    const lines = err.issues.map((i) => `error: ${i.where}: ${i.message}${i.hint ? `\n  hint: ${i.hint}` : ""}`);
+    const lines = err.issues.map(
+      (i) => `error: ${i.where}: ${i.message}${i.hint ? `\n  hint: ${i.hint}` : ""}`,
+    );
     return `${lines.join("\n")}\n${err.step}: ${err.issues.length} problem${err.issues.length === 1 ? "" : "s"}, nothing was written\n`;
   }
   if (err instanceof UserError || err instanceof InfraError) {
@@ -31,7 +46,8 @@ export function formatError(err: unknown): string {
 /** The same errors as data, for `--output json`. */
 export function errorAsJson(err: unknown): object {
   if (err instanceof ValidationError) return { ok: false, step: err.step, issues: err.issues };
-  if (err instanceof Error) return { ok: false, error: err.name, message: err.message, hint: (err as UserError).hint };
+  if (err instanceof Error)
+    return { ok: false, error: err.name, message: err.message, hint: (err as UserError).hint };
   return { ok: false, message: String(err) };
 }
 

@@ -24,11 +24,23 @@ export function addRenderFlags(cmd: Command, opts: { confRequired?: boolean } = 
   if (opts.confRequired ?? true) conf.makeOptionMandatory();
   return cmd
     .addOption(conf)
-    .option("--set <key=value>", "set a payload key (repeatable); integers, true/false/null and JSON objects are parsed", collect)
-    .option("--project <dir>", "project folder with sparklane.yaml (default: the current folder if it has one)")
+    .option(
+      "--set <key=value>",
+      "set a payload key (repeatable); integers, true/false/null and JSON objects are parsed",
+      collect,
+    )
+    .option(
+      "--project <dir>",
+      "project folder with sparklane.yaml (default: the current folder if it has one)",
+    )
     .option("--template-dir <dir>", "Airflow template search path (repeatable)", collect)
     .option("--template <file>", "render this template file instead of picking a variant")
-    .addOption(new Option("--variant <variant>", "template variant (default: payload sparkapp_suffix, else pre-baked)").choices(["standard", "pre-baked"]))
+    .addOption(
+      new Option(
+        "--variant <variant>",
+        "template variant (default: payload sparkapp_suffix, else pre-baked)",
+      ).choices(["standard", "pre-baked"]),
+    )
     .option("--dag-id <id>", "dag.dag_id (default: sparklane.yaml dag_id, else generic_spark_etl)")
     .option("--task-id <id>", "task.task_id (default: sparklane.yaml task_id, else submit_spark_etl)")
     .option("--ds <date>", "logical date YYYY-MM-DD for ds/ds_nodash/ts (default: today, UTC)")
@@ -36,7 +48,10 @@ export function addRenderFlags(cmd: Command, opts: { confRequired?: boolean } = 
 }
 
 /** Reads the payload (file or stdin), applies --set, finds the project: everything render needs. */
-export async function renderRequestFromFlags(flags: RenderFlags, cwd = process.cwd()): Promise<PreparedRequest> {
+export async function renderRequestFromFlags(
+  flags: RenderFlags,
+  cwd = process.cwd(),
+): Promise<PreparedRequest> {
   const { readPayloadFile, parsePayloadText, applySets } = await import("../payload/index.js");
   const { findProject } = await import("../project/index.js");
   let payload: Record<string, unknown> = {};

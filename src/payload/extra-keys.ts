@@ -34,20 +34,27 @@ export function extraKeySchema(key: string, spec: ExtraKeys[string]): z.ZodType 
       s = z.boolean({ error: "expected true or false" });
       break;
     case "date":
-      s = z.string({ error: "expected a YYYY-MM-DD string" }).refine(isCalendarDate, { error: "expected a real calendar date in YYYY-MM-DD form" });
+      s = z
+        .string({ error: "expected a YYYY-MM-DD string" })
+        .refine(isCalendarDate, { error: "expected a real calendar date in YYYY-MM-DD form" });
       break;
     case "label-value":
       s = z.string().regex(LABEL_VALUE, { error: "expected a Kubernetes label value" });
       break;
     default: {
-      let str = z.string({ error: "expected a string" }).max(spec.max ?? 253, { error: `expected at most ${spec.max ?? 253} characters` });
-      if (spec.pattern) str = str.regex(new RegExp(spec.pattern), { error: `expected a value matching ${spec.pattern}` });
+      let str = z
+        .string({ error: "expected a string" })
+        .max(spec.max ?? 253, { error: `expected at most ${spec.max ?? 253} characters` });
+      if (spec.pattern)
+        str = str.regex(new RegExp(spec.pattern), { error: `expected a value matching ${spec.pattern}` });
       s = str;
     }
   }
   if (spec.enum) {
     const allowed = spec.enum;
-    s = s.refine((v) => allowed.includes(v as never), { error: `expected one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}` });
+    s = s.refine((v) => allowed.includes(v as never), {
+      error: `expected one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`,
+    });
   }
   return spec.required ? s : s.optional();
 }

@@ -40,7 +40,10 @@ export interface PayloadRules {
 export function parsePayloadText(text: string, source: string): Record<string, unknown> {
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_PAYLOAD_BYTES) {
-    throw new UserError(`${source}: payload is ${bytes} bytes; the limit is ${MAX_PAYLOAD_BYTES} (1 MiB)`, "a trigger payload carries keys, not data: pass large inputs by path");
+    throw new UserError(
+      `${source}: payload is ${bytes} bytes; the limit is ${MAX_PAYLOAD_BYTES} (1 MiB)`,
+      "a trigger payload carries keys, not data: pass large inputs by path",
+    );
   }
   let value: unknown;
   try {
@@ -49,11 +52,17 @@ export function parsePayloadText(text: string, source: string): Record<string, u
     const msg = (err as Error).message;
     const pos = /position (\d+)/.exec(msg);
     const where = pos ? `${source}:${lineCol(text, Number(pos[1]))}` : source;
-    throw new UserError(`${where}: invalid JSON: ${msg.replace(/ in JSON at position \d+.*$/, "")}`, "the payload must be a JSON object, as Airflow's dag_run.conf");
+    throw new UserError(
+      `${where}: invalid JSON: ${msg.replace(/ in JSON at position \d+.*$/, "")}`,
+      "the payload must be a JSON object, as Airflow's dag_run.conf",
+    );
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     const found = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
-    throw new UserError(`${source}: expected a JSON object as the payload, found ${found}`, 'e.g. {"etl_module": "visits_distinct", ...}');
+    throw new UserError(
+      `${source}: expected a JSON object as the payload, found ${found}`,
+      'e.g. {"etl_module": "visits_distinct", ...}',
+    );
   }
   sources.set(value, { source, text, sets: [] });
   return value as Record<string, unknown>;
@@ -71,7 +80,10 @@ export function readPayloadFile(path: string): Record<string, unknown> {
   try {
     size = statSync(path).size;
   } catch {
-    throw new UserError(`--conf ${path}: no such file`, "pass the path of a JSON trigger payload, or - for stdin");
+    throw new UserError(
+      `--conf ${path}: no such file`,
+      "pass the path of a JSON trigger payload, or - for stdin",
+    );
   }
   if (size > MAX_PAYLOAD_BYTES) {
     throw new UserError(`${path}: payload is ${size} bytes; the limit is ${MAX_PAYLOAD_BYTES} (1 MiB)`);
@@ -83,7 +95,10 @@ export function readPayloadFile(path: string): Record<string, unknown> {
  * Applies `--set key=value` flags over a payload. A value is read as JSON when it is an integer, true/false/null,
  * or starts with `{`, `[` or `"`; anything else is a string (so `--set etl_version=1.10` stays "1.10").
  */
-export function applySets(payload: Record<string, unknown>, sets: readonly string[]): Record<string, unknown> {
+export function applySets(
+  payload: Record<string, unknown>,
+  sets: readonly string[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...payload };
   const src = sources.get(payload) ?? { source: "--set", sets: [] };
   const applied = [...src.sets];
@@ -91,7 +106,10 @@ export function applySets(payload: Record<string, unknown>, sets: readonly strin
     const eq = set.indexOf("=");
     const key = eq > 0 ? set.slice(0, eq) : "";
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-      throw new UserError(`--set ${set}: expected key=value with a plain key name`, "e.g. --set executor_instances=8");
+      throw new UserError(
+        `--set ${set}: expected key=value with a plain key name`,
+        "e.g. --set executor_instances=8",
+      );
     }
     const raw = set.slice(eq + 1);
     let value: unknown = raw;
@@ -101,7 +119,9 @@ export function applySets(payload: Record<string, unknown>, sets: readonly strin
       try {
         value = JSON.parse(raw);
       } catch (err) {
-        throw new UserError(`--set ${key}: invalid JSON value: ${(err as Error).message.replace(/ in JSON.*$/, "")}`);
+        throw new UserError(
+          `--set ${key}: invalid JSON value: ${(err as Error).message.replace(/ in JSON.*$/, "")}`,
+        );
       }
     }
     out[key] = value;
@@ -130,13 +150,22 @@ function describe(value: unknown): string {
 function scanUnsafe(value: unknown, path: PropertyKey[], issues: Issue[]): void {
   if (typeof value === "string") {
     const reason = yamlUnsafeReason(value);
-    if (reason) issues.push({ where: formatPath(path), message: `${reason}; found ${describe(value)}`, hint: "payload values are plain names, dates, sizes and label syntax" });
+    if (reason)
+      issues.push({
+        where: formatPath(path),
+        message: `${reason}; found ${describe(value)}`,
+        hint: "payload values are plain names, dates, sizes and label syntax",
+      });
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => scanUnsafe(v, [...path, i], issues));
   } else if (value !== null && typeof value === "object") {
     for (const [k, v] of Object.entries(value)) {
       if (FORBIDDEN_KEYS.has(k)) {
-        issues.push({ where: formatPath([...path, k]), message: `the key '${k}' is not allowed in a payload`, hint: "remove it" });
+        issues.push({
+          where: formatPath([...path, k]),
+          message: `the key '${k}' is not allowed in a payload`,
+          hint: "remove it",
+        });
         continue;
       }
       const reason = yamlUnsafeReason(k);
@@ -155,7 +184,8 @@ function schemaFor(rules: PayloadRules): { shape: Record<string, z.ZodType>; sch
   let entry = schemas.get(key);
   if (!entry) {
     const shape: Record<string, z.ZodType> = { ...payloadShape(rules.limits ?? defaultLimits) };
-    for (const [name, spec] of Object.entries(rules.extraKeys ?? {})) shape[name] = extraKeySchema(name, spec);
+    for (const [name, spec] of Object.entries(rules.extraKeys ?? {}))
+      shape[name] = extraKeySchema(name, spec);
     entry = { shape, schema: z.object(shape).passthrough() };
     schemas.set(key, entry);
   }
@@ -181,7 +211,9 @@ export function checkPayload(payload: Record<string, unknown>, rules: PayloadRul
     issues.push({
       where: formatPath([key]),
       message: `unknown key${near ? `; did you mean '${guess}'?` : ""}`,
-      hint: near ? undefined : `known keys: ${allKeys.join(", ")}; a project can declare more under payload.extra_keys in sparklane.yaml`,
+      hint: near
+        ? undefined
+        : `known keys: ${allKeys.join(", ")}; a project can declare more under payload.extra_keys in sparklane.yaml`,
     });
     flagged.add(formatPath([key]));
   }
@@ -190,14 +222,20 @@ export function checkPayload(payload: Record<string, unknown>, rules: PayloadRul
   if (!result.success) {
     for (const zi of result.error.issues) {
       const where = formatPath(zi.path);
-      if ([...flagged].some((f) => where === f || where.startsWith(`${f}.`) || where.startsWith(`${f}[`))) continue;
+      if ([...flagged].some((f) => where === f || where.startsWith(`${f}.`) || where.startsWith(`${f}[`)))
+        continue;
       // A bad record key (e.g. a node-label key) carries its own reason one level down.
       const keyIssue = zi.code === "invalid_key" ? zi.issues[0] : undefined;
       const found = keyIssue ? zi.path[zi.path.length - 1] : valueAt(payload, zi.path);
-      const required = zi.path.length === 1 && found === undefined && (requiredKeys as readonly string[]).includes(String(zi.path[0]));
+      const required =
+        zi.path.length === 1 &&
+        found === undefined &&
+        (requiredKeys as readonly string[]).includes(String(zi.path[0]));
       issues.push({
         where,
-        message: required ? "required key is missing" : `${keyIssue?.message ?? zi.message}; found ${keyIssue ? "key " : ""}${describe(found)}`,
+        message: required
+          ? "required key is missing"
+          : `${keyIssue?.message ?? zi.message}; found ${keyIssue ? "key " : ""}${describe(found)}`,
         hint: required ? `add "${String(zi.path[0])}" to the payload` : undefined,
       });
     }

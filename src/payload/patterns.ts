@@ -19,7 +19,13 @@ export function isLabelKey(key: string): boolean {
 /** Spark's byte strings as `JavaUtils.byteStringAs` reads them, e.g. `512m`, `20g`, `1024k`. */
 export const SPARK_MEMORY = /^[1-9][0-9]{0,8}(k|kb|m|mb|g|gb|t|tb)?$/i;
 
-const MEMORY_FACTOR: Record<string, number> = { "": 1 / 1024 / 1024, k: 1 / 1024, m: 1, g: 1024, t: 1024 * 1024 };
+const MEMORY_FACTOR: Record<string, number> = {
+  "": 1 / 1024 / 1024,
+  k: 1 / 1024,
+  m: 1,
+  g: 1024,
+  t: 1024 * 1024,
+};
 /** A Spark memory string in MiB (Spark reads a bare number as bytes for these keys' `*` counterparts; we treat it so). */
 export function memoryMiB(value: string): number {
   const m = /^([0-9]+)([kmgt]?)b?$/i.exec(value);
@@ -60,7 +66,10 @@ export function yamlUnsafeReason(value: string): string | undefined {
   if (ch) {
     const c = ch[0];
     const code = c.codePointAt(0)!;
-    const shown = code < 0x20 || code === 0x7f || code > 0x7e ? `U+${code.toString(16).toUpperCase().padStart(4, "0")}` : `'${c}'`;
+    const shown =
+      code < 0x20 || code === 0x7f || code > 0x7e
+        ? `U+${code.toString(16).toUpperCase().padStart(4, "0")}`
+        : `'${c}'`;
     return `contains ${shown}, which could change the manifest's YAML structure`;
   }
   const seq = UNSAFE_SEQUENCES.exec(value);

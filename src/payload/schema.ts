@@ -17,8 +17,18 @@ import {
 /** Caps on sizing keys; a project can change them in `sparklane.yaml` under `payload.limits`. */
 export const limitsSchema = z
   .object({
-    max_cores: z.number().int().min(1).default(64).describe("Largest driver_cores / executor_cores accepted."),
-    max_executor_instances: z.number().int().min(1).default(500).describe("Largest executor_instances accepted."),
+    max_cores: z
+      .number()
+      .int()
+      .min(1)
+      .default(64)
+      .describe("Largest driver_cores / executor_cores accepted."),
+    max_executor_instances: z
+      .number()
+      .int()
+      .min(1)
+      .default(500)
+      .describe("Largest executor_instances accepted."),
     max_memory: z
       .string()
       .regex(SPARK_MEMORY)
@@ -36,7 +46,8 @@ const date = (what: string) =>
     .refine(isCalendarDate, { error: `expected a real calendar date in YYYY-MM-DD form (${what})` });
 
 const labelKey = z.string().refine(isLabelKey, {
-  error: "expected a Kubernetes label key: [prefix/]name, name <= 63 chars of [A-Za-z0-9_.-], alphanumeric at both ends",
+  error:
+    "expected a Kubernetes label key: [prefix/]name, name <= 63 chars of [A-Za-z0-9_.-], alphanumeric at both ends",
 });
 const labelValue = z.string().regex(LABEL_VALUE, {
   error: "expected a Kubernetes label value: <= 63 chars of [A-Za-z0-9_.-], alphanumeric at both ends",
@@ -54,20 +65,38 @@ const matchExpression = z
   .superRefine((expr, ctx) => {
     const n = expr.values?.length ?? 0;
     if ((expr.operator === "In" || expr.operator === "NotIn") && n === 0) {
-      ctx.addIssue({ code: "custom", path: ["values"], message: `operator ${expr.operator} needs a non-empty values list` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["values"],
+        message: `operator ${expr.operator} needs a non-empty values list`,
+      });
     }
     if ((expr.operator === "Exists" || expr.operator === "DoesNotExist") && n > 0) {
-      ctx.addIssue({ code: "custom", path: ["values"], message: `operator ${expr.operator} takes no values` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["values"],
+        message: `operator ${expr.operator} takes no values`,
+      });
     }
-    if ((expr.operator === "Gt" || expr.operator === "Lt") && (n !== 1 || !/^-?[0-9]+$/.test(expr.values![0]!))) {
-      ctx.addIssue({ code: "custom", path: ["values"], message: `operator ${expr.operator} needs exactly one integer value, e.g. ["17"]` });
+    if (
+      (expr.operator === "Gt" || expr.operator === "Lt") &&
+      (n !== 1 || !/^-?[0-9]+$/.test(expr.values![0]!))
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["values"],
+        message: `operator ${expr.operator} needs exactly one integer value, e.g. ["17"]`,
+      });
     }
   });
 
 const preference = z
   .object({
     weight: z.number({ error: "expected an integer weight from 1 to 100" }).int().min(1).max(100).optional(),
-    matchExpressions: z.array(matchExpression).min(1, { error: "expected at least one match expression" }).max(32),
+    matchExpressions: z
+      .array(matchExpression)
+      .min(1, { error: "expected at least one match expression" })
+      .max(32),
   })
   .strict();
 
@@ -88,16 +117,21 @@ export function payloadShape(limits: Limits = defaultLimits) {
   return {
     etl_module: z
       .string({ error: "expected the module folder name" })
-      .regex(PLAIN_NAME, { error: "expected a plain module name ([A-Za-z_][A-Za-z0-9_]*), with no path parts" })
+      .regex(PLAIN_NAME, {
+        error: "expected a plain module name ([A-Za-z_][A-Za-z0-9_]*), with no path parts",
+      })
       .describe("Module folder in the project, e.g. visits_distinct. Required."),
     etl_script: z
       .string({ error: "expected the script file name" })
-      .regex(SCRIPT_NAME, { error: "expected a plain .py file name in the module folder, with no path parts" })
+      .regex(SCRIPT_NAME, {
+        error: "expected a plain .py file name in the module folder, with no path parts",
+      })
       .describe("Python script in the module folder, e.g. visits_distinct_daily.py. Required."),
     config_file: z
       .string({ error: "expected a config path relative to the module folder" })
       .regex(CONFIG_PATH, {
-        error: "expected a relative .yaml/.yml/.json path inside the module folder, e.g. config/dev-daily.yaml (no '..', no leading '/')",
+        error:
+          "expected a relative .yaml/.yml/.json path inside the module folder, e.g. config/dev-daily.yaml (no '..', no leading '/')",
       })
       .describe("App config, relative to the module folder, e.g. config/dev-daily.yaml. Required."),
     process_date: date("process date").optional().describe("Date a daily run processes (--process-date)."),
@@ -118,17 +152,23 @@ export function payloadShape(limits: Limits = defaultLimits) {
       })
       .optional()
       .describe("Executor count. Template default: 4 (seed)."),
-    executor_cores: cores("executor_cores").optional().describe("Cores per executor. Template default: 7 (seed)."),
-    executor_memory: memory.optional().describe("Memory per executor, Spark format. Template default: 22g (seed)."),
+    executor_cores: cores("executor_cores")
+      .optional()
+      .describe("Cores per executor. Template default: 7 (seed)."),
+    executor_memory: memory
+      .optional()
+      .describe("Memory per executor, Spark format. Template default: 22g (seed)."),
     executor_node_labels: z
       .record(labelKey, labelValue)
       .optional()
-      .describe("Extra executor nodeSelector labels, e.g. {\"spark-role\": \"mem-intensive\"}."),
+      .describe('Extra executor nodeSelector labels, e.g. {"spark-role": "mem-intensive"}.'),
     executor_node_affinity: z
       .array(preference)
       .max(16)
       .optional()
-      .describe("Soft executor node affinity: [{weight 1..100, matchExpressions: [{key, operator, values}]}]."),
+      .describe(
+        "Soft executor node affinity: [{weight 1..100, matchExpressions: [{key, operator, values}]}].",
+      ),
     sparkapp_suffix: z
       .enum(["", "-pre-baked"], { error: 'expected "" (standard image) or "-pre-baked"' })
       .optional()

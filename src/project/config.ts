@@ -11,16 +11,32 @@ export const projectConfigSchema = z
   .object({
     name: z
       .string()
-      .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { error: "expected a DNS-1123 label such as visits-etl" })
+      .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
+        error: "expected a DNS-1123 label such as visits-etl",
+      })
       .describe("Project name: ETL_PROJECT_NAME in the pods, and the artifact prefix in the store."),
     templates: z
       .union([z.string(), z.array(z.string())])
       .optional()
-      .describe("Airflow template search path(s), relative to the project. Default: sparklane's built-in templates."),
-    triggers: z.string().default("triggers").describe("Folder of sample trigger payloads (*.json), used by validate."),
-    dag_id: z.string().default("generic_spark_etl").describe("Default dag.dag_id when --dag-id is not given."),
-    task_id: z.string().default("submit_spark_etl").describe("Default task.task_id when --task-id is not given."),
-    variables: z.record(z.string(), json).default({}).describe("Airflow Variables, seen by templates as var.value."),
+      .describe(
+        "Airflow template search path(s), relative to the project. Default: sparklane's built-in templates.",
+      ),
+    triggers: z
+      .string()
+      .default("triggers")
+      .describe("Folder of sample trigger payloads (*.json), used by validate."),
+    dag_id: z
+      .string()
+      .default("generic_spark_etl")
+      .describe("Default dag.dag_id when --dag-id is not given."),
+    task_id: z
+      .string()
+      .default("submit_spark_etl")
+      .describe("Default task.task_id when --task-id is not given."),
+    variables: z
+      .record(z.string(), json)
+      .default({})
+      .describe("Airflow Variables, seen by templates as var.value."),
     params: z.record(z.string(), json).default({}).describe("DAG params, seen by templates as params."),
     payload: z
       .object({

@@ -36,15 +36,26 @@ export function loadProject(dir: string): Project {
   const root = resolve(dir);
   const file = join(root, PROJECT_FILE);
   if (!existsSync(file)) {
-    throw new UserError(`--project ${dir}: no ${PROJECT_FILE} in ${root}`, `create ${PROJECT_FILE} with at least 'name: <project>'`);
+    throw new UserError(
+      `--project ${dir}: no ${PROJECT_FILE} in ${root}`,
+      `create ${PROJECT_FILE} with at least 'name: <project>'`,
+    );
   }
   const text = readFileSync(file, "utf8");
   const lines = new LineCounter();
-  const doc = parseDocument(text, { version: "1.1", uniqueKeys: true, lineCounter: lines, prettyErrors: false });
+  const doc = parseDocument(text, {
+    version: "1.1",
+    uniqueKeys: true,
+    lineCounter: lines,
+    prettyErrors: false,
+  });
   if (doc.errors.length > 0) {
     throw new ValidationError(
       PROJECT_FILE,
-      doc.errors.map((e) => ({ where: `${file}:${e.linePos?.[0]?.line ?? "?"}:${e.linePos?.[0]?.col ?? "?"}`, message: e.message.split("\n")[0]! })),
+      doc.errors.map((e) => ({
+        where: `${file}:${e.linePos?.[0]?.line ?? "?"}:${e.linePos?.[0]?.col ?? "?"}`,
+        message: e.message.split("\n")[0]!,
+      })),
     );
   }
   const raw: unknown = doc.toJS({ maxAliasCount: 50 }) ?? {};
@@ -53,13 +64,22 @@ export function loadProject(dir: string): Project {
     const issues: Issue[] = result.error.issues.map((zi) => {
       const node = doc.getIn(zi.path as unknown[], true) as { range?: [number, number, number] } | undefined;
       const pos = node?.range ? lines.linePos(node.range[0]) : undefined;
-      return { where: `${file}${pos ? `:${pos.line}:${pos.col}` : ""}: ${formatPath(zi.path)}`, message: zi.message };
+      return {
+        where: `${file}${pos ? `:${pos.line}:${pos.col}` : ""}: ${formatPath(zi.path)}`,
+        message: zi.message,
+      };
     });
     throw new ValidationError(PROJECT_FILE, issues);
   }
   const config = result.data;
-  const templates = config.templates === undefined ? [] : Array.isArray(config.templates) ? config.templates : [config.templates];
-  const templateSearchPath = templates.length > 0 ? templates.map((t) => resolve(root, t)) : [builtinTemplateDir];
+  const templates =
+    config.templates === undefined
+      ? []
+      : Array.isArray(config.templates)
+        ? config.templates
+        : [config.templates];
+  const templateSearchPath =
+    templates.length > 0 ? templates.map((t) => resolve(root, t)) : [builtinTemplateDir];
   const triggersDir = resolve(root, config.triggers);
   return {
     dir: root,

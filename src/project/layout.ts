@@ -18,7 +18,16 @@ export interface Module {
   readonly configs: readonly string[];
 }
 
-const SKIP = new Set(["triggers", "data", "tests", "test", "node_modules", "__pycache__", "output", "sparkapps"]);
+const SKIP = new Set([
+  "triggers",
+  "data",
+  "tests",
+  "test",
+  "node_modules",
+  "__pycache__",
+  "output",
+  "sparkapps",
+]);
 
 /** Module folders: top-level folders holding at least one .py file and a config/ folder. */
 export function discoverModules(project: Project): Module[] {
@@ -26,10 +35,15 @@ export function discoverModules(project: Project): Module[] {
   for (const name of readdirSync(project.dir).sort()) {
     const dir = join(project.dir, name);
     if (name.startsWith(".") || SKIP.has(name) || !statSync(dir).isDirectory()) continue;
-    const scripts = readdirSync(dir).filter((f) => f.endsWith(".py") && f !== "__init__.py").sort();
+    const scripts = readdirSync(dir)
+      .filter((f) => f.endsWith(".py") && f !== "__init__.py")
+      .sort();
     const configDir = join(dir, "config");
     const configs = existsSync(configDir)
-      ? readdirSync(configDir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort().map((f) => `config/${f}`)
+      ? readdirSync(configDir)
+          .filter((f) => /\.(ya?ml|json)$/.test(f))
+          .sort()
+          .map((f) => `config/${f}`)
       : [];
     if (scripts.length > 0 && configs.length > 0) modules.push({ name, dir, scripts, configs });
   }
@@ -37,20 +51,34 @@ export function discoverModules(project: Project): Module[] {
 }
 
 /** Checks that a payload's module, script and config exist in the project. */
-export function checkPayloadTargets(project: Project, payload: Record<string, unknown>, source: string): LayoutFinding[] {
+export function checkPayloadTargets(
+  project: Project,
+  payload: Record<string, unknown>,
+  source: string,
+): LayoutFinding[] {
   const findings: LayoutFinding[] = [];
   const mod = typeof payload.etl_module === "string" ? payload.etl_module : undefined;
   if (!mod) return findings;
   const modDir = join(project.dir, mod);
   const rel = (p: string) => relative(process.cwd(), p) || ".";
   if (!existsSync(modDir)) {
-    findings.push({ rule: "layout", severity: "error", where: `${source}: etl_module`, message: `module folder ${rel(modDir)} does not exist` });
+    findings.push({
+      rule: "layout",
+      severity: "error",
+      where: `${source}: etl_module`,
+      message: `module folder ${rel(modDir)} does not exist`,
+    });
     return findings;
   }
   for (const key of ["etl_script", "config_file"] as const) {
     const value = payload[key];
     if (typeof value === "string" && !existsSync(join(modDir, value))) {
-      findings.push({ rule: "layout", severity: "error", where: `${source}: ${key}`, message: `${rel(join(modDir, value))} does not exist` });
+      findings.push({
+        rule: "layout",
+        severity: "error",
+        where: `${source}: ${key}`,
+        message: `${rel(join(modDir, value))} does not exist`,
+      });
     }
   }
   return findings;
@@ -61,7 +89,13 @@ export function checkProjectFiles(project: Project): LayoutFinding[] {
   const findings: LayoutFinding[] = [];
   for (const f of ["pyproject.toml", "uv.lock"]) {
     if (!existsSync(join(project.dir, f))) {
-      findings.push({ rule: "layout", severity: "warning", where: join(project.dir, f), message: `missing ${f}: the bootstrap builds the venv from it with uv sync --frozen`, hint: f === "uv.lock" ? "run `uv lock` in the project" : undefined });
+      findings.push({
+        rule: "layout",
+        severity: "warning",
+        where: join(project.dir, f),
+        message: `missing ${f}: the bootstrap builds the venv from it with uv sync --frozen`,
+        hint: f === "uv.lock" ? "run `uv lock` in the project" : undefined,
+      });
     }
   }
   return findings;

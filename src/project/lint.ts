@@ -42,7 +42,13 @@ export function lintProject(req: LintRequest): LintReport {
           findings.push(...lintAppConfig(parseManifest(readText(file), rel(file)), rel(file)));
         } catch (err) {
           if (!(err instanceof ValidationError)) throw err;
-          for (const i of err.issues) findings.push({ rule: "layout", severity: "error", where: i.where, message: `app config: ${i.message}` });
+          for (const i of err.issues)
+            findings.push({
+              rule: "layout",
+              severity: "error",
+              where: i.where,
+              message: `app config: ${i.message}`,
+            });
         }
       }
     }
@@ -60,7 +66,14 @@ export function lintProject(req: LintRequest): LintReport {
   const seen = new Set<string>();
   for (const cell of cells) {
     if (!cell.ok || !cell.rendered) {
-      for (const i of cell.issues) findings.push({ rule: "render", severity: "error", where: `${cell.payload} (${cell.variant}): ${i.where}`, message: i.message, hint: i.hint });
+      for (const i of cell.issues)
+        findings.push({
+          rule: "render",
+          severity: "error",
+          where: `${cell.payload} (${cell.variant}): ${i.where}`,
+          message: i.message,
+          hint: i.hint,
+        });
       continue;
     }
     // The same template line gives the same finding for every payload: report it once per template.
@@ -68,7 +81,13 @@ export function lintProject(req: LintRequest): LintReport {
       const key = `${f.rule}\0${f.where}\0${f.message}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      findings.push({ rule: f.rule, severity: f.severity === "error" ? "error" : "warning", where: f.where, message: f.message, hint: f.hint });
+      findings.push({
+        rule: f.rule,
+        severity: f.severity === "error" ? "error" : "warning",
+        where: f.where,
+        message: f.message,
+        hint: f.hint,
+      });
     }
   }
   return {

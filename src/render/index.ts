@@ -38,4 +38,10 @@ export interface Rendered {
   readonly warnings: readonly Issue[];
 }
 
-export { renderAndCheck, renderAndCheckSync, templateNameFor, variantFor, type PreparedRequest } from "./pipeline.js";
+export {
+  renderAndCheck,
+  renderAndCheckSync,
+  templateNameFor,
+  variantFor,
+  type PreparedRequest,
+} from "./pipeline.js";

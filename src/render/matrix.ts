@@ -35,7 +35,9 @@ export function renderMatrix(req: MatrixRequest): MatrixCell[] {
   if (files.length === 0) {
     throw new UserError(
       "no payloads to validate",
-      req.project ? `add sample payloads (*.json) to ${req.project.triggersDir}, or pass --conf FILE` : "pass --conf FILE (repeatable), or --project DIR with a triggers folder",
+      req.project
+        ? `add sample payloads (*.json) to ${req.project.triggersDir}, or pass --conf FILE`
+        : "pass --conf FILE (repeatable), or --project DIR with a triggers folder",
     );
   }
   const cells: MatrixCell[] = [];
@@ -53,10 +55,25 @@ export function renderMatrix(req: MatrixRequest): MatrixCell[] {
           ds: req.ds ?? "2026-01-01",
         });
         const meta = rendered.manifest.metadata as { name?: string } | undefined;
-        cells.push({ payload: payloadName, variant, ok: true, template: rendered.templateFile, name: meta?.name, issues: rendered.warnings, rendered });
+        cells.push({
+          payload: payloadName,
+          variant,
+          ok: true,
+          template: rendered.templateFile,
+          name: meta?.name,
+          issues: rendered.warnings,
+          rendered,
+        });
       } catch (err) {
-        if (err instanceof ValidationError) cells.push({ payload: payloadName, variant, ok: false, issues: err.issues });
-        else if (err instanceof UserError) cells.push({ payload: payloadName, variant, ok: false, issues: [{ where: payloadName, message: err.message, hint: err.hint }] });
+        if (err instanceof ValidationError)
+          cells.push({ payload: payloadName, variant, ok: false, issues: err.issues });
+        else if (err instanceof UserError)
+          cells.push({
+            payload: payloadName,
+            variant,
+            ok: false,
+            issues: [{ where: payloadName, message: err.message, hint: err.hint }],
+          });
         else throw err;
       }
     }

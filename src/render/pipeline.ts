@@ -65,8 +65,12 @@ function airflowDates(req: RenderRequest): { ds: string; ts: string; runId: stri
 function pythonConf(payload: Record<string, unknown>): Record<string, unknown> | Map<string, unknown> {
   const src = payloadSource(payload);
   if (!src) return payload;
-  const conf = src.text !== undefined ? (parseJsonPy(src.text, src.source) as Map<string, unknown>) : new Map<string, unknown>();
-  for (const set of src.sets) conf.set(set.key, set.json ? parseJsonPy(set.raw, `--set ${set.key}`) : set.raw);
+  const conf =
+    src.text !== undefined
+      ? (parseJsonPy(src.text, src.source) as Map<string, unknown>)
+      : new Map<string, unknown>();
+  for (const set of src.sets)
+    conf.set(set.key, set.json ? parseJsonPy(set.raw, `--set ${set.key}`) : set.raw);
   return conf;
 }
 
@@ -74,7 +78,10 @@ function pythonConf(payload: Record<string, unknown>): Record<string, unknown> |
 export function renderAndCheckSync(req: PreparedRequest): Rendered {
   const project = req.project;
   const payload = req.payload;
-  checkPayload(payload, { limits: project?.config.payload.limits, extraKeys: project?.config.payload.extra_keys });
+  checkPayload(payload, {
+    limits: project?.config.payload.limits,
+    extraKeys: project?.config.payload.extra_keys,
+  });
 
   const { template, variant } = pickTemplate(req, variantFor(payload, req.variant));
   const { ds, ts, runId } = airflowDates(req);
@@ -111,5 +118,8 @@ export function renderAndCheckSync(req: PreparedRequest): Rendered {
 
 /** Renders and checks; loads `req.projectDir` unless a loaded project is passed. */
 export async function renderAndCheck(req: PreparedRequest): Promise<Rendered> {
-  return renderAndCheckSync({ ...req, project: req.project ?? (req.projectDir ? loadProject(req.projectDir) : undefined) });
+  return renderAndCheckSync({
+    ...req,
+    project: req.project ?? (req.projectDir ? loadProject(req.projectDir) : undefined),
+  });
 }

@@ -4,9 +4,16 @@ import { ValidationError, UserError } from "../../src/errors.js";
 import { applySets, checkPayload, parsePayloadText, MAX_PAYLOAD_BYTES } from "../../src/payload/index.js";
 import { isCalendarDate, yamlUnsafeReason } from "../../src/payload/patterns.js";
 
-const base = { etl_module: "visits_distinct", etl_script: "visits_distinct_daily.py", config_file: "config/dev-daily.yaml" };
+const base = {
+  etl_module: "visits_distinct",
+  etl_script: "visits_distinct_daily.py",
+  config_file: "config/dev-daily.yaml",
+};
 
-function issuesOf(payload: Record<string, unknown>, rules = {}): { where: string; message: string; hint?: string }[] {
+function issuesOf(
+  payload: Record<string, unknown>,
+  rules = {},
+): { where: string; message: string; hint?: string }[] {
   try {
     checkPayload(payload, rules);
   } catch (err) {
@@ -36,40 +43,116 @@ test("the seed's payloads pass unchanged", () => {
   const copy = structuredClone(p);
   assert.equal(checkPayload(p), p, "returns the same object");
   assert.deepEqual(p, copy, "never rewrites what the template sees");
-  assert.deepEqual(issuesOf({ ...base, start_date: "2026-03-01", config_file: "config/dev-bulk.yaml", sparkapp_suffix: "" }), []);
+  assert.deepEqual(
+    issuesOf({ ...base, start_date: "2026-03-01", config_file: "config/dev-bulk.yaml", sparkapp_suffix: "" }),
+    [],
+  );
 });
 
 // Each bad payload names the key path, and says what was expected and what was found.
 const bad: Array<[string, Record<string, unknown>, string, RegExp]> = [
   ["missing required key", { etl_module: "m", etl_script: "s.py" }, "config_file", /required key is missing/],
-  ["module with a path part", { ...base, etl_module: "../etc" }, "etl_module", /plain module name.*found "..\/etc"/],
+  [
+    "module with a path part",
+    { ...base, etl_module: "../etc" },
+    "etl_module",
+    /plain module name.*found "..\/etc"/,
+  ],
   ["script with a path part", { ...base, etl_script: "a/b.py" }, "etl_script", /plain .py file name/],
   ["script not .py", { ...base, etl_script: "run.sh" }, "etl_script", /\.py/],
   ["config escaping the module", { ...base, config_file: "../secrets.yaml" }, "config_file", /no '\.\.'/],
   ["config absolute", { ...base, config_file: "/etc/passwd.yaml" }, "config_file", /leading '\/'/],
   ["date not a date", { ...base, process_date: "2026-02-30" }, "process_date", /real calendar date/],
   ["date wrong type", { ...base, start_date: 20260301 }, "start_date", /YYYY-MM-DD/],
-  ["memory bad format", { ...base, executor_memory: "28 GB" }, "executor_memory", /Spark memory string.*found "28 GB"/],
+  [
+    "memory bad format",
+    { ...base, executor_memory: "28 GB" },
+    "executor_memory",
+    /Spark memory string.*found "28 GB"/,
+  ],
   ["memory over cap", { ...base, driver_memory: "2t" }, "driver_memory", /at most 512g/],
   ["cores zero", { ...base, executor_cores: 0 }, "executor_cores", /at least 1/],
   ["cores fractional", { ...base, driver_cores: 1.5 }, "driver_cores", /whole number/],
   ["cores as string", { ...base, executor_cores: "7" }, "executor_cores", /positive integer.*found "7"/],
   ["instances over cap", { ...base, executor_instances: 501 }, "executor_instances", /at most 500/],
-  ["label key invalid", { ...base, executor_node_labels: { "-bad": "x" } }, 'executor_node_labels["-bad"]', /label key/],
-  ["label value invalid", { ...base, executor_node_labels: { role: "a b" } }, "executor_node_labels.role", /label value/],
+  [
+    "label key invalid",
+    { ...base, executor_node_labels: { "-bad": "x" } },
+    'executor_node_labels["-bad"]',
+    /label key/,
+  ],
+  [
+    "label value invalid",
+    { ...base, executor_node_labels: { role: "a b" } },
+    "executor_node_labels.role",
+    /label value/,
+  ],
   [
     "affinity operator",
-    { ...base, executor_node_affinity: [{ weight: 5, matchExpressions: [{ key: "a", operator: "In", values: ["x"] }, { key: "b", operator: "Like", values: ["y"] }] }] },
+    {
+      ...base,
+      executor_node_affinity: [
+        {
+          weight: 5,
+          matchExpressions: [
+            { key: "a", operator: "In", values: ["x"] },
+            { key: "b", operator: "Like", values: ["y"] },
+          ],
+        },
+      ],
+    },
     "executor_node_affinity[0].matchExpressions[1].operator",
     /In, NotIn, Exists, DoesNotExist, Gt, Lt.*found "Like"/,
   ],
-  ["affinity weight", { ...base, executor_node_affinity: [{ weight: 101, matchExpressions: [{ key: "a", operator: "Exists" }] }] }, "executor_node_affinity[0].weight", /100/],
-  ["In without values", { ...base, executor_node_affinity: [{ matchExpressions: [{ key: "a", operator: "In" }] }] }, "executor_node_affinity[0].matchExpressions[0].values", /non-empty values/],
-  ["Exists with values", { ...base, executor_node_affinity: [{ matchExpressions: [{ key: "a", operator: "Exists", values: ["x"] }] }] }, "executor_node_affinity[0].matchExpressions[0].values", /takes no values/],
-  ["Gt not integer", { ...base, executor_node_affinity: [{ matchExpressions: [{ key: "a", operator: "Gt", values: ["x"] }] }] }, "executor_node_affinity[0].matchExpressions[0].values", /one integer/],
-  ["affinity unknown field", { ...base, executor_node_affinity: [{ matchExpressions: [{ key: "a", operator: "Exists" }], required: true }] }, "executor_node_affinity[0]", /required/],
+  [
+    "affinity weight",
+    {
+      ...base,
+      executor_node_affinity: [{ weight: 101, matchExpressions: [{ key: "a", operator: "Exists" }] }],
+    },
+    "executor_node_affinity[0].weight",
+    /100/,
+  ],
+  [
+    "In without values",
+    { ...base, executor_node_affinity: [{ matchExpressions: [{ key: "a", operator: "In" }] }] },
+    "executor_node_affinity[0].matchExpressions[0].values",
+    /non-empty values/,
+  ],
+  [
+    "Exists with values",
+    {
+      ...base,
+      executor_node_affinity: [{ matchExpressions: [{ key: "a", operator: "Exists", values: ["x"] }] }],
+    },
+    "executor_node_affinity[0].matchExpressions[0].values",
+    /takes no values/,
+  ],
+  [
+    "Gt not integer",
+    {
+      ...base,
+      executor_node_affinity: [{ matchExpressions: [{ key: "a", operator: "Gt", values: ["x"] }] }],
+    },
+    "executor_node_affinity[0].matchExpressions[0].values",
+    /one integer/,
+  ],
+  [
+    "affinity unknown field",
+    {
+      ...base,
+      executor_node_affinity: [{ matchExpressions: [{ key: "a", operator: "Exists" }], required: true }],
+    },
+    "executor_node_affinity[0]",
+    /required/,
+  ],
   ["unknown suffix", { ...base, sparkapp_suffix: "-fast" }, "sparkapp_suffix", /"-pre-baked"/],
-  ["unknown key with suggestion", { ...base, executor_memroy: "4g" }, "executor_memroy", /did you mean 'executor_memory'/],
+  [
+    "unknown key with suggestion",
+    { ...base, executor_memroy: "4g" },
+    "executor_memroy",
+    /did you mean 'executor_memory'/,
+  ],
   ["version with spaces", { ...base, etl_version: "1 2" }, "etl_version", /version/],
 ];
 
@@ -90,8 +173,16 @@ test("an unknown key far from any known key lists the known keys", () => {
 
 // The seed's approach lets a value inject YAML; these are refused at the schema step.
 const injections: Array<[string, Record<string, unknown>, string]> = [
-  ["newline in a node-label key", { ...base, executor_node_labels: { 'x: "1"\n    hostNetwork: true\n    y': "v" } }, "executor_node_labels"],
-  ["newline in memory", { ...base, executor_memory: '4g"\n    securityContext:\n      privileged: true\n    x: "' }, "executor_memory"],
+  [
+    "newline in a node-label key",
+    { ...base, executor_node_labels: { 'x: "1"\n    hostNetwork: true\n    y': "v" } },
+    "executor_node_labels",
+  ],
+  [
+    "newline in memory",
+    { ...base, executor_memory: '4g"\n    securityContext:\n      privileged: true\n    x: "' },
+    "executor_memory",
+  ],
   ["quote in module", { ...base, etl_module: 'a"b' }, "etl_module"],
   ["NEL line break", { ...base, etl_version: "1\u0085x" }, "etl_version"],
   ["template syntax", { ...base, etl_version: "{{7*7}}" }, "etl_version"],
@@ -99,12 +190,18 @@ const injections: Array<[string, Record<string, unknown>, string]> = [
 for (const [name, payload, key] of injections) {
   test(`refuses structure injection: ${name}`, () => {
     const issues = issuesOf(payload);
-    assert.ok(issues.some((i) => i.where.startsWith(key) && /YAML structure|plain|label|version/.test(i.message)), JSON.stringify(issues));
+    assert.ok(
+      issues.some((i) => i.where.startsWith(key) && /YAML structure|plain|label|version/.test(i.message)),
+      JSON.stringify(issues),
+    );
   });
 }
 
 test("__proto__ and constructor keys are refused, and do not pollute", () => {
-  const payload = parsePayloadText('{"etl_module":"m","etl_script":"s.py","config_file":"c.yaml","__proto__":{"polluted":1}}', "t.json");
+  const payload = parsePayloadText(
+    '{"etl_module":"m","etl_script":"s.py","config_file":"c.yaml","__proto__":{"polluted":1}}',
+    "t.json",
+  );
   const issues = issuesOf(payload);
   assert.ok(issues.some((i) => i.where === "__proto__" && /not allowed/.test(i.message)));
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
@@ -112,24 +209,44 @@ test("__proto__ and constructor keys are refused, and do not pollute", () => {
 });
 
 test("project limits and extra keys change the schema", () => {
-  assert.deepEqual(issuesOf({ ...base, executor_instances: 900 }, { limits: { max_cores: 64, max_executor_instances: 1000, max_memory: "512g" } }), []);
-  const extra = { team: { type: "label-value", required: true }, retries: { type: "integer", min: 0, max: 3, required: false } } as const;
+  assert.deepEqual(
+    issuesOf(
+      { ...base, executor_instances: 900 },
+      { limits: { max_cores: 64, max_executor_instances: 1000, max_memory: "512g" } },
+    ),
+    [],
+  );
+  const extra = {
+    team: { type: "label-value", required: true },
+    retries: { type: "integer", min: 0, max: 3, required: false },
+  } as const;
   assert.deepEqual(issuesOf({ ...base, team: "growth", retries: 2 }, { extraKeys: extra }), []);
   assert.equal(issuesOf({ ...base }, { extraKeys: extra })[0]!.where, "team");
   assert.match(issuesOf({ ...base, team: "growth", retries: 9 }, { extraKeys: extra })[0]!.where, /retries/);
 });
 
 test("parsePayloadText: invalid JSON names line and column", () => {
-  assert.throws(() => parsePayloadText('{\n  "a": 1,\n  "b" 2\n}', "p.json"), (err: unknown) => {
-    assert.ok(err instanceof UserError);
-    assert.match(err.message, /^p\.json:3:\d+: invalid JSON/);
-    return true;
-  });
+  assert.throws(
+    () => parsePayloadText('{\n  "a": 1,\n  "b" 2\n}', "p.json"),
+    (err: unknown) => {
+      assert.ok(err instanceof UserError);
+      assert.match(err.message, /^p\.json:3:\d+: invalid JSON/);
+      return true;
+    },
+  );
 });
 
 test("parsePayloadText: non-object payloads", () => {
-  for (const [text, found] of [["[]", "an array"], ["null", "null"], ["42", "a number"], ['"x"', "a string"]]) {
-    assert.throws(() => parsePayloadText(text!, "p.json"), new RegExp(`expected a JSON object as the payload, found ${found}`));
+  for (const [text, found] of [
+    ["[]", "an array"],
+    ["null", "null"],
+    ["42", "a number"],
+    ['"x"', "a string"],
+  ]) {
+    assert.throws(
+      () => parsePayloadText(text!, "p.json"),
+      new RegExp(`expected a JSON object as the payload, found ${found}`),
+    );
   }
 });
 
@@ -139,8 +256,21 @@ test("parsePayloadText: over 1 MiB is refused before parsing", () => {
 });
 
 test("--set parses integers, booleans and JSON, keeps other text as strings", () => {
-  const out = applySets({ a: 1 }, ["executor_instances=8", "etl_version=1.10", "process_date=2026-03-15", 'executor_node_labels={"k":"v"}', "flag=true"]);
-  assert.deepEqual(out, { a: 1, executor_instances: 8, etl_version: "1.10", process_date: "2026-03-15", executor_node_labels: { k: "v" }, flag: true });
+  const out = applySets({ a: 1 }, [
+    "executor_instances=8",
+    "etl_version=1.10",
+    "process_date=2026-03-15",
+    'executor_node_labels={"k":"v"}',
+    "flag=true",
+  ]);
+  assert.deepEqual(out, {
+    a: 1,
+    executor_instances: 8,
+    etl_version: "1.10",
+    process_date: "2026-03-15",
+    executor_node_labels: { k: "v" },
+    flag: true,
+  });
   assert.throws(() => applySets({}, ["no-equals"]), /key=value/);
   assert.throws(() => applySets({}, ["x={bad"]), /invalid JSON value/);
 });

@@ -6,7 +6,14 @@ export function register(program: Command): void {
     program
       .command("render")
       .description("render a SparkApplication from a trigger payload exactly as Airflow would, and check it")
-      .addOption(new Option("--output <format>", "yaml: the rendered text as Jinja2 produced it; json: the parsed manifest").choices(["yaml", "json"]).default("yaml")),
+      .addOption(
+        new Option(
+          "--output <format>",
+          "yaml: the rendered text as Jinja2 produced it; json: the parsed manifest",
+        )
+          .choices(["yaml", "json"])
+          .default("yaml"),
+      ),
   ).action(async (flags: RenderFlags & { output: "yaml" | "json" }) => {
     const { renderAndCheck } = await import("../../render/index.js");
     const rendered = await renderAndCheck(await renderRequestFromFlags(flags));

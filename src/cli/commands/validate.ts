@@ -5,31 +5,62 @@ export function register(program: Command): void {
   program
     .command("validate")
     .description("render and check every template variant x every sample payload of a project")
-    .option("--project <dir>", "project folder with sparklane.yaml (default: the current folder if it has one)")
+    .option(
+      "--project <dir>",
+      "project folder with sparklane.yaml (default: the current folder if it has one)",
+    )
     .option("--conf <file>", "payload to check (repeatable; default: the project's triggers/*.json)", collect)
-    .option("--template-dir <dir>", "Airflow template search path (repeatable; default: the project's, else built-in)", collect)
+    .option(
+      "--template-dir <dir>",
+      "Airflow template search path (repeatable; default: the project's, else built-in)",
+      collect,
+    )
     .option("--dag-id <id>", "dag.dag_id")
     .option("--task-id <id>", "task.task_id")
     .option("--ds <date>", "logical date YYYY-MM-DD (default: 2026-01-01, so results are reproducible)")
     .addOption(new Option("--output <format>", "text or json").choices(["text", "json"]).default("text"))
-    .action(async (flags: { project?: string; conf?: string[]; templateDir?: string[]; dagId?: string; taskId?: string; ds?: string; output: string }) => {
-      const { findProject } = await import("../../project/index.js");
-      const { renderMatrix } = await import("../../render/matrix.js");
-      const project = findProject(flags.project, process.cwd());
-      const cells = renderMatrix({ project, payloadFiles: flags.conf ?? [], templateDir: flags.templateDir, dagId: flags.dagId, taskId: flags.taskId, ds: flags.ds });
-      const { relative } = await import("node:path");
-      const failed = cells.filter((c) => !c.ok).length;
-      if (flags.output === "json") {
-        process.stdout.write(`${JSON.stringify({ ok: failed === 0, cells: cells.map(({ rendered: _r, ...c }) => c) }, null, 2)}\n`);
-      } else {
-        const out: string[] = [];
-        for (const c of cells) {
-          out.push(`${c.ok ? "ok  " : "FAIL"}  ${c.payload.padEnd(32)} ${c.variant.padEnd(10)} ${c.ok ? `${c.name ?? ""}  ${relative(process.cwd(), c.template ?? "")}` : ""}`);
-          for (const i of c.issues) out.push(`      ${c.ok ? "warning" : "error"}: ${i.where}: ${i.message}${i.hint ? `\n        hint: ${i.hint}` : ""}`);
+    .action(
+      async (flags: {
+        project?: string;
+        conf?: string[];
+        templateDir?: string[];
+        dagId?: string;
+        taskId?: string;
+        ds?: string;
+        output: string;
+      }) => {
+        const { findProject } = await import("../../project/index.js");
+        const { renderMatrix } = await import("../../render/matrix.js");
+        const project = findProject(flags.project, process.cwd());
+        const cells = renderMatrix({
+          project,
+          payloadFiles: flags.conf ?? [],
+          templateDir: flags.templateDir,
+          dagId: flags.dagId,
+          taskId: flags.taskId,
+          ds: flags.ds,
+        });
+        const { relative } = await import("node:path");
+        const failed = cells.filter((c) => !c.ok).length;
+        if (flags.output === "json") {
+          process.stdout.write(
+            `${JSON.stringify({ ok: failed === 0, cells: cells.map(({ rendered: _r, ...c }) => c) }, null, 2)}\n`,
+          );
+        } else {
+          const out: string[] = [];
+          for (const c of cells) {
+            out.push(
+              `${c.ok ? "ok  " : "FAIL"}  ${c.payload.padEnd(32)} ${c.variant.padEnd(10)} ${c.ok ? `${c.name ?? ""}  ${relative(process.cwd(), c.template ?? "")}` : ""}`,
+            );
+            for (const i of c.issues)
+              out.push(
+                `      ${c.ok ? "warning" : "error"}: ${i.where}: ${i.message}${i.hint ? `\n        hint: ${i.hint}` : ""}`,
+              );
+          }
+          out.push(`${cells.length - failed} of ${cells.length} renders passed every check`);
+          process.stdout.write(`${out.join("\n")}\n`);
         }
-        out.push(`${cells.length - failed} of ${cells.length} renders passed every check`);
-        process.stdout.write(`${out.join("\n")}\n`);
-      }
-      if (failed > 0) process.exitCode = 2;
-    });
+        if (failed > 0) process.exitCode = 2;
+      },
+    );
 }
