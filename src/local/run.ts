@@ -9,7 +9,7 @@ import { computeFingerprint, normaliseCoordinates, type Fingerprint } from "../r
 import { detectJava, detectUv, hostFacts, pythonRequest, type HostFacts } from "../runtime/host.js";
 import { readProjectLock } from "../runtime/lockfile.js";
 import { runProcess } from "../runtime/process.js";
-import { syncVenv, venvPythonVersion, type Venv } from "../runtime/venv.js";
+import { lockProject, syncVenv, venvPythonVersion, type Venv } from "../runtime/venv.js";
 import { readTimeline, phasesFrom, type Phases, type SparkTimeline } from "./events.js";
 import { isConsoleWorthy, summariseFailure, type FailureSummary } from "./failure.js";
 import { applicationFiles, checkApplicationFiles, mapAppPath } from "./paths.js";
@@ -150,8 +150,12 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
   for (const w of rendered.warnings) warn(w);
   const files = applicationFiles(rendered.manifest, project.dir);
   checkApplicationFiles(files, project.dir);
-  const lock = readProjectLock(project.dir);
   const { java, uv } = await tools;
+  if (!existsSync(join(project.dir, "uv.lock")) && existsSync(join(project.dir, "pyproject.toml"))) {
+    emit({ kind: "step", message: `no uv.lock in ${project.dir}: locking the dependencies once (uv lock)` });
+    await lockProject({ uv: uv.path, projectDir: project.dir, env, signal: req.signal, onLine: (line) => emit({ kind: "output", line, console: false }) });
+  }
+  const lock = readProjectLock(project.dir);
   const sparkConf = ((rendered.manifest.spec as Record<string, unknown>).sparkConf ?? {}) as Record<
     string,
     unknown
