@@ -325,7 +325,13 @@ export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
     await fs.rm(staging, { recursive: true, force: true });
     if (!promoted && o.mode !== "venv") {
       await fs.rm(releaseDir, { recursive: true, force: true });
-      if (!stateDirExisted) await fs.rm(stateDir, { recursive: true, force: true });
+      // No complete release was ever made current (e.g. only a killed run's leftovers were here): the state
+      // folder holds nothing worth keeping, so a failed first install leaves nothing at all.
+      const hasCurrent = await fs.lstat(join(stateDir, "current")).then(
+        () => true,
+        () => false,
+      );
+      if (!stateDirExisted || !hasCurrent) await fs.rm(stateDir, { recursive: true, force: true });
       await pruneEmpty(created);
     }
   }

@@ -22,6 +22,8 @@ export interface PlanInput {
   readonly manifest: Record<string, unknown>;
   readonly variant: Variant;
   readonly projectDir: string;
+  /** Where relative I/O paths of the app config resolve (default: projectDir). */
+  readonly dataRoot?: string;
   /** The run folder: event log and logs go here. */
   readonly runDir: string;
   readonly runtime: PlanRuntime;
@@ -189,7 +191,7 @@ export function planLocal(input: PlanInput): LocalPlan {
       // One machine: bind to loopback instead of guessing a routable address from the hostname.
       SPARK_LOCAL_IP: "127.0.0.1",
       // Relative I/O paths in the app config mean "in the project" (see sparklane_etl).
-      SPARKLANE_DATA_ROOT: input.projectDir,
+      SPARKLANE_DATA_ROOT: input.dataRoot ?? input.projectDir,
     },
     cwd: input.projectDir,
     master,

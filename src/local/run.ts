@@ -47,6 +47,9 @@ export interface LocalRunRequest {
   readonly onEvent?: (event: LocalRunEvent) => void;
   /** Render-and-check step; the real one unless a caller already holds rendered manifests. */
   readonly render?: (req: PreparedRequest) => Promise<Rendered>;
+  /** Where relative I/O paths of app configs resolve; default the project folder (`--from-artifact` keeps the
+   * working tree's data while the code comes from the artifact). */
+  readonly dataRoot?: string;
 }
 
 export interface RunReport {
@@ -153,7 +156,13 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
   const { java, uv } = await tools;
   if (!existsSync(join(project.dir, "uv.lock")) && existsSync(join(project.dir, "pyproject.toml"))) {
     emit({ kind: "step", message: `no uv.lock in ${project.dir}: locking the dependencies once (uv lock)` });
-    await lockProject({ uv: uv.path, projectDir: project.dir, env, signal: req.signal, onLine: (line) => emit({ kind: "output", line, console: false }) });
+    await lockProject({
+      uv: uv.path,
+      projectDir: project.dir,
+      env,
+      signal: req.signal,
+      onLine: (line) => emit({ kind: "output", line, console: false }),
+    });
   }
   const lock = readProjectLock(project.dir);
   const sparkConf = ((rendered.manifest.spec as Record<string, unknown>).sparkConf ?? {}) as Record<
@@ -256,6 +265,7 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
     manifest: rendered.manifest,
     variant: rendered.variant,
     projectDir: project.dir,
+    dataRoot: req.dataRoot,
     runDir,
     runtime: { python: venv.python, sparkHome: venv.sparkHome, jars, ivyDir },
     host: req.host ?? hostFacts(),

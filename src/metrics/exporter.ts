@@ -306,8 +306,8 @@ export class Exporter {
     }
     if (!t) {
       const labels = app.metadata.labels ?? {};
-      // Applications Airflow submits straight from the templates carry only the templates' own variant label.
-      const rawVariant = labels[LABELS.variant] ?? labels["sparklane.io/variant"] ?? "";
+      // Applications Airflow submits straight from the built-in templates carry the same key.
+      const rawVariant = labels[LABELS.variant] ?? "";
       const variant = (VARIANTS as readonly string[]).includes(rawVariant) ? rawVariant : "unknown";
       t = {
         uid: app.metadata.uid ?? key,

@@ -89,7 +89,13 @@ export async function syncVenv(opts: SyncOptions): Promise<Venv> {
  * lock (uv writes the package index's URLs into it); its pyproject pins `exclude-newer`, so the lock uv
  * writes is the same on every machine.
  */
-export async function lockProject(opts: { uv: string; projectDir: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal; onLine?: (line: string) => void }): Promise<void> {
+export async function lockProject(opts: {
+  uv: string;
+  projectDir: string;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  onLine?: (line: string) => void;
+}): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env) };
   delete env.VIRTUAL_ENV;
   const result = await runProcess(opts.uv, ["lock", "--project", opts.projectDir], {
@@ -99,10 +105,16 @@ export async function lockProject(opts: { uv: string; projectDir: string; env?: 
     onLine: (line) => opts.onLine?.(line),
   });
   if (result.code !== 0) {
-    const detail = result.tail.filter((l) => l.trim()).slice(-6).join("\n  ");
+    const detail = result.tail
+      .filter((l) => l.trim())
+      .slice(-6)
+      .join("\n  ");
     const message = `uv lock failed for ${opts.projectDir} (exit ${result.code}):\n  ${detail}`;
     if (/network|connect|dns|timed out|failed to fetch/i.test(detail)) {
-      throw new InfraError(message, "uv could not reach the package index; check the network or the index settings");
+      throw new InfraError(
+        message,
+        "uv could not reach the package index; check the network or the index settings",
+      );
     }
     throw new UserError(message, "check the dependencies in pyproject.toml");
   }

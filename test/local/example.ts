@@ -23,7 +23,10 @@ export interface ExampleCopy {
 export function ensureExampleLock(): void {
   const project = join(repoRoot, "examples", "visits-etl");
   if (!existsSync(join(project, "uv.lock"))) {
-    execFileSync("uv", ["lock", "--quiet", "--project", project], { cwd: project, stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync("uv", ["lock", "--quiet", "--project", project], {
+      cwd: project,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
   }
 }
 

@@ -140,6 +140,62 @@ test(
 );
 
 test(
+  "--from-artifact runs published code through the bootstrap (fetch, verify, extract), data from the working tree",
+  { timeout: SPARK_TIMEOUT },
+  async () => {
+    const store = `file://${join(ex.root, "store")}`;
+    const pub = await runCli(["publish", "--project", ex.project, "--version", "2.0.0", "--store", store], {
+      env,
+    });
+    assert.equal(pub.code, 0, pub.stderr);
+    // The working tree changes after publishing; the run must use the published script, not this one.
+    const script = join(ex.project, "page_hourly", "etl_script.py");
+    const original = readFileSync(script, "utf8");
+    writeFileSync(script, 'raise SystemExit("the working tree was run, not the artifact")\n');
+    try {
+      const res = await runCli(
+        [
+          "run",
+          "--local",
+          "--project",
+          ex.project,
+          "--conf",
+          trigger("page-hourly-daily.json"),
+          "--from-artifact",
+          "2.0.0",
+          "--store",
+          store,
+        ],
+        { env, timeoutMs: SPARK_TIMEOUT },
+      );
+      assert.equal(res.code, 0, res.stderr);
+      assert.match(res.stderr, /bootstrap: download\+verify/);
+      assert.match(res.stdout, /page_hourly \(pre-baked\) succeeded/);
+      assert.deepEqual(readParquet(join(ex.project, "output", "page_hourly")), expectedHourly("2026-03-14"));
+      const missing = await runCli(
+        [
+          "run",
+          "--local",
+          "--project",
+          ex.project,
+          "--conf",
+          trigger("page-hourly-daily.json"),
+          "--from-artifact",
+          "9.9.9",
+          "--store",
+          store,
+        ],
+        { env },
+      );
+      assert.equal(missing.code, 2, missing.stderr);
+      assert.match(missing.stderr, /2\.0\.0/, "the nearest published versions are listed");
+    } finally {
+      writeFileSync(script, original);
+    }
+  },
+);
+
+test(
   "standard bulk run: fresh venv for the run, spark.jars.packages resolved by Ivy at submit",
   { timeout: SPARK_TIMEOUT },
   async () => {

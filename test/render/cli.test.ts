@@ -48,7 +48,7 @@ for (const variant of ["standard", "pre-baked"] as const) {
       assert.equal(r.stdout, python(builtin, name, join(triggers, payload)));
       const doc = parse(r.stdout) as { metadata: { name: string; labels: Record<string, string> } };
       assert.equal(doc.metadata.name, "visits-distinct-20260315");
-      assert.equal(doc.metadata.labels["sparklane.io/variant"], variant);
+      assert.equal(doc.metadata.labels["sparklane-variant"], variant);
     });
   }
 }

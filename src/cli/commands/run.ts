@@ -5,6 +5,9 @@ import { addRenderFlags, renderRequestFromFlags, type RenderFlags } from "../ren
 
 interface RunFlags extends RenderFlags {
   local?: boolean;
+  fromArtifact?: string;
+  store?: string;
+  endpointUrl?: string;
   output: "text" | "json";
   verbose?: boolean;
 }
@@ -19,6 +22,15 @@ export function register(program: Command): void {
         "run a pipeline: --local runs it on real Spark on this machine (the cluster path is `sparklane submit`)",
       )
       .option("--local", "run with spark-submit on this machine")
+      .option(
+        "--from-artifact <version>",
+        "run published code (fetched and verified by the bootstrap) instead of the working tree",
+      )
+      .option(
+        "--store <uri>",
+        "artifact store for --from-artifact (default: $ARTIFACT_STORE, then sparklane.yaml)",
+      )
+      .option("--endpoint-url <url>", "S3-compatible endpoint for --store")
       .addOption(
         new Option("--output <format>", "text: progress and a summary; json: the run report on stdout")
           .choices(["text", "json"])
@@ -50,8 +62,22 @@ export function register(program: Command): void {
     process.on("SIGINT", onSigint);
     process.on("SIGTERM", onSigint);
     try {
+      let prepared = await renderRequestFromFlags(flags);
+      const dataRoot = prepared.project?.dir;
+      if (flags.fromArtifact !== undefined) {
+        const { withArtifactCode } = await import("../../local/from-artifact.js");
+        prepared = await withArtifactCode(prepared, {
+          version: flags.fromArtifact,
+          store: flags.store,
+          endpoint: flags.endpointUrl,
+          signal: controller.signal,
+          onStep: (step) =>
+            say(`bootstrap: ${step.name} ${step.ms} ms${step.detail ? `  ${step.detail}` : ""}`),
+        });
+      }
       const report = await runLocal({
-        prepared: await renderRequestFromFlags(flags),
+        prepared,
+        dataRoot,
         started,
         signal: controller.signal,
         onEvent: (e) => {
