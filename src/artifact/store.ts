@@ -2,6 +2,7 @@
 // POSIX paths under the store's base. Every remote call goes through `retrying`, which gives bounded
 // retries with exponential backoff and full jitter, then an InfraError naming the store and the last error.
 import { InfraError, InterruptedError, UserError } from "../errors.js";
+import { sleep } from "../sleep.js";
 
 export interface ArtifactStore {
   /** The store's URI, safe to print (no credentials ever appear in it). */
@@ -34,19 +35,7 @@ export interface StoreOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-export const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new InterruptedError());
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(new InterruptedError());
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+export const defaultSleep = sleep;
 
 export function retryPolicy(p: Partial<RetryPolicy> = {}): RetryPolicy {
   return {

@@ -1,23 +1,11 @@
 // Retry policy for single API calls (not watches): 429 waits for Retry-After, 5xx and transport failures get
 // capped, jittered exponential backoff, any other 4xx is final and reported verbatim.
 import { InterruptedError } from "../errors.js";
+import { sleep, type Sleep } from "../sleep.js";
 import { isTransportError, retryAfterOf, statusOf, toKubeError } from "./client.js";
 
-export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
-
-export const realSleep: Sleep = (ms, signal) =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new InterruptedError());
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new InterruptedError());
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+export type { Sleep } from "../sleep.js";
+export const realSleep: Sleep = sleep;
 
 export interface RetryOptions {
   /** Attempts in all, including the first (default 6). */
