@@ -48,32 +48,12 @@ export interface SyncOptions {
  * with every other sync on this machine, so a warm sync links files instead of downloading them.
  */
 export async function syncVenv(opts: SyncOptions): Promise<Venv> {
-  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), UV_PROJECT_ENVIRONMENT: opts.venvDir };
-  // An activated venv in the caller's shell would otherwise make uv warn that it is ignoring it.
-  delete env.VIRTUAL_ENV;
-  const result = await runProcess(opts.uv, ["sync", "--frozen", "--no-dev", "--project", opts.projectDir], {
-    cwd: opts.projectDir,
-    env,
-    signal: opts.signal,
-    onLine: (line) => opts.onLine?.(line),
-  });
-  if (result.code !== 0) {
-    const detail = result.tail
-      .filter((l) => l.trim())
-      .slice(-6)
-      .join("\n  ");
-    const offline = /network|connect|dns|timed out|failed to fetch/i.test(detail);
-    const message = `uv sync --frozen failed for ${opts.projectDir} (exit ${result.code}):\n  ${detail}`;
-    if (offline)
-      throw new InfraError(
-        message,
-        "uv could not reach the package index; check the network or the index settings",
-      );
-    throw new UserError(
-      message,
-      "check pyproject.toml and uv.lock (uv lock --check tells whether the lock is up to date)",
-    );
-  }
+  await runUv(
+    opts,
+    ["sync", "--frozen", "--no-dev"],
+    { UV_PROJECT_ENVIRONMENT: opts.venvDir },
+    "check pyproject.toml and uv.lock (uv lock --check tells whether the lock is up to date)",
+  );
   const venv = inspectVenv(opts.venvDir);
   if (!venv) {
     throw new UserError(
@@ -96,26 +76,45 @@ export async function lockProject(opts: {
   signal?: AbortSignal;
   onLine?: (line: string) => void;
 }): Promise<void> {
-  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env) };
+  await runUv(opts, ["lock"], {}, "check the dependencies in pyproject.toml");
+}
+
+/**
+ * Runs one uv command in the project. A failure names the command and the last lines uv printed; a failure
+ * to reach the package index is infrastructure (exit 3), anything else is the project's input (exit 2).
+ */
+async function runUv(
+  opts: {
+    uv: string;
+    projectDir: string;
+    env?: NodeJS.ProcessEnv;
+    signal?: AbortSignal;
+    onLine?: (line: string) => void;
+  },
+  args: readonly string[],
+  extraEnv: NodeJS.ProcessEnv,
+  hint: string,
+): Promise<void> {
+  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), ...extraEnv };
+  // An activated venv in the caller's shell would otherwise make uv warn that it is ignoring it.
   delete env.VIRTUAL_ENV;
-  const result = await runProcess(opts.uv, ["lock", "--project", opts.projectDir], {
+  const result = await runProcess(opts.uv, [...args, "--project", opts.projectDir], {
     cwd: opts.projectDir,
     env,
     signal: opts.signal,
     onLine: (line) => opts.onLine?.(line),
   });
-  if (result.code !== 0) {
-    const detail = result.tail
-      .filter((l) => l.trim())
-      .slice(-6)
-      .join("\n  ");
-    const message = `uv lock failed for ${opts.projectDir} (exit ${result.code}):\n  ${detail}`;
-    if (/network|connect|dns|timed out|failed to fetch/i.test(detail)) {
-      throw new InfraError(
-        message,
-        "uv could not reach the package index; check the network or the index settings",
-      );
-    }
-    throw new UserError(message, "check the dependencies in pyproject.toml");
+  if (result.code === 0) return;
+  const detail = result.tail
+    .filter((l) => l.trim())
+    .slice(-6)
+    .join("\n  ");
+  const message = `uv ${args.join(" ")} failed for ${opts.projectDir} (exit ${result.code}):\n  ${detail}`;
+  if (/network|connect|dns|timed out|failed to fetch/i.test(detail)) {
+    throw new InfraError(
+      message,
+      "uv could not reach the package index; check the network or the index settings",
+    );
   }
+  throw new UserError(message, hint);
 }
