@@ -4,6 +4,7 @@
 import { isRecord } from "../manifest/paths.js";
 import type { ManifestPath } from "../manifest/types.js";
 import { privateJarsRule } from "./rules/private-jars.js";
+import launchOnly from "../../python/sparklane-etl/src/sparklane_etl/launch_only_keys.json" with { type: "json" };
 
 export type Severity = "error" | "warning";
 
@@ -37,37 +38,10 @@ const APP_LEVEL_HADOOP = /^fs\.s3a\./;
 
 /**
  * Read by spark-submit or the cluster manager before the driver exists; setting them on a running session
- * does nothing. Kept in step with LAUNCH_ONLY_KEYS in python/sparklane-etl, which refuses them at run time.
+ * does nothing. The list is data shared with python/sparklane-etl, which refuses the same keys at run time.
  */
-export const LAUNCH_ONLY_KEYS: ReadonlySet<string> = new Set([
-  "spark.master",
-  "spark.submit.deployMode",
-  "spark.submit.pyFiles",
-  "spark.jars",
-  "spark.jars.packages",
-  "spark.jars.repositories",
-  "spark.jars.excludes",
-  "spark.jars.ivy",
-  "spark.jars.ivySettings",
-  "spark.files",
-  "spark.archives",
-  "spark.driver.memory",
-  "spark.driver.cores",
-  "spark.driver.extraJavaOptions",
-  "spark.driver.extraClassPath",
-  "spark.driver.extraLibraryPath",
-  "spark.driver.memoryOverhead",
-  "spark.driver.memoryOverheadFactor",
-  "spark.executor.instances",
-  "spark.executor.memory",
-  "spark.executor.cores",
-  "spark.executor.memoryOverhead",
-  "spark.executor.memoryOverheadFactor",
-  "spark.plugins",
-  "spark.pyspark.python",
-  "spark.pyspark.driver.python",
-]);
-const LAUNCH_ONLY_PREFIX = "spark.kubernetes.";
+export const LAUNCH_ONLY_KEYS: ReadonlySet<string> = new Set(launchOnly.keys);
+const LAUNCH_ONLY_PREFIXES: readonly string[] = launchOnly.prefixes;
 
 export const COST_LABELS: readonly string[] = [
   "airflow-dag-id",
@@ -158,7 +132,7 @@ export const rules: readonly LintRule[] = [
     check(c) {
       const conf = record(record(c.spark_config).config);
       return Object.keys(conf)
-        .filter((k) => LAUNCH_ONLY_KEYS.has(k) || k.startsWith(LAUNCH_ONLY_PREFIX))
+        .filter((k) => LAUNCH_ONLY_KEYS.has(k) || LAUNCH_ONLY_PREFIXES.some((p) => k.startsWith(p)))
         .map((k) => ({
           path: ["spark_config", "config", k],
           message: `${k} is read only at launch; here it has no effect`,

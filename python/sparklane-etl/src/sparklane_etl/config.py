@@ -7,44 +7,19 @@ setting them on an already running driver silently does nothing.
 
 from __future__ import annotations
 
+import json
 import os
+from importlib import resources
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import yaml
 
-# Read by spark-submit or the cluster manager before the driver's SparkSession exists.
-LAUNCH_ONLY_KEYS = frozenset(
-    {
-        "spark.master",
-        "spark.submit.deployMode",
-        "spark.submit.pyFiles",
-        "spark.jars",
-        "spark.jars.packages",
-        "spark.jars.repositories",
-        "spark.jars.excludes",
-        "spark.jars.ivy",
-        "spark.jars.ivySettings",
-        "spark.files",
-        "spark.archives",
-        "spark.driver.memory",
-        "spark.driver.cores",
-        "spark.driver.extraJavaOptions",
-        "spark.driver.extraClassPath",
-        "spark.driver.extraLibraryPath",
-        "spark.driver.memoryOverhead",
-        "spark.driver.memoryOverheadFactor",
-        "spark.executor.instances",
-        "spark.executor.memory",
-        "spark.executor.cores",
-        "spark.executor.memoryOverhead",
-        "spark.executor.memoryOverheadFactor",
-        "spark.plugins",
-        "spark.pyspark.python",
-        "spark.pyspark.driver.python",
-    }
-)
-LAUNCH_ONLY_PREFIXES = ("spark.kubernetes.",)
+# Read by spark-submit or the cluster manager before the driver's SparkSession exists. The list is data shared
+# with sparklane's lint (launch_only_keys.json), so the two can never drift apart.
+_LAUNCH_ONLY = json.loads(resources.files(__package__).joinpath("launch_only_keys.json").read_text("utf-8"))
+LAUNCH_ONLY_KEYS = frozenset(_LAUNCH_ONLY["keys"])
+LAUNCH_ONLY_PREFIXES = tuple(_LAUNCH_ONLY["prefixes"])
 
 
 class ConfigError(ValueError):
