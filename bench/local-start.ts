@@ -163,6 +163,9 @@ try {
   console.log(
     `total wall time     sparklane (pre-baked, warm) ${s(m(a, "total"))}   bare spark-submit ${s(m(b, "total"))}   ratio ${(m(a, "total") / m(b, "total")).toFixed(3)} (target <= 1.05)`,
   );
+  // The same comparison pair by pair: each pair ran back to back, so this one cancels slow drifts in load.
+  const pr = (k: keyof Sample): string => median(a.map((x, i) => x[k] / b[i]![k])).toFixed(3);
+  console.log(`median of per-pair ratios: time to first job ${pr("ttfj")}, total wall time ${pr("total")}`);
   console.log(
     `standard vs pre-baked, time to first job: ${s(m(std, "ttfj"))} vs ${s(m(pre, "ttfj"))}   ratio ${(m(std, "ttfj") / m(pre, "ttfj")).toFixed(2)}`,
   );
