@@ -5,19 +5,6 @@
 // CLI test running meanwhile never sees a half-written dist/.
 import { build } from "esbuild";
 import { renameSync, rmSync, existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-
-// TEMPORARY while the template and manifest modules are being written in parallel: a missing module is left
-// external (it fails at run time, not at build time) so the rest of the CLI keeps building.
-const tolerateMissing = {
-  name: "tolerate-missing",
-  setup(b) {
-    b.onResolve({ filter: /(^|\/)(template|manifest)\/index\.js$/ }, (args) => {
-      const ts = resolve(dirname(args.importer), args.path).replace(/\.js$/, ".ts");
-      return existsSync(ts) ? undefined : { path: args.path, external: true };
-    });
-  },
-};
 
 const tmp = `dist.tmp-${process.pid}`;
 await build({
@@ -35,7 +22,6 @@ await build({
   minify: process.env.SPARKLANE_NO_MINIFY ? false : true,
   chunkNames: "chunks/[name]-[hash]",
   logLevel: "warning",
-  plugins: [tolerateMissing],
   // Bundled CommonJS dependencies (commander) call require() for node builtins.
   banner: {
     js: 'import { createRequire as __slCreateRequire } from "node:module"; const require = __slCreateRequire(import.meta.url);',
