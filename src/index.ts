@@ -2,6 +2,22 @@
 export * from "./errors.js";
 export * from "./render/index.js";
 export {
+  checkPayload,
+  parsePayloadText,
+  readPayloadFile,
+  applySets,
+  payloadSchema,
+  type Payload,
+  type Limits,
+} from "./payload/index.js";
+export {
+  loadProject,
+  findProject,
+  projectConfigSchema,
+  type Project,
+  type ProjectConfig,
+} from "./project/index.js";
+export {
   parseManifest,
   checkManifest,
   checkPolicy,
