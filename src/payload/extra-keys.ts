@@ -1,6 +1,6 @@
 // Extra payload keys a project declares in `sparklane.yaml` (`payload.extra_keys`), with their types.
 import { z } from "zod";
-import { isCalendarDate, LABEL_VALUE } from "./patterns.js";
+import { isCalendarDate, LABEL_VALUE, LABEL_VALUE_MAX } from "./patterns.js";
 
 export const extraKeySpecSchema = z
   .object({
@@ -39,7 +39,10 @@ export function extraKeySchema(key: string, spec: ExtraKeys[string]): z.ZodType 
         .refine(isCalendarDate, { error: "expected a real calendar date in YYYY-MM-DD form" });
       break;
     case "label-value":
-      s = z.string().regex(LABEL_VALUE, { error: "expected a Kubernetes label value" });
+      s = z
+        .string()
+        .max(LABEL_VALUE_MAX, { error: "expected a Kubernetes label value (at most 63 characters)" })
+        .regex(LABEL_VALUE, { error: "expected a Kubernetes label value" });
       break;
     default: {
       let str = z

@@ -1,19 +1,16 @@
 // Kubernetes and Spark syntax rules shared by the payload schema and the project config.
 // Every pattern is anchored and excludes whitespace, quotes, `:` + space and `#`, so a value that passes
 // can never change YAML structure when a template interpolates it.
+import { qualifiedName } from "../manifest/k8s.js";
 
-/** A label or selector name part: <= 63 chars, alphanumeric at both ends, `-_.` inside. */
-export const LABEL_NAME = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
-/** A DNS-1123 subdomain, used as a label key prefix. */
-export const DNS_SUBDOMAIN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
-/** A label value: empty, or a label name. */
-export const LABEL_VALUE = /^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$/;
+// Label syntax is Kubernetes' own, checked the same way for payload keys and for the rendered manifest.
+export { LABEL_VALUE } from "../manifest/k8s.js";
+/** Longest label value (and label name part) Kubernetes accepts. */
+export const LABEL_VALUE_MAX = 63;
 
+/** A label key: `[prefix/]name`, as apimachinery's qualified-name rule. */
 export function isLabelKey(key: string): boolean {
-  const slash = key.indexOf("/");
-  if (slash === -1) return LABEL_NAME.test(key);
-  const prefix = key.slice(0, slash);
-  return prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix) && LABEL_NAME.test(key.slice(slash + 1));
+  return qualifiedName(key) === undefined;
 }
 
 /** Spark's byte strings as `JavaUtils.byteStringAs` reads them, e.g. `512m`, `20g`, `1024k`. */

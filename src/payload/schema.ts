@@ -7,6 +7,7 @@ import {
   isCalendarDate,
   isLabelKey,
   LABEL_VALUE,
+  LABEL_VALUE_MAX,
   memoryMiB,
   PLAIN_NAME,
   SCRIPT_NAME,
@@ -49,9 +50,12 @@ const labelKey = z.string().refine(isLabelKey, {
   error:
     "expected a Kubernetes label key: [prefix/]name, name <= 63 chars of [A-Za-z0-9_.-], alphanumeric at both ends",
 });
-const labelValue = z.string().regex(LABEL_VALUE, {
-  error: "expected a Kubernetes label value: <= 63 chars of [A-Za-z0-9_.-], alphanumeric at both ends",
-});
+const LABEL_VALUE_ERROR =
+  "expected a Kubernetes label value: <= 63 chars of [A-Za-z0-9_.-], alphanumeric at both ends";
+const labelValue = z
+  .string()
+  .max(LABEL_VALUE_MAX, { error: LABEL_VALUE_ERROR })
+  .regex(LABEL_VALUE, { error: LABEL_VALUE_ERROR });
 
 const matchExpression = z
   .object({

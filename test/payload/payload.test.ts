@@ -285,3 +285,13 @@ test("calendar dates and YAML safety helpers", () => {
   assert.match(yamlUnsafeReason("*alias")!, /'\*'/);
   assert.match(yamlUnsafeReason("x\u2028y")!, /U\+2028/);
 });
+
+test("label keys and values are held to Kubernetes' length bounds (63 for a value and a name part)", () => {
+  const ok = { [`p.example/${"k".repeat(63)}`]: "v".repeat(63) };
+  assert.deepEqual(issuesOf({ ...base, executor_node_labels: ok }), []);
+  const longValue = issuesOf({ ...base, executor_node_labels: { role: "v".repeat(64) } });
+  assert.match(longValue[0]!.message, /label value/);
+  const longName = issuesOf({ ...base, executor_node_labels: { ["k".repeat(64)]: "v" } });
+  assert.match(longName[0]!.message, /label key/);
+  assert.ok(issuesOf({ ...base, executor_node_labels: { "/x": "v" } }).length > 0, "empty prefix");
+});
