@@ -1,15 +1,9 @@
 import type { Command } from "commander";
+import type { ListQuery } from "../../kube/index.js";
 import { addKubeFlags, table, type KubeFlags } from "../kube-flags.js";
 
-interface ListFlags extends KubeFlags {
-  allNamespaces?: boolean;
-  module?: string;
-  dag?: string;
-  task?: string;
-  executionDate?: string;
-  variant?: string;
-  state?: string;
-}
+// The flags are the library's list query, one to one.
+type ListFlags = KubeFlags & ListQuery;
 
 export function register(program: Command): void {
   addKubeFlags(
