@@ -101,13 +101,18 @@ export function waitForApplication(kube: Kube, o: WaitOptions): Promise<WaitResu
 
   return new Promise<WaitResult>((resolve, reject) => {
     let done = false;
-    const finish = (outcome: Outcome, extra: Partial<WaitResult> = {}) => {
-      if (done) return;
+    // Ends the wait once: timers, the abort listener and both watches are released before settling.
+    const settle = (): boolean => {
+      if (done) return false;
       done = true;
       if (graceTimer) clearTimeout(graceTimer);
       if (timeoutTimer) clearTimeout(timeoutTimer);
       o.signal.removeEventListener("abort", onAbort);
       ctl.abort();
+      return true;
+    };
+    const finish = (outcome: Outcome, extra: Partial<WaitResult> = {}) => {
+      if (!settle()) return;
       if (outcome !== "INTERRUPTED" && outcome !== "TIMEOUT" && outcome !== "STUCK")
         timings.terminal ??= app?.status?.terminationTime ?? now().toISOString();
       resolve({
@@ -122,13 +127,7 @@ export function waitForApplication(kube: Kube, o: WaitOptions): Promise<WaitResu
       });
     };
     const fail = (err: unknown) => {
-      if (done) return;
-      done = true;
-      if (graceTimer) clearTimeout(graceTimer);
-      if (timeoutTimer) clearTimeout(timeoutTimer);
-      o.signal.removeEventListener("abort", onAbort);
-      ctl.abort();
-      reject(err);
+      if (settle()) reject(err);
     };
     const onAbort = () => finish("INTERRUPTED");
     if (o.signal.aborted) return finish("INTERRUPTED");
