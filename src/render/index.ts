@@ -41,6 +41,7 @@ export interface Rendered {
 export {
   renderAndCheck,
   renderAndCheckSync,
+  clearTemplateCache,
   templateNameFor,
   variantFor,
   type PreparedRequest,

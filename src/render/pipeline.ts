@@ -24,6 +24,14 @@ export function variantFor(payload: Record<string, unknown>, override?: Variant)
 }
 
 const environments = new Map<string, Environment>();
+
+/**
+ * Forgets loaded templates. The start-up snapshot calls it after warming up, so templates are read from disk
+ * when the CLI runs, never frozen at build time (the Environment caches by search path, not by content).
+ */
+export function clearTemplateCache(): void {
+  environments.clear();
+}
 function environmentFor(searchPath: readonly string[]): Environment {
   const key = searchPath.join("\0");
   let env = environments.get(key);
