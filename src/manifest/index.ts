@@ -8,6 +8,7 @@ import { sortIssues, toIssue, type Finding } from "./findings.js";
 import type { CheckOptions, CheckResult, CheckStep, ManifestIssue, ParsedManifest } from "./types.js";
 
 export { parseManifest, MAX_ALIAS_COUNT } from "./parse.js";
+export { parseRendered, reuseStats, clearParseReuse } from "./reuse.js";
 export { checkStructure } from "./structure.js";
 export { checkSchema } from "./schema.js";
 export { checkRules } from "./rules.js";
@@ -28,7 +29,9 @@ export function checkManifest(parsed: ParsedManifest, options: CheckOptions = {}
     if (findings.length === 0) return;
     issues.push(...sortIssues(findings.map((f) => toIssue(step, f, file, parsed.lineOf, parsed.positionOf))));
   };
-  if (options.spans) add("structure", structureFindings(parsed, options.spans));
+  if (options.spans && options.spans !== parsed.structureProven) {
+    add("structure", structureFindings(parsed, options.spans));
+  }
   add("schema", checkSchema(parsed.doc));
   add("rules", checkRules(parsed.doc));
   add("policy", checkPolicy(parsed.doc, options.policy));

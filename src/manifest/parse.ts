@@ -1,8 +1,8 @@
 // Parse rendered manifest text as PyYAML `safe_load` does for Airflow (YAML 1.1): the same values, and a
 // refusal wherever PyYAML refuses (tabs, unacceptable characters, unhashable keys). Stricter where PyYAML is
 // silently lossy: duplicate keys, alias bombs, non-string keys and exotic tags are errors too.
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, isAlias, Scalar } from "yaml";
-import type { Document, Node, ParseOptions, DocumentOptions, SchemaOptions } from "yaml";
+import { Document, LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, isAlias, Scalar } from "yaml";
+import type { Node, ParseOptions, DocumentOptions, SchemaOptions, ScalarTag } from "yaml";
 import { ValidationError } from "../errors.js";
 import { pyyamlTags } from "./yaml11.js";
 import { formatPath } from "./paths.js";
@@ -32,6 +32,30 @@ const OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   prettyErrors: false,
   resolveKnownTags: false,
 };
+
+let implicitTags: { value: ScalarTag[]; key: ScalarTag[]; options: Document["options"] } | undefined;
+
+/**
+ * Resolves the source of one plain scalar with the tags and order `parseManifest` uses (the same schema, as
+ * `yaml` composes it): `{ value }`, or undefined where that parse would report a problem.
+ */
+export function resolvePlainScalar(source: string, atKey: boolean): { value: unknown } | undefined {
+  if (!implicitTags) {
+    const { schema, options } = new Document(null, OPTIONS);
+    const scalarTags = schema.tags.filter((t): t is ScalarTag => !("collection" in t && t.collection));
+    implicitTags = {
+      value: scalarTags.filter((t) => t.default === true && t.test),
+      key: scalarTags.filter((t) => (t.default === true || t.default === "key") && t.test),
+      options,
+    };
+  }
+  const tag = (atKey ? implicitTags.key : implicitTags.value).find((t) => t.test!.test(source));
+  if (!tag) return { value: source };
+  let failed = false;
+  const res = tag.resolve(source, () => (failed = true), implicitTags.options);
+  if (failed) return undefined;
+  return { value: isScalar(res) ? res.value : res };
+}
 
 const MESSAGES: Record<string, string> = {
   DUPLICATE_KEY: "duplicate key: PyYAML keeps the last one silently, so this is refused",
@@ -69,16 +93,31 @@ function scalarKind(v: unknown): string {
   return typeof v === "number" ? (Number.isInteger(v) ? "an integer" : "a float") : `a ${typeof v}`;
 }
 
+/** What the reuse of a parse (reuse.ts) needs to know of each scalar, beyond its range and path. */
+export interface ScalarMeta {
+  readonly style: "plain" | "single" | "double" | "block";
+  /** Inside a flow collection (`[...]`, `{...}`), where `,` and brackets end a plain scalar. */
+  readonly flow: boolean;
+  /** Carries an explicit tag or an anchor. */
+  readonly decorated: boolean;
+}
+
 interface Walk {
   text: string;
   /** Where PyYAML accepts a tab: inside quoted scalars and block scalar content (comments are found apart). */
   tabOk: Array<[number, number]>;
   scalars: ScalarSpan[];
+  /** One entry per entry of `scalars`. */
+  meta: ScalarMeta[];
+  /** Alias nodes met (merge keys are aliases too): their values are shared, so a parse with any is not reused. */
+  aliases: number;
   badKeys: Array<{ path: ManifestPath; offset: number; message: string; hint: string }>;
 }
 
-function walk(node: unknown, path: ManifestPath, out: Walk): void {
+function walk(node: unknown, path: ManifestPath, out: Walk, flow = false): void {
+  if (isAlias(node)) out.aliases++;
   if (isMap(node)) {
+    const inFlow = flow || node.flow === true;
     for (const pair of node.items) {
       const key = pair.key;
       let name: string | number = "?";
@@ -96,8 +135,9 @@ function walk(node: unknown, path: ManifestPath, out: Walk): void {
             hint: `quote it: "${source}"`,
           });
         } else name = "<<";
-        pushScalar(key, [...path, name], true, out);
+        pushScalar(key, [...path, name], true, out, inFlow);
       } else if (key !== null && key !== undefined) {
+        if (isAlias(key)) out.aliases++;
         // PyYAML refuses these too ("found unhashable key"); `yaml` would stringify them with a process warning.
         const range = (key as Node).range;
         out.badKeys.push({
@@ -109,20 +149,32 @@ function walk(node: unknown, path: ManifestPath, out: Walk): void {
           hint: "keys must be plain strings",
         });
       }
-      walk(pair.value, [...path, name], out);
+      walk(pair.value, [...path, name], out, inFlow);
     }
   } else if (isSeq(node)) {
-    node.items.forEach((item, i) => walk(item, [...path, i], out));
+    const inFlow = flow || node.flow === true;
+    node.items.forEach((item, i) => walk(item, [...path, i], out, inFlow));
   } else if (isScalar(node)) {
-    pushScalar(node, path, false, out);
+    pushScalar(node, path, false, out, flow);
   } else if (isPair(node)) {
-    walk(node.value, path, out);
+    walk(node.value, path, out, flow);
   }
 }
 
-function pushScalar(node: Scalar, path: ManifestPath, isKey: boolean, out: Walk): void {
+const STYLES: Record<string, ScalarMeta["style"]> = {
+  [Scalar.PLAIN]: "plain",
+  [Scalar.QUOTE_SINGLE]: "single",
+  [Scalar.QUOTE_DOUBLE]: "double",
+};
+
+function pushScalar(node: Scalar, path: ManifestPath, isKey: boolean, out: Walk, flow: boolean): void {
   const range = node.range;
   if (!range || range[1] <= range[0]) return;
+  out.meta.push({
+    style: STYLES[node.type ?? ""] ?? "block",
+    flow,
+    decorated: node.tag !== undefined || node.anchor !== undefined,
+  });
   let contentStart = range[0];
   if (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED) {
     // The header line (`|-`, `>2`, and any comment after it) belongs to the syntax, not the value.
@@ -182,6 +234,14 @@ function locate(document: Document.Parsed, counter: LineCounter, path: ManifestP
  * syntax, duplicate keys, several documents, alias bombs, unsupported tags, non-string keys, non-mapping root.
  */
 export function parseManifest(text: string, file: string): ParsedManifest {
+  return parseManifestDetailed(text, file).parsed;
+}
+
+/** parseManifest, plus what reuse.ts needs to reuse this parse for a later render of the same template. */
+export function parseManifestDetailed(
+  text: string,
+  file: string,
+): { parsed: ParsedManifest; meta: readonly ScalarMeta[]; aliases: number } {
   const counter = new LineCounter();
   const document = parseDocument(text, { ...OPTIONS, lineCounter: counter });
   const pos = (offset: number): Position => counter.linePos(offset);
@@ -239,7 +299,7 @@ export function parseManifest(text: string, file: string): ParsedManifest {
   }
   if (issues.length > 0) throw new ValidationError("yaml", issues);
 
-  const out: Walk = { text, tabOk: [], scalars: [], badKeys: [] };
+  const out: Walk = { text, tabOk: [], scalars: [], meta: [], aliases: 0, badKeys: [] };
   walk(document.contents, [], out);
   const tabs = misplacedTabs(text, out.tabOk);
   if (tabs.length > 0) {
@@ -290,7 +350,7 @@ export function parseManifest(text: string, file: string): ParsedManifest {
   }
 
   const lineOf = (path: ManifestPath): Position | undefined => locate(document, counter, path);
-  return {
+  const parsed: ParsedManifest = {
     file,
     text,
     doc: doc as Record<string, unknown>,
@@ -303,4 +363,5 @@ export function parseManifest(text: string, file: string): ParsedManifest {
       return p ? `${file}:${p.line}:${p.col}` : file;
     },
   };
+  return { parsed, meta: out.meta, aliases: out.aliases };
 }

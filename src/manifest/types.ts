@@ -42,6 +42,11 @@ export interface ParsedManifest {
   readonly document: Document.Parsed;
   /** Every scalar node (keys and values) in source order. */
   readonly scalars: readonly ScalarSpan[];
+  /**
+   * Expression spans already shown to stay inside their scalars while parsing (parseRendered does so when it
+   * reuses an earlier parse); checkManifest skips the structure step for exactly these spans.
+   */
+  readonly structureProven?: ReadonlyArray<readonly [number, number]>;
   /** Line and column (1-based) of the node at `path`, or of its nearest ancestor present in the source. */
   lineOf(path: ManifestPath): Position | undefined;
   /** Line and column (1-based) of a text offset. */

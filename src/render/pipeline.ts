@@ -5,7 +5,7 @@ import { ValidationError, UserError } from "../errors.js";
 import { checkPayload, payloadSource } from "../payload/index.js";
 import { builtinTemplateDir, loadProject, type Project } from "../project/index.js";
 import { Environment, airflowContext, parseJsonPy, type Template } from "../template/index.js";
-import { parseManifest, checkManifest } from "../manifest/index.js";
+import { parseRendered, checkManifest } from "../manifest/index.js";
 import type { RenderRequest, Rendered, Variant } from "./index.js";
 
 export const DEFAULT_DAG_ID = "generic_spark_etl";
@@ -111,7 +111,7 @@ export function renderAndCheckSync(req: PreparedRequest): Rendered {
   const { text, spans } = template.renderWithSpans(ctx);
 
   const file = `${template.file} (rendered)`;
-  const parsed = parseManifest(text, file);
+  const parsed = parseRendered(text, spans, file);
   const checked = checkManifest(parsed, { spans, policy: project?.config.policy, file });
   if (checked.issues.length > 0) throw new ValidationError("manifest", checked.issues);
   return {

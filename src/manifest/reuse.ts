@@ -1,0 +1,313 @@
+// Reusing the parse of an earlier render. A template rendered again with another payload usually prints the
+// same text around its `{{ }}` expressions, and only the expressions' output differs. When every output lands
+// inside a quoted or single-line plain scalar and is made of characters that cannot end or re-style that
+// scalar, the new text has the same YAML structure as the old one. Then the document is the old one with those
+// scalars' values replaced, and the full YAML parse (most of the cost of a render) is skipped. Whenever that
+// cannot be shown cheaply, the text is parsed in full: reuse only ever returns what parseManifest would.
+import { parseManifestDetailed, resolvePlainScalar, type ScalarMeta } from "./parse.js";
+import { isRecord } from "./paths.js";
+import type { ManifestPath, ParsedManifest, ScalarSpan } from "./types.js";
+
+type Span = readonly [number, number];
+
+interface Slot {
+  readonly style: "plain" | "single" | "double";
+  readonly isKey: boolean;
+  /** Where the value sits in the document; for a key, the path of its entry. */
+  readonly path: ManifestPath;
+  /** The scalar's text without its quotes, cut around its spans: one more piece than spans. */
+  readonly pieces: readonly string[];
+  /** Indexes (into the render's spans) of the expressions printed inside this scalar, in order. */
+  readonly spans: readonly number[];
+}
+
+interface Skeleton {
+  readonly doc: Record<string, unknown>;
+  readonly scalars: readonly ScalarSpan[];
+  /** Per scalar: how many spans lie before its start, and before its end (offsets shift by their growth). */
+  readonly before: readonly number[];
+  readonly through: readonly number[];
+  readonly slots: readonly Slot[];
+  /** Span lengths in the skeleton's text. */
+  readonly lengths: readonly number[];
+}
+
+// Characters a value may bring into a quoted scalar without ending it or starting an escape: printable, no
+// line breaks of either YAML version, no byte-order mark.
+const LINE_SAFE = "\\x20-\\x7E\\xA0-\\u2027\\u202A-\\uD7FF\\uE000-\\uFEFE\\uFF00-\\uFFFD";
+const DOUBLE_SAFE = new RegExp(
+  `^[${LINE_SAFE.replace("\\x20-\\x7E", "\\x20\\x21\\x23-\\x5B\\x5D-\\x7E")}]*$`,
+);
+const SINGLE_SAFE = new RegExp(`^[${LINE_SAFE.replace("\\x20-\\x7E", "\\x20-\\x26\\x28-\\x7E")}]*$`);
+const PLAIN_CHARS = new RegExp(`^[${LINE_SAFE}]+$`);
+// A plain scalar (block context, one line) stays one scalar with the same extent unless it: starts or ends
+// with a space, starts with an indicator or a document marker, holds `: ` or ` #` (a key or a comment), ends
+// with `:`, or holds flow indicators (kept out although block context allows them, to stay on the safe side).
+const PLAIN_UNSAFE = /^[\s?:,[\]{}#&*!|>'"%@`]|^-(?:\s|$|-)|^\.\.\.|\s$|:$|:\s|\s#|[,[\]{}]/;
+// JS puts integer-like keys first whatever the insertion order, so renaming one could reorder its map.
+const INDEX_LIKE = /^(?:0|[1-9]\d{0,9})$/;
+const MAX_KEY_LENGTH = 1000;
+
+const MAX_ENTRIES = 128;
+const cache = new Map<string, Skeleton>();
+const stats = { reused: 0, parsed: 0 };
+
+/** How many renders reused an earlier parse and how many were parsed in full (for tests and benchmarks). */
+export function reuseStats(): { reused: number; parsed: number } {
+  return { ...stats };
+}
+
+/** Forgets every kept parse. */
+export function clearParseReuse(): void {
+  cache.clear();
+}
+
+/** The text around the spans, which identifies the structure; undefined when spans overlap or are unordered. */
+function staticKey(text: string, spans: readonly Span[]): string | undefined {
+  let key = "";
+  let at = 0;
+  for (const [start, end] of spans) {
+    if (start < at || end < start || end > text.length) return undefined;
+    key += text.slice(at, start) + "\0";
+    at = end;
+  }
+  return key + text.slice(at);
+}
+
+/**
+ * Parses a rendered manifest as parseManifest does, given the output range of every `{{ }}` expression. Reuses
+ * the parse of an earlier render with the same text around the expressions where that provably gives the same
+ * result; errors always come from a full parse, so their messages and positions are the same.
+ */
+export function parseRendered(text: string, spans: readonly Span[], file: string): ParsedManifest {
+  // NUL is refused by the parse anyway, and it separates the pieces of the key.
+  const key = text.includes("\0") ? undefined : staticKey(text, spans);
+  const skeleton = key === undefined ? undefined : cache.get(key);
+  if (skeleton) {
+    const reused = reuse(skeleton, text, spans, file);
+    if (reused) {
+      stats.reused++;
+      return reused;
+    }
+  }
+  stats.parsed++;
+  const detailed = parseManifestDetailed(text, file);
+  if (key !== undefined && !skeleton) {
+    const built = buildSkeleton(detailed, spans);
+    if (built) {
+      if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
+      cache.set(key, built);
+    }
+  }
+  return detailed.parsed;
+}
+
+/** Index of the last scalar starting at or before `offset`. */
+function scalarAt(scalars: readonly ScalarSpan[], offset: number): number {
+  let lo = 0;
+  let hi = scalars.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (scalars[mid]!.start <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+function hasProtoKey(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(hasProtoKey);
+  if (!isRecord(v)) return false;
+  return Object.keys(v).some((k) => k === "__proto__" || hasProtoKey(v[k]));
+}
+
+function buildSkeleton(
+  detailed: { parsed: ParsedManifest; meta: readonly ScalarMeta[]; aliases: number },
+  spans: readonly Span[],
+): Skeleton | undefined {
+  const { parsed, meta, aliases } = detailed;
+  // Aliases share one value between places, and merge keys copy entries: the paths no longer say it all.
+  if (aliases > 0 || hasProtoKey(parsed.doc)) return undefined;
+  const { scalars, text } = parsed;
+  const owner: number[] = [];
+  for (const [start, end] of spans) {
+    const i = scalarAt(scalars, start);
+    const s = scalars[i];
+    const m = meta[i];
+    if (!s || !m || m.style === "block" || m.flow || m.decorated) return undefined;
+    const quoted = m.style === "plain" ? 0 : 1;
+    if (start < s.start + quoted || end > s.end - quoted) return undefined;
+    owner.push(i);
+  }
+  const slots: Slot[] = [];
+  const before: number[] = [];
+  const through: number[] = [];
+  let next = 0;
+  for (let i = 0; i < scalars.length; i++) {
+    const s = scalars[i]!;
+    if (owner[next] !== i) {
+      // Spans are ordered and every one sits in a scalar, so those not yet passed lie after this one.
+      before.push(next);
+      through.push(next);
+      continue;
+    }
+    const own: number[] = [];
+    while (owner[next] === i) own.push(next++);
+    before.push(own[0]!);
+    through.push(next);
+    const m = meta[i]!;
+    const source = text.slice(s.start, s.end);
+    if (/[\r\n]/.test(source)) return undefined;
+    const quoted = m.style === "plain" ? 0 : 1;
+    const pieces: string[] = [];
+    let at = s.start + quoted;
+    for (const j of own) {
+      pieces.push(text.slice(at, spans[j]![0]));
+      at = spans[j]![1];
+    }
+    pieces.push(text.slice(at, s.end - quoted));
+    const safe = m.style === "double" ? DOUBLE_SAFE : m.style === "single" ? SINGLE_SAFE : undefined;
+    if (safe && !pieces.every((p) => safe.test(p))) return undefined;
+    slots.push({ style: m.style as Slot["style"], isKey: s.isKey, path: s.path, pieces, spans: own });
+  }
+  return {
+    doc: parsed.doc,
+    scalars,
+    before,
+    through,
+    slots,
+    lengths: spans.map(([a, b]) => b - a),
+  };
+}
+
+function clone(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(clone);
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) out[k] = clone((v as Record<string, unknown>)[k]);
+    return out;
+  }
+  return v;
+}
+
+function parentOf(doc: unknown, path: ManifestPath): Record<string, unknown> | unknown[] | undefined {
+  let node = doc;
+  for (let i = 0; i < path.length - 1; i++) {
+    node = (node as Record<string | number, unknown> | undefined)?.[path[i]!];
+  }
+  return node !== null && typeof node === "object"
+    ? (node as Record<string, unknown> | unknown[])
+    : undefined;
+}
+
+/** The scalar's new value, or undefined when the new text might not parse as the same single scalar. */
+function slotValue(slot: Slot, values: readonly string[]): { value: unknown } | undefined {
+  let source = slot.pieces[0]!;
+  for (let k = 0; k < slot.spans.length; k++) {
+    const v = values[slot.spans[k]!]!;
+    if (
+      slot.style === "double" ? !DOUBLE_SAFE.test(v) : slot.style === "single" ? !SINGLE_SAFE.test(v) : false
+    ) {
+      return undefined;
+    }
+    source += v + slot.pieces[k + 1]!;
+  }
+  if (slot.style !== "plain") return { value: source };
+  if (!PLAIN_CHARS.test(source) || PLAIN_UNSAFE.test(source)) return undefined;
+  if (slot.isKey && source.length > MAX_KEY_LENGTH) return undefined;
+  const resolved = resolvePlainScalar(source, slot.isKey);
+  if (!resolved) return undefined;
+  const t = typeof resolved.value;
+  if (resolved.value !== null && t !== "string" && t !== "number" && t !== "boolean") return undefined;
+  return resolved;
+}
+
+function renameKey(parent: Record<string, unknown>, from: string, to: string): boolean {
+  if (from === to) return true;
+  if (to === "__proto__" || INDEX_LIKE.test(to) || INDEX_LIKE.test(from) || Object.hasOwn(parent, to)) {
+    return false;
+  }
+  const entries = Object.entries(parent);
+  for (const [k] of entries) delete parent[k];
+  for (const [k, v] of entries) parent[k === from ? to : k] = v;
+  return true;
+}
+
+function reuse(sk: Skeleton, text: string, spans: readonly Span[], file: string): ParsedManifest | undefined {
+  const values = spans.map(([a, b]) => text.slice(a, b));
+  const doc = clone(sk.doc) as Record<string, unknown>;
+  const renames: Array<{ slot: Slot; key: string }> = [];
+  for (const slot of sk.slots) {
+    const next = slotValue(slot, values);
+    if (!next) return undefined;
+    if (slot.isKey) {
+      if (typeof next.value !== "string") return undefined;
+      renames.push({ slot, key: next.value });
+      continue;
+    }
+    const parent = parentOf(doc, slot.path);
+    if (!parent) return undefined;
+    (parent as Record<string | number, unknown>)[slot.path.at(-1)!] = next.value;
+  }
+  // Deepest first, so a renamed map is found through its parent's old key before that is renamed too.
+  renames.sort((a, b) => b.slot.path.length - a.slot.path.length);
+  for (const { slot, key } of renames) {
+    const parent = parentOf(doc, slot.path);
+    if (!isRecord(parent) || !renameKey(parent, String(slot.path.at(-1)), key)) return undefined;
+  }
+
+  // Offsets move by how much longer or shorter each expression's output is than in the skeleton.
+  const scalars = (): ScalarSpan[] => {
+    const shift: number[] = [0];
+    for (let j = 0; j < spans.length; j++) shift.push(shift[j]! + values[j]!.length - sk.lengths[j]!);
+    return sk.scalars.map((s, i): ScalarSpan => {
+      const a = shift[sk.before[i]!]!;
+      let path = s.path;
+      for (const { slot, key } of renames) {
+        const at = slot.path.length - 1;
+        if (path.length > at && slot.path.every((seg, k) => path[k] === seg)) {
+          path = [...path.slice(0, at), key, ...path.slice(at + 1)];
+        }
+      }
+      return {
+        ...s,
+        path,
+        start: s.start + a,
+        contentStart: s.contentStart + a,
+        end: s.end + shift[sk.through[i]!]!,
+      };
+    });
+  };
+  return lazyParsed(text, file, doc, scalars, spans);
+}
+
+/** Positions are only wanted for errors: the full parse that gives them runs on first use. So do scalars. */
+function lazyParsed(
+  text: string,
+  file: string,
+  doc: Record<string, unknown>,
+  shiftedScalars: () => readonly ScalarSpan[],
+  spans: readonly Span[],
+): ParsedManifest {
+  let full: ParsedManifest | undefined;
+  let scalars: readonly ScalarSpan[] | undefined;
+  const parse = (): ParsedManifest => (full ??= parseManifestDetailed(text, file).parsed);
+  return {
+    file,
+    text,
+    doc,
+    get scalars() {
+      return (scalars ??= shiftedScalars());
+    },
+    // Every span was checked to keep its scalar's style and extent before the old parse was reused.
+    structureProven: spans,
+    get document() {
+      return parse().document;
+    },
+    lineOf: (path) => parse().lineOf(path),
+    positionOf: (offset) => parse().positionOf(offset),
+    at: (path) => parse().at(path),
+  };
+}
