@@ -30,6 +30,8 @@ interface Skeleton {
   readonly slots: readonly Slot[];
   /** Span lengths in the skeleton's text. */
   readonly lengths: readonly number[];
+  /** The text around the spans: one more piece than spans. */
+  readonly statics: readonly string[];
 }
 
 // Characters a value may bring into a quoted scalar without ending it or starting an escape: printable, no
@@ -49,7 +51,9 @@ const INDEX_LIKE = /^(?:0|[1-9]\d{0,9})$/;
 const MAX_KEY_LENGTH = 1000;
 
 const MAX_ENTRIES = 128;
-const cache = new Map<string, Skeleton>();
+/** Skeletons by span count and length of the text around the spans; most recent first within a bucket. */
+const cache = new Map<string, Skeleton[]>();
+let entries = 0;
 const stats = { reused: 0, parsed: 0 };
 
 /** How many renders reused an earlier parse and how many were parsed in full (for tests and benchmarks). */
@@ -60,18 +64,32 @@ export function reuseStats(): { reused: number; parsed: number } {
 /** Forgets every kept parse. */
 export function clearParseReuse(): void {
   cache.clear();
+  entries = 0;
 }
 
-/** The text around the spans, which identifies the structure; undefined when spans overlap or are unordered. */
-function staticKey(text: string, spans: readonly Span[]): string | undefined {
-  let key = "";
+/** The bucket a render belongs in; undefined when spans overlap, are unordered or leave the text. */
+function bucketOf(text: string, spans: readonly Span[]): string | undefined {
   let at = 0;
+  let printed = 0;
   for (const [start, end] of spans) {
     if (start < at || end < start || end > text.length) return undefined;
-    key += text.slice(at, start) + "\0";
+    printed += end - start;
     at = end;
   }
-  return key + text.slice(at);
+  return `${spans.length}:${text.length - printed}`;
+}
+
+/** Same text around the spans as the skeleton's, compared in place (no key string is built per render). */
+function sameStatics(sk: Skeleton, text: string, spans: readonly Span[]): boolean {
+  let at = 0;
+  for (let j = 0; j <= spans.length; j++) {
+    const piece = sk.statics[j]!;
+    const end = j < spans.length ? spans[j]![0] : text.length;
+    // A slice compared with === is a memory compare; startsWith walks the characters one by one.
+    if (end - at !== piece.length || text.slice(at, end) !== piece) return false;
+    if (j < spans.length) at = spans[j]![1];
+  }
+  return true;
 }
 
 /**
@@ -80,9 +98,9 @@ function staticKey(text: string, spans: readonly Span[]): string | undefined {
  * result; errors always come from a full parse, so their messages and positions are the same.
  */
 export function parseRendered(text: string, spans: readonly Span[], file: string): ParsedManifest {
-  // NUL is refused by the parse anyway, and it separates the pieces of the key.
-  const key = text.includes("\0") ? undefined : staticKey(text, spans);
-  const skeleton = key === undefined ? undefined : cache.get(key);
+  const bucket = bucketOf(text, spans);
+  const skeleton =
+    bucket === undefined ? undefined : cache.get(bucket)?.find((sk) => sameStatics(sk, text, spans));
   if (skeleton) {
     const reused = reuse(skeleton, text, spans, file);
     if (reused) {
@@ -92,11 +110,12 @@ export function parseRendered(text: string, spans: readonly Span[], file: string
   }
   stats.parsed++;
   const detailed = parseManifestDetailed(text, file);
-  if (key !== undefined && !skeleton) {
+  if (bucket !== undefined && !skeleton) {
     const built = buildSkeleton(detailed, spans);
     if (built) {
-      if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
-      cache.set(key, built);
+      if (entries >= MAX_ENTRIES) clearParseReuse();
+      cache.set(bucket, [built, ...(cache.get(bucket) ?? [])]);
+      entries++;
     }
   }
   return detailed.parsed;
@@ -179,6 +198,9 @@ function buildSkeleton(
     through,
     slots,
     lengths: spans.map(([a, b]) => b - a),
+    statics: spans
+      .map(([a], j) => text.slice(j === 0 ? 0 : spans[j - 1]![1], a))
+      .concat(text.slice(spans.at(-1)?.[1] ?? 0)),
   };
 }
 
