@@ -4,6 +4,8 @@
 // scalar, the new text has the same YAML structure as the old one. Then the document is the old one with those
 // scalars' values replaced, and the full YAML parse (most of the cost of a render) is skipped. Whenever that
 // cannot be shown cheaply, the text is parsed in full: reuse only ever returns what parseManifest would.
+import { createHash } from "node:crypto";
+import { deserialize, serialize } from "node:v8";
 import { parseManifestDetailed, resolvePlainScalar, type ScalarMeta } from "./parse.js";
 import { isRecord } from "./paths.js";
 import type { ManifestPath, ParsedManifest, ScalarSpan } from "./types.js";
@@ -56,6 +58,60 @@ const cache = new Map<string, Skeleton[]>();
 let entries = 0;
 const stats = { reused: 0, parsed: 0 };
 
+/**
+ * Where skeletons outlive the process: the CLI keeps them in its cache folder, so a one-off `sparklane render`
+ * skips the YAML parse too. The library keeps none unless given one. Entries are named by a hash of the text
+ * around the expressions and checked against it when read, so a stale or damaged entry is only a miss.
+ */
+export interface ParseStore {
+  load(id: string): Uint8Array | undefined;
+  save(id: string, data: Uint8Array): void;
+}
+
+// Bump when Skeleton or the reuse rules change: older entries are then never read.
+const STORE_FORMAT = 1;
+let store: ParseStore | undefined;
+
+/** Sets (or, with undefined, removes) the store that skeletons are read from and written to. */
+export function useParseStore(next: ParseStore | undefined): void {
+  store = next;
+}
+
+function storeId(statics: readonly string[]): string {
+  const hash = createHash("sha256").update(`sparklane-parse-${STORE_FORMAT}\0${statics.length}`);
+  for (const piece of statics) hash.update("\0").update(piece);
+  return hash.digest("hex");
+}
+
+function staticsOf(text: string, spans: readonly Span[]): string[] {
+  return spans
+    .map(([a], j) => text.slice(j === 0 ? 0 : spans[j - 1]![1], a))
+    .concat(text.slice(spans.at(-1)?.[1] ?? 0));
+}
+
+function loadStored(id: string, text: string, spans: readonly Span[]): Skeleton | undefined {
+  try {
+    const data = store?.load(id);
+    if (!data) return undefined;
+    const entry = deserialize(data) as { format?: unknown; skeleton?: Skeleton };
+    const sk = entry.skeleton;
+    if (entry.format !== STORE_FORMAT || !sk || !Array.isArray(sk.statics) || !Array.isArray(sk.slots)) {
+      return undefined;
+    }
+    return sk.statics.length === spans.length + 1 && sameStatics(sk, text, spans) ? sk : undefined;
+  } catch {
+    return undefined; // unreadable: parse in full and write it again
+  }
+}
+
+function saveStored(id: string, sk: Skeleton): void {
+  try {
+    store?.save(id, serialize({ format: STORE_FORMAT, skeleton: sk }));
+  } catch {
+    // A cache that cannot be written (read-only home, full disk) must not fail a render.
+  }
+}
+
 /** How many renders reused an earlier parse and how many were parsed in full (for tests and benchmarks). */
 export function reuseStats(): { reused: number; parsed: number } {
   return { ...stats };
@@ -99,8 +155,13 @@ function sameStatics(sk: Skeleton, text: string, spans: readonly Span[]): boolea
  */
 export function parseRendered(text: string, spans: readonly Span[], file: string): ParsedManifest {
   const bucket = bucketOf(text, spans);
-  const skeleton =
+  let skeleton =
     bucket === undefined ? undefined : cache.get(bucket)?.find((sk) => sameStatics(sk, text, spans));
+  const id = !skeleton && bucket !== undefined && store ? storeId(staticsOf(text, spans)) : undefined;
+  if (id !== undefined) {
+    skeleton = loadStored(id, text, spans);
+    if (skeleton) remember(bucket!, skeleton);
+  }
   if (skeleton) {
     const reused = reuse(skeleton, text, spans, file);
     if (reused) {
@@ -113,12 +174,17 @@ export function parseRendered(text: string, spans: readonly Span[], file: string
   if (bucket !== undefined && !skeleton) {
     const built = buildSkeleton(detailed, spans);
     if (built) {
-      if (entries >= MAX_ENTRIES) clearParseReuse();
-      cache.set(bucket, [built, ...(cache.get(bucket) ?? [])]);
-      entries++;
+      remember(bucket, built);
+      if (id !== undefined) saveStored(id, built);
     }
   }
   return detailed.parsed;
+}
+
+function remember(bucket: string, sk: Skeleton): void {
+  if (entries >= MAX_ENTRIES) clearParseReuse();
+  cache.set(bucket, [sk, ...(cache.get(bucket) ?? [])]);
+  entries++;
 }
 
 /** Index of the last scalar starting at or before `offset`. */
@@ -198,9 +264,7 @@ function buildSkeleton(
     through,
     slots,
     lengths: spans.map(([a, b]) => b - a),
-    statics: spans
-      .map(([a], j) => text.slice(j === 0 ? 0 : spans[j - 1]![1], a))
-      .concat(text.slice(spans.at(-1)?.[1] ?? 0)),
+    statics: staticsOf(text, spans),
   };
 }
 

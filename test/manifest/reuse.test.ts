@@ -3,14 +3,18 @@
 // its own: the document (values, types and key order), the scalar ranges, and every issue found.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   checkManifest,
   clearParseReuse,
+  fileParseStore,
   parseManifest,
   parseRendered,
   reuseStats,
+  useParseStore,
 } from "../../src/manifest/index.js";
 import { Environment, airflowContext } from "../../src/template/index.js";
 import { ValidationError } from "../../src/errors.js";
@@ -297,3 +301,63 @@ for (const name of ["sparkapps/generic-spark-app.yaml", "sparkapps/generic-spark
     assert.ok(reused > 50, `ordinary payload values reuse the parse (${reused} did)`);
   });
 }
+
+test("a parse store carries skeletons across processes; damaged or foreign entries are only misses", () => {
+  const dir = mkdtempSync(join(tmpdir(), "sparklane-parses-"));
+  try {
+    useParseStore(fileParseStore(dir));
+    clearParseReuse();
+    const first = fill(TEMPLATE, ...BASE);
+    parseRendered(first.text, first.spans, "t.yaml");
+    const files = readdirSync(dir);
+    assert.equal(files.length, 1, "the skeleton was written");
+
+    // A new process: nothing in memory, the store has it.
+    clearParseReuse();
+    const values = [...BASE];
+    values[0] = "other";
+    const next = fill(TEMPLATE, ...values);
+    let before = reuseStats();
+    assert.equal(
+      (parseRendered(next.text, next.spans, "t.yaml").doc.metadata as { name: string }).name,
+      "other-20260315",
+    );
+    assert.equal(reuseStats().reused, before.reused + 1);
+
+    // Damaged: parsed in full, then written again.
+    writeFileSync(join(dir, files[0]!), "not a skeleton");
+    clearParseReuse();
+    writeFileSync(join(dir, files[0]!), "not a skeleton");
+    before = reuseStats();
+    parseRendered(next.text, next.spans, "t.yaml");
+    assert.equal(reuseStats().parsed, before.parsed + 1);
+    clearParseReuse();
+    before = reuseStats();
+    parseRendered(next.text, next.spans, "t.yaml");
+    assert.equal(reuseStats().reused, before.reused + 1, "rewritten after the damaged read");
+
+    // Another template's skeleton under this one's name is refused by the piece check.
+    const other = fill("kind: {}\n", "x");
+    clearParseReuse();
+    parseRendered(other.text, other.spans, "t.yaml");
+    const otherFile = readdirSync(dir).find((f) => f !== files[0])!;
+    renameSync(join(dir, otherFile), join(dir, files[0]!));
+    clearParseReuse();
+    before = reuseStats();
+    assert.equal(parseRendered(next.text, next.spans, "t.yaml").doc.kind as string, "SparkApplication");
+    assert.equal(reuseStats().parsed, before.parsed + 1);
+
+    // A store that cannot be written does not fail the render.
+    useParseStore({
+      load: () => undefined,
+      save: () => {
+        throw new Error("read-only");
+      },
+    });
+    clearParseReuse();
+    assert.equal(parseRendered(next.text, next.spans, "t.yaml").doc.kind, "SparkApplication");
+  } finally {
+    useParseStore(undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
