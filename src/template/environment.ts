@@ -129,7 +129,23 @@ export class Environment {
   }
 }
 
+// Compilations by name, file and exact source. An Environment caches by name only, for its own life; this one
+// outlives Environments, so a process that loads the same unchanged file again (the CLI started from its
+// snapshot, a long-lived library user with new search paths) does not compile it again.
+const compiledBySource = new Map<string, Compiled>();
+const MAX_COMPILED = 64;
+
 export function compileSource(source: string, name: string, file: string): Compiled {
+  const key = `${name}\0${file}\0${source}`;
+  const hit = compiledBySource.get(key);
+  if (hit) return hit;
+  const compiled = compileFresh(source, name, file);
+  if (compiledBySource.size >= MAX_COMPILED) compiledBySource.clear();
+  compiledBySource.set(key, compiled);
+  return compiled;
+}
+
+function compileFresh(source: string, name: string, file: string): Compiled {
   const norm = normalizeSource(source);
   const lines = new LineMap(norm);
   try {
