@@ -19,6 +19,12 @@ export {
 } from "./project/index.js";
 export {
   parseManifest,
+  parseRendered,
+  reuseStats,
+  clearParseReuse,
+  useParseStore,
+  fileParseStore,
+  type ParseStore,
   checkManifest,
   checkPolicy,
   type ParsedManifest,
