@@ -2,7 +2,6 @@
 // A runtime is built in a scratch folder, its marker (runtime.json) written last, then renamed into place in
 // one step: a folder under its final name without a valid marker can only be a damaged one, and is rebuilt.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Fingerprint } from "./fingerprint.js";
 import { RUNTIME_FORMAT } from "./fingerprint.js";
@@ -11,11 +10,7 @@ import { inspectVenv, syncVenv, type Venv } from "./venv.js";
 
 export const MARKER = "runtime.json";
 
-/** `$SPARKLANE_CACHE_DIR`, else `$XDG_CACHE_HOME/sparklane`, else `~/.cache/sparklane`. */
-export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.SPARKLANE_CACHE_DIR) return env.SPARKLANE_CACHE_DIR;
-  return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "sparklane");
-}
+export { cacheRoot } from "./cache-root.js";
 
 export interface CachedRuntime {
   readonly dir: string;
