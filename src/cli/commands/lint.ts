@@ -1,5 +1,6 @@
 import { Option, type Command } from "commander";
 import { collect } from "../output.js";
+import { out } from "../io.js";
 
 export function register(program: Command): void {
   program
@@ -27,7 +28,7 @@ export function register(program: Command): void {
         templateDir: flags.templateDir,
       });
       if (flags.output === "json") {
-        process.stdout.write(
+        out(
           `${JSON.stringify({ ok: report.errors === 0, errors: report.errors, warnings: report.warnings, findings: report.findings }, null, 2)}\n`,
         );
       } else {
@@ -37,7 +38,7 @@ export function register(program: Command): void {
         lines.push(
           `${report.errors} error${report.errors === 1 ? "" : "s"}, ${report.warnings} warning${report.warnings === 1 ? "" : "s"} (${report.cells.length} renders linted)`,
         );
-        process.stdout.write(`${lines.join("\n")}\n`);
+        out(`${lines.join("\n")}\n`);
       }
       // Errors are rejected input (exit 2); warnings alone pass.
       if (report.errors > 0) process.exitCode = 2;

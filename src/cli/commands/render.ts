@@ -1,5 +1,6 @@
 import { Option, type Command } from "commander";
 import { addRenderFlags, renderRequestFromFlags, type RenderFlags } from "../render-flags.js";
+import { err, out } from "../io.js";
 
 export function register(program: Command): void {
   addRenderFlags(
@@ -17,9 +18,9 @@ export function register(program: Command): void {
   ).action(async (flags: RenderFlags & { output: "yaml" | "json" }) => {
     const { renderAndCheck } = await import("../../render/index.js");
     const rendered = await renderAndCheck(await renderRequestFromFlags(flags));
-    for (const w of rendered.warnings) process.stderr.write(`warning: ${w.where}: ${w.message}\n`);
+    for (const w of rendered.warnings) err(`warning: ${w.where}: ${w.message}\n`);
     // Everything is computed before the first byte is written, so stdout stays empty on any error.
-    process.stdout.write(
+    out(
       flags.output === "json"
         ? `${JSON.stringify(rendered.manifest, null, 2)}\n`
         : rendered.text.endsWith("\n")

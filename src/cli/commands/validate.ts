@@ -1,5 +1,7 @@
+import { relative } from "node:path";
 import { Option, type Command } from "commander";
 import { collect } from "../output.js";
+import { out } from "../io.js";
 
 export function register(program: Command): void {
   program
@@ -40,25 +42,24 @@ export function register(program: Command): void {
           taskId: flags.taskId,
           ds: flags.ds,
         });
-        const { relative } = await import("node:path");
         const failed = cells.filter((c) => !c.ok).length;
         if (flags.output === "json") {
-          process.stdout.write(
+          out(
             `${JSON.stringify({ ok: failed === 0, cells: cells.map(({ rendered: _r, ...c }) => c) }, null, 2)}\n`,
           );
         } else {
-          const out: string[] = [];
+          const lines: string[] = [];
           for (const c of cells) {
-            out.push(
+            lines.push(
               `${c.ok ? "ok  " : "FAIL"}  ${c.payload.padEnd(32)} ${c.variant.padEnd(10)} ${c.ok ? `${c.name ?? ""}  ${relative(process.cwd(), c.template ?? "")}` : ""}`,
             );
             for (const i of c.issues)
-              out.push(
+              lines.push(
                 `      ${c.ok ? "warning" : "error"}: ${i.where}: ${i.message}${i.hint ? `\n        hint: ${i.hint}` : ""}`,
               );
           }
-          out.push(`${cells.length - failed} of ${cells.length} renders passed every check`);
-          process.stdout.write(`${out.join("\n")}\n`);
+          lines.push(`${cells.length - failed} of ${cells.length} renders passed every check`);
+          out(`${lines.join("\n")}\n`);
         }
         if (failed > 0) process.exitCode = 2;
       },
