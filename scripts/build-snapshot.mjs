@@ -1,8 +1,7 @@
-// Builds the start-up snapshot (dist/snapshot.blob) that bin/sparklane starts render, validate, lint,
-// --version and --help from, and its sidecar (dist/snapshot.meta) saying which node and which folder it
-// was built for. A blob only loads in the exact node that built it, so it is built here, with the node that
-// runs the build, by `npm ci` (prepare) and `npm run build`. Any failure is one warning: the CLI runs
-// without the blob, only slower to start.
+// Builds the start-up snapshot (dist/snapshot.blob) that bin/sparklane starts render, validate and lint from,
+// and its sidecar (dist/snapshot.meta) saying which node and which folder it was built for. A blob only loads
+// in the exact node that built it, so it is built here, with the node that runs the build, by `npm ci`
+// (prepare) and `npm run build`. Any failure is one warning: the CLI runs without the blob, only slower.
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
 import { existsSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";

@@ -1,8 +1,9 @@
 // Entry of the start-up snapshot (dist/snapshot.blob). scripts/build-snapshot.mjs bundles this file as one
 // CommonJS file and runs it under `node --build-snapshot`: V8 then saves the evaluated modules and the
 // bytecode compiled during the warm-up below, so a run skips loading, parsing and compiling the CLI.
-// bin/sparklane starts from the blob only for render, validate, lint, --version and --help, whose code
-// reaches no external package (the build stubs those out; see build-snapshot.mjs).
+// bin/sparklane starts from the blob only for render, validate and lint, whose code reaches no external
+// package (the build stubs those out; see build-snapshot.mjs). The blob runs any command line that stays
+// within them, --help and --version included.
 //
 // Whatever module-level code computes here is frozen at build time. So: runMain builds the program (and reads
 // SPARKLANE_VERSION) per call; process.env, process.cwd() and isTTY are read where they are used, at run time;
