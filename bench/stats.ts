@@ -13,9 +13,13 @@ export function quantile(xs: readonly number[], q: number): number {
 }
 
 /** Wall time of one process run, in milliseconds; throws if it fails. */
-export function timeProcess(cmd: string, args: readonly string[], opts: { cwd?: string } = {}): number {
+export function timeProcess(
+  cmd: string,
+  args: readonly string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): number {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd: opts.cwd, stdio: ["ignore", "ignore", "pipe"] });
+  const r = spawnSync(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "ignore", "pipe"] });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0)
     throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr?.toString()}`);
