@@ -1,7 +1,7 @@
 // The artifact manifest: embedded in the archive as `manifest.json` and published next to it with the
 // archive's own digest added. Bootstrap trusts only the published copy (fetched from the store, never from
 // the trigger payload) and checks the archive, then every file, against it.
-import { z } from "zod";
+import * as z from "zod";
 import { InfraError, UserError } from "../errors.js";
 
 export const MANIFEST_FILE = "manifest.json";

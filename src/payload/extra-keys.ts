@@ -1,5 +1,5 @@
 // Extra payload keys a project declares in `sparklane.yaml` (`payload.extra_keys`), with their types.
-import { z } from "zod";
+import * as z from "zod";
 import { isCalendarDate, LABEL_VALUE, LABEL_VALUE_MAX } from "./patterns.js";
 
 export const extraKeySpecSchema = z

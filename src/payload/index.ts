@@ -1,6 +1,6 @@
 // Reading and checking trigger payloads. Pure apart from `readPayload`, which reads the file it is given.
 import { readFileSync, statSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import { closest, distance } from "fastest-levenshtein";
 import { UserError, ValidationError, type Issue } from "../errors.js";
 import { yamlUnsafeReason } from "./patterns.js";

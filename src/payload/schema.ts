@@ -1,6 +1,6 @@
 // The trigger payload (Airflow `dag_run.conf`): one zod schema is the source of the types, the checks and the
 // docs (`docs/payload.schema.json` is generated from it). It validates; it never rewrites what the template sees.
-import { z } from "zod";
+import * as z from "zod";
 import {
   CONFIG_PATH,
   ISO_DATE,

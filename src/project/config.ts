@@ -1,5 +1,5 @@
 // `sparklane.yaml`: one zod schema for the project file; the type is inferred from it.
-import { z } from "zod";
+import * as z from "zod";
 import { limitsSchema } from "../payload/schema.js";
 import { extraKeysSchema } from "../payload/extra-keys.js";
 
