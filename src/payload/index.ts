@@ -147,6 +147,7 @@ function describe(value: unknown): string {
 }
 
 /** Finds keys and strings anywhere in the payload that could change YAML structure, and forbidden keys. */
+// One path array, pushed and popped on the way down (a new array per value was a tenth of checkPayload).
 function scanUnsafe(value: unknown, path: PropertyKey[], issues: Issue[]): void {
   if (typeof value === "string") {
     const reason = yamlUnsafeReason(value);
@@ -157,20 +158,26 @@ function scanUnsafe(value: unknown, path: PropertyKey[], issues: Issue[]): void 
         hint: "payload values are plain names, dates, sizes and label syntax",
       });
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => scanUnsafe(v, [...path, i], issues));
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      scanUnsafe(value[i], path, issues);
+      path.pop();
+    }
   } else if (value !== null && typeof value === "object") {
     for (const [k, v] of Object.entries(value)) {
+      path.push(k);
       if (FORBIDDEN_KEYS.has(k)) {
         issues.push({
-          where: formatPath([...path, k]),
+          where: formatPath(path),
           message: `the key '${k}' is not allowed in a payload`,
           hint: "remove it",
         });
-        continue;
+      } else {
+        const reason = yamlUnsafeReason(k);
+        if (reason) issues.push({ where: formatPath(path), message: `key ${reason}` });
+        scanUnsafe(v, path, issues);
       }
-      const reason = yamlUnsafeReason(k);
-      if (reason) issues.push({ where: formatPath([...path, k]), message: `key ${reason}` });
-      scanUnsafe(v, [...path, k], issues);
+      path.pop();
     }
   } else if (typeof value === "number" && !Number.isFinite(value)) {
     issues.push({ where: formatPath(path), message: "expected a finite number" });
