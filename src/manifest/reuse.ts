@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { deserialize, serialize } from "node:v8";
 import { parseManifestDetailed, resolvePlainScalar, type ScalarMeta } from "./parse.js";
 import { isRecord } from "./paths.js";
+import { scalarBefore } from "./structure.js";
 import type { ManifestPath, ParsedManifest, ScalarSpan } from "./types.js";
 
 type Span = readonly [number, number];
@@ -187,21 +188,6 @@ function remember(bucket: string, sk: Skeleton): void {
   entries++;
 }
 
-/** Index of the last scalar starting at or before `offset`. */
-function scalarAt(scalars: readonly ScalarSpan[], offset: number): number {
-  let lo = 0;
-  let hi = scalars.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (scalars[mid]!.start <= offset) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
-}
-
 function hasProtoKey(v: unknown): boolean {
   if (Array.isArray(v)) return v.some(hasProtoKey);
   if (!isRecord(v)) return false;
@@ -218,7 +204,7 @@ function buildSkeleton(
   const { scalars, text } = parsed;
   const owner: number[] = [];
   for (const [start, end] of spans) {
-    const i = scalarAt(scalars, start);
+    const i = scalarBefore(scalars, start);
     const s = scalars[i];
     const m = meta[i];
     if (!s || !m || m.style === "block" || m.flow || m.decorated) return undefined;

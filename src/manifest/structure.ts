@@ -6,7 +6,7 @@ import { sortIssues, toIssue, type Finding } from "./findings.js";
 import type { ManifestIssue, ParsedManifest, ScalarSpan } from "./types.js";
 
 /** Index of the last scalar starting at or before `offset` (scalars are in source order). */
-function scalarBefore(scalars: readonly ScalarSpan[], offset: number): number {
+export function scalarBefore(scalars: readonly ScalarSpan[], offset: number): number {
   let lo = 0;
   let hi = scalars.length - 1;
   let found = -1;
