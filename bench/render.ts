@@ -109,7 +109,9 @@ function perSecond(seconds: number, before?: () => void): number {
 }
 for (let i = 0; i < 2000; i++) lib.renderAndCheckSync({ ...req, payload: payloadFor(i) });
 const stats0 = lib.reuseStats();
-const ours_per_s = perSecond(3);
+// Five one-second windows, median reported: one window that a neighbour's job slows does not decide the figure.
+const windows = Array.from({ length: 5 }, () => perSecond(1)).sort((a, b) => a - b);
+const ours_per_s = median(windows);
 const stats1 = lib.reuseStats();
 const reusedShare =
   (stats1.reused - stats0.reused) / (stats1.reused + stats1.parsed - stats0.reused - stats0.parsed);
@@ -127,6 +129,9 @@ const pyLib = Number(
 );
 console.log(
   `library renderAndCheckSync: ${Math.round(ours_per_s)} renders+checks per second on one core (target >= 5000), a new payload each`,
+);
+console.log(
+  `  median of 5 one-second windows; range ${Math.round(windows[0]!)}-${Math.round(windows.at(-1)!)}`,
 );
 console.log(
   `  ${(reusedShare * 100).toFixed(1)}% reused an earlier parse; with the reuse off: ${Math.round(fullParse_per_s)} per second`,
