@@ -9,7 +9,7 @@
 // SPARKLANE_VERSION) per call; process.env, process.cwd() and isTTY are read where they are used, at run time;
 // templates are forgotten after the warm-up. The one frozen value is the package folder (builtinTemplateDir,
 // from import.meta.url defined at build time); the launcher only uses a blob built for its own dist/ folder.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { startupSnapshot } from "node:v8";
@@ -19,17 +19,31 @@ import { clearParseReuse, useParseStore } from "../manifest/index.js";
 import { setSink, streamSink } from "./io.js";
 import { runMain } from "./main.js";
 
+const SAMPLE_TRIGGER = {
+  etl_module: "visits_distinct",
+  etl_script: "visits_distinct_daily.py",
+  config_file: "config/dev-daily.yaml",
+  process_date: "2026-03-15",
+  executor_node_labels: { "spark-role": "general" },
+};
+
 /** Real commands on real files, so V8 compiles (and the snapshot keeps) the code these commands run. */
 async function warmUp(): Promise<void> {
   const root = dirname(builtinTemplateDir);
   const example = join(root, "examples", "visits-etl");
   const triggerDir = join(example, "triggers");
+  // A scratch cache folder: the parse store's code gets warm (a miss, then hits) without writing into the
+  // cache of whoever builds the package. It also holds a payload for an installed package, which has no
+  // examples/ to render.
+  const cache = mkdtempSync(join(tmpdir(), "sparklane-snapshot-"));
+  const sample = join(cache, "sample-trigger.json");
+  writeFileSync(sample, JSON.stringify(SAMPLE_TRIGGER));
   const triggers = existsSync(triggerDir)
     ? readdirSync(triggerDir)
         .filter((f) => f.endsWith(".json"))
         .sort()
         .map((f) => join(triggerDir, f))
-    : [];
+    : [sample];
   const runs: string[][] = [["--version"], ["--help"], ["render", "--help"], ["render", "--no-such-flag"]];
   for (const conf of triggers) {
     for (const variant of ["standard", "pre-baked"]) {
@@ -47,9 +61,6 @@ async function warmUp(): Promise<void> {
   }
   let stderr = "";
   setSink({ out: () => {}, err: (text) => void (stderr += text) });
-  // A scratch cache folder: the parse store's code gets warm (a miss, then hits) without writing into the
-  // cache of whoever builds the package.
-  const cache = mkdtempSync(join(tmpdir(), "sparklane-snapshot-"));
   const env = { ...process.env, SPARKLANE_CACHE_DIR: cache, SPARKLANE_PARSE_CACHE: "1" };
   for (const [i, args] of [...runs, ...runs].entries()) {
     // The second round finds its skeletons in the store, not in memory: that reading code gets warm too.
