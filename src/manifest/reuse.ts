@@ -244,7 +244,8 @@ function buildSkeleton(
     slots.push({ style: m.style as Slot["style"], isKey: s.isKey, path: s.path, pieces, spans: own });
   }
   return {
-    doc: parsed.doc,
+    // A copy: parsed.doc goes back to the caller of this full parse, who may change it.
+    doc: clone(parsed.doc) as Record<string, unknown>,
     scalars,
     before,
     through,

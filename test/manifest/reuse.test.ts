@@ -250,14 +250,16 @@ test("a different text around the expressions is parsed in full, not matched to 
   assert.equal(reuseStats().parsed, before.parsed + 2);
 });
 
-test("a reused document is the caller's own: changing it does not change the next render", () => {
+test("a parsed document is the caller's own, full or reused: changing it does not change the next render", () => {
   clearParseReuse();
   const base = fill(TEMPLATE, ...BASE);
-  parseRendered(base.text, base.spans, "t.yaml");
+  const full = parseRendered(base.text, base.spans, "t.yaml");
+  (full.doc.spec as { executor: { cores: number } }).executor.cores = 98;
   const first = parseRendered(base.text, base.spans, "t.yaml");
+  assert.equal((first.doc.spec as { executor: { cores: number } }).executor.cores, 2, "after the full parse");
   (first.doc.spec as { executor: { cores: number } }).executor.cores = 99;
   const second = parseRendered(base.text, base.spans, "t.yaml");
-  assert.equal((second.doc.spec as { executor: { cores: number } }).executor.cores, 2);
+  assert.equal((second.doc.spec as { executor: { cores: number } }).executor.cores, 2, "after a reuse");
 });
 
 // The built-in templates with the fixtures' payloads, each string field replaced by every value above.
