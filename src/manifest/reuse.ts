@@ -96,13 +96,39 @@ function loadStored(id: string, text: string, spans: readonly Span[]): Skeleton 
     if (!data) return undefined;
     const entry = deserialize(data) as { format?: unknown; skeleton?: Skeleton };
     const sk = entry.skeleton;
-    if (entry.format !== STORE_FORMAT || !sk || !Array.isArray(sk.statics) || !Array.isArray(sk.slots)) {
-      return undefined;
-    }
+    if (entry.format !== STORE_FORMAT || !wellFormed(sk)) return undefined;
     return sk.statics.length === spans.length + 1 && sameStatics(sk, text, spans) ? sk : undefined;
   } catch {
     return undefined; // unreadable: parse in full and write it again
   }
+}
+
+/** Enough shape for reuse() to run without throwing; the piece check then ties it to this text. */
+function wellFormed(sk: Skeleton | undefined): sk is Skeleton {
+  const arrays = (...xs: unknown[]): boolean => xs.every((x) => Array.isArray(x));
+  return (
+    !!sk &&
+    isRecord(sk.doc) &&
+    arrays(sk.scalars, sk.before, sk.through, sk.slots, sk.lengths, sk.statics) &&
+    sk.before.length === sk.scalars.length &&
+    sk.through.length === sk.scalars.length &&
+    sk.lengths.length === sk.statics.length - 1 &&
+    [...sk.before, ...sk.through, ...sk.lengths].every((n) => Number.isInteger(n) && n >= 0) &&
+    [...sk.before, ...sk.through].every((n) => n <= sk.lengths.length) &&
+    sk.scalars.every(
+      (x) =>
+        isRecord(x) &&
+        Array.isArray(x.path) &&
+        [x.start, x.end, x.contentStart].every((n) => Number.isInteger(n)),
+    ) &&
+    sk.slots.every(
+      (slot) =>
+        isRecord(slot) &&
+        arrays(slot.path, slot.pieces, slot.spans) &&
+        slot.pieces.length === slot.spans.length + 1 &&
+        slot.spans.every((j) => Number.isInteger(j) && j >= 0 && j < sk.lengths.length),
+    )
+  );
 }
 
 function saveStored(id: string, sk: Skeleton): void {
@@ -159,12 +185,14 @@ export function parseRendered(text: string, spans: readonly Span[], file: string
   let skeleton =
     bucket === undefined ? undefined : cache.get(bucket)?.find((sk) => sameStatics(sk, text, spans));
   const id = !skeleton && bucket !== undefined && store ? storeId(staticsOf(text, spans)) : undefined;
+  let stored = false;
   if (id !== undefined) {
     skeleton = loadStored(id, text, spans);
-    if (skeleton) remember(bucket!, skeleton);
+    stored = skeleton !== undefined;
   }
   if (skeleton) {
-    const reused = reuse(skeleton, text, spans, file);
+    const reused = stored ? tryStored(skeleton, text, spans, file) : reuse(skeleton, text, spans, file);
+    if (stored && reused) remember(bucket!, skeleton);
     if (reused) {
       stats.reused++;
       return reused;
@@ -172,7 +200,7 @@ export function parseRendered(text: string, spans: readonly Span[], file: string
   }
   stats.parsed++;
   const detailed = parseManifestDetailed(text, file);
-  if (bucket !== undefined && !skeleton) {
+  if (bucket !== undefined && (!skeleton || stored)) {
     const built = buildSkeleton(detailed, spans);
     if (built) {
       remember(bucket, built);
@@ -180,6 +208,22 @@ export function parseRendered(text: string, spans: readonly Span[], file: string
     }
   }
   return detailed.parsed;
+}
+
+/** A stored skeleton passed the shape check, but a file is not our own memory: a throw is a miss, not a bug. */
+function tryStored(
+  sk: Skeleton,
+  text: string,
+  spans: readonly Span[],
+  file: string,
+): ParsedManifest | undefined {
+  try {
+    const parsed = reuse(sk, text, spans, file);
+    void parsed?.scalars; // computed lazily; force it here, inside the try
+    return parsed;
+  } catch {
+    return undefined;
+  }
 }
 
 function remember(bucket: string, sk: Skeleton): void {

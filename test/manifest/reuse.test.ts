@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { deserialize, serialize } from "node:v8";
 import {
   checkManifest,
   clearParseReuse,
@@ -348,6 +349,29 @@ test("a parse store carries skeletons across processes; damaged or foreign entri
     before = reuseStats();
     assert.equal(parseRendered(next.text, next.spans, "t.yaml").doc.kind as string, "SparkApplication");
     assert.equal(reuseStats().parsed, before.parsed + 1);
+
+    // Entries that read well but do not fit (a hand-edited or half-migrated file) are misses, never errors.
+    const entry = join(dir, files[0]!);
+    clearParseReuse();
+    parseRendered(first.text, first.spans, "t.yaml"); // rewrite a good entry
+    const good = deserialize(readFileSync(entry)) as { skeleton: Record<string, unknown[]> };
+    const tamperings: Array<(sk: Record<string, unknown[]>) => void> = [
+      (sk) => (sk.before![0] = 999),
+      (sk) => ((sk.slots![0] as { pieces: string[] }).pieces = []),
+      (sk) => ((sk.slots![0] as { path: unknown[] }).path = ["no", "such", "parent", "x"]),
+      (sk) => ((sk.scalars![0] as { start: unknown }).start = "zero"),
+      (sk) => (sk.lengths = []),
+    ];
+    for (const tamper of tamperings) {
+      const copy = deserialize(serialize(good)) as { skeleton: Record<string, unknown[]> };
+      tamper(copy.skeleton);
+      writeFileSync(entry, serialize(copy));
+      clearParseReuse();
+      before = reuseStats();
+      const parsed = parseRendered(next.text, next.spans, "t.yaml");
+      assert.equal((parsed.doc.metadata as { name: string }).name, "other-20260315", String(tamper));
+      assert.equal(reuseStats().parsed, before.parsed + 1, String(tamper));
+    }
 
     // A store that cannot be written does not fail the render.
     useParseStore({
