@@ -5,7 +5,7 @@
 import { build } from "esbuild";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { makeBlob, skip } from "./snapshot-blob.mjs";
+import { disabled, makeBlob, skip } from "./snapshot-blob.mjs";
 
 const entrySource = fileURLToPath(new URL("../src/cli/snapshot.ts", import.meta.url));
 
@@ -24,9 +24,7 @@ export { SNAPSHOT_FORMAT } from "./snapshot-blob.mjs";
  * @returns undefined when built, else the reason it was not (already printed as a warning)
  */
 export async function buildSnapshot(outDir, finalDir) {
-  if (process.env.SPARKLANE_NO_SNAPSHOT && process.env.SPARKLANE_NO_SNAPSHOT !== "0") {
-    return skip("SPARKLANE_NO_SNAPSHOT is set");
-  }
+  if (disabled()) return skip("SPARKLANE_NO_SNAPSHOT is set");
   // Kept in dist/ and shipped: the postinstall (snapshot-blob.mjs) builds a blob from it where it is installed.
   const entry = join(outDir, "snapshot-entry.cjs");
   try {

@@ -10,6 +10,11 @@ import { fileURLToPath } from "node:url";
 /** The sidecar's first line; bin/sparklane ignores a sidecar with any other. */
 export const SNAPSHOT_FORMAT = "sparklane-snapshot 1";
 
+/** SPARKLANE_NO_SNAPSHOT set (and not 0): build no blob (build-snapshot.mjs then skips the bundle too). */
+export function disabled() {
+  return !!process.env.SPARKLANE_NO_SNAPSHOT && process.env.SPARKLANE_NO_SNAPSHOT !== "0";
+}
+
 export function skip(why) {
   console.warn(
     `warning: start-up snapshot not built (${why}); sparklane works without it, only starts slower`,
@@ -23,9 +28,7 @@ export function skip(why) {
  * @returns undefined when built, else the reason it was not (already printed as a warning)
  */
 export function makeBlob(outDir, finalDir = outDir) {
-  if (process.env.SPARKLANE_NO_SNAPSHOT && process.env.SPARKLANE_NO_SNAPSHOT !== "0") {
-    return skip("SPARKLANE_NO_SNAPSHOT is set");
-  }
+  if (disabled()) return skip("SPARKLANE_NO_SNAPSHOT is set");
   const entry = join(outDir, "snapshot-entry.cjs");
   // Written under temporary names and renamed into place: node aborts on a half-written blob.
   const blob = join(outDir, `snapshot.blob.tmp-${process.pid}`);
