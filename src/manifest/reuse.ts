@@ -184,7 +184,8 @@ export function parseRendered(text: string, spans: readonly Span[], file: string
   const bucket = bucketOf(text, spans);
   let skeleton =
     bucket === undefined ? undefined : cache.get(bucket)?.find((sk) => sameStatics(sk, text, spans));
-  const id = !skeleton && bucket !== undefined && store ? storeId(staticsOf(text, spans)) : undefined;
+  const statics = !skeleton && bucket !== undefined && store ? staticsOf(text, spans) : undefined;
+  const id = statics && storeId(statics);
   let stored = false;
   if (id !== undefined) {
     skeleton = loadStored(id, text, spans);
@@ -201,7 +202,7 @@ export function parseRendered(text: string, spans: readonly Span[], file: string
   stats.parsed++;
   const detailed = parseManifestDetailed(text, file);
   if (bucket !== undefined && (!skeleton || stored)) {
-    const built = buildSkeleton(detailed, spans);
+    const built = buildSkeleton(detailed, spans, statics ?? staticsOf(text, spans));
     if (built) {
       remember(bucket, built);
       if (id !== undefined) saveStored(id, built);
@@ -241,6 +242,7 @@ function hasProtoKey(v: unknown): boolean {
 function buildSkeleton(
   detailed: { parsed: ParsedManifest; meta: readonly ScalarMeta[]; aliases: number },
   spans: readonly Span[],
+  statics: readonly string[],
 ): Skeleton | undefined {
   const { parsed, meta, aliases } = detailed;
   // Aliases share one value between places, and merge keys copy entries: the paths no longer say it all.
@@ -295,7 +297,7 @@ function buildSkeleton(
     through,
     slots,
     lengths: spans.map(([a, b]) => b - a),
-    statics: staticsOf(text, spans),
+    statics,
   };
 }
 
