@@ -1,0 +1,181 @@
+// Access to the project's test cluster (test/cluster/): a real kube-apiserver, controller manager, scheduler,
+// kwok and the real Spark Operator. Tests that need it skip, with `realClusterSkip` as the reason, when it is
+// not built or not running; `.ci/run` builds and starts it.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  adminApi,
+  binDir,
+  kubeconfigText,
+  readInfo,
+  stateDir,
+  type Api,
+  type ClusterInfo,
+} from "../cluster/cluster.js";
+
+function goInstalled(): boolean {
+  try {
+    execFileSync("go", ["version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function probe(): Promise<{ info?: ClusterInfo; skip: string | false }> {
+  const info = readInfo();
+  if (!info) {
+    const how = 'start it with `node --import tsx test/cluster/main.ts up` (see README, "Test cluster")';
+    if (!goInstalled())
+      return {
+        skip: `the test cluster is not running and Go is not installed to build it (${binDir()}); install Go, run test/cluster/build.sh, then ${how}`,
+      };
+    return { skip: `the test cluster is not running (no ${join(stateDir(), "cluster.json")}): ${how}` };
+  }
+  const r = await adminApi(info)
+    .call("GET", "/readyz")
+    .catch(() => undefined);
+  if (r?.status !== 200)
+    return {
+      skip: `the test cluster recorded in ${info.stateDir} does not answer at ${info.server}: restart it (test/cluster/main.ts down, then up)`,
+    };
+  return { info, skip: false };
+}
+
+const probed = await probe();
+/** `test(..., { skip: realClusterSkip }, ...)`: false when the test cluster answers, else why it is skipped. */
+export const realClusterSkip: string | false = probed.skip;
+
+export function cluster(): ClusterInfo {
+  if (!probed.info) throw new Error(String(realClusterSkip));
+  return probed.info;
+}
+
+export function admin(): Api {
+  return adminApi(cluster());
+}
+
+async function must(method: string, path: string, body?: unknown, contentType?: string) {
+  const r = await admin().call(method, path, body, contentType);
+  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${r.body.slice(0, 400)}`);
+  return r.json() as Record<string, unknown>;
+}
+
+/** The kubeconfig with cluster-admin rights (system:masters). */
+export const adminKubeconfig = () => cluster().kubeconfig;
+
+export interface TestNamespace {
+  name: string;
+  /** Deletes the namespace and everything in it (the controller manager finishes it in the background). */
+  remove(): Promise<void>;
+}
+
+/**
+ * A fresh namespace for one test file, set up as a Spark job namespace is: watched by the operator (unless
+ * `watched: false`), with the driver's ServiceAccount `spark` and its Role, and the JMX exporter ConfigMap the
+ * templates mount.
+ */
+export async function jobNamespace(prefix: string, opts: { watched?: boolean } = {}): Promise<TestNamespace> {
+  const name = `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`.slice(
+    0,
+    63,
+  );
+  const labels = opts.watched === false ? {} : { [cluster().watchLabel]: "true" };
+  await must("POST", "/api/v1/namespaces", { metadata: { name, labels } });
+  await must("POST", `/api/v1/namespaces/${name}/serviceaccounts`, { metadata: { name: "spark" } });
+  await must("POST", `/apis/rbac.authorization.k8s.io/v1/namespaces/${name}/roles`, {
+    metadata: { name: "spark-driver" },
+    rules: [
+      {
+        apiGroups: [""],
+        resources: ["pods", "services", "configmaps", "persistentvolumeclaims"],
+        verbs: ["create", "get", "list", "watch", "delete", "deletecollection", "patch", "update"],
+      },
+    ],
+  });
+  await must("POST", `/apis/rbac.authorization.k8s.io/v1/namespaces/${name}/rolebindings`, {
+    metadata: { name: "spark-driver" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "spark-driver" },
+    subjects: [{ kind: "ServiceAccount", name: "spark", namespace: name }],
+  });
+  await must("POST", `/api/v1/namespaces/${name}/configmaps`, {
+    metadata: { name: "jmx-exporter-config" },
+    data: { "config.yaml": "rules:\n  - pattern: '.*'\n" },
+  });
+  return {
+    name,
+    async remove() {
+      await admin().call("DELETE", `/api/v1/namespaces/${name}`);
+    },
+  };
+}
+
+/**
+ * A kubeconfig that authenticates as a ServiceAccount (a token from the TokenRequest API), for RBAC tests:
+ * it can do exactly what that ServiceAccount's bindings allow.
+ */
+export async function serviceAccountKubeconfig(namespace: string, sa: string): Promise<string> {
+  const r = await must("POST", `/api/v1/namespaces/${namespace}/serviceaccounts/${sa}/token`, {
+    apiVersion: "authentication.k8s.io/v1",
+    kind: "TokenRequest",
+    spec: { expirationSeconds: 3600 },
+  });
+  const token = (r.status as { token: string }).token;
+  const c = cluster();
+  const text = kubeconfigText(c.server, c.caFile, c.adminCert, c.adminKey)
+    .replace(/ {4}client-certificate-data: .*\n {4}client-key-data: .*\n/, `    token: ${token}\n`)
+    .replace(/name: admin|user: admin/g, (m) => m.replace("admin", sa));
+  const dir = mkdtempSync(join(tmpdir(), "sparklane-sa-"));
+  const file = join(dir, "kubeconfig");
+  writeFileSync(file, text);
+  return file;
+}
+
+export interface Obj {
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[];
+    uid?: string;
+  };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown> & { applicationState?: { state?: string; errorMessage?: string } };
+}
+
+export async function get(path: string): Promise<Obj | undefined> {
+  const r = await admin().call("GET", path);
+  if (r.status === 404) return undefined;
+  if (r.status >= 300) throw new Error(`GET ${path}: ${r.status} ${r.body.slice(0, 300)}`);
+  return r.json() as Obj;
+}
+
+export async function list(path: string): Promise<Obj[]> {
+  return ((await must("GET", path)) as { items: Obj[] }).items;
+}
+
+export const appPath = (ns: string, name = "") =>
+  `/apis/sparkoperator.k8s.io/v1beta2/namespaces/${ns}/sparkapplications${name ? `/${name}` : ""}`;
+
+/** Polls `fn` until it returns a value; fails with `what` after `ms`. Bounded, for cluster-side effects. */
+export async function eventually<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  ms = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The operator's /metrics text. */
+export async function operatorMetrics(): Promise<string> {
+  return (await fetch(cluster().operatorMetrics)).text();
+}
