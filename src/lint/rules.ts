@@ -4,6 +4,7 @@
 import { isRecord } from "../manifest/paths.js";
 import type { ManifestPath } from "../manifest/types.js";
 import { privateJarsRule } from "./rules/private-jars.js";
+import { mountWithoutVolumeRule, volumeOnlyInSidecarRule } from "./rules/webhook-volumes.js";
 import launchOnly from "../../python/sparklane-etl/src/sparklane_etl/launch_only_keys.json" with { type: "json" };
 
 export type Severity = "error" | "warning";
@@ -236,4 +237,6 @@ export const rules: readonly LintRule[] = [
     },
   },
   privateJarsRule,
+  volumeOnlyInSidecarRule,
+  mountWithoutVolumeRule,
 ];
