@@ -29,7 +29,8 @@ export function summarizeOperatorError(message: string, max = 240): OperatorErro
   const candidates = lines.filter((l) => !/^\s+at |^\s*\.\.\. \d+ more|^\s*Caused by: /.test(l));
   const key = candidates.find((l) => KEY.test(l)) ?? candidates[0] ?? lines[0] ?? "";
   // When the key line is the client exception itself, the refusal already says it better.
-  const keyLine = r && key.includes("Failure executing") ? cut(key.replace(/ at: .*$/, ""), max) : cut(key, max);
+  const keyLine =
+    r && key.includes("Failure executing") ? cut(key.replace(/ at: .*$/, ""), max) : cut(key, max);
   return { keyLine, refusal, lines: lines.length };
 }
 
