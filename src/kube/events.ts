@@ -1,6 +1,7 @@
 // Recent Warning events of an application and its driver pod: the cause of many stuck runs is only there
 // (FailedMount of a missing ConfigMap, FailedScheduling, image pull details, webhook denials).
 import type { Kube } from "./client.js";
+import { isLong, summarizeOperatorError } from "./operator-error.js";
 
 export interface WarningEvent {
   at?: string;
@@ -66,5 +67,9 @@ export async function warningEvents(
 }
 
 export function formatEvent(e: WarningEvent): string {
-  return `${e.at ?? "-"}  ${e.object}  ${e.reason ?? ""}: ${e.message ?? ""}${e.count && e.count > 1 ? ` (x${e.count})` : ""}`;
+  // The operator's SparkApplicationSubmissionFailed event carries spark-submit's whole stack trace.
+  const message = isLong(e.message)
+    ? `${summarizeOperatorError(e.message!).keyLine} [...]`
+    : (e.message ?? "");
+  return `${e.at ?? "-"}  ${e.object}  ${e.reason ?? ""}: ${message}${e.count && e.count > 1 ? ` (x${e.count})` : ""}`;
 }

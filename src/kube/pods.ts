@@ -123,6 +123,11 @@ export function describeStuck(s: Stuck): string {
   return `driver pod ${s.pod}: ${what} "${s.container}" (image ${s.image}) is stuck: ${s.reason}${exit}${s.message ? `: ${s.message}` : ""}`;
 }
 
+/** An init container that exited non-zero (the pod has failed), named with its image and exit code. */
+export function describeInitFailure(s: Stuck): string {
+  return `driver pod ${s.pod}: init container "${s.container}" (image ${s.image}) exited with code ${s.exitCode ?? "?"} (${s.reason})${s.message ? `: ${s.message}` : ""}`;
+}
+
 export function driverTermination(
   pod: Pod,
 ): { exitCode: number; reason?: string; finishedAt?: string } | undefined {
@@ -157,4 +162,14 @@ export function unschedulable(pod: Pod): string | undefined {
 
 export function roleOf(pod: Pod): string | undefined {
   return pod.metadata?.labels?.["spark-role"];
+}
+
+/**
+ * Containers of a driver pod still running besides the driver container (sidecars, native sidecars): what
+ * keeps the pod Running, and so the application RUNNING, after Spark itself has ended.
+ */
+export function otherRunningContainers(pod: Pod): string[] {
+  return [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])]
+    .filter((s) => s.name !== DRIVER_CONTAINER && s.state?.running)
+    .map((s) => s.name);
 }

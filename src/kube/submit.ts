@@ -6,7 +6,8 @@ import { connect, type Kube, type KubeOptions } from "./client.js";
 import { deleteApp, ensureApplication, type EnsureAction, type SparkApp } from "./apps.js";
 import { warningEvents, type WarningEvent } from "./events.js";
 import { PodLogFollower, printLogsOnce, type LogLine } from "./logs.js";
-import { describeStuck, type Pod } from "./pods.js";
+import { describeInitFailure, describeStuck, type Pod } from "./pods.js";
+import { summarizeOperatorError, type OperatorErrorSummary } from "./operator-error.js";
 import { prepareApplication, type Prepared } from "./prepare.js";
 import type { RetryOptions, Sleep } from "./retry.js";
 import {
@@ -57,6 +58,12 @@ export interface SubmitResult {
   errorMessage?: string;
   stuck?: string;
   deleted?: boolean;
+  /** The key line of errorMessage and the API server's refusal in it (SUBMISSION_FAILED carries a stack trace). */
+  errorSummary?: OperatorErrorSummary;
+  /** An init container that failed the run, described ("driver pod ...: init container ... exited with code 1"). */
+  failedContainer?: string;
+  /** Containers still running in the driver pod after the driver container ended (the application stays RUNNING). */
+  lingering?: { pod: string; containers: string[] };
   /** Recent Warning events of the application and its driver pod, when it did not complete. */
   events?: WarningEvent[];
   transitions?: Transition[];
@@ -127,6 +134,7 @@ async function waitAndClean(
     });
     follower.update(pod);
   };
+  const ref = `sparkapplication ${p.namespace}/${p.name}`;
   const res = await waitForApplication(kube, {
     namespace: p.namespace,
     name: p.name,
@@ -153,7 +161,6 @@ async function waitAndClean(
     });
   }
   logCtl.abort();
-  const ref = `sparkapplication ${p.namespace}/${p.name}`;
   const result: SubmitResult = {
     ...base,
     outcome: res.outcome,
@@ -162,7 +169,17 @@ async function waitAndClean(
     transitions: res.transitions,
     timings: res.timings,
     offsets: res.offsets,
+    ...(res.errorMessage ? { errorSummary: summarizeOperatorError(res.errorMessage) } : {}),
+    ...(res.lingering ? { lingering: res.lingering } : {}),
   };
+  if (res.lingering) {
+    hooks.onNotice?.(
+      `the driver container has ended, but ${res.lingering.containers.map((c) => `"${c}"`).join(", ")} keep${res.lingering.containers.length === 1 ? "s" : ""} pod ${res.lingering.pod} Running, so the operator keeps ${ref} RUNNING` +
+        (o.deleteOnTermination
+          ? "; deleting it (--delete-on-termination)"
+          : `; sparklane delete ${p.name} (or --delete-on-termination) removes it`),
+    );
+  }
   if (["FAILED", "SUBMISSION_FAILED", "STUCK", "TIMEOUT"].includes(res.outcome)) {
     // Read before any clean-up deletes the objects they are about.
     const driverPod = res.app?.status?.driverInfo?.podName ?? `${p.name}-driver`;
@@ -177,17 +194,28 @@ async function waitAndClean(
       if (o.deleteOnTermination) await remove();
       return result;
     case "FAILED":
-    case "SUBMISSION_FAILED":
+    case "SUBMISSION_FAILED": {
       if (o.deleteOnTermination) await remove();
       result.ok = false;
+      if (res.stuck) result.failedContainer = describeInitFailure(res.stuck);
+      const s = result.errorSummary;
+      // One short summary: the failed container, else the key line of the operator's message, and the API
+      // server's refusal when spark-submit quotes one. The whole message stays in errorMessage.
+      const why =
+        result.failedContainer ??
+        (s
+          ? `${s.keyLine}${s.refusal && !s.keyLine.includes(s.refusal) ? `\n  the API server refused: ${s.refusal}` : ""}`
+          : "");
       result.error = new JobFailedError(
-        `${ref} ${res.outcome}${res.errorMessage ? `: ${res.errorMessage}` : ""}` +
+        `${ref} ${res.outcome}${why ? `: ${why}` : ""}` +
+          (result.failedContainer && res.errorMessage ? ` (the operator says: ${s?.keyLine})` : "") +
           // An Airflow retry of the same run re-attaches to the failed application; say how to run it again.
           (base.action === "attached" && res.transitions.length === 1
             ? " (it had failed before this command attached to it; --replace runs it again)"
             : ""),
       );
       return result;
+    }
     case "STUCK": {
       result.stuck = describeStuck(res.stuck!);
       if (!o.keep) await remove();

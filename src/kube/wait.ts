@@ -11,6 +11,7 @@ import {
   containerStartedAt,
   detectStuck,
   driverTermination,
+  otherRunningContainers,
   roleOf,
   unschedulable,
   DRIVER_CONTAINER,
@@ -60,6 +61,8 @@ export interface WaitResult {
   stuck?: Stuck;
   /** Set when the outcome was concluded from the driver container because the application stayed non-terminal. */
   concludedFromDriver?: boolean;
+  /** With concludedFromDriver: the driver pod and its containers still running (what keeps it RUNNING). */
+  lingering?: { pod: string; containers: string[] };
   transitions: Transition[];
   timings: PhaseTimings;
   /** Seconds from `created` to each phase. */
@@ -98,6 +101,7 @@ export function waitForApplication(kube: Kube, o: WaitOptions): Promise<WaitResu
   let timeoutTimer: NodeJS.Timeout | undefined;
   let uid: string | undefined;
   let lastUnschedulable: string | undefined;
+  let driverPod: Pod | undefined;
 
   return new Promise<WaitResult>((resolve, reject) => {
     let done = false;
@@ -161,9 +165,25 @@ export function waitForApplication(kube: Kube, o: WaitOptions): Promise<WaitResu
       }
       if (state === "SUBMITTED") timings.submitted ??= now().toISOString();
       if (state === "COMPLETED") return finish("COMPLETED");
-      if (state === "FAILED") return finish("FAILED");
+      if (state === "FAILED") return finishFailed();
       // With a Never restart policy the operator will not resubmit, so SUBMISSION_FAILED is final.
       if (state === "SUBMISSION_FAILED" && restartPolicy() === "Never") return finish("SUBMISSION_FAILED");
+    };
+
+    // The operator reports a failed init container only as "driver container status missing"; name it
+    // whichever event came first, reading the driver pod once if its watch has not delivered it yet.
+    const finishFailed = () => {
+      const fromPod = (pod: Pod | undefined) => {
+        const stuck = pod ? detectStuck(pod) : undefined;
+        finish("FAILED", stuck?.initContainer ? { stuck } : {});
+      };
+      if (driverPod) return fromPod(driverPod);
+      const name = app?.status?.driverInfo?.podName;
+      if (!name) return fromPod(undefined);
+      kube.core.readNamespacedPod({ namespace: o.namespace, name }).then(
+        (p) => fromPod(p as Pod),
+        () => fromPod(undefined),
+      );
     };
 
     const onPod = (type: string, pod: Pod) => {
@@ -178,11 +198,16 @@ export function waitForApplication(kube: Kube, o: WaitOptions): Promise<WaitResu
       if (role !== "driver") return;
       const expected = app?.status?.driverInfo?.podName;
       if (expected && pod.metadata?.name !== expected) return;
+      driverPod = pod;
       timings.driverScheduled ??= conditionTime(pod, "PodScheduled");
       timings.initContainersDone ??= conditionTime(pod, "Initialized");
       timings.driverRunning ??= containerStartedAt(pod, DRIVER_CONTAINER);
       o.onDriverPod?.(pod);
       const stuck = detectStuck(pod);
+      // An init container that exited in a pod that has failed (Spark's pods never restart) is the run's
+      // failure, the same outcome as when the operator's FAILED arrives first; waiting reasons stay STUCK.
+      if (stuck && stuck.exitCode !== undefined && pod.status?.phase === "Failed")
+        return finish("FAILED", { stuck });
       if (stuck) return finish("STUCK", { stuck });
       const pending = unschedulable(pod);
       if (pending && pending !== lastUnschedulable)
@@ -196,10 +221,15 @@ export function waitForApplication(kube: Kube, o: WaitOptions): Promise<WaitResu
         graceTimer = setTimeout(() => {
           const state = stateOf(app);
           if (TERMINAL_STATES.includes(state)) return;
-          if (ended.exitCode === 0) finish("COMPLETED", { concludedFromDriver: true });
+          const still = driverPod ? otherRunningContainers(driverPod) : [];
+          const lingering = still.length
+            ? { pod: driverPod?.metadata?.name ?? "", containers: still }
+            : undefined;
+          if (ended.exitCode === 0) finish("COMPLETED", { concludedFromDriver: true, lingering });
           else
             finish("FAILED", {
               concludedFromDriver: true,
+              lingering,
               errorMessage: `driver container exited with code ${ended.exitCode}${ended.reason ? ` (${ended.reason})` : ""}`,
             });
         }, o.terminationGraceMs ?? 30_000);

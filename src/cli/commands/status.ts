@@ -11,6 +11,7 @@ export function register(program: Command): void {
       .argument("<name>", "application name"),
   ).action(async (name: string, flags: KubeFlags) => {
     const { connect, appStatus, describeStuck, formatEvent } = await import("../../kube/index.js");
+    const { isLong, summarizeOperatorError } = await import("../../kube/operator-error.js");
     const kube = connect(flags);
     const s = await appStatus(kube, flags.namespace ?? kube.namespace, name);
     if (flags.output === "json") {
@@ -19,7 +20,7 @@ export function register(program: Command): void {
     }
     const lines = [
       `name:        ${s.namespace}/${s.name}`,
-      `state:       ${s.state}${s.errorMessage ? `: ${s.errorMessage}` : ""}`,
+      `state:       ${s.state}${s.errorMessage ? `: ${isLong(s.errorMessage) ? `${summarizeOperatorError(s.errorMessage).keyLine} (--output json has the whole message)` : s.errorMessage}` : ""}`,
       `driver pod:  ${s.driverPod ?? "-"}${s.driverPhase ? ` (${s.driverPhase})` : ""}`,
       `executors:   ${s.executors.length ? s.executors.map((e) => `${e.name} (${e.phase ?? "?"})`).join(", ") : "-"}`,
       `attempts:    submission ${s.submissionAttempts ?? 0}, execution ${s.executionAttempts ?? 0}`,

@@ -1,3 +1,6 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Option, type Command } from "commander";
 import { addRenderFlags, renderRequestFromFlags, type RenderFlags } from "../render-flags.js";
 import { addKubeFlags, formatTimings, seconds, type KubeFlags } from "../kube-flags.js";
@@ -13,6 +16,7 @@ interface SubmitFlags extends RenderFlags, KubeFlags {
   terminationGrace: number;
   dryRun?: "client" | "server";
   replace?: boolean;
+  verbose?: boolean;
 }
 
 export function register(program: Command): void {
@@ -45,6 +49,10 @@ export function register(program: Command): void {
       ).choices(["client", "server"]),
     )
     .option(
+      "--verbose",
+      "print the operator's whole error message (spark-submit's output) instead of a summary",
+    )
+    .option(
       "--replace",
       "if this run's application exists with a different spec, or has finished, delete it and submit again",
     )
@@ -52,6 +60,7 @@ export function register(program: Command): void {
       const { renderAndCheck } = await import("../../render/index.js");
       const { submit, manifestYaml } = await import("../../kube/submit.js");
       const { formatEvent } = await import("../../kube/events.js");
+      const { isLong, summarizeOperatorError } = await import("../../kube/operator-error.js");
       const request = await renderRequestFromFlags(flags);
       const rendered = await renderAndCheck(request);
       for (const w of rendered.warnings) process.stderr.write(`warning: ${w.where}: ${w.message}\n`);
@@ -92,10 +101,14 @@ export function register(program: Command): void {
           {
             onAction: (action, app) =>
               err(`${action} sparkapplication ${app.metadata.namespace}/${app.metadata.name}`),
-            onTransition: (t) =>
-              err(
-                `${t.at}  ${t.from ? `${t.from} -> ` : ""}${t.to}${t.errorMessage ? `: ${t.errorMessage}` : ""}`,
-              ),
+            onTransition: (t) => {
+              // SUBMISSION_FAILED carries spark-submit's stack trace: one line here, the whole text once below.
+              const why =
+                t.errorMessage && isLong(t.errorMessage) && !flags.verbose
+                  ? summarizeOperatorError(t.errorMessage).keyLine
+                  : t.errorMessage;
+              err(`${t.at}  ${t.from ? `${t.from} -> ` : ""}${t.to}${why ? `: ${why}` : ""}`);
+            },
             onLog: (l) => logOut.write(`[${l.container}] ${l.text}\n`),
             onNotice: (m) => err(`note: ${m}`),
           },
@@ -122,10 +135,35 @@ export function register(program: Command): void {
           err("recent warning events:");
           for (const e of result.events) err(`  ${formatEvent(e)}`);
         }
+        if (result.error && isLong(result.errorMessage) && !json) {
+          if (flags.verbose) {
+            err(
+              `the operator's message for sparkapplication ${result.namespace}/${result.name}:\n${result.errorMessage}`,
+            );
+          } else {
+            const file = writeOperatorMessage(result.namespace, result.name, result.errorMessage!);
+            err(
+              `the operator's whole message (${result.errorSummary?.lines ?? "?"} lines): ${file ?? "could not be written"} (--verbose prints it)`,
+            );
+          }
+        }
         if (result.error) throw result.error;
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
       }
     });
+}
+
+/** Where the full SUBMISSION_FAILED text goes, so the terminal gets a summary; undefined if it cannot be written. */
+function writeOperatorMessage(namespace: string, name: string, text: string): string | undefined {
+  try {
+    const dir = join(tmpdir(), "sparklane");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${namespace}.${name}.operator-message.txt`);
+    writeFileSync(file, `${text}\n`);
+    return file;
+  } catch {
+    return undefined;
+  }
 }
