@@ -8,6 +8,7 @@ import {
   AppsV1Api,
   AuthorizationV1Api,
   type V1MutatingWebhook,
+  type V1MutatingWebhookConfiguration,
   type V1LabelSelector,
 } from "@kubernetes/client-node";
 import { schema as ourSchema } from "../manifest/generated/validate-sparkapplication.js";
@@ -186,6 +187,52 @@ async function forbiddenOr<T>(fn: () => Promise<T>): Promise<T | "forbidden" | "
   }
 }
 
+/**
+ * The webhook finding from the cluster's MutatingWebhookConfigurations. `needs`: the manifest's webhook-only
+ * fields (undefined when no manifest was given, which makes a missing webhook an error too).
+ */
+export function webhookFinding(
+  configs: V1MutatingWebhookConfiguration[],
+  ns: string,
+  nsLabels: Record<string, string>,
+  needs: string[] | undefined,
+): Finding {
+  const needText = needs?.length
+    ? `; this manifest uses ${needs.slice(0, 4).join(", ")}${needs.length > 4 ? ", ..." : ""}, which only the webhook applies: without it they are silently dropped`
+    : "";
+  const missingSeverity: Severity = needs === undefined || needs.length > 0 ? "error" : "warning";
+  const podHooks = configs.flatMap((c) =>
+    (c.webhooks ?? []).filter(isPodWebhook).map((w) => ({ config: c.metadata?.name ?? "?", w })),
+  );
+  const applying = podHooks.filter((h) => matchesSelector(h.w.namespaceSelector, nsLabels));
+  if (podHooks.length === 0)
+    return {
+      check: "webhook",
+      severity: missingSeverity,
+      message: `the Spark Operator's pod webhook is not configured: env, volumes, init containers, sidecars, tolerations, affinity and the like are silently dropped from driver and executor pods${needText}`,
+      fix: "install the operator with webhook.enable=true (Helm value), and make sure the API server can reach the webhook Service",
+    };
+  if (applying.length === 0)
+    return {
+      check: "webhook",
+      severity: missingSeverity,
+      message: `the Spark Operator's pod webhook (${podHooks.map((h) => h.config).join(", ")}) does not apply to namespace ${ns}: its namespaceSelector does not match, so webhook-only fields are silently dropped there${needText}`,
+      fix: `add ${ns} to the operator's spark.jobNamespaces (Helm value), which sets the webhook's namespaceSelector`,
+    };
+  if (!applying.some((h) => !!h.w.clientConfig?.caBundle))
+    return {
+      check: "webhook",
+      severity: "error",
+      message: `the Spark Operator's pod webhook (${applying[0]!.config}) has no caBundle: the API server cannot call it, and with failurePolicy Fail every driver pod is refused`,
+      fix: "check that the operator's webhook is running: it writes its CA into the configuration when it starts",
+    };
+  return {
+    check: "webhook",
+    severity: "ok",
+    message: `the Spark Operator's pod webhook (${applying[0]!.config}) applies to namespace ${ns}`,
+  };
+}
+
 // ------------------------------------------------------------------------------------------ doctor
 
 export async function doctor(kube: Kube, input: DoctorInput): Promise<DoctorReport> {
@@ -302,10 +349,6 @@ export async function doctor(kube: Kube, input: DoctorInput): Promise<DoctorRepo
     adm.listMutatingWebhookConfiguration(),
   );
   const needs = input.manifest ? webhookOnlyFields(input.manifest) : undefined;
-  const needText = needs?.length
-    ? `; this manifest uses ${needs.slice(0, 4).join(", ")}${needs.length > 4 ? ", ..." : ""}, which only the webhook applies: without it they are silently dropped`
-    : "";
-  const missingSeverity: Severity = needs === undefined || needs.length > 0 ? "error" : "warning";
   if (hooks === "forbidden" || hooks === "absent") {
     add({
       check: "webhook",
@@ -315,38 +358,7 @@ export async function doctor(kube: Kube, input: DoctorInput): Promise<DoctorRepo
       fix: "ask for list on mutatingwebhookconfigurations.admissionregistration.k8s.io, or have an admin run sparklane doctor",
     });
   } else {
-    const podHooks = hooks.items.flatMap((c) =>
-      (c.webhooks ?? []).filter(isPodWebhook).map((w) => ({ config: c.metadata?.name ?? "?", w })),
-    );
-    const applying = podHooks.filter((h) => matchesSelector(h.w.namespaceSelector, nsLabels));
-    if (podHooks.length === 0) {
-      add({
-        check: "webhook",
-        severity: missingSeverity,
-        message: `the Spark Operator's pod webhook is not configured: env, volumes, init containers, sidecars, tolerations, affinity and the like are silently dropped from driver and executor pods${needText}`,
-        fix: "install the operator with webhook.enable=true (Helm value), and make sure the API server can reach the webhook Service",
-      });
-    } else if (applying.length === 0) {
-      add({
-        check: "webhook",
-        severity: missingSeverity,
-        message: `the Spark Operator's pod webhook (${podHooks.map((h) => h.config).join(", ")}) does not apply to namespace ${ns}: its namespaceSelector does not match, so webhook-only fields are silently dropped there${needText}`,
-        fix: `add ${ns} to the operator's spark.jobNamespaces (Helm value), which sets the webhook's namespaceSelector`,
-      });
-    } else if (!applying.some((h) => !!h.w.clientConfig?.caBundle)) {
-      add({
-        check: "webhook",
-        severity: "error",
-        message: `the Spark Operator's pod webhook (${applying[0]!.config}) has no caBundle: the API server cannot call it, and with failurePolicy Fail every driver pod is refused`,
-        fix: "check that the operator's webhook is running: it writes its CA into the configuration when it starts",
-      });
-    } else {
-      add({
-        check: "webhook",
-        severity: "ok",
-        message: `the Spark Operator's pod webhook (${applying[0]!.config}) applies to namespace ${ns}`,
-      });
-    }
+    add(webhookFinding(hooks.items, ns, nsLabels, needs));
   }
 
   // --- driver ServiceAccount and RBAC
