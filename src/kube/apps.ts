@@ -1,6 +1,6 @@
 // SparkApplication operations: get, list, delete, and the idempotent create behind `submit`.
 import { Observable, type ConfigurationOptions, type ObservableMiddleware } from "@kubernetes/client-node";
-import { UserError } from "../errors.js";
+import { KubeApiError, UserError } from "../errors.js";
 import { GROUP, PLURAL, VERSION, statusOf, toKubeError, type Kube } from "./client.js";
 import { ANNOTATION_PAYLOAD_HASH, ANNOTATION_SPEC_HASH } from "./naming.js";
 import type { Prepared } from "./prepare.js";
@@ -209,10 +209,14 @@ export async function ensureApplication(
     ) as Promise<SparkApp>;
 
   if (opts.dryRun === "server") {
-    return {
-      action: "dry-run",
-      app: await withRetry(`create ${ref(ns, name)} (dry run)`, () => post("All"), retry, kube.server),
-    };
+    try {
+      return {
+        action: "dry-run",
+        app: await withRetry(`create ${ref(ns, name)} (dry run)`, () => post("All"), retry, kube.server),
+      };
+    } catch (err) {
+      throw inputRefusal(err, `create ${ref(ns, name)} (dry run)`) ?? err;
+    }
   }
 
   const adoptOrRefuse = (existing: SparkApp): EnsureResult => {
@@ -261,11 +265,18 @@ export async function ensureApplication(
         // Gone again between the 409 and the GET (being deleted): try once more.
       } else if (code === 404) {
         const e = toKubeError(err, `create ${ref(ns, name)}`, kube.server);
+        const kind = (e as KubeApiError).body as { details?: { kind?: string } } | undefined;
         throw Object.assign(e, {
-          hint: `is the Spark Operator installed, with its CRD sparkapplications.${GROUP} (${VERSION}), and does namespace ${ns} exist?`,
+          hint:
+            kind?.details?.kind === "namespaces"
+              ? `namespace ${ns} does not exist: create it (and make it one of the operator's job namespaces), or pass -n with an existing one`
+              : `is the Spark Operator installed, with its CRD sparkapplications.${GROUP} (${VERSION}), and does namespace ${ns} exist? (sparklane doctor checks both)`,
         });
       } else if (code !== undefined && code !== 429 && code < 500) {
-        throw toKubeError(err, `create ${ref(ns, name)}`, kube.server);
+        throw (
+          inputRefusal(err, `create ${ref(ns, name)}`) ??
+          toKubeError(err, `create ${ref(ns, name)}`, kube.server)
+        );
       }
       if (attempt + 1 >= attempts) throw toKubeError(err, `create ${ref(ns, name)}`, kube.server);
       let waitMs = backoffMs(attempt, retry.baseMs ?? 200, retry.capMs ?? 10_000, random);
@@ -307,4 +318,23 @@ async function waitGone(
     }
     await sleep(250, retry.signal);
   }
+}
+
+/**
+ * A refusal of the object itself (exit 2): Strict field validation and schema errors (400, 422) and admission
+ * webhook denials, whose messages name the field. RBAC (403 without a webhook) and the rest stay cluster
+ * problems (exit 3).
+ */
+export function inputRefusal(err: unknown, what: string): UserError | undefined {
+  const e = toKubeError(err, what);
+  if (!(e instanceof KubeApiError)) return undefined;
+  const webhook = /admission webhook "[^"]*" denied the request/.test(e.message);
+  if (!webhook && e.code !== 400 && e.code !== 422) return undefined;
+  return new UserError(
+    e.message,
+    webhook
+      ? "the Spark Operator's webhook refused the application: change the template or payload as the message says"
+      : "the API server refused a field of the application: change the template or payload as the message says (sparklane doctor compares the cluster's CRD with sparklane's schema)",
+    { cause: err },
+  );
 }

@@ -1,0 +1,115 @@
+// submit() as a library call against the real test cluster: refusals answered by the real API server
+// (Strict field validation) and by the operator's webhook, --timeout, re-attaching to a failed run, transitions
+// and phase timings read from the real objects.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { submit } from "../../src/kube/submit.js";
+import { JobFailedError, UserError } from "../../src/errors.js";
+import { input } from "./harness.js";
+import {
+  adminKubeconfig,
+  appPath,
+  get,
+  jobNamespace,
+  realClusterSkip,
+  type TestNamespace,
+} from "../helpers/real-cluster.js";
+
+const skip = realClusterSkip;
+let ns: TestNamespace;
+before(async () => {
+  if (!skip) ns = await jobNamespace("lib");
+});
+after(async () => {
+  if (!skip) await ns.remove();
+});
+
+type Manifest = {
+  spec: Record<string, unknown> & { driver: Record<string, unknown> };
+  metadata: Record<string, unknown>;
+};
+function app(tag: string, outcome: string, change: (m: Manifest) => void = () => {}) {
+  const i = input({
+    context: { dagId: "generic_spark_etl", taskId: tag, ds: "2026-03-15", runId: `manual__${tag}` },
+  });
+  const m = i.manifest as unknown as Manifest;
+  m.spec.driver.labels = { ...(m.spec.driver.labels as object), "sparklane.test/outcome": outcome };
+  m.spec.driver.annotations = { "sparklane.test/exit-code": "3" };
+  m.spec.driver.serviceAccount = "spark";
+  change(m);
+  return i;
+}
+const opts = () => ({ kubeconfig: adminKubeconfig(), namespace: ns.name });
+
+test(
+  "Strict field validation by the real API server: an unknown field is refused with exit 2, naming it",
+  { skip },
+  async () => {
+    await assert.rejects(
+      submit(
+        app("strict", "ok", (m) => (m.spec.driver.coresz = 2)),
+        opts(),
+      ),
+      (e: unknown) =>
+        e instanceof UserError &&
+        e.exitCode === 2 &&
+        /unknown field "spec\.driver\.coresz"/.test(e.message) &&
+        /400/.test(e.message),
+    );
+    assert.equal(await get(appPath(ns.name, "x")), undefined);
+  },
+);
+
+test(
+  "the operator's validating webhook denies a forbidden sparkConf key: exit 2, naming the key",
+  { skip },
+  async () => {
+    const denied = app(
+      "webhook",
+      "ok",
+      (m) => (m.spec.sparkConf = { "spark.kubernetes.container.image": "x:1" }),
+    );
+    for (const dryRun of ["server", undefined] as const) {
+      await assert.rejects(
+        submit(denied, { ...opts(), dryRun }),
+        (e: unknown) =>
+          e instanceof UserError &&
+          /admission webhook "[^"]+" denied the request/.test(e.message) &&
+          /spark\.kubernetes\.container\.image/.test(e.message),
+      );
+    }
+  },
+);
+
+test(
+  "--timeout ends the wait and deletes the application; the real object is gone",
+  { skip, timeout: 120_000 },
+  async () => {
+    const res = await submit(app("timeout", "ok"), { ...opts(), wait: true, timeoutMs: 1500 });
+    assert.equal(res.outcome, "TIMEOUT");
+    assert.ok(res.error instanceof JobFailedError);
+    assert.equal(res.deleted, true);
+    assert.equal(await get(appPath(ns.name, res.name)), undefined);
+  },
+);
+
+test(
+  "transitions and phase timings come from the real objects; re-attaching to a failed run says how to rerun it",
+  { skip, timeout: 300_000 },
+  async () => {
+    const failing = app("refail", "fail");
+    const first = await submit(failing, { ...opts(), wait: true });
+    assert.equal(first.outcome, "FAILED", first.error?.message);
+    assert.match(first.error!.message, /driver container failed with ExitCode: 3, Reason: Error/);
+    const states = first.transitions!.map((t) => t.to);
+    assert.deepEqual(states.slice(-2), ["FAILING", "FAILED"], states.join(" "));
+    for (const k of ["created", "submitted", "driverScheduled", "driverRunning", "terminal"] as const)
+      assert.ok(first.timings![k], `timing ${k}: ${JSON.stringify(first.timings)}`);
+    assert.ok(first.offsets!.terminal! >= first.offsets!.driverRunning!);
+
+    const again = await submit(failing, { ...opts(), wait: true });
+    assert.equal(again.action, "attached");
+    assert.equal(again.outcome, "FAILED");
+    assert.match(again.error!.message, /--replace runs it again/);
+  },
+);
