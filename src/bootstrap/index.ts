@@ -16,7 +16,8 @@ import { performance } from "node:perf_hooks";
 import { InterruptedError, UserError } from "../errors.js";
 import type { PublishedManifest } from "../artifact/manifest.js";
 import { fetchArchive, resolveVersion } from "../artifact/remote.js";
-import { openStore, type ArtifactStore, type RetryPolicy } from "../artifact/store.js";
+import { openStore } from "../artifact/open.js";
+import type { ArtifactStore, RetryPolicy } from "../artifact/store.js";
 import { extractArchive } from "./extract.js";
 import { uvIndexNames, uvSync } from "./uv.js";
 

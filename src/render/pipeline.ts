@@ -6,7 +6,7 @@ import { checkPayload, payloadSource } from "../payload/index.js";
 import { builtinTemplateDir, loadProject, type Project } from "../project/index.js";
 import { Environment, airflowContext, parseJsonPy, type Template } from "../template/index.js";
 import { parseRendered, checkManifest } from "../manifest/index.js";
-import type { RenderRequest, Rendered, Variant } from "./index.js";
+import type { RenderRequest, Rendered, Variant } from "./types.js";
 
 export const DEFAULT_DAG_ID = "generic_spark_etl";
 export const DEFAULT_TASK_ID = "submit_spark_etl";
