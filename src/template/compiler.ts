@@ -1,20 +1,33 @@
-// AST -> closures. Each template compiles once; rendering is closure calls over a frame chain (jinja's
-// scoping: for/with/macro/include open a frame, if/set do not).
+// AST -> closures. Each template compiles once; rendering is closure calls over runtime.ts's frames.
 import type { CallArgs, Expr, Signature, Stmt, Target } from "./ast.js";
-import { FILTERS, TESTS } from "./builtins.js";
-import type { FilterFn, TestFn } from "./builtins.js";
 import { PyError, TemplateError } from "./errors.js";
 import type { Pos } from "./errors.js";
+import { BUILTINS } from "./builtins.js";
 import { printf } from "./format.js";
+import { closest } from "./hints.js";
 import type { LineMap } from "./lexer.js";
-import { NO_METHOD, SliceVal, callMethod, callValue, closest, getattr, getitem } from "./methods.js";
-import type { Site } from "./methods.js";
+import type { FilterFn, TestFn } from "./registry.js";
 import {
-  NOATTR,
+  BlockRef,
+  Frame,
+  LoopCtx,
+  Macro,
+  Out,
+  TemplateCtx,
+  discardOut,
+  lookup,
+  renderBlock,
+  templateCtx,
+  unpack,
+  visibleNames,
+  writeValue,
+} from "./runtime.js";
+import type { BlockDef, Compiled, Ev, Ex } from "./runtime.js";
+import { NO_METHOD, SliceVal, callMethod, callValue, getattr, getitem } from "./sandbox.js";
+import type { Site } from "./sandbox.js";
+import {
   Namespace,
-  PyFunc,
   PyObj,
-  PyObject,
   Undefined,
   hashKey,
   isStr,
@@ -22,7 +35,6 @@ import {
   pyAdd,
   pyCompare,
   pyDiv,
-  pyEq,
   pyFloorDiv,
   pyMod,
   pyMul,
@@ -31,393 +43,12 @@ import {
   pyPow,
   pyStr,
   pySub,
-  rangeArgs,
   strOf,
   truthy,
   tuple,
   typeName,
-  view,
 } from "./values.js";
 import type { Kwargs } from "./values.js";
-
-export interface RenderState {
-  pos: Pos | undefined;
-  readonly loader: (name: string) => Compiled;
-}
-
-/** Output buffer. `spans` collects the ranges written by `{{ }}`; null while capturing (set blocks). */
-export class Out {
-  s = "";
-  constructor(readonly spans: Array<[number, number]> | null) {}
-}
-
-export class Frame {
-  /** Set on a template's top frame. */
-  tctx: TemplateCtx | null = null;
-  // most frames (includes, loops without `set`) hold one or two names: a Map is made only when needed
-  private vars: Map<string, unknown> | null = null;
-  private k0: string | null = null;
-  private v0: unknown = undefined;
-  constructor(
-    readonly parent: Frame | null,
-    readonly st: RenderState,
-  ) {}
-  get(name: string): unknown {
-    if (this.k0 === name) return this.v0;
-    return this.vars === null ? undefined : this.vars.get(name);
-  }
-  /** The names this frame defines, in definition order (a template module's exports). */
-  entries(): Array<[string, unknown]> {
-    const out: Array<[string, unknown]> = this.k0 === null ? [] : [[this.k0, this.v0]];
-    if (this.vars) out.push(...this.vars);
-    return out;
-  }
-  set(name: string, v: unknown): void {
-    if (this.k0 === null || this.k0 === name) {
-      this.k0 = name;
-      this.v0 = v;
-    } else (this.vars ??= new Map()).set(name, v);
-  }
-}
-
-export interface Compiled {
-  readonly name: string;
-  readonly file: string;
-  /** Renders the template as a whole (its own inheritance chain included). */
-  readonly run: Ex;
-  /** The template body when rendered as a parent of an `{% extends %}` chain. */
-  readonly root: (f: Frame, out: Out, t: TemplateCtx) => void;
-  readonly blocks: ReadonlyMap<string, BlockDef>;
-}
-
-interface BlockDef {
-  readonly name: string;
-  readonly body: Ex;
-  readonly required: boolean;
-}
-
-/** One render of one template: its frame, the block override chains and the template it extends. */
-class TemplateCtx {
-  parent: Compiled | null = null;
-  readonly chain = new Map<string, BlockDef[]>();
-  constructor(
-    readonly top: Frame,
-    blocks: ReadonlyMap<string, BlockDef>,
-  ) {
-    for (const [n, b] of blocks) this.chain.set(n, [b]);
-  }
-}
-
-function templateCtx(f: Frame): TemplateCtx {
-  let fr: Frame | null = f;
-  while (fr && !fr.tctx) fr = fr.parent;
-  if (!fr) throw new PyError("TemplateRuntimeError", "block used outside of a template");
-  return fr.tctx!;
-}
-
-/** Output after an `{% extends %}`: the parent renders, the child's own top-level output is dropped. */
-function discardOut(): Out {
-  const o = new Out(null);
-  Object.defineProperty(o, "s", { get: () => "", set: () => {} });
-  return o;
-}
-
-/**
- * Renders block `name` at position `i` of its override chain (0 = the most derived). `ctx` is the frame the
- * block sees: the template's top frame, or the call site's frame when the call site is `scoped`.
- */
-function renderBlock(t: TemplateCtx, name: string, i: number, ctx: Frame, out: Out): void {
-  const chain = t.chain.get(name)!;
-  const b = chain[i]!;
-  if (b.required) throw new PyError("TemplateRuntimeError", `Required block '${name}' not found.`);
-  const bf = new Frame(ctx, ctx.st);
-  bf.set(
-    "super",
-    i + 1 < chain.length
-      ? new BlockRef(t, name, i + 1, ctx)
-      : new Undefined(`there is no parent block called '${name}'.`, undefined),
-  );
-  b.body(bf, out);
-}
-
-/** `super()` and `self.name()`: a block rendered on call, straight into the output when printed. */
-class BlockRef extends PyObject {
-  constructor(
-    readonly t: TemplateCtx,
-    readonly name: string,
-    readonly index: number,
-    readonly f: Frame,
-  ) {
-    super();
-  }
-  pyGetattr(): unknown {
-    return NOATTR;
-  }
-  override pyCall = (): unknown => {
-    const out = new Out(null);
-    this.invoke(out);
-    return out.s;
-  };
-  invoke(out: Out): void {
-    renderBlock(this.t, this.name, this.index, this.f, out);
-  }
-  pyRepr(): string {
-    return `<BlockReference '${this.name}'>`;
-  }
-}
-
-/** jinja's `self`: the current template's blocks, `self.name()`. */
-class TemplateRef extends PyObject {
-  constructor(readonly t: TemplateCtx) {
-    super();
-  }
-  pyGetattr(name: string): unknown {
-    return this.t.chain.has(name) ? new BlockRef(this.t, name, 0, this.t.top) : NOATTR;
-  }
-  pyRepr(): string {
-    return "<TemplateReference>";
-  }
-}
-
-type Ev = (f: Frame) => unknown;
-type Ex = (f: Frame, out: Out) => void;
-
-const MAX_RANGE = 100000;
-
-function rangeFn(args: unknown[]): unknown[] {
-  const ints = args.map((a) => {
-    if (typeof a === "boolean") return +a;
-    if (typeof a !== "number" || !Number.isInteger(a)) {
-      if (a instanceof Undefined) return a.fail();
-      throw new PyError("TypeError", `'${typeName(a)}' object cannot be interpreted as an integer`);
-    }
-    return a;
-  });
-  if (!ints.length || ints.length > 3)
-    throw new PyError("TypeError", `range expected 1 to 3 arguments, got ${ints.length}`);
-  const [start, stop, step] = ints.length === 1 ? [0, ints[0]!, 1] : [ints[0]!, ints[1]!, ints[2] ?? 1];
-  if (step === 0) throw new PyError("ValueError", "range() arg 3 must not be zero");
-  const n = Math.max(0, Math.ceil((stop - start) / step));
-  if (n > MAX_RANGE)
-    throw new PyError(
-      "OverflowError",
-      `Range too big. The sandbox blocks ranges larger than MAX_RANGE (${MAX_RANGE}).`,
-    );
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(start + i * step);
-  rangeArgs.set(out, [start, stop, step]);
-  return view(out, "range");
-}
-
-const GLOBALS = new Map<string, unknown>([
-  ["range", new PyFunc("range", (a) => rangeFn(a))],
-  [
-    "dict",
-    new PyFunc("dict", (a, k) => {
-      const m = new Map<unknown, unknown>();
-      if (a.length) callMethod(m, "update", a, null);
-      if (k) for (const [x, y] of k) m.set(x, y);
-      return m;
-    }),
-  ],
-  [
-    "namespace",
-    new PyFunc("namespace", (a, k) => {
-      const m = new Map<string, unknown>();
-      for (const x of a) if (x instanceof Map) for (const [kk, vv] of x) m.set(String(kk), vv);
-      if (k) for (const [x, y] of k) m.set(x, y);
-      return new Namespace(m);
-    }),
-  ],
-  [
-    "joiner",
-    new PyFunc("joiner", (a) => {
-      const sep = a.length ? a[0] : ", ";
-      let used = false;
-      return new PyFunc("joiner", () => {
-        if (!used) {
-          used = true;
-          return "";
-        }
-        return sep;
-      });
-    }),
-  ],
-]);
-
-class LoopCtx extends PyObject {
-  index0 = -1;
-  private last: unknown = NOATTR;
-  constructor(
-    readonly items: unknown[],
-    readonly depth0: number,
-    readonly recurse: ((iterable: unknown, out: Out) => void) | null,
-  ) {
-    super();
-  }
-  pyGetattr(name: string): unknown {
-    const i = this.index0;
-    const n = this.items.length;
-    switch (name) {
-      case "index":
-        return i + 1;
-      case "index0":
-        return i;
-      case "revindex":
-        return n - i;
-      case "revindex0":
-        return n - i - 1;
-      case "first":
-        return i === 0;
-      case "last":
-        return i === n - 1;
-      case "length":
-        return n;
-      case "depth":
-        return this.depth0 + 1;
-      case "depth0":
-        return this.depth0;
-      case "previtem":
-        return i > 0 ? this.items[i - 1] : new Undefined("there is no previous item", undefined);
-      case "nextitem":
-        return i < n - 1 ? this.items[i + 1] : new Undefined("there is no next item", undefined);
-      case "cycle":
-        return new PyFunc("cycle", (args) => {
-          if (!args.length) throw new PyError("TypeError", "no items for cycling given");
-          return args[i % args.length];
-        });
-      case "changed":
-        return new PyFunc("changed", (args) => {
-          const t = tuple(args.slice());
-          if (this.last === NOATTR || !pyEq(t, this.last)) {
-            this.last = t;
-            return true;
-          }
-          return false;
-        });
-    }
-    return NOATTR;
-  }
-  override pyCall = (args: unknown[]): unknown => {
-    const out = new Out(null);
-    this.invoke(args, out);
-    return out.s;
-  };
-  /** `{{ loop(children) }}` renders straight into the output, keeping the inner spans. */
-  invoke(args: unknown[], out: Out): void {
-    if (!this.recurse) {
-      throw new PyError("TypeError", "The loop must have the 'recursive' marker to be called recursively.");
-    }
-    this.recurse(args[0], out);
-  }
-  pyRepr(): string {
-    return `<LoopContext ${this.index0 + 1}/${this.items.length}>`;
-  }
-}
-
-class Macro extends PyObject {
-  constructor(
-    readonly name: string,
-    readonly params: string[],
-    readonly defaults: Ev[],
-    readonly body: Ex,
-    readonly defFrame: Frame,
-    readonly usesVarargs: boolean,
-    readonly usesKwargs: boolean,
-    readonly usesCaller: boolean,
-  ) {
-    super();
-  }
-
-  pyGetattr(name: string): unknown {
-    switch (name) {
-      case "name":
-        return this.name;
-      case "arguments":
-        return tuple(this.params.slice());
-      case "catch_kwargs":
-        return this.usesKwargs;
-      case "catch_varargs":
-        return this.usesVarargs;
-      case "caller":
-        return this.usesCaller;
-    }
-    return NOATTR;
-  }
-
-  override pyCall = (args: unknown[], kw: Kwargs): unknown => {
-    const out = new Out(null);
-    this.invoke(args, kw, out);
-    return out.s;
-  };
-
-  invoke(args: unknown[], kw: Kwargs, out: Out): void {
-    const f = new Frame(this.defFrame, this.defFrame.st);
-    const np = this.params.length;
-    if (args.length > np && !this.usesVarargs) {
-      throw new PyError("TypeError", `macro '${this.name}' takes not more than ${np} argument(s)`);
-    }
-    let extraKw: Map<string, unknown> | null = null;
-    let caller: unknown = undefined;
-    const given = new Map<string, unknown>();
-    if (kw) {
-      for (const [k, v] of kw) {
-        if (k === "caller" && this.usesCaller) caller = v;
-        else if (this.params.includes(k)) given.set(k, v);
-        else if (this.usesKwargs) (extraKw ??= new Map()).set(k, v);
-        else throw new PyError("TypeError", `macro '${this.name}' takes no keyword argument '${k}'`);
-      }
-    }
-    const firstDefault = np - this.defaults.length;
-    for (let i = 0; i < np; i++) {
-      const p = this.params[i]!;
-      let v: unknown;
-      if (i < args.length) {
-        if (given.has(p))
-          throw new PyError("TypeError", `macro '${this.name}' got multiple values for argument '${p}'`);
-        v = args[i];
-      } else if (given.has(p)) v = given.get(p);
-      else if (i >= firstDefault) v = this.defaults[i - firstDefault]!(f);
-      else v = new Undefined(`parameter '${p}' was not provided`, undefined);
-      f.set(p, v);
-    }
-    if (this.usesVarargs) f.set("varargs", tuple(args.slice(np)));
-    if (this.usesKwargs) f.set("kwargs", extraKw ?? new Map());
-    if (this.usesCaller) f.set("caller", caller ?? new Undefined("No caller defined", undefined));
-    this.body(f, out);
-  }
-
-  pyRepr(): string {
-    return `<Macro '${this.name}'>`;
-  }
-}
-
-function lookup(f: Frame, name: string): unknown {
-  let fr: Frame | null = f;
-  let tctx: TemplateCtx | null = null;
-  do {
-    const v = fr.get(name);
-    if (v !== undefined) return v;
-    tctx ??= fr.tctx;
-    fr = fr.parent;
-  } while (fr);
-  if (name === "self" && tctx) return new TemplateRef(tctx);
-  return GLOBALS.get(name);
-}
-
-function visibleNames(f: Frame): string[] {
-  const names: string[] = [...GLOBALS.keys()];
-  for (let fr: Frame | null = f; fr; fr = fr.parent) for (const [k] of fr.entries()) names.push(k);
-  return names;
-}
-
-function unpack(value: unknown, n: number): unknown[] {
-  const items = iterate(value);
-  if (items.length < n)
-    throw new PyError("ValueError", `not enough values to unpack (expected ${n}, got ${items.length})`);
-  if (items.length > n) throw new PyError("ValueError", `too many values to unpack (expected ${n})`);
-  return items;
-}
 
 /** Names a macro body reads (to know whether it takes varargs, kwargs, caller). */
 function readsName(stmts: Stmt[], name: string): boolean {
@@ -659,7 +290,7 @@ export class Compiler {
       const a = args.args(f);
       const k = args.kwargs(f);
       f.st.pos = P;
-      return fn(v, a, k);
+      return fn(v, a, k, BUILTINS);
     };
   }
 
@@ -831,9 +462,9 @@ export class Compiler {
   }
 
   private lookupFilter(name: string, n: Expr & { npos: number }): FilterFn {
-    const fn = FILTERS.get(name);
+    const fn = BUILTINS.filters.get(name);
     if (!fn) {
-      const near = closest(name, [...FILTERS.keys()]);
+      const near = closest(name, [...BUILTINS.filters.keys()]);
       this.fail(
         "TemplateAssertionError",
         { pos: n.npos },
@@ -845,9 +476,9 @@ export class Compiler {
   }
 
   private lookupTest(name: string, n: Expr & { npos: number }): TestFn {
-    const fn = TESTS.get(name);
+    const fn = BUILTINS.tests.get(name);
     if (!fn) {
-      const near = closest(name, [...TESTS.keys()]);
+      const near = closest(name, [...BUILTINS.tests.keys()]);
       this.fail(
         "TemplateAssertionError",
         { pos: n.npos },
@@ -1049,7 +680,7 @@ export class Compiler {
           const a = args(f);
           const k = kwargs(f);
           f.st.pos = P;
-          return fn(v, a, k);
+          return fn(v, a, k, BUILTINS);
         };
       }
       case "test": {
@@ -1063,7 +694,7 @@ export class Compiler {
           const a = args(f);
           const k = kwargs(f);
           f.st.pos = P;
-          return fn(v, a, k) !== neg;
+          return fn(v, a, k, BUILTINS) !== neg;
         };
       }
       case "binop": {
@@ -1173,13 +804,3 @@ const BINOPS: Record<string, (a: unknown, b: unknown) => unknown> = {
   "%": (a, b) => pyMod(a, b, printf),
   "**": pyPow,
 };
-
-function writeValue(out: Out, v: unknown): void {
-  const s = typeof v === "string" ? v : pyStr(v);
-  if (!s) return;
-  if (out.spans) {
-    const start = out.s.length;
-    out.s += s;
-    out.spans.push([start, out.s.length]);
-  } else out.s += s;
-}

@@ -4,11 +4,12 @@
 import { readFileSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve, sep } from "node:path";
 import { InternalError } from "../errors.js";
-import { Compiler, Frame, Out } from "./compiler.js";
-import type { Compiled, RenderState } from "./compiler.js";
+import { Compiler } from "./compiler.js";
+import { Frame, Out } from "./runtime.js";
+import type { Compiled, RenderState } from "./runtime.js";
 import { PyError, TemplateError } from "./errors.js";
 import { LineMap, normalizeSource, tokenize } from "./lexer.js";
-import { closest } from "./methods.js";
+import { closest } from "./hints.js";
 import { Parser } from "./parser.js";
 import { toPy } from "./values.js";
 
