@@ -50,6 +50,33 @@ import {
 } from "./values.js";
 import type { Kwargs } from "./values.js";
 
+/** A `loop` assigned anywhere inside a for statement, which jinja refuses at compile time. */
+function findLoopStore(node: unknown): { pos: number } | null {
+  if (Array.isArray(node)) {
+    for (const x of node) {
+      const r = findLoopStore(x);
+      if (r) return r;
+    }
+    return null;
+  }
+  if (!node || typeof node !== "object" || node instanceof Map) return null;
+  const o = node as { t?: string; name?: string; pos: number; target?: unknown; targets?: unknown };
+  for (const tgt of [o.target, ...(Array.isArray(o.targets) ? o.targets : [])]) {
+    if (tgt && isLoopName(tgt)) return tgt as { pos: number };
+  }
+  for (const v of Object.values(o)) {
+    const r = typeof v === "object" ? findLoopStore(v) : null;
+    if (r) return r;
+  }
+  return null;
+}
+
+function isLoopName(t: unknown): boolean {
+  const x = t as { t: string; name?: string; items?: unknown[] };
+  if (x.t === "name") return x.name === "loop";
+  return x.t === "tuple" && (x.items ?? []).some(isLoopName);
+}
+
 /** Names a macro body reads (to know whether it takes varargs, kwargs, caller). */
 function readsName(stmts: Stmt[], name: string): boolean {
   const seen = (x: unknown): boolean => {
@@ -161,7 +188,7 @@ export class Compiler {
         const assign = this.assign(s.target);
         return (f) => {
           const cap = new Out(null);
-          body(f, cap);
+          body(new Frame(f, f.st), cap);
           assign(f, filter ? filter(f, cap.s) : cap.s);
         };
       }
@@ -271,7 +298,7 @@ export class Compiler {
         const filter = this.filterChain(s.filter);
         return (f, out) => {
           const cap = new Out(null);
-          body(f, cap);
+          body(new Frame(f, f.st), cap);
           writeValue(out, filter(f, cap.s));
         };
       }
@@ -316,6 +343,9 @@ export class Compiler {
   }
 
   private forLoop(s: Stmt & { t: "for" }): Ex {
+    const store = findLoopStore(s);
+    if (store)
+      this.fail("TemplateAssertionError", store, "Can't assign to special loop variable in for-loop target");
     const iter = this.expr(s.iter);
     const assign = this.assign(s.target);
     const test = s.test ? this.expr(s.test) : null;
@@ -339,11 +369,14 @@ export class Compiler {
       }
       const recurse = recursive ? (it: unknown, o: Out) => run(f, o, it, depth0 + 1) : null;
       const loop = new LoopCtx(items, depth0, recurse);
-      lf.set("loop", loop);
+      const loopFrame = new Frame(f, f.st);
+      loopFrame.set("loop", loop);
       for (let i = 0; i < items.length; i++) {
         loop.index0 = i;
-        assign(lf, items[i]);
-        body(lf, out);
+        // jinja starts every iteration from the outer values: a `set` in the body lasts one iteration
+        const it = new Frame(loopFrame, f.st);
+        assign(it, items[i]);
+        body(it, out);
       }
     };
     return (f, out) => run(f, out, iter(f), 0);
@@ -391,7 +424,8 @@ export class Compiler {
         }
         throw e;
       }
-      const mf = new Frame(withContext ? f : null, f.st);
+      // with context, the module sees the names as they are at the import (jinja's context.get_all() and locals)
+      const mf = new Frame(withContext ? f.snapshot() : null, f.st);
       tmpl.run(mf, new Out(null));
       const attrs = new Map(mf.entries().filter(([k]) => !k.startsWith("_")));
       return new PyObj(tmpl.name, attrs, undefined, () => `<Template module '${tmpl.name}'>`);

@@ -38,6 +38,14 @@ export class Frame {
     if (this.vars) out.push(...this.vars);
     return out;
   }
+  /** A frame holding every name visible from here, as they are now (innermost wins). */
+  snapshot(): Frame {
+    const flat = new Frame(null, this.st);
+    const chain: Frame[] = [this];
+    for (let fr = this.parent; fr; fr = fr.parent) chain.push(fr);
+    for (let i = chain.length - 1; i >= 0; i--) for (const [k, v] of chain[i]!.entries()) flat.set(k, v);
+    return flat;
+  }
   set(name: string, v: unknown): void {
     if (this.k0 === null || this.k0 === name) {
       this.k0 = name;
