@@ -95,6 +95,7 @@ function readsName(stmts: Stmt[], name: string): boolean {
 export class Compiler {
   private readonly blocks = new Map<string, BlockDef>();
   private depth = 0;
+  private soft = false;
 
   constructor(
     private readonly name: string,
@@ -139,12 +140,30 @@ export class Compiler {
     return { name: this.name, file, run, root, blocks };
   }
 
+  /** Compiles a scope of its own (jinja's frame.inner()): not top level, and not soft. */
   private nested<T>(fn: () => T): T {
+    const soft = this.soft;
     this.depth++;
+    this.soft = false;
     try {
       return fn();
     } finally {
       this.depth--;
+      this.soft = soft;
+    }
+  }
+
+  /**
+   * Compiles an `if` statement or an inline if (jinja's frame.soft()): there an unknown filter or test is an
+   * error only when it is called, since the branch may never run.
+   */
+  private softly<T>(fn: () => T): T {
+    const soft = this.soft;
+    this.soft = true;
+    try {
+      return fn();
+    } finally {
+      this.soft = soft;
     }
   }
 
@@ -167,9 +186,11 @@ export class Compiler {
       case "print":
         return this.print(s.expr);
       case "if": {
-        const test = this.expr(s.test);
-        const body = this.compileBody(s.body);
-        const else_ = s.else_.length ? this.compileBody(s.else_) : null;
+        const [test, body, else_] = this.softly(() => [
+          this.expr(s.test),
+          this.compileBody(s.body),
+          s.else_.length ? this.compileBody(s.else_) : null,
+        ]);
         return (f, out) => {
           if (truthy(test(f))) body(f, out);
           else if (else_) else_(f, out);
@@ -183,8 +204,8 @@ export class Compiler {
         return (f) => assign(f, val(f));
       }
       case "setblock": {
-        const body = this.compileBody(s.body);
-        const filter = s.filter ? this.filterChain(s.filter) : null;
+        const body = this.nested(() => this.compileBody(s.body));
+        const filter = s.filter ? this.nested(() => this.filterChain(s.filter!)) : null;
         const assign = this.assign(s.target);
         return (f) => {
           const cap = new Out(null);
@@ -249,7 +270,7 @@ export class Compiler {
       case "with": {
         const values = s.values.map((v) => this.expr(v));
         const assigns = s.targets.map((t) => this.assign(t));
-        const body = this.compileBody(s.body);
+        const body = this.nested(() => this.compileBody(s.body));
         return (f, out) => {
           const vals = values.map((v) => v(f));
           const inner = new Frame(f, f.st);
@@ -294,8 +315,8 @@ export class Compiler {
         };
       }
       case "filterblock": {
-        const body = this.compileBody(s.body);
-        const filter = this.filterChain(s.filter);
+        const body = this.nested(() => this.compileBody(s.body));
+        const filter = this.nested(() => this.filterChain(s.filter));
         return (f, out) => {
           const cap = new Out(null);
           body(new Frame(f, f.st), cap);
@@ -348,7 +369,7 @@ export class Compiler {
       this.fail("TemplateAssertionError", store, "Can't assign to special loop variable in for-loop target");
     const iter = this.expr(s.iter);
     const assign = this.assign(s.target);
-    const test = s.test ? this.expr(s.test) : null;
+    const test = s.test ? this.nested(() => this.expr(s.test!)) : null;
     const body = this.nested(() => this.compileBody(s.body));
     const else_ = s.else_.length ? this.nested(() => this.compileBody(s.else_)) : null;
     const P = this.pos(s.iter);
@@ -384,7 +405,7 @@ export class Compiler {
 
   private macroFactory(name: string, sig: Signature, stmts: Stmt[]): (f: Frame) => Macro {
     const body = this.nested(() => this.compileBody(stmts));
-    const defaults = sig.defaults.map((d) => this.expr(d));
+    const defaults = this.nested(() => sig.defaults.map((d) => this.expr(d)));
     const uv = readsName(stmts, "varargs");
     const uk = readsName(stmts, "kwargs");
     const uc = name === "caller" ? false : readsName(stmts, "caller");
@@ -496,31 +517,21 @@ export class Compiler {
   }
 
   private lookupFilter(name: string, n: Expr & { npos: number }): FilterFn {
-    const fn = BUILTINS.filters.get(name);
-    if (!fn) {
-      const near = closest(name, [...BUILTINS.filters.keys()]);
-      this.fail(
-        "TemplateAssertionError",
-        { pos: n.npos },
-        `No filter named '${name}'.`,
-        near && `did you mean '${near}'?`,
-      );
-    }
-    return fn;
+    return BUILTINS.filters.get(name) ?? this.missing("filter", name, [...BUILTINS.filters.keys()], n);
   }
 
   private lookupTest(name: string, n: Expr & { npos: number }): TestFn {
-    const fn = BUILTINS.tests.get(name);
-    if (!fn) {
-      const near = closest(name, [...BUILTINS.tests.keys()]);
-      this.fail(
-        "TemplateAssertionError",
-        { pos: n.npos },
-        `No test named '${name}'.`,
-        near && `did you mean '${near}'?`,
-      );
-    }
-    return fn;
+    return BUILTINS.tests.get(name) ?? this.missing("test", name, [...BUILTINS.tests.keys()], n);
+  }
+
+  /** An unknown filter or test: a compile error, or in a soft scope one raised when it is called. */
+  private missing(kind: string, name: string, known: string[], n: { npos: number }): () => never {
+    const near = closest(name, known);
+    const hint = near && `did you mean '${near}'?`;
+    if (!this.soft) this.fail("TemplateAssertionError", { pos: n.npos }, `No ${kind} named '${name}'.`, hint);
+    return () => {
+      throw new PyError("TemplateRuntimeError", `No ${kind} named '${name}' found.`, undefined, hint);
+    };
   }
 
   private callArgs(a: CallArgs): {
@@ -803,9 +814,11 @@ export class Compiler {
         };
       }
       case "cond": {
-        const test = this.expr(e.test);
-        const then = this.expr(e.then);
-        const else_ = e.else_ ? this.expr(e.else_) : null;
+        const [test, then, else_] = this.softly(() => [
+          this.expr(e.test),
+          this.expr(e.then),
+          e.else_ ? this.expr(e.else_) : null,
+        ]);
         const P = this.pos(e);
         return (f) => {
           if (truthy(test(f))) return then(f);

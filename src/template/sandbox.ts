@@ -121,7 +121,7 @@ function unsafe(obj: unknown, name: string, site: Site | null): Undefined {
 }
 
 /** Plain attribute lookup; NOATTR when the object has no such attribute (then jinja tries obj[name]). */
-function rawGetattr(obj: unknown, name: string): unknown {
+export function rawGetattr(obj: unknown, name: string): unknown {
   if (obj instanceof PyObj) {
     const v = obj.attrs.get(name);
     if (v !== undefined) return v;
@@ -157,9 +157,15 @@ function rawGetitem(obj: unknown, key: unknown): unknown {
   return NOATTR;
 }
 
+// Airflow's sandbox subclass allows `_name` attributes (is_safe_attribute is `not is_internal_attribute`); only
+// `__name` ones stay out of reach, as jinja's is_internal_attribute decides.
+function isInternal(name: string): boolean {
+  return name.startsWith("__");
+}
+
 export function getattr(obj: unknown, name: string, site: Site | null): unknown {
   if (obj instanceof Undefined) return obj.fail();
-  if (name.startsWith("_")) {
+  if (isInternal(name)) {
     if (DUNDERS.has(name)) return unsafe(obj, name, site);
   } else {
     const v = rawGetattr(obj, name);
@@ -182,7 +188,7 @@ export function getitem(obj: unknown, key: unknown, site: Site | null): unknown 
   if (item !== NOATTR) return item;
   if (typeof key === "string") {
     if (DUNDERS.has(key)) return unsafe(obj, key, site);
-    if (!key.startsWith("_")) {
+    if (!isInternal(key)) {
       const v = rawGetattr(obj, key);
       if (v !== NOATTR) return v;
     }
