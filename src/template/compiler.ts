@@ -9,6 +9,7 @@ import type { LineMap } from "./lexer.js";
 import type { FilterFn, TestFn } from "./registry.js";
 import {
   BlockRef,
+  CLOSED,
   Frame,
   LoopCtx,
   Macro,
@@ -17,16 +18,20 @@ import {
   discardOut,
   lookup,
   renderBlock,
+  TAINTED,
+  taintOf,
   templateCtx,
+  UNTAINTED,
   unpack,
   visibleNames,
   writeValue,
 } from "./runtime.js";
-import type { BlockDef, Compiled, Ev, Ex } from "./runtime.js";
+import type { BlockDef, Compiled, Ev, Ex, RenderState } from "./runtime.js";
 import { NO_METHOD, SliceVal, callMethod, callValue, getattr, getitem } from "./sandbox.js";
 import type { Site } from "./sandbox.js";
 import {
   Namespace,
+  PyFunc,
   PyObj,
   Undefined,
   hashKey,
@@ -201,7 +206,10 @@ export class Compiler {
       case "set": {
         const val = this.expr(s.expr);
         const assign = this.assign(s.target);
-        return (f) => assign(f, val(f));
+        return (f) => {
+          const v = val(f);
+          assign(f, v, f.st.t);
+        };
       }
       case "setblock": {
         const body = this.nested(() => this.compileBody(s.body));
@@ -210,7 +218,8 @@ export class Compiler {
         return (f) => {
           const cap = new Out(null);
           body(new Frame(f, f.st), cap);
-          assign(f, filter ? filter(f, cap.s) : cap.s);
+          const v = filter ? filter(f, cap.s, cap.t) : cap.s;
+          assign(f, v, filter ? f.st.t : cap.t);
         };
       }
       case "macro": {
@@ -226,12 +235,18 @@ export class Compiler {
         const P = this.pos(s.call);
         return (f, out) => {
           const callee = call.callee(f);
-          const args = call.args(f);
-          const kw = call.kwargs(f) ?? new Map<string, unknown>();
+          const ct = f.st.t;
+          const argT: number[] = [];
+          const args = call.args(f, argT);
+          const kwT = new Map<string, number>();
+          const kw = call.kwargs(f, kwT) ?? new Map<string, unknown>();
           kw.set("caller", makeCaller(f));
           f.st.pos = P;
-          if (callee instanceof Macro) callee.invoke(args, kw, out);
-          else writeValue(out, callValue(callee, args, kw));
+          if (callee instanceof Macro) callee.invoke(args, kw, out, argT, kwT);
+          else {
+            const v = callValue(callee, args, kw);
+            writeValue(out, v, taintOf(f.st, v, anyTaint(ct, argT, kwT)));
+          }
         };
       }
       case "include":
@@ -239,7 +254,10 @@ export class Compiler {
       case "import": {
         const load = this.module(s.template, s.withContext);
         const target = s.target;
-        return (f) => f.set(target, load(f));
+        return (f) => {
+          const mod = load(f);
+          f.set(target, mod, taintOf(f.st, mod, UNTAINTED));
+        };
       }
       case "fromimport": {
         const load = this.module(s.template, s.withContext);
@@ -247,6 +265,7 @@ export class Compiler {
         const P = this.pos(s.template);
         return (f) => {
           const mod = load(f);
+          const t = taintOf(f.st, mod, UNTAINTED);
           for (const [name, alias] of names) {
             const v = mod.attrs.get(name);
             f.set(
@@ -257,6 +276,7 @@ export class Compiler {
                     `the template '${mod.typeName}' (imported on line ${P.line}) does not export the requested name '${name}'`,
                     P,
                   ),
+              t,
             );
           }
         };
@@ -272,9 +292,14 @@ export class Compiler {
         const assigns = s.targets.map((t) => this.assign(t));
         const body = this.nested(() => this.compileBody(s.body));
         return (f, out) => {
-          const vals = values.map((v) => v(f));
+          const ts: number[] = [];
+          const vals = values.map((v) => {
+            const x = v(f);
+            ts.push(f.st.t);
+            return x;
+          });
           const inner = new Frame(f, f.st);
-          assigns.forEach((a, i) => a(inner, vals[i]));
+          assigns.forEach((a, i) => a(inner, vals[i], ts[i]!));
           body(inner, out);
         };
       }
@@ -320,25 +345,38 @@ export class Compiler {
         return (f, out) => {
           const cap = new Out(null);
           body(new Frame(f, f.st), cap);
-          writeValue(out, filter(f, cap.s));
+          const v = filter(f, cap.s, cap.t);
+          writeValue(out, v, f.st.t);
         };
       }
     }
   }
 
   /** A filter chain whose innermost input is a captured block instead of an expression. */
-  private filterChain(e: Expr): (f: Frame, input: string) => unknown {
+  /** A filter chain whose input is a captured block (with its taint); leaves the result's taint in st.t. */
+  private filterChain(e: Expr): (f: Frame, input: string, t: number) => unknown {
     if (e.t !== "filter") return () => this.fail("TemplateSyntaxError", e, "expected a filter");
-    const inner = e.node ? this.filterChain(e.node) : (_f: Frame, input: string) => input;
+    const inner = e.node
+      ? this.filterChain(e.node)
+      : (f: Frame, input: string, t: number) => {
+          f.st.t = t;
+          return input;
+        };
     const fn = this.lookupFilter(e.name, e);
     const args = this.callArgs(e.args);
     const P = this.pos(e);
-    return (f, input) => {
-      const v = inner(f, input);
-      const a = args.args(f);
-      const k = args.kwargs(f);
+    const closes = e.name === "tojson";
+    return (f, input, t) => {
+      const v = inner(f, input, t);
+      const vt = f.st.t;
+      const argT: number[] = [];
+      const a = args.args(f, argT);
+      const kwT = new Map<string, number>();
+      const k = args.kwargs(f, kwT);
       f.st.pos = P;
-      return fn(v, a, k, BUILTINS);
+      const r = fn(v, a, k, BUILTINS);
+      f.st.t = filterTaint(f.st, r, closes, vt, argT, kwT);
+      return r;
     };
   }
 
@@ -350,17 +388,26 @@ export class Compiler {
       const P = this.pos(e);
       return (f, out) => {
         const callee = call.callee(f);
-        const args = call.args(f);
-        const kw = call.kwargs(f);
+        const ct = f.st.t;
+        const argT: number[] = [];
+        const args = call.args(f, argT);
+        const kwT = new Map<string, number>();
+        const kw = call.kwargs(f, kwT);
         f.st.pos = P;
-        if (callee instanceof Macro) callee.invoke(args, kw, out);
-        else if (callee instanceof LoopCtx && !kw) callee.invoke(args, out);
+        if (callee instanceof Macro) callee.invoke(args, kw, out, argT, kwT);
+        else if (callee instanceof LoopCtx && !kw) callee.invoke(args, out, argT);
         else if (callee instanceof BlockRef && !args.length && !kw) callee.invoke(out);
-        else writeValue(out, call.invoke(callee, args, kw));
+        else {
+          const v = call.invoke(f, callee, args, kw, ct, argT, kwT);
+          writeValue(out, v, f.st.t);
+        }
       };
     }
     const ev = this.expr(e);
-    return (f, out) => writeValue(out, ev(f));
+    return (f, out) => {
+      const v = ev(f);
+      writeValue(out, v, f.st.t);
+    };
   }
 
   private forLoop(s: Stmt & { t: "for" }): Ex {
@@ -374,13 +421,13 @@ export class Compiler {
     const else_ = s.else_.length ? this.nested(() => this.compileBody(s.else_)) : null;
     const P = this.pos(s.iter);
     const recursive = s.recursive;
-    const run = (f: Frame, out: Out, iterable: unknown, depth0: number): void => {
+    const run = (f: Frame, out: Out, iterable: unknown, depth0: number, t: number): void => {
       f.st.pos = P;
       let items = iterate(iterable);
       const lf = new Frame(f, f.st);
       if (test) {
         items = items.filter((it) => {
-          assign(lf, it);
+          assign(lf, it, t);
           return truthy(test(lf));
         });
       }
@@ -388,19 +435,24 @@ export class Compiler {
         if (else_) else_(new Frame(f, f.st), out);
         return;
       }
-      const recurse = recursive ? (it: unknown, o: Out) => run(f, o, it, depth0 + 1) : null;
-      const loop = new LoopCtx(items, depth0, recurse);
+      const recurse = recursive
+        ? (it: unknown, o: Out, it_t: number) => run(f, o, it, depth0 + 1, taintOf(f.st, it, it_t))
+        : null;
+      const loop = new LoopCtx(items, depth0, recurse, t);
       const loopFrame = new Frame(f, f.st);
       loopFrame.set("loop", loop);
       for (let i = 0; i < items.length; i++) {
         loop.index0 = i;
         // jinja starts every iteration from the outer values: a `set` in the body lasts one iteration
         const it = new Frame(loopFrame, f.st);
-        assign(it, items[i]);
+        assign(it, items[i], t);
         body(it, out);
       }
     };
-    return (f, out) => run(f, out, iter(f), 0);
+    return (f, out) => {
+      const v = iter(f);
+      run(f, out, v, 0, f.st.t);
+    };
   }
 
   private macroFactory(name: string, sig: Signature, stmts: Stmt[]): (f: Frame) => Macro {
@@ -449,7 +501,10 @@ export class Compiler {
       const mf = new Frame(withContext ? f.snapshot() : null, f.st);
       tmpl.run(mf, new Out(null));
       const attrs = new Map(mf.entries().filter(([k]) => !k.startsWith("_")));
-      return new PyObj(tmpl.name, attrs, undefined, () => `<Template module '${tmpl.name}'>`);
+      const mod = new PyObj(tmpl.name, attrs, undefined, () => `<Template module '${tmpl.name}'>`);
+      // a module that exports a tainted value is tainted as a whole
+      if ([...attrs.keys()].some((k) => mf.taintOf(k) !== UNTAINTED)) f.st.tainted.add(mod);
+      return mod;
     };
   }
 
@@ -489,30 +544,33 @@ export class Compiler {
     };
   }
 
-  private assign(t: Target): (f: Frame, v: unknown) => void {
+  /** Assigns a value computed with taint `vt` to a target. */
+  private assign(t: Target): (f: Frame, v: unknown, vt: number) => void {
     if (t.t === "name") {
       const name = t.name;
-      return (f, v) => {
-        f.set(name, v);
+      return (f, v, vt) => {
+        f.set(name, v, taintOf(f.st, v, vt));
       };
     }
     if (t.t === "nsref") {
       const { ns, attr } = t;
       const P = this.pos(t);
-      return (f, v) => {
+      return (f, v, vt) => {
         const obj = lookup(f, ns);
         if (!(obj instanceof Namespace)) {
           throw new PyError("TemplateRuntimeError", "cannot assign attribute on non-namespace object", P);
         }
         obj.attrs.set(attr, v);
+        if (taintOf(f.st, v, vt) !== UNTAINTED) f.st.tainted.add(obj);
       };
     }
     const subs = t.items.map((x) => this.assign(x));
     const P = this.pos(t);
-    return (f, v) => {
+    return (f, v, vt) => {
       f.st.pos = P;
       const items = unpack(v, subs.length);
-      subs.forEach((s, i) => s(f, items[i]));
+      const it = taintOf(f.st, v, vt);
+      subs.forEach((s, i) => s(f, items[i], it));
     };
   }
 
@@ -534,9 +592,13 @@ export class Compiler {
     };
   }
 
+  /**
+   * Evaluators of a call's arguments. Each pushes the taint of every argument it evaluates into `taints`
+   * (positional) or sets it by name (keyword); `*xs` and `**kw` give every argument they spread their taint.
+   */
   private callArgs(a: CallArgs): {
-    args: (f: Frame) => unknown[];
-    kwargs: (f: Frame) => Map<string, unknown> | null;
+    args: (f: Frame, taints: number[]) => unknown[];
+    kwargs: (f: Frame, taints: Map<string, number>) => Map<string, unknown> | null;
   } {
     const pos = a.args.map((x) => this.expr(x));
     const star = a.star ? this.expr(a.star) : null;
@@ -545,22 +607,40 @@ export class Compiler {
     const args =
       pos.length === 0 && !star
         ? () => [] as unknown[]
-        : (f: Frame) => {
-            const r = pos.map((p) => p(f));
-            if (star) r.push(...iterate(star(f)));
+        : (f: Frame, taints: number[]) => {
+            const r: unknown[] = [];
+            for (const p of pos) {
+              r.push(p(f));
+              taints.push(f.st.t);
+            }
+            if (star) {
+              const items = iterate(star(f));
+              const t = f.st.t;
+              for (const x of items) {
+                r.push(x);
+                taints.push(t);
+              }
+            }
             return r;
           };
     const kwargs =
       kws.length === 0 && !dstar
         ? () => null
-        : (f: Frame) => {
+        : (f: Frame, taints: Map<string, number>) => {
             const m = new Map<string, unknown>();
-            for (const [k, v] of kws) m.set(k, v(f));
+            for (const [k, v] of kws) {
+              m.set(k, v(f));
+              taints.set(k, f.st.t);
+            }
             if (dstar) {
               const d = dstar(f);
+              const t = f.st.t;
               if (d instanceof Undefined) d.fail();
               if (!(d instanceof Map)) throw new PyError("TypeError", "argument after ** must be a mapping");
-              for (const [k, v] of d) m.set(String(k), v);
+              for (const [k, v] of d) {
+                m.set(String(k), v);
+                taints.set(String(k), t);
+              }
             }
             return m;
           };
@@ -583,20 +663,37 @@ export class Compiler {
           f.st.pos = site.pos;
           if (self instanceof Map || typeof self === "string" || Array.isArray(self))
             return new PendingMethod(self);
-          return getattr(self, attr, site);
+          const t = f.st.t;
+          const v = getattr(self, attr, site);
+          f.st.t = taintOf(f.st, v, attrTaint(self, attr, t));
+          return v;
         },
-        invoke: (callee: unknown, a: unknown[], k: Kwargs): unknown => {
+        invoke: (
+          f: Frame,
+          callee: unknown,
+          a: unknown[],
+          k: Kwargs,
+          ct: number,
+          argT: readonly number[],
+          kwT: ReadonlyMap<string, number>,
+        ): unknown => {
           if (callee instanceof PendingMethod) {
+            const argsT = anyTaint(UNTAINTED, argT, kwT);
+            // a method given payload data (list.append, dict.update...) may keep it: the object is tainted now
+            if (argsT !== UNTAINTED) taintOf(f.st, callee.self, argsT);
             const r = callMethod(callee.self, attr, a, k);
-            if (r !== NO_METHOD) return r;
+            if (r !== NO_METHOD) {
+              f.st.t = taintOf(f.st, r, ct || argsT);
+              return r;
+            }
             callee = getattr(callee.self, attr, site);
           }
-          return callValue(callee, a, k);
+          return invokeValue(f, callee, a, k, ct, argT, kwT);
         },
       };
     }
     const callee = this.expr(c);
-    return { args, kwargs, callee, invoke: callValue };
+    return { args, kwargs, callee, invoke: invokeValue };
   }
 
   /** `x.get(k)` / `x.get(k, d)`, the most common call in payload templates. */
@@ -622,26 +719,43 @@ export class Compiler {
     const P = this.pos(e);
     return (f) => {
       const o = obj(f);
+      const ot = f.st.t;
       if (o instanceof Map) {
         const k = key(f);
+        const kt = f.st.t;
         const d = dflt ? dflt(f) : null;
+        const dt = dflt ? f.st.t : UNTAINTED;
         f.st.pos = P;
         const v = o.get(typeof k === "string" ? k : hashKey(k));
+        // the dict's value when the key is there, else the default: the key only chooses
+        f.st.t = v === undefined ? taintOf(f.st, d, dt) : taintOf(f.st, v, ot);
+        void kt;
         return v === undefined ? d : v;
       }
       f.st.pos = site.pos;
       const callee = getattr(o, "get", site);
-      const args = dflt ? [key(f), dflt(f)] : [key(f)];
+      const ct = taintOf(f.st, callee, attrTaint(o, "get", ot));
+      const argT: number[] = [];
+      const args = [key(f)];
+      argT.push(f.st.t);
+      if (dflt) {
+        args.push(dflt(f));
+        argT.push(f.st.t);
+      }
       f.st.pos = P;
-      return callValue(callee, args, null);
+      return invokeValue(f, callee, args, null, ct, argT, null);
     };
   }
 
+  /** Compiles an expression: the closure returns its value and leaves the value's taint in `f.st.t`. */
   expr(e: Expr): Ev {
     switch (e.t) {
       case "const": {
         const v = e.value;
-        return () => v;
+        return (f) => {
+          f.st.t = UNTAINTED;
+          return v;
+        };
       }
       case "name": {
         const name = e.name;
@@ -656,24 +770,37 @@ export class Compiler {
             : v;
         };
       }
-      case "tuple": {
-        const items = e.items.map((x) => this.expr(x));
-        return (f) => tuple(items.map((x) => x(f)));
-      }
+      case "tuple":
       case "list": {
         const items = e.items.map((x) => this.expr(x));
-        return (f) => items.map((x) => x(f));
+        const isTuple = e.t === "tuple";
+        return (f) => {
+          let t = UNTAINTED;
+          const vals = items.map((x) => {
+            const v = x(f);
+            t = t || f.st.t;
+            return v;
+          });
+          const r = isTuple ? tuple(vals) : vals;
+          f.st.t = taintOf(f.st, r, t);
+          return r;
+        };
       }
       case "dict": {
         const pairs = e.pairs.map(([k, v]) => [this.expr(k), this.expr(v)] as const);
         const P = this.pos(e);
         return (f) => {
           const m = new Map<unknown, unknown>();
+          let t = UNTAINTED;
           for (const [k, v] of pairs) {
             const key = k(f);
+            t = t || f.st.t;
             f.st.pos = P;
-            m.set(hashKey(key), v(f));
+            const hk = hashKey(key);
+            m.set(hk, v(f));
+            t = t || f.st.t;
           }
+          f.st.t = taintOf(f.st, m, t);
           return m;
         };
       }
@@ -683,8 +810,11 @@ export class Compiler {
         const attr = e.attr;
         return (f) => {
           const o = obj(f);
+          const t = f.st.t;
           f.st.pos = site.pos;
-          return getattr(o, attr, site);
+          const v = getattr(o, attr, site);
+          f.st.t = taintOf(f.st, v, attrTaint(o, attr, t));
+          return v;
         };
       }
       case "getitem": {
@@ -693,14 +823,22 @@ export class Compiler {
         const site = this.site(e.obj, e);
         return (f) => {
           const o = obj(f);
+          const t = f.st.t;
           const a = arg(f);
           f.st.pos = site.pos;
-          return getitem(o, a, site);
+          const v = getitem(o, a, site);
+          // the key only chooses: the item is the container's (a slice of a tainted str is tainted)
+          f.st.t = taintOf(f.st, v, typeof a === "string" ? attrTaint(o, a, t) : t);
+          return v;
         };
       }
       case "slice": {
         const [a, b, c] = [e.start, e.stop, e.step].map((x) => (x ? this.expr(x) : () => null));
-        return (f) => new SliceVal(a!(f), b!(f), c!(f));
+        return (f) => {
+          const v = new SliceVal(a!(f), b!(f), c!(f));
+          f.st.t = UNTAINTED;
+          return v;
+        };
       }
       case "call": {
         if (this.isDictGet(e)) return this.dictGet(e);
@@ -708,10 +846,13 @@ export class Compiler {
         const P = this.pos(e);
         return (f) => {
           const callee = call.callee(f);
-          const a = call.args(f);
-          const k = call.kwargs(f);
+          const ct = f.st.t;
+          const argT: number[] = [];
+          const a = call.args(f, argT);
+          const kwT = new Map<string, number>();
+          const k = call.kwargs(f, kwT);
           f.st.pos = P;
-          return call.invoke(callee, a, k);
+          return call.invoke(f, callee, a, k, ct, argT, kwT);
         };
       }
       case "filter": {
@@ -720,12 +861,18 @@ export class Compiler {
         const fn = this.lookupFilter(e.name, e);
         const { args, kwargs } = this.callArgs(e.args);
         const P = this.pos(e);
+        const closes = e.name === "tojson";
         return (f) => {
           const v = node(f);
-          const a = args(f);
-          const k = kwargs(f);
+          const vt = f.st.t;
+          const argT: number[] = [];
+          const a = args(f, argT);
+          const kwT = new Map<string, number>();
+          const k = kwargs(f, kwT);
           f.st.pos = P;
-          return fn(v, a, k, BUILTINS);
+          const r = fn(v, a, k, BUILTINS);
+          f.st.t = filterTaint(f.st, r, closes, vt, argT, kwT);
+          return r;
         };
       }
       case "test": {
@@ -736,10 +883,12 @@ export class Compiler {
         const neg = e.negate;
         return (f) => {
           const v = node(f);
-          const a = args(f);
-          const k = kwargs(f);
+          const a = args(f, []);
+          const k = kwargs(f, new Map());
           f.st.pos = P;
-          return fn(v, a, k, BUILTINS) !== neg;
+          const r = fn(v, a, k, BUILTINS) !== neg;
+          f.st.t = UNTAINTED;
+          return r;
         };
       }
       case "binop": {
@@ -749,9 +898,13 @@ export class Compiler {
         const op = BINOPS[e.op]!;
         return (f) => {
           const a = l(f);
+          const at = f.st.t;
           const b = r(f);
+          const bt = f.st.t;
           f.st.pos = P;
-          return op(a, b);
+          const v = op(a, b);
+          f.st.t = taintOf(f.st, v, at || bt);
+          return v;
         };
       }
       case "concat": {
@@ -759,11 +912,14 @@ export class Compiler {
         const P = this.pos(e);
         return (f) => {
           let s = "";
+          let t = UNTAINTED;
           for (const it of items) {
             const v = it(f);
+            t = t || f.st.t;
             f.st.pos = P;
             s += typeof v === "string" ? v : pyStr(v);
           }
+          f.st.t = t ? TAINTED : UNTAINTED;
           return s;
         };
       }
@@ -776,9 +932,13 @@ export class Compiler {
           for (const [op, x] of ops) {
             const right = x(f);
             f.st.pos = P;
-            if (!pyCompare(op, left, right)) return false;
+            if (!pyCompare(op, left, right)) {
+              f.st.t = UNTAINTED;
+              return false;
+            }
             left = right;
           }
+          f.st.t = UNTAINTED;
           return true;
         };
       }
@@ -800,7 +960,11 @@ export class Compiler {
       }
       case "not": {
         const n = this.expr(e.node);
-        return (f) => !truthy(n(f));
+        return (f) => {
+          const v = !truthy(n(f));
+          f.st.t = UNTAINTED;
+          return v;
+        };
       }
       case "neg":
       case "pos": {
@@ -809,8 +973,11 @@ export class Compiler {
         const op = e.t === "neg" ? pyNeg : pyPos;
         return (f) => {
           const v = n(f);
+          const t = f.st.t;
           f.st.pos = P;
-          return op(v);
+          const r = op(v);
+          f.st.t = taintOf(f.st, r, t);
+          return r;
         };
       }
       case "cond": {
@@ -820,9 +987,11 @@ export class Compiler {
           e.else_ ? this.expr(e.else_) : null,
         ]);
         const P = this.pos(e);
+        // the test only chooses a branch: the value and its taint are the branch's
         return (f) => {
           if (truthy(test(f))) return then(f);
           if (else_) return else_(f);
+          f.st.t = UNTAINTED;
           // jinja uses its lenient Undefined here, not the environment's StrictUndefined
           return new Undefined(
             `the inline if-expression '${P.text}' evaluated to false and no else section was defined.`,
@@ -851,3 +1020,70 @@ const BINOPS: Record<string, (a: unknown, b: unknown) => unknown> = {
   "%": (a, b) => pyMod(a, b, printf),
   "**": pyPow,
 };
+
+/** Tainted if any of the callee and the arguments is. */
+function anyTaint(ct: number, argT: readonly number[], kwT: ReadonlyMap<string, number> | null): number {
+  if (ct !== UNTAINTED) return TAINTED;
+  for (const t of argT) if (t !== UNTAINTED) return TAINTED;
+  if (kwT) for (const t of kwT.values()) if (t !== UNTAINTED) return TAINTED;
+  return UNTAINTED;
+}
+
+/**
+ * The taint of `obj.attr` (or `obj[attr]`) given the object's: the loop's counters and flags are the
+ * loop's own, only its neighbouring items come from what it iterates.
+ */
+function attrTaint(obj: unknown, attr: string, t: number): number {
+  if (obj instanceof LoopCtx)
+    return (attr === "previtem" || attr === "nextitem") && obj.tainted ? TAINTED : 0;
+  return t;
+}
+
+/** A filter's result: tainted if its input or an argument was; closed when `tojson` printed a tainted value. */
+function filterTaint(
+  st: RenderState,
+  r: unknown,
+  closes: boolean,
+  vt: number,
+  argT: readonly number[],
+  kwT: ReadonlyMap<string, number>,
+): number {
+  const t = anyTaint(vt, argT, kwT);
+  if (t === UNTAINTED) return taintOf(st, r, UNTAINTED);
+  return closes ? CLOSED : taintOf(st, r, t);
+}
+
+/**
+ * Calls a value (a macro, a loop, a block, a function) in an expression. A macro's or block's output is
+ * captured, and its taint is whether anything tainted was written into it.
+ */
+function invokeValue(
+  f: Frame,
+  callee: unknown,
+  a: unknown[],
+  k: Kwargs,
+  ct: number,
+  argT: readonly number[],
+  kwT: ReadonlyMap<string, number> | null,
+): unknown {
+  if (callee instanceof Macro || callee instanceof LoopCtx || callee instanceof BlockRef) {
+    const cap = new Out(null);
+    if (callee instanceof Macro) callee.invoke(a, k, cap, argT, kwT);
+    else if (callee instanceof LoopCtx && !k) callee.invoke(a, cap, argT);
+    else if (callee instanceof BlockRef && !a.length && !k) callee.invoke(cap);
+    else {
+      const v = callValue(callee, a, k);
+      f.st.t = taintOf(f.st, v, anyTaint(ct, argT, kwT));
+      return v;
+    }
+    f.st.t = cap.t;
+    return cap.s;
+  }
+  const argsT = anyTaint(UNTAINTED, argT, kwT);
+  // a bound method given payload data (`{% set add = xs.append %}`) may keep it in its object
+  if (argsT !== UNTAINTED && callee instanceof PyFunc && callee.self !== undefined)
+    taintOf(f.st, callee.self, argsT);
+  const v = callValue(callee, a, k);
+  f.st.t = taintOf(f.st, v, ct || argsT);
+  return v;
+}

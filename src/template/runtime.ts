@@ -1,20 +1,63 @@
 // The render-time machinery the compiled closures run on: frames (jinja's scoping), the output buffer and its
-// spans, loop contexts, macros, blocks and template inheritance.
+// spans, loop contexts, macros, blocks and template inheritance, and the payload taint that rides along.
+//
+// Taint: a value that comes from the trigger payload (dag_run.conf, params) is tainted, and so is every value
+// computed from one (string methods, filters, formatting, concatenation, containers that hold one). The
+// compiled closures pass it in a register, RenderState.t, set by every expression; frames keep it per name;
+// containers and other objects carry it in RenderState.tainted. A number, boolean or None is never tainted: it
+// prints as digits, a sign, `.`, `e`, True/False/None, which cannot form YAML structure. `tojson` turns a
+// tainted value into a *closed* one: one JSON value, a single YAML node that cannot reach outside itself.
 import { PyError } from "./errors.js";
 import type { Pos } from "./errors.js";
 import { GLOBALS } from "./globals.js";
-import { NOATTR, PyFunc, PyObject, Undefined, iterate, pyEq, pyStr, tuple } from "./values.js";
+import { NOATTR, PyFloat, PyFunc, PyObject, Undefined, iterate, pyEq, pyStr, tuple } from "./values.js";
 import type { Kwargs } from "./values.js";
 
 export interface RenderState {
   pos: Pos | undefined;
   readonly loader: (name: string) => Compiled;
+  /** The taint of the value the last expression evaluated to (UNTAINTED, TAINTED or CLOSED). */
+  t: number;
+  /** Objects (dicts, lists, namespaces, functions...) that hold or stand for payload data. */
+  readonly tainted: WeakSet<object>;
 }
 
-/** Output buffer. `spans` collects the ranges written by `{{ }}`; null while capturing (set blocks). */
+export const UNTAINTED = 0;
+export const TAINTED = 1;
+/** Tainted, but printed by `tojson`: one closed JSON value. */
+export const CLOSED = 2;
+
+/**
+ * The taint of value `v` computed with taint `t`: numbers, booleans and None are never tainted, an object
+ * computed from tainted input is remembered as tainted, and an object already known to be is.
+ */
+export function taintOf(st: RenderState, v: unknown, t: number): number {
+  if (t === UNTAINTED) return v !== null && typeof v === "object" && st.tainted.has(v) ? TAINTED : UNTAINTED;
+  if (v === null || typeof v === "number" || typeof v === "boolean" || v instanceof PyFloat) return UNTAINTED;
+  if (typeof v === "object" && v !== undefined) st.tainted.add(v);
+  return t;
+}
+
+/** Marks every container reachable from a payload root as tainted. */
+export function taintAll(st: RenderState, v: unknown): void {
+  if (v === null || typeof v !== "object" || st.tainted.has(v)) return;
+  st.tainted.add(v);
+  if (v instanceof Map) for (const x of v.values()) taintAll(st, x);
+  else if (Array.isArray(v)) for (const x of v) taintAll(st, x);
+}
+
+/**
+ * Output buffer. `spans` collects the ranges written by `{{ }}`, and `taint` the tainted ones among them with
+ * their kind; both null while capturing (set blocks, macro results), where `t` says whether anything tainted
+ * was written.
+ */
 export class Out {
   s = "";
-  constructor(readonly spans: Array<[number, number]> | null) {}
+  t = UNTAINTED;
+  readonly taint: Array<[number, number, number]> | null;
+  constructor(readonly spans: Array<[number, number]> | null) {
+    this.taint = spans ? [] : null;
+  }
 }
 
 export class Frame {
@@ -24,6 +67,8 @@ export class Frame {
   private vars: Map<string, unknown> | null = null;
   private k0: string | null = null;
   private v0: unknown = undefined;
+  private t0 = UNTAINTED;
+  private taints: Map<string, number> | null = null;
   constructor(
     readonly parent: Frame | null,
     readonly st: RenderState,
@@ -38,19 +83,32 @@ export class Frame {
     if (this.vars) out.push(...this.vars);
     return out;
   }
+  /** The taint of a name this frame defines. */
+  taintOf(name: string): number {
+    if (this.k0 === name) return this.t0;
+    return this.taints?.get(name) ?? UNTAINTED;
+  }
   /** A frame holding every name visible from here, as they are now (innermost wins). */
   snapshot(): Frame {
     const flat = new Frame(null, this.st);
     const chain: Frame[] = [this];
     for (let fr = this.parent; fr; fr = fr.parent) chain.push(fr);
-    for (let i = chain.length - 1; i >= 0; i--) for (const [k, v] of chain[i]!.entries()) flat.set(k, v);
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const fr = chain[i]!;
+      for (const [k, v] of fr.entries()) flat.set(k, v, fr.taintOf(k));
+    }
     return flat;
   }
-  set(name: string, v: unknown): void {
+  set(name: string, v: unknown, t = UNTAINTED): void {
     if (this.k0 === null || this.k0 === name) {
       this.k0 = name;
       this.v0 = v;
-    } else (this.vars ??= new Map()).set(name, v);
+      this.t0 = t;
+    } else {
+      (this.vars ??= new Map()).set(name, v);
+      if (t !== UNTAINTED) (this.taints ??= new Map()).set(name, t);
+      else this.taints?.delete(name);
+    }
   }
 }
 
@@ -163,7 +221,9 @@ export class LoopCtx extends PyObject {
   constructor(
     readonly items: unknown[],
     readonly depth0: number,
-    readonly recurse: ((iterable: unknown, out: Out) => void) | null,
+    readonly recurse: ((iterable: unknown, out: Out, t: number) => void) | null,
+    /** The items come from a tainted iterable (previtem and nextitem are then tainted). */
+    readonly tainted: number,
   ) {
     super();
   }
@@ -216,11 +276,11 @@ export class LoopCtx extends PyObject {
     return out.s;
   };
   /** `{{ loop(children) }}` renders straight into the output, keeping the inner spans. */
-  invoke(args: unknown[], out: Out): void {
+  invoke(args: unknown[], out: Out, argT: readonly number[] = []): void {
     if (!this.recurse) {
       throw new PyError("TypeError", "The loop must have the 'recursive' marker to be called recursively.");
     }
-    this.recurse(args[0], out);
+    this.recurse(args[0], out, argT[0] ?? UNTAINTED);
   }
   pyRepr(): string {
     return `<LoopContext ${this.index0 + 1}/${this.items.length}>`;
@@ -263,8 +323,16 @@ export class Macro extends PyObject {
     return out.s;
   };
 
-  invoke(args: unknown[], kw: Kwargs, out: Out): void {
+  /** Runs the macro into `out`; `argT` and `kwT` are the taints of the arguments. */
+  invoke(
+    args: unknown[],
+    kw: Kwargs,
+    out: Out,
+    argT: readonly number[] = [],
+    kwT: ReadonlyMap<string, number> | null = null,
+  ): void {
     const f = new Frame(this.defFrame, this.defFrame.st);
+    const st = f.st;
     const np = this.params.length;
     if (args.length > np && !this.usesVarargs) {
       throw new PyError("TypeError", `macro '${this.name}' takes not more than ${np} argument(s)`);
@@ -284,17 +352,31 @@ export class Macro extends PyObject {
     for (let i = 0; i < np; i++) {
       const p = this.params[i]!;
       let v: unknown;
+      let t = UNTAINTED;
       if (i < args.length) {
         if (given.has(p))
           throw new PyError("TypeError", `macro '${this.name}' got multiple values for argument '${p}'`);
         v = args[i];
-      } else if (given.has(p)) v = given.get(p);
-      else if (i >= firstDefault) v = this.defaults[i - firstDefault]!(f);
-      else v = new Undefined(`parameter '${p}' was not provided`, undefined);
-      f.set(p, v);
+        t = argT[i] ?? UNTAINTED;
+      } else if (given.has(p)) {
+        v = given.get(p);
+        t = kwT?.get(p) ?? UNTAINTED;
+      } else if (i >= firstDefault) {
+        v = this.defaults[i - firstDefault]!(f);
+        t = st.t;
+      } else v = new Undefined(`parameter '${p}' was not provided`, undefined);
+      f.set(p, v, taintOf(st, v, t));
     }
-    if (this.usesVarargs) f.set("varargs", tuple(args.slice(np)));
-    if (this.usesKwargs) f.set("kwargs", extraKw ?? new Map());
+    const anyT = (ts: Iterable<number>): number => (Array.from(ts).some((x) => x) ? TAINTED : UNTAINTED);
+    if (this.usesVarargs) {
+      const rest = tuple(args.slice(np));
+      f.set("varargs", rest, taintOf(st, rest, anyT(argT.slice(np))));
+    }
+    if (this.usesKwargs) {
+      const extra = extraKw ?? new Map<string, unknown>();
+      const t = anyT([...extra.keys()].map((k) => kwT?.get(k) ?? UNTAINTED));
+      f.set("kwargs", extra, taintOf(st, extra, t));
+    }
     if (this.usesCaller) f.set("caller", caller ?? new Undefined("No caller defined", undefined));
     this.body(f, out);
   }
@@ -304,15 +386,20 @@ export class Macro extends PyObject {
   }
 }
 
+/** The value of a name, its taint left in `f.st.t`. */
 export function lookup(f: Frame, name: string): unknown {
   let fr: Frame | null = f;
   let tctx: TemplateCtx | null = null;
   do {
     const v = fr.get(name);
-    if (v !== undefined) return v;
+    if (v !== undefined) {
+      f.st.t = taintOf(f.st, v, fr.taintOf(name));
+      return v;
+    }
     tctx ??= fr.tctx;
     fr = fr.parent;
   } while (fr);
+  f.st.t = UNTAINTED;
   if (name === "self" && tctx) return new TemplateRef(tctx);
   return GLOBALS.get(name);
 }
@@ -331,12 +418,19 @@ export function unpack(value: unknown, n: number): unknown[] {
   return items;
 }
 
-export function writeValue(out: Out, v: unknown): void {
+export function writeValue(out: Out, v: unknown, t = UNTAINTED): void {
   const s = typeof v === "string" ? v : pyStr(v);
   if (!s) return;
+  if (t !== UNTAINTED) out.t = TAINTED;
   if (out.spans) {
     const start = out.s.length;
     out.s += s;
     out.spans.push([start, out.s.length]);
+    if (t !== UNTAINTED) out.taint!.push([start, out.s.length, t]);
   } else out.s += s;
+}
+
+/** Writes a captured output (a macro's, a block's) into `out` as one value: tainted if anything in it was. */
+export function writeCaptured(out: Out, cap: Out): void {
+  writeValue(out, cap.s, cap.t);
 }

@@ -74,7 +74,7 @@ export function callMethod(obj: unknown, name: string, args: unknown[], kw: Kwar
 function boundMethod(obj: unknown, name: string): PyFunc | null {
   const self = obj instanceof Markup ? obj.s : obj;
   const m = methodTable(self)?.get(name);
-  return m ? new PyFunc(name, (a, k) => (m as Method<unknown>)(self, a, k)) : null;
+  return m ? new PyFunc(name, (a, k) => (m as Method<unknown>)(self, a, k), self) : null;
 }
 
 function describeObj(site: Site | null): string {
