@@ -97,11 +97,22 @@ export interface CheckResult {
 
 function targetFacts(t: BakeTarget): { lock: ProjectLock; coordinates: string[]; fingerprint: Fingerprint } {
   const coordinates = normaliseCoordinates(t.coordinates);
+  const lockFile = join(t.projectDir, "uv.lock");
+  if (!existsSync(lockFile)) {
+    throw new UserError(
+      `${lockFile} not found: the image installs the locked dependencies; run uv lock --project ${t.projectDir}`,
+    );
+  }
   const lock = readProjectLock(t.projectDir);
   return { lock, coordinates, fingerprint: imageFingerprint({ ...t, lock, coordinates }) };
 }
 
-function client(t: BakeTarget): RegistryClient {
+export function client(t: {
+  registry: string;
+  credentials?: Credentials;
+  plainHttp?: boolean;
+  env?: NodeJS.ProcessEnv;
+}): RegistryClient {
   return new RegistryClient(parseRepoRef(t.registry), {
     credentials: t.credentials ?? credentialsFromEnv(t.env),
     plainHttp: t.plainHttp,
@@ -340,7 +351,7 @@ print("sparklane-smoke: %s imports %d modules: %s" % (sys.executable, len(names)
 export async function bake(o: BakeOptions): Promise<BakeResult> {
   const env = o.env ?? process.env;
   const step = o.onStep ?? (() => {});
-  const repo = parseRepoRef(o.registry);
+  parseRepoRef(o.registry); // a bad --registry is reported before anything else
   const { lock, coordinates, fingerprint } = targetFacts(o);
   checkFixedRevisions(coordinates, "spark.jars.packages");
   const id = fingerprint.id;
@@ -444,29 +455,54 @@ export async function bake(o: BakeOptions): Promise<BakeResult> {
       "build",
       `${o.builder}: venv (uv sync --frozen)${coordinates.length ? `, JARs (Ivy: ${coordinates.join(",")})` : ""}, smoke test`,
     );
-    await builder.build({
-      contextDir: ctx,
-      containerfile: join(ctx, "Containerfile"),
-      tag: tmpTag,
-      labels,
-      signal: o.signal,
-      onLine: o.onLine,
-    });
-    let digest: string | undefined;
-    if (o.push) {
-      step("push", `${image}`);
-      await builder.push(tmpTag, image, {
-        tlsVerify: o.tlsVerify ?? !isLoopback(repo.registry),
-        credentials: o.credentials ?? credentialsFromEnv(env),
-        signal: o.signal,
-        onLine: o.onLine,
-      });
-      digest = (await reg.manifestDigest(id)) || undefined;
-    }
-    await builder.tag(tmpTag, image);
+    const digest = await buildAndPublish({ ...o, builder, reg, ctx, tmpTag, image, tag: id, labels, step });
     return { state: "built", fingerprint: id, image, pushed: o.push, digest, labels, facts };
   } finally {
     await builder.removeTag(tmpTag);
     rmSync(ctx, { recursive: true, force: true });
   }
+}
+
+/**
+ * The end every image shares: build under a temporary local name, push (when asked) under the final one,
+ * and only then tag it locally, so a failure at any step leaves no tag behind. Returns the pushed digest.
+ */
+export async function buildAndPublish(o: {
+  builder: Builder;
+  reg: RegistryClient;
+  ctx: string;
+  tmpTag: string;
+  image: string;
+  tag: string;
+  labels: Record<string, string>;
+  push: boolean;
+  registry: string;
+  tlsVerify?: boolean;
+  credentials?: Credentials;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  onLine?: (line: string) => void;
+  step: (step: BakeStep, detail: string) => void;
+}): Promise<string | undefined> {
+  await o.builder.build({
+    contextDir: o.ctx,
+    containerfile: join(o.ctx, "Containerfile"),
+    tag: o.tmpTag,
+    labels: o.labels,
+    signal: o.signal,
+    onLine: o.onLine,
+  });
+  let digest: string | undefined;
+  if (o.push) {
+    o.step("push", o.image);
+    await o.builder.push(o.tmpTag, o.image, {
+      tlsVerify: o.tlsVerify ?? !isLoopback(parseRepoRef(o.registry).registry),
+      credentials: o.credentials ?? credentialsFromEnv(o.env ?? process.env),
+      signal: o.signal,
+      onLine: o.onLine,
+    });
+    digest = (await o.reg.manifestDigest(o.tag)) || undefined;
+  }
+  await o.builder.tag(o.tmpTag, o.image);
+  return digest;
 }

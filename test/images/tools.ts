@@ -55,8 +55,9 @@ export function imageExists(name: string): boolean {
 
 export function skopeoLabels(ref: string, creds?: string): Record<string, string> {
   const args = ["inspect", "--tls-verify=false", ...(creds ? ["--creds", creds] : []), `docker://${ref}`];
-  return (JSON.parse(execFileSync("skopeo", args, { encoding: "utf8" })) as { Labels: Record<string, string> })
-    .Labels;
+  return (
+    JSON.parse(execFileSync("skopeo", args, { encoding: "utf8" })) as { Labels: Record<string, string> }
+  ).Labels;
 }
 
 export function freePort(): Promise<number> {

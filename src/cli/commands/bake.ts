@@ -9,6 +9,7 @@ interface BakeFlags {
   registry?: string;
   push?: boolean;
   builder: "buildah" | "docker" | "podman";
+  image: "pre-baked" | "standard" | "ivy-settings";
   check?: boolean;
   conf?: string;
   set?: string[];
@@ -60,13 +61,51 @@ export function register(program: Command): void {
       const { bakeTarget } = await import("../../bake/project.js");
       const bakeLib = await import("../../bake/index.js");
       const say = (t: string): void => void process.stderr.write(`sparklane: ${t}\n`);
+      if (flags.image !== "pre-baked") {
+        if (flags.check) throw new UserError("--check goes with --image pre-baked");
+        const { bakeRuntimeImage } = await import("../../bake/runtime-images.js");
+        const { findProject } = await import("../../project/index.js");
+        const { bakeSettings } = await import("../../bake/project.js");
+        const project = findProject(flags.project, process.cwd());
+        const { base, registry } = bakeSettings(
+          { payload: {}, project },
+          flags,
+          `bake --image ${flags.image}`,
+        );
+        const t0 = performance.now();
+        const r = await bakeRuntimeImage({
+          image: flags.image,
+          base,
+          registry,
+          push: !!flags.push,
+          builder: flags.builder,
+          plainHttp: flags.plainHttp,
+          onStep: (step, detail) => say(`bake ${step}: ${detail}`),
+          onLine: (line) => {
+            if (flags.verbose || /^(STEP \d+|Step \d+)/.test(line)) process.stderr.write(`  ${line}\n`);
+          },
+        });
+        const secs = ((performance.now() - t0) / 1000).toFixed(1);
+        if (flags.output === "json")
+          process.stdout.write(`${JSON.stringify({ ...r, seconds: Number(secs) })}\n`);
+        else
+          process.stdout.write(
+            r.state === "found"
+              ? `${r.image}: already there; built nothing (${secs} s)\n`
+              : `built ${r.image}${r.pushed ? ` and pushed it${r.digest ? ` (${r.digest})` : ""}` : ""} in ${secs} s\n`,
+          );
+        return;
+      }
       let conf = flags.conf;
       const prepared0 = await renderRequestFromFlags({ project: flags.project, set: flags.set });
       if (conf === undefined) conf = prepared0.project?.sampleTriggers()[0];
       const prepared = conf
         ? await renderRequestFromFlags({ project: flags.project, set: flags.set, conf })
         : prepared0;
-      const target = await bakeTarget(prepared, flags, flags.check ? "bake --check" : "bake");
+      const target = {
+        ...(await bakeTarget(prepared, flags, flags.check ? "bake --check" : "bake")),
+        plainHttp: flags.plainHttp,
+      };
 
       if (flags.check) {
         const result = await bakeLib.checkImage(target);
