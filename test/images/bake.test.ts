@@ -400,3 +400,101 @@ test("a bake that fails leaves no tag behind", { skip: imageSkip, timeout: LONG 
     c.cleanup();
   }
 });
+
+test(
+  "the standard image: sparklane bootstrap from a file:// store, then spark-submit resolves the JARs and runs the example",
+  { skip: imageSkip, timeout: LONG },
+  async () => {
+    const registry = `${reg!.host}/etl/spark`;
+    let r = await runCli(["bake", "--image", "standard", "--base", base, "--registry", registry, "--push"], {
+      env,
+      timeoutMs: LONG,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const m = /built (\S+:standard-[0-9a-f]{20}) and pushed it/.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    const standard = m[1]!;
+    assert.equal(skopeoLabels(standard)["io.sparklane.role"], "standard");
+    r = await runCli(["bake", "--image", "standard", "--base", base, "--registry", registry, "--push"], {
+      env,
+      timeoutMs: LONG,
+    });
+    assert.match(r.stdout, /already there; built nothing/);
+
+    const store = join(ex!.root, "store");
+    r = await runCli(
+      ["publish", "--project", ex!.project, "--version", "1.0.0", "--store", `file://${store}`, "--latest"],
+      { env },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    execFileSync("chmod", ["-R", "a+rwX", ex!.root]);
+    const certs = process.env.SSL_CERT_FILE;
+    const script = [
+      "set -e",
+      "sparklane bootstrap",
+      "cd /data",
+      "export SPARK_LOCAL_IP=127.0.0.1 SPARK_LOCAL_HOSTNAME=localhost SPARKLANE_DATA_ROOT=/data",
+      // The host's CA (a TLS-intercepting proxy's, if any) for Ivy, as the bake passes it.
+      `${certs ? "export SPARK_SUBMIT_OPTS=-Djavax.net.ssl.trustStore=/host-java-cacerts; " : ""}spark-submit --master 'local[1]' --conf spark.ui.enabled=false --conf spark.jars.ivy=/tmp/ivy --conf spark.pyspark.python=/app/.venv/bin/python --packages org.apache.spark:spark-avro_2.13:4.0.1 /app/visits_distinct/visits_distinct_daily.py --config /app/visits_distinct/config/dev-daily.yaml --process-date 2026-03-14 2>&1 | grep -E 'spark-avro|Exception' | head -5`,
+    ].join("\n");
+    const ctr = buildah(["from", "--pull=never", standard]).trim();
+    try {
+      const args = ["run", "-v", `${store}:/store`, "-v", `${ex!.project}:/data`];
+      if (certs) args.push("-v", `${certs}:/host-ca.pem:ro`, "--env", "SSL_CERT_FILE=/host-ca.pem");
+      if (certs && existsSync("/etc/ssl/certs/java/cacerts"))
+        args.push("-v", "/etc/ssl/certs/java/cacerts:/host-java-cacerts:ro");
+      for (const e of [
+        "ETL_VERSION=1.0.0",
+        "ARTIFACT_STORE=file:///store",
+        "ETL_PROJECT_NAME=visits-etl",
+        "MODULE_NAME=visits_distinct",
+      ])
+        args.push("--env", e);
+      const out = buildah([...args, ctr, "--", "sh", "-c", script]);
+      assert.match(out, /bootstrap: done: visits-etl 1\.0\.0 \(full\)/);
+      assert.match(out, /spark-avro_2\.13/);
+      assert.doesNotMatch(out, /Exception/);
+      assert.ok(existsSync(join(ex!.project, "output", "visits_distinct", "visit_date=2026-03-14")), out);
+    } finally {
+      buildah(["rm", ctr]);
+    }
+  },
+);
+
+test(
+  "the Ivy-settings sidecar image runs sparklane ivy-settings as its entrypoint",
+  { skip: imageSkip, timeout: LONG },
+  async () => {
+    const r = await runCli(
+      ["bake", "--image", "ivy-settings", "--base", base, "--registry", `${reg!.host}/etl/ivy-settings`],
+      { env, timeoutMs: LONG },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const m = /built (\S+:ivy-settings-[0-9a-f]{20})/.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    const config = JSON.parse(
+      buildah(["inspect", "--type", "image", "--format", "{{json .OCIv1.Config}}", m[1]!]),
+    ) as {
+      Entrypoint: string[];
+      User: string;
+    };
+    assert.deepEqual(config.Entrypoint, ["sparklane", "ivy-settings"]);
+    assert.equal(config.User, "185");
+    const ctr = buildah(["from", "--pull=never", m[1]!]).trim();
+    try {
+      const out = buildah([
+        "run",
+        "--env",
+        "IVY_TOKEN=t0k3n",
+        ctr,
+        "--",
+        "sh",
+        "-c",
+        "sparklane ivy-settings --provider env --token-env IVY_TOKEN --repo-url https://maven.example.test/releases --out /tmp/ivysettings.xml >/dev/null 2>&1; grep -c 'maven.example.test' /tmp/ivysettings.xml; stat -c %a /tmp/ivysettings.xml",
+      ]);
+      assert.match(out, /^[1-9]\d*\n600\n$/);
+    } finally {
+      buildah(["rm", ctr]);
+    }
+  },
+);

@@ -40,6 +40,14 @@ export function register(program: Command): void {
         .choices(["buildah", "docker", "podman"])
         .default("buildah"),
     )
+    .addOption(
+      new Option(
+        "--image <kind>",
+        "pre-baked: the project's image; standard: base + sparklane + uv (its init container runs sparklane bootstrap); ivy-settings: the sidecar image",
+      )
+        .choices(["pre-baked", "standard", "ivy-settings"])
+        .default("pre-baked"),
+    )
     .option(
       "--check",
       "build nothing: exit 0 when the registry has an image for the current fingerprint, 1 when not",
