@@ -17,6 +17,7 @@ import { register as bootstrapCmd } from "./bootstrap.js";
 import { register as ivySettingsCmd } from "./ivy-settings.js";
 import { register as exporterCmd } from "./exporter.js";
 import { register as doctorCmd } from "./doctor.js";
+import { register as bakeCmd } from "./bake.js";
 
 export function registerAll(program: Command): void {
   renderCmd(program);
@@ -34,4 +35,5 @@ export function registerAll(program: Command): void {
   ivySettingsCmd(program);
   exporterCmd(program);
   doctorCmd(program);
+  bakeCmd(program);
 }
