@@ -55,7 +55,12 @@ before(async () => {
   );
 });
 after(async () => {
-  exporter?.kill("SIGTERM");
+  if (exporter) {
+    // The exporter stops cleanly on SIGTERM.
+    const code = new Promise<number | null>((r) => exporter!.on("close", (c) => r(c)));
+    exporter.kill("SIGTERM");
+    assert.equal(await code, 0);
+  }
   if (!skip) await ns.remove();
 });
 
