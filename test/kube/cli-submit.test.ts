@@ -36,7 +36,10 @@ test("bad input exits 2 before anything is sent", async () => {
 test("kubeconfig problems are exit 2 and name the flag", async () => {
   const ctx = await runCli(["list", "--kubeconfig", dead, "--context", "prod"]);
   assert.equal(ctx.code, 2);
-  assert.match(ctx.stderr, /--context prod: no such context in the kubeconfig\n {2}hint: known contexts: dead/);
+  assert.match(
+    ctx.stderr,
+    /--context prod: no such context in the kubeconfig\n {2}hint: known contexts: dead/,
+  );
   const file = await runCli(["status", "x", "--kubeconfig", "/nonexistent/kubeconfig"]);
   assert.equal(file.code, 2);
   assert.match(file.stderr, /--kubeconfig \/nonexistent\/kubeconfig: no such file/);

@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { submit } from "../../src/kube/submit.js";
 import { prepareApplication } from "../../src/kube/prepare.js";
-import { InfraError, InterruptedError, JobFailedError, KubeApiError, UserError } from "../../src/errors.js";
+import { KubeApiError, UserError } from "../../src/errors.js";
 import { input, recordingSleep, startCluster, type Cluster } from "./harness.js";
 import type { KObj } from "../helpers/fake-apiserver/server.js";
 
