@@ -467,7 +467,6 @@ export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
       `--secure-port=${await freePort()}`,
       `--authentication-kubeconfig=${info.kubeconfig}`,
       `--authorization-kubeconfig=${info.kubeconfig}`,
-      "--controllers=*,-nodeipam,-service-lb-controller,-cloud-node-lifecycle",
       "--v=1",
     ]);
     start("kube-scheduler", bin("kube-scheduler"), [
