@@ -239,7 +239,7 @@ function openssl(args: string[]) {
   execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
 }
 
-function makePki(dir: string) {
+export function makePki(dir: string) {
   mkdirSync(dir, { recursive: true });
   const p = (f: string) => join(dir, f);
   // RSA, not EC: spark-submit's Kubernetes client (fabric8) reads the admin key from the kubeconfig.
@@ -306,6 +306,8 @@ function kubeconfigText(server: string, ca: string, cert: string, key: string, u
 export interface UpOptions {
   /** Start the operator's webhook (default true): without it env, volumes, sidecars... are silently dropped. */
   webhook?: boolean;
+  /** Only etcd, the API server, controller manager and scheduler (for debugging the control plane). */
+  controlPlaneOnly?: boolean;
   /** Print progress lines. */
   log?: (line: string) => void;
 }
@@ -354,7 +356,7 @@ export function missingPrerequisite(): string | undefined {
 export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
   const log = opts.log ?? (() => {});
   const t0 = Date.now();
-  const missing = missingPrerequisite();
+  const missing = opts.controlPlaneOnly ? undefined : missingPrerequisite();
   if (missing) throw new Error(`test cluster: ${missing}`);
   const spark = sparkHome();
   const state = stateDir();
@@ -478,6 +480,13 @@ export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
       `--secure-port=${await freePort()}`,
       "--v=1",
     ]);
+
+    if (opts.controlPlaneOnly) {
+      info.startSeconds = (Date.now() - t0) / 1000;
+      info.processes = readPids();
+      writeFileSync(infoPath(), JSON.stringify(info, null, 2));
+      return info;
+    }
 
     // kwok and its node. The node advertises the log proxy's port; the proxy forwards to kwok.
     const kwokPort = await freePort();

@@ -40,6 +40,7 @@ async function main(): Promise<number> {
       process.on("SIGTERM", onSignal);
       const info = await up({
         webhook: !rest.includes("--no-webhook"),
+        controlPlaneOnly: rest.includes("--control-plane-only"),
         log: (l) => {
           console.error(`test cluster: ${l}`);
           if (interrupted) throw new Error("test cluster: interrupted");
