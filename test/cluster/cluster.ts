@@ -306,6 +306,8 @@ function kubeconfigText(server: string, ca: string, cert: string, key: string, u
 export interface UpOptions {
   /** Start the operator's webhook (default true): without it env, volumes, sidecars... are silently dropped. */
   webhook?: boolean;
+  /** Without the Spark Operator and its CRDs (for debugging kwok and its stages). */
+  operator?: boolean;
   /** Only etcd, the API server, controller manager and scheduler (for debugging the control plane). */
   controlPlaneOnly?: boolean;
   /** Print progress lines. */
@@ -334,15 +336,9 @@ function sparkHome(): string {
 }
 
 /** Why the cluster cannot be started here, or undefined when it can. */
-export function missingPrerequisite(): string | undefined {
-  for (const b of [
-    "etcd",
-    "kube-apiserver",
-    "kube-controller-manager",
-    "kube-scheduler",
-    "kwok",
-    "spark-operator",
-  ])
+export function missingPrerequisite(operator = true): string | undefined {
+  const bins = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"];
+  for (const b of operator ? [...bins, "spark-operator"] : bins)
     if (!existsSync(join(binDir(), b)))
       return `${join(binDir(), b)} is not built (run test/cluster/build.sh; it needs Go)`;
   try {
@@ -356,7 +352,7 @@ export function missingPrerequisite(): string | undefined {
 export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
   const log = opts.log ?? (() => {});
   const t0 = Date.now();
-  const missing = opts.controlPlaneOnly ? undefined : missingPrerequisite();
+  const missing = opts.controlPlaneOnly ? undefined : missingPrerequisite(opts.operator !== false);
   if (missing) throw new Error(`test cluster: ${missing}`);
   const spark = sparkHome();
   const state = stateDir();
@@ -580,6 +576,13 @@ export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
       join(state, "logs", "kwok.log"),
     );
     log(`kwok node ready (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+
+    if (opts.operator === false) {
+      info.startSeconds = (Date.now() - t0) / 1000;
+      info.processes = readPids();
+      writeFileSync(infoPath(), JSON.stringify(info, null, 2));
+      return info;
+    }
 
     // The operator's CRDs, applied server-side (the SparkApplication CRD is too large for the client-side
     // last-applied annotation).

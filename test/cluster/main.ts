@@ -41,6 +41,7 @@ async function main(): Promise<number> {
       const info = await up({
         webhook: !rest.includes("--no-webhook"),
         controlPlaneOnly: rest.includes("--control-plane-only"),
+        operator: !rest.includes("--no-operator"),
         log: (l) => {
           console.error(`test cluster: ${l}`);
           if (interrupted) throw new Error("test cluster: interrupted");
