@@ -156,7 +156,7 @@ test(
     assert.equal(wh!.severity, "error");
     assert.match(
       wh!.message,
-      /this manifest uses spec\.driver\.initContainers, spec\.driver\.volumeMounts, .*silently dropped/,
+      /this manifest uses spec\.driver\.volumeMounts, spec\.driver\.initContainers, .*silently dropped/,
     );
   },
 );
