@@ -127,7 +127,11 @@ test(
     assert.equal((await get(appPath(ns.name, name)))!.metadata.uid, uid, "never posted again");
 
     const changed = await runCli(
-      base("ok_attach", "--template-dir", `${fixtures}cluster-templates-changed`),
+      base(
+        "ok_attach",
+        "--template",
+        `${fixtures}cluster-templates-changed/sparkapps/generic-spark-app-pre-baked.yaml`,
+      ),
       T,
     );
     assert.equal(changed.code, 2, changed.stderr);
@@ -135,7 +139,13 @@ test(
     assert.match(changed.stderr, /hint: pass --replace/);
 
     const replaced = await runCli(
-      base("ok_attach", "--template-dir", `${fixtures}cluster-templates-changed`, "--replace", "--wait"),
+      base(
+        "ok_attach",
+        "--template",
+        `${fixtures}cluster-templates-changed/sparkapps/generic-spark-app-pre-baked.yaml`,
+        "--replace",
+        "--wait",
+      ),
       T,
     );
     assert.equal(replaced.code, 0, replaced.stderr);
