@@ -20,11 +20,8 @@ export {
 export {
   parseManifest,
   parseRendered,
-  reuseStats,
-  clearParseReuse,
-  useParseStore,
-  fileParseStore,
-  type ParseStore,
+  createParseReuse,
+  ParseReuse,
   checkManifest,
   checkPolicy,
   type ParsedManifest,

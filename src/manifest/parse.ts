@@ -354,7 +354,6 @@ export function parseManifestDetailed(
     file,
     text,
     doc: doc as Record<string, unknown>,
-    document,
     scalars: out.scalars,
     lineOf,
     positionOf: pos,

@@ -1,6 +1,7 @@
 // The pure front half of every command: payload -> template variant -> Jinja2 render -> YAML 1.1 parse
 // -> manifest checks. `render` stops here; `run --local` and `submit` go on from the result.
 import type { Issue } from "../errors.js";
+import type { ParseReuse } from "../manifest/index.js";
 
 export type Variant = "standard" | "pre-baked";
 
@@ -22,6 +23,12 @@ export interface RenderRequest {
   readonly runId?: string;
   /** Injected clock for `ts` and the default `ds`. */
   readonly now?: Date;
+  /**
+   * Parses kept from earlier renders (createParseReuse()), for a caller that renders a template many times:
+   * the YAML parse of a render with the same text around its expressions is then reused. Without one, every
+   * render is parsed in full.
+   */
+  readonly parseReuse?: ParseReuse;
 }
 
 export interface Rendered {
