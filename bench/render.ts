@@ -4,7 +4,7 @@
 // The CLI runs as users run it: `node bin/sparklane.js` (what npm links as `sparklane`). No figure here is a
 // pass/fail gate; the targets are printed beside them.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type * as Library from "../src/index.js";
 import { median, timeProcess } from "./stats.js";
@@ -39,13 +39,27 @@ timeProcess(python, py);
 const ours: number[] = [];
 const theirs: number[] = [];
 const ratios: number[] = [];
+const cpu = { ours: 0, theirs: 0 };
 for (let i = 0; i < runs; i++) {
+  let c = childCpuMs();
   const a = timeProcess(process.execPath, cli);
+  cpu.ours += childCpuMs() - c;
+  c = childCpuMs();
   const b = timeProcess(python, py);
+  cpu.theirs += childCpuMs() - c;
   ours.push(a);
   theirs.push(b);
   ratios.push(a / b);
 }
+/** User+system CPU time of this process's finished children so far (Linux /proc; 10 ms ticks), else 0. */
+function childCpuMs(): number {
+  if (!existsSync("/proc/self/stat")) return 0;
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  // Fields after the command name (which may hold spaces): cutime and cstime are the 14th and 15th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
 const bareNode: number[] = [];
 for (let i = 0; i < 10; i++) bareNode.push(timeProcess(process.execPath, ["-e", "0"]));
 console.log(`render CLI vs Python jinja2+PyYAML, ${runs} interleaved runs`);
@@ -54,6 +68,11 @@ console.log(`  python baseline   median ${median(theirs).toFixed(1)} ms`);
 console.log(
   `  median ratio      ${median(ratios).toFixed(3)}  (CLI / Python; no target, see docs/decisions.md)`,
 );
+if (existsSync("/proc/self/stat")) {
+  console.log(
+    `  CPU time          ${(cpu.ours / runs).toFixed(1)} ms vs ${(cpu.theirs / runs).toFixed(1)} ms a run, ratio ${(cpu.ours / cpu.theirs).toFixed(3)}  (user+sys; steadier than wall time on a busy host)`,
+  );
+}
 console.log(
   `  for scale: a bare \`node -e 0\` takes ${median(bareNode).toFixed(1)} ms, ${(median(bareNode) / median(theirs)).toFixed(2)} of the Python path`,
 );
@@ -74,9 +93,11 @@ const payloadFor = (i: number): Record<string, unknown> => ({
   executor_instances: 1 + (i % 16),
   executor_node_labels: { "spark-role": `pool-${i % 7}` },
 });
-function perSecond(seconds: number, reuse: Library.ParseReuse | undefined): number {
+/** Renders per second of wall time, and per second of this thread's CPU time (what a busy host leaves). */
+function rates(seconds: number, reuse: Library.ParseReuse | undefined): { wall: number; cpu: number } {
   let n = 0;
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   let elapsed = 0;
   while (elapsed < seconds * 1000) {
     for (let i = 0; i < 100; i++) {
@@ -85,18 +106,21 @@ function perSecond(seconds: number, reuse: Library.ParseReuse | undefined): numb
     n += 100;
     elapsed = Number(process.hrtime.bigint() - t0) / 1e6;
   }
-  return (n / elapsed) * 1000;
+  const c = process.cpuUsage(c0);
+  return { wall: (n / elapsed) * 1000, cpu: (n / ((c.user + c.system) / 1000)) * 1000 };
 }
 for (let i = 0; i < 2000; i++) lib.renderAndCheckSync({ ...req, parseReuse, payload: payloadFor(i) });
 const stats0 = parseReuse.stats();
 // Five one-second windows, median reported: one window that a neighbour's job slows does not decide the figure.
-const windows = Array.from({ length: 5 }, () => perSecond(1, parseReuse)).sort((a, b) => a - b);
+const measured = Array.from({ length: 5 }, () => rates(1, parseReuse));
+const windows = measured.map((r) => r.wall).sort((a, b) => a - b);
 const ours_per_s = median(windows);
+const ours_per_cpu_s = median(measured.map((r) => r.cpu));
 const stats1 = parseReuse.stats();
 const reusedShare =
   (stats1.reused - stats0.reused) / (stats1.reused + stats1.parsed - stats0.reused - stats0.parsed);
-perSecond(0.5, undefined);
-const fullParse_per_s = perSecond(2, undefined);
+rates(0.5, undefined);
+const fullParse_per_s = rates(2, undefined).wall;
 const pyLib = Number(
   execFileSync(
     python,
@@ -111,7 +135,7 @@ console.log(
   `library renderAndCheckSync: ${Math.round(ours_per_s)} renders+checks per second on one core (target >= 5000), a new payload each, with a caller-owned createParseReuse()`,
 );
 console.log(
-  `  median of 5 one-second windows; range ${Math.round(windows[0]!)}-${Math.round(windows.at(-1)!)}`,
+  `  median of 5 one-second windows; range ${Math.round(windows[0]!)}-${Math.round(windows.at(-1)!)}; per second of CPU time: ${Math.round(ours_per_cpu_s)}`,
 );
 console.log(
   `  ${(reusedShare * 100).toFixed(1)}% reused an earlier parse; without a ParseReuse: ${Math.round(fullParse_per_s)} per second`,

@@ -311,7 +311,10 @@ function reuse(sk: Skeleton, text: string, spans: readonly Span[], file: string)
   // Offsets move by how much longer or shorter each expression's output is than in the skeleton.
   const shift: number[] = [0];
   for (let j = 0; j < spans.length; j++) shift.push(shift[j]! + values[j]!.length - sk.lengths[j]!);
-  const scalars = sk.scalars.map((s, i): ScalarSpan => {
+  // A plain loop and object literal: this runs for every scalar of every reused render.
+  const scalars: ScalarSpan[] = new Array(sk.scalars.length);
+  for (let i = 0; i < sk.scalars.length; i++) {
+    const s = sk.scalars[i]!;
     const a = shift[sk.before[i]!]!;
     let path = s.path;
     for (const { slot, key } of renames) {
@@ -320,14 +323,14 @@ function reuse(sk: Skeleton, text: string, spans: readonly Span[], file: string)
         path = [...path.slice(0, at), key, ...path.slice(at + 1)];
       }
     }
-    return {
-      ...s,
-      path,
+    scalars[i] = {
       start: s.start + a,
-      contentStart: s.contentStart + a,
       end: s.end + shift[sk.through[i]!]!,
+      contentStart: s.contentStart + a,
+      path,
+      isKey: s.isKey,
     };
-  });
+  }
 
   // Positions are only wanted for messages: the full parse that gives them runs when one is first asked
   // for, in a method call (never a property read). The reuse was only taken because that parse succeeds
