@@ -385,6 +385,7 @@ export function parseManifestDetailed(
     file,
     text,
     doc: doc as Record<string, unknown>,
+    document: () => document,
     scalars: out.scalars,
     lineOf,
     positionOf: pos,

@@ -344,6 +344,7 @@ function reuse(sk: Skeleton, text: string, spans: readonly Span[], file: string)
     scalars,
     // Every span was checked to keep its scalar's style and extent before the old parse was reused.
     structureProven: spans,
+    document: () => fullParse().document(),
     lineOf: (path) => fullParse().lineOf(path),
     positionOf: (offset) => fullParse().positionOf(offset),
     at: (path) => fullParse().at(path),

@@ -1,3 +1,4 @@
+import type { Document } from "yaml";
 import type { Issue } from "../errors.js";
 
 /** A manifest path: map keys and sequence indexes, e.g. ["spec", "driver", "initContainers", 0, "image"]. */
@@ -44,8 +45,10 @@ export interface ParsedManifest {
    * reuses an earlier parse); checkManifest skips the structure step for exactly these spans.
    */
   readonly structureProven?: ReadonlyArray<readonly [number, number]>;
-  // The three methods below are where a reused parse (parseRendered with a ParseReuse) runs its full parse,
-  // on the first call: positions are only needed for messages.
+  // The methods below are where a reused parse (parseRendered with a ParseReuse) runs its full parse, on the
+  // first call: positions are only needed for messages, and nodes for a structure check the reuse proved.
+  /** The `yaml` Document, with node ranges (the structure check looks up flow collections in it). */
+  document(): Document.Parsed;
   /** Line and column (1-based) of the node at `path`, or of its nearest ancestor present in the source. */
   lineOf(path: ManifestPath): Position | undefined;
   /** Line and column (1-based) of a text offset. */
@@ -66,8 +69,15 @@ export interface Policy {
 }
 
 export interface CheckOptions {
-  /** Output ranges produced by each `{{ }}` expression, as reported by the template engine. */
+  /**
+   * Output ranges produced by each `{{ }}` expression, as reported by the template engine. Without `tainted`,
+   * every one of them is held to the structure check.
+   */
   readonly spans?: ReadonlyArray<readonly [number, number]>;
+  /** The ranges among `spans` whose text comes from the payload: the structure check applies to these. */
+  readonly tainted?: ReadonlyArray<readonly [number, number]>;
+  /** Tainted ranges printed by `tojson`: each must stay inside one scalar or be one node of its own. */
+  readonly closed?: ReadonlyArray<readonly [number, number]>;
   readonly policy?: Policy;
   readonly file?: string;
 }
