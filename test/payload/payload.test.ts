@@ -71,6 +71,10 @@ const bad: Array<[string, Record<string, unknown>, string, RegExp]> = [
     /Spark memory string.*found "28 GB"/,
   ],
   ["memory over cap", { ...base, driver_memory: "2t" }, "driver_memory", /at most 512g/],
+  // A bare number is MiB for Spark's driver/executor memory, so 600000 is ~586g, over the cap (not 600 kB).
+  ["bare memory over cap", { ...base, executor_memory: "600000" }, "executor_memory", /at most 512g/],
+  ["memory zero", { ...base, driver_memory: "0g" }, "driver_memory", /more than nothing/],
+  ["memory fraction", { ...base, driver_memory: "1.5g" }, "driver_memory", /Spark memory string/],
   ["cores zero", { ...base, executor_cores: 0 }, "executor_cores", /at least 1/],
   ["cores fractional", { ...base, driver_cores: 1.5 }, "driver_cores", /whole number/],
   ["cores as string", { ...base, executor_cores: "7" }, "executor_cores", /positive integer.*found "7"/],
