@@ -270,7 +270,9 @@ export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
       () => extractArchive(archive, manifest, tree, `${store.uri}/${o.project}/${manifest.version}`),
       () => `${Object.keys(manifest.files).length} files`,
     );
-    const indexNames = o.indexNames ?? uvIndexNames(await fs.readFile(join(tree, "pyproject.toml"), "utf8"));
+    const indexNames =
+      o.indexNames ??
+      uvIndexNames(await fs.readFile(join(tree, "pyproject.toml"), "utf8"), join(tree, "pyproject.toml"));
     if (token && indexNames.length === 0)
       warn("an index token was given but pyproject.toml names no [[tool.uv.index]]: uv will not use it");
     const sync = (projectDir: string, venvDir: string, noInstallProject: boolean): Promise<void> =>

@@ -4,18 +4,7 @@
 import { InfraError } from "../errors.js";
 import { runProcess } from "../runtime/process.js";
 
-/** Names of the `[[tool.uv.index]]` entries in a pyproject.toml. A narrow scan, not a TOML parser: it reads
- *  only `name = "..."` inside those tables, which is all uv's credential variables need. */
-export function uvIndexNames(pyproject: string): string[] {
-  const names: string[] = [];
-  const tables = pyproject.split(/^\s*\[\[\s*tool\.uv\.index\s*\]\]\s*$/m).slice(1);
-  for (const t of tables) {
-    const body = t.split(/^\s*\[/m)[0] ?? "";
-    const m = /^\s*name\s*=\s*["']([^"']+)["']/m.exec(body);
-    if (m) names.push(m[1]!);
-  }
-  return names;
-}
+export { uvIndexNames } from "../runtime/uv-project.js";
 
 /** uv's variable stem for an index name: upper case, every non-alphanumeric character as '_'. */
 export const uvIndexEnvStem = (name: string): string =>
