@@ -1,12 +1,16 @@
 // The pure front half of every command: payload -> template variant -> Jinja2 render -> YAML 1.1 parse
 // -> manifest checks. `render` stops here; `run --local` and `submit` go on from the result.
 import type { Issue } from "../errors.js";
+import type { PayloadInput } from "../payload/index.js";
 
 export type Variant = "standard" | "pre-baked";
 
 export interface RenderRequest {
-  /** The trigger payload exactly as given (Airflow `dag_run.conf`). */
-  readonly payload: Record<string, unknown>;
+  /**
+   * The trigger payload exactly as given (Airflow `dag_run.conf`): parsed from JSON (parsePayloadText,
+   * readPayloadFile, applySets), which renders key order and `2.0` as Airflow does, or a plain object.
+   */
+  readonly payload: PayloadInput;
   /** A project folder holding `sparklane.yaml`; its templates and `var.value` are used. */
   readonly projectDir?: string;
   /** Airflow template search path; the template is `sparkapps/generic-spark-app{suffix}.yaml` in it. */

@@ -52,6 +52,7 @@ export function register(program: Command): void {
       const { renderAndCheck } = await import("../../render/index.js");
       const { submit, manifestYaml } = await import("../../kube/submit.js");
       const { formatEvent } = await import("../../kube/events.js");
+      const { payloadValues } = await import("../../payload/index.js");
       const request = await renderRequestFromFlags(flags);
       const rendered = await renderAndCheck(request);
       for (const w of rendered.warnings) process.stderr.write(`warning: ${w.where}: ${w.message}\n`);
@@ -71,7 +72,7 @@ export function register(program: Command): void {
         const result = await submit(
           {
             manifest: rendered.manifest,
-            payload: request.payload,
+            payload: payloadValues(request.payload),
             variant: rendered.variant,
             context: rendered.context,
           },
