@@ -7,6 +7,7 @@ import { UserError } from "../errors.js";
 import type { Variant } from "../render/index.js";
 import { applicationFiles, mapAppPath, type AppFiles } from "./paths.js";
 import { formatMiB, jvmMemory, memoryMiB, sparkMemoryProblem } from "../manifest/quantity.js";
+import type { DriverSpec, ExecutorSpec, SparkApplication, SparkApplicationSpec } from "../manifest/index.js";
 
 export interface PlanRuntime {
   /** The venv's python: spark.pyspark.python. */
@@ -20,7 +21,8 @@ export interface PlanRuntime {
 }
 
 export interface PlanInput {
-  readonly manifest: Record<string, unknown>;
+  /** A checked manifest. Fields local mode needs are still tested here: a library caller may pass less. */
+  readonly manifest: SparkApplication;
   readonly variant: Variant;
   readonly projectDir: string;
   /** Where relative I/O paths of the app config resolve (default: projectDir). */
@@ -66,10 +68,10 @@ const num = (v: unknown): number | undefined =>
 
 export function planLocal(input: PlanInput): LocalPlan {
   const manifest = input.manifest;
-  const spec = (manifest.spec ?? {}) as Record<string, unknown>;
-  const metadata = (manifest.metadata ?? {}) as Record<string, unknown>;
-  const driver = (spec.driver ?? {}) as Record<string, unknown>;
-  const executor = (spec.executor ?? {}) as Record<string, unknown>;
+  const spec: Partial<SparkApplicationSpec> = manifest.spec ?? {};
+  const metadata: SparkApplication["metadata"] = manifest.metadata ?? {};
+  const driver: Partial<DriverSpec> = spec.driver ?? {};
+  const executor: Partial<ExecutorSpec> = spec.executor ?? {};
   const warnings: Issue[] = [];
   const exists = input.exists ?? (() => true);
 
@@ -114,8 +116,7 @@ export function planLocal(input: PlanInput): LocalPlan {
 
   const sparkConf: Record<string, string> = {};
   const dropped: Record<string, string> = {};
-  const given = (spec.sparkConf ?? {}) as Record<string, unknown>;
-  for (const [key, raw] of Object.entries(given)) {
+  for (const [key, raw] of Object.entries(spec.sparkConf ?? {})) {
     const value = String(raw);
     if (key.startsWith("spark.kubernetes.")) {
       dropped[key] = "Kubernetes only";

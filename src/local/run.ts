@@ -107,15 +107,12 @@ async function bakedCoordinates(
     });
     return { coordinates: [] };
   }
-  const conf = ((standard.manifest.spec as Record<string, unknown> | undefined)?.sparkConf ?? {}) as Record<
-    string,
-    unknown
-  >;
+  const conf = standard.manifest.spec.sparkConf ?? {};
   const settings =
     typeof conf["spark.jars.ivySettings"] === "string" ? conf["spark.jars.ivySettings"] : undefined;
   const local = settings && req.project ? (mapAppPath(settings, req.project.dir) ?? settings) : undefined;
   return {
-    coordinates: normaliseCoordinates(conf["spark.jars.packages"] as string | undefined),
+    coordinates: normaliseCoordinates(conf["spark.jars.packages"]),
     ivySettings: local && existsSync(local) ? local : undefined,
   };
 }
@@ -143,7 +140,7 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
   // 1. Render and check, exactly as `render` does; then the files the payload names must exist here.
   const render = req.render ?? (await import("../render/index.js")).renderAndCheck;
   const rendered = await render(req.prepared);
-  const metadata = (rendered.manifest.metadata ?? {}) as Record<string, unknown>;
+  const metadata = rendered.manifest.metadata;
   emit({
     kind: "rendered",
     variant: rendered.variant,
@@ -165,13 +162,10 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
     });
   }
   const lock = readProjectLock(project.dir);
-  const sparkConf = ((rendered.manifest.spec as Record<string, unknown>).sparkConf ?? {}) as Record<
-    string,
-    unknown
-  >;
+  const sparkConf = rendered.manifest.spec.sparkConf ?? {};
   const packages =
     rendered.variant === "standard"
-      ? { coordinates: normaliseCoordinates(sparkConf["spark.jars.packages"] as string | undefined) }
+      ? { coordinates: normaliseCoordinates(sparkConf["spark.jars.packages"]) }
       : await bakedCoordinates(req.prepared, render, warn);
   const fingerprint: Fingerprint = computeFingerprint({
     projectDir: project.dir,

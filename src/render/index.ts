@@ -2,6 +2,7 @@
 // -> manifest checks. `render` stops here; `run --local` and `submit` go on from the result.
 import type { Issue } from "../errors.js";
 import type { PayloadInput } from "../payload/index.js";
+import type { SparkApplication } from "../manifest/index.js";
 
 export type Variant = "standard" | "pre-baked";
 
@@ -31,8 +32,8 @@ export interface RenderRequest {
 export interface Rendered {
   /** The rendered text exactly as Jinja2 produced it. */
   readonly text: string;
-  /** The parsed manifest (a SparkApplication), as PyYAML `safe_load` would give it. */
-  readonly manifest: Record<string, unknown>;
+  /** The parsed manifest, as PyYAML `safe_load` would give it; it passed the CRD schema, hence its type. */
+  readonly manifest: SparkApplication;
   /** The template file that was rendered, and the variant it stands for. */
   readonly templateFile: string;
   readonly variant: Variant;

@@ -5,7 +5,7 @@ import { ValidationError, UserError } from "../errors.js";
 import { checkPayload, payloadValues, pythonConf, type PayloadInput } from "../payload/index.js";
 import { builtinTemplateDir, loadProject, type Project } from "../project/index.js";
 import { Environment, airflowContext, type Template } from "../template/index.js";
-import { parseRendered, checkManifest } from "../manifest/index.js";
+import { parseRendered, checkManifest, type SparkApplication } from "../manifest/index.js";
 import type { RenderRequest, Rendered, Variant } from "./index.js";
 
 export const DEFAULT_DAG_ID = "generic_spark_etl";
@@ -100,7 +100,8 @@ export function renderAndCheckSync(req: PreparedRequest): Rendered {
   if (checked.issues.length > 0) throw new ValidationError("manifest", checked.issues);
   return {
     text,
-    manifest: checked.manifest as Record<string, unknown>,
+    // No issues means the CRD schema accepted it: the generated type describes it from here on.
+    manifest: checked.manifest as unknown as SparkApplication,
     templateFile: template.file,
     variant,
     context: { dagId, taskId, ds, runId },

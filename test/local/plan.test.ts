@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { UserError } from "../../src/errors.js";
 import { planLocal, memoryMiB, driverMemoryCapMiB, type PlanInput } from "../../src/local/plan.js";
+import type { SparkApplication } from "../../src/manifest/index.js";
 
 const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(
@@ -15,8 +16,9 @@ const fixture = (name: string): Record<string, unknown> =>
 const GiB = 1024 ** 3;
 const project = "/home/dev/visits-etl";
 const runDir = `${project}/.sparklane/runs/r1`;
+// Rendered manifests, some broken on purpose: the plan still refuses what local mode cannot run.
 const base = (manifest: Record<string, unknown>, over: Partial<PlanInput> = {}): PlanInput => ({
-  manifest,
+  manifest: manifest as unknown as SparkApplication,
   variant: "pre-baked",
   projectDir: project,
   runDir,
