@@ -272,8 +272,9 @@ export function truthy(v: unknown): boolean {
 
 export function pyEq(a: unknown, b: unknown): boolean {
   if (a === b) return typeof a !== "number" || !Number.isNaN(a);
-  if (a instanceof Undefined) return a.fail();
-  if (b instanceof Undefined) return b.fail();
+  // StrictUndefined fails on ==; jinja's plain Undefined (an inline if without else) equals only its kind
+  if (a instanceof Undefined) return a.lenient ? b instanceof Undefined && b.lenient : a.fail();
+  if (b instanceof Undefined) return b.lenient ? false : b.fail();
   if (isNumLike(a)) return isNumLike(b) && num(a) === num(b);
   if (isStr(a)) return isStr(b) && strOf(a) === strOf(b);
   if (Array.isArray(a)) {
