@@ -18,6 +18,7 @@ export { formatPath } from "./paths.js";
 export * as k8s from "./k8s.js";
 export type { Finding } from "./findings.js";
 export type * from "./types.js";
+export type * from "./generated/sparkapplication.js";
 
 /**
  * Runs structure (when spans are given), schema, rules and policy, in that order, and collects every issue

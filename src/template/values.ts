@@ -2,12 +2,12 @@
 //   str -> string, int -> integral number, float -> non-integral number or PyFloat (integral floats such as
 //   2.0 must print "2.0"), bool -> boolean, None -> null, list -> array, tuple -> array marked TUPLE,
 //   dict -> Map (keeps insertion order even for integer-like keys), jinja's StrictUndefined -> Undefined.
+import { PyFloat } from "../pyjson.js";
 import { PyError } from "./errors.js";
 import type { Pos } from "./errors.js";
 
-export class PyFloat {
-  constructor(readonly v: number) {}
-}
+// One float wrapper for the whole program: the payload builds it, the engine renders it.
+export { PyFloat };
 
 /** markupsafe.Markup: a str that escapes what is concatenated to it. */
 export class Markup {
