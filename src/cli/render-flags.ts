@@ -97,9 +97,7 @@ export async function applyAutoVariant(
   const { checkImage, airflowVariables } = await import("../bake/index.js");
   const result = await checkImage(await bakeTarget(req, {}, "--variant auto"));
   if (!result.fresh) {
-    say(
-      `--variant auto: standard, ${result.reason} (fingerprint ${result.fingerprint}); sparklane bake --push makes it`,
-    );
+    say(`--variant auto: standard, ${result.reason}; sparklane bake --push makes it`);
     return { ...req, variant: "standard" };
   }
   const image = airflowVariables(result).sparklane_pre_baked_image!;
