@@ -35,7 +35,7 @@ const trace = spawnSync(launcher, renderArgs, {
 }).stderr;
 const how = trace.startsWith("sparklane: start: snapshot")
   ? "start-up snapshot"
-  : `plain entry: ${trace.split("\n")[0]!.replace(/^sparklane: start: /, "")}`;
+  : `plain entry: ${trace.split("\n")[0].replace(/^sparklane: start: /, "")}`;
 const py = [`${root}bench/render_baseline.py`, templateDir, template, payloadFile];
 // The interpreter itself, not a version-manager shim in front of it (pyenv's adds ~100 ms per start).
 const python = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], {
@@ -131,7 +131,7 @@ console.log(
   `library renderAndCheckSync: ${Math.round(ours_per_s)} renders+checks per second on one core (target >= 5000), a new payload each`,
 );
 console.log(
-  `  median of 5 one-second windows; range ${Math.round(windows[0]!)}-${Math.round(windows.at(-1)!)}`,
+  `  median of 5 one-second windows; range ${Math.round(windows[0])}-${Math.round(windows.at(-1)!)}`,
 );
 console.log(
   `  ${(reusedShare * 100).toFixed(1)}% reused an earlier parse; with the reuse off: ${Math.round(fullParse_per_s)} per second`,

@@ -3,7 +3,7 @@
 // times and modes normalised, and the gzip header carries no time.
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
-import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { UserError } from "../errors.js";
 import { loadProject } from "../project/index.js";
 import { dependencyFingerprint } from "./fingerprint.js";
@@ -146,7 +146,7 @@ function vendorPathSources(root: string, uvLock: string): Vendored[] {
   const seen = new Map<string, Vendored>();
   const taken = new Set<string>();
   for (const m of uvLock.matchAll(/source = \{ (?:directory|editable|path) = "([^"]+)" \}/g)) {
-    const original = m[1]!;
+    const original = m[1];
     if (seen.has(original) || original === ".") continue;
     const abs = resolve(root, original);
     const rel = relative(root, abs);
@@ -279,7 +279,6 @@ export async function writePackage(
   outFile: string,
 ): Promise<{ archive: string; manifest: string }> {
   const { mkdir, writeFile, rename } = await import("node:fs/promises");
-  const { dirname } = await import("node:path");
   const archive = resolve(outFile);
   const manifestPath = archive.replace(/\.tar\.gz$|\.tgz$/, "") + ".manifest.json";
   await mkdir(dirname(archive), { recursive: true });

@@ -12,7 +12,7 @@ export function uvIndexNames(pyproject: string): string[] {
   for (const t of tables) {
     const body = t.split(/^\s*\[/m)[0] ?? "";
     const m = /^\s*name\s*=\s*["']([^"']+)["']/m.exec(body);
-    if (m) names.push(m[1]!);
+    if (m) names.push(m[1]);
   }
   return names;
 }

@@ -87,7 +87,7 @@ if (startupSnapshot.isBuildingSnapshot()) {
       process.stderr.write(`sparklane: start: snapshot ${blob}\n`);
     }
     // Started from a blob, process.argv is [node, ...args]: no script path.
-    void runMain([process.argv[0]!, "sparklane", ...process.argv.slice(1)]).then((code) => {
+    void runMain([process.argv[0], "sparklane", ...process.argv.slice(1)]).then((code) => {
       process.exitCode = code;
     });
   });

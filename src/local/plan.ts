@@ -66,7 +66,7 @@ const UNITS: Record<string, number> = {
 export function memoryMiB(text: string): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([bkmgtp])?(?:i?b)?\s*$/i.exec(text);
   if (!m) return undefined;
-  return Number(m[1]) * UNITS[(m[2] ?? "m").toLowerCase()]!;
+  return Number(m[1]) * UNITS[(m[2] ?? "m").toLowerCase()];
 }
 
 function formatMiB(mib: number): string {
@@ -92,7 +92,7 @@ export function planLocal(input: PlanInput): LocalPlan {
 
   if (spec.type !== undefined && spec.type !== "Python") {
     throw new UserError(
-      `spec.type is ${String(spec.type)}: local mode runs Python applications`,
+      `spec.type is ${typeof spec.type === "string" ? spec.type : JSON.stringify(spec.type)}: local mode runs Python applications`,
       "use spec.type: Python with a .py mainApplicationFile",
     );
   }

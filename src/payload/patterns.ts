@@ -27,7 +27,7 @@ const MEMORY_FACTOR: Record<string, number> = {
 export function memoryMiB(value: string): number {
   const m = /^([0-9]+)([kmgt]?)b?$/i.exec(value);
   if (!m) return Number.NaN;
-  return Number(m[1]) * MEMORY_FACTOR[m[2]!.toLowerCase()]!;
+  return Number(m[1]) * MEMORY_FACTOR[m[2].toLowerCase()];
 }
 
 /** A Python module or folder name: no path parts. */

@@ -116,7 +116,7 @@ export function renderAndCheckSync(req: PreparedRequest): Rendered {
   if (checked.issues.length > 0) throw new ValidationError("manifest", checked.issues);
   return {
     text,
-    manifest: checked.manifest as Record<string, unknown>,
+    manifest: checked.manifest,
     templateFile: template.file,
     variant,
     context: { dagId, taskId, ds, runId },

@@ -20,7 +20,7 @@ export function parseUvLock(text: string): LockedPackage[] {
       const name = /^name = "([^"]+)"/m.exec(body)?.[1];
       const version = /^version = "([^"]+)"/m.exec(body)?.[1];
       const src = /^source = \{ (\w+) = "([^"]*)"/m.exec(body);
-      return { name: name ?? "", version, source: src ? { kind: src[1]!, value: src[2]! } : undefined };
+      return { name: name ?? "", version, source: src ? { kind: src[1], value: src[2] } : undefined };
     })
     .filter((p) => p.name !== "");
 }
