@@ -2,12 +2,12 @@
 //   str -> string, int -> integral number, float -> non-integral number or PyFloat (integral floats such as
 //   2.0 must print "2.0"), bool -> boolean, None -> null, list -> array, tuple -> array marked TUPLE,
 //   dict -> Map (keeps insertion order even for integer-like keys), jinja's StrictUndefined -> Undefined.
+import { PyFloat } from "../pyjson.js";
 import { PyError } from "./errors.js";
 import type { Pos } from "./errors.js";
 
-export class PyFloat {
-  constructor(readonly v: number) {}
-}
+// One float wrapper for the whole program: the payload builds it, the engine renders it.
+export { PyFloat };
 
 /** markupsafe.Markup: a str that escapes what is concatenated to it. */
 export class Markup {
@@ -37,6 +37,8 @@ export class PyFunc {
   constructor(
     readonly name: string,
     readonly fn: (args: unknown[], kwargs: Kwargs) => unknown,
+    /** For a bound method, the object it is bound to. */
+    readonly self?: unknown,
   ) {}
 }
 
@@ -270,8 +272,9 @@ export function truthy(v: unknown): boolean {
 
 export function pyEq(a: unknown, b: unknown): boolean {
   if (a === b) return typeof a !== "number" || !Number.isNaN(a);
-  if (a instanceof Undefined) return a.fail();
-  if (b instanceof Undefined) return b.fail();
+  // StrictUndefined fails on ==; jinja's plain Undefined (an inline if without else) equals only its kind
+  if (a instanceof Undefined) return a.lenient ? b instanceof Undefined && b.lenient : a.fail();
+  if (b instanceof Undefined) return b.lenient ? false : b.fail();
   if (isNumLike(a)) return isNumLike(b) && num(a) === num(b);
   if (isStr(a)) return isStr(b) && strOf(a) === strOf(b);
   if (Array.isArray(a)) {
