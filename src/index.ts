@@ -23,11 +23,8 @@ export {
 export {
   parseManifest,
   parseRendered,
-  reuseStats,
-  clearParseReuse,
-  useParseStore,
-  fileParseStore,
-  type ParseStore,
+  createParseReuse,
+  ParseReuse,
   checkManifest,
   checkPolicy,
   type ParsedManifest,

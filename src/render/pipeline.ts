@@ -28,10 +28,7 @@ export function variantFor(payload: PayloadInput, override?: Variant): Variant {
 
 const environments = new Map<string, Environment>();
 
-/**
- * Forgets loaded templates. The start-up snapshot calls it after warming up, so templates are read from disk
- * when the CLI runs, never frozen at build time (the Environment caches by search path, not by content).
- */
+/** Forgets loaded templates (the Environment caches them by search path, not by content). */
 export function clearTemplateCache(): void {
   environments.clear();
 }
@@ -99,7 +96,7 @@ export function renderAndCheckSync(req: PreparedRequest): Rendered {
   const { text, spans, tainted, closed } = template.renderWithSpans(ctx, { payload: PAYLOAD_PATHS });
 
   const file = `${template.file} (rendered)`;
-  const parsed = parseRendered(text, spans, file);
+  const parsed = parseRendered(text, spans, file, { reuse: req.parseReuse });
   const checked = checkManifest(parsed, { spans, tainted, closed, policy: project?.config.policy, file });
   if (checked.issues.length > 0) throw new ValidationError("manifest", checked.issues);
   return {

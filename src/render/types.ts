@@ -2,7 +2,7 @@
 // without importing the folder's entry point that re-exports it.
 import type { Issue } from "../errors.js";
 import type { PayloadInput } from "../payload/index.js";
-import type { SparkApplication } from "../manifest/index.js";
+import type { ParseReuse, SparkApplication } from "../manifest/index.js";
 
 export type Variant = "standard" | "pre-baked";
 
@@ -27,6 +27,12 @@ export interface RenderRequest {
   readonly runId?: string;
   /** Injected clock for `ts` and the default `ds`. */
   readonly now?: Date;
+  /**
+   * Parses kept from earlier renders (createParseReuse()), for a caller that renders a template many times:
+   * the YAML parse of a render with the same text around its expressions is then reused. Without one, every
+   * render is parsed in full.
+   */
+  readonly parseReuse?: ParseReuse;
 }
 
 export interface Rendered {

@@ -34,6 +34,8 @@ import {
   PyFunc,
   PyObj,
   Undefined,
+  dictLookup,
+  dictStore,
   hashKey,
   isStr,
   iterate,
@@ -735,7 +737,7 @@ export class Compiler {
         const d = dflt ? dflt(f) : null;
         const dt = dflt ? f.st.t : UNTAINTED;
         f.st.pos = P;
-        const v = o.get(typeof k === "string" ? k : hashKey(k));
+        const v = typeof k === "string" ? o.get(k) : dictLookup(o, k);
         // the dict's value when the key is there, else the default: the key only chooses
         f.st.t = v === undefined ? taintOf(f.st, d, dt) : taintOf(f.st, v, ot);
         void kt;
@@ -805,8 +807,8 @@ export class Compiler {
             const key = k(f);
             t = t || f.st.t;
             f.st.pos = P;
-            const hk = hashKey(key);
-            m.set(hk, v(f));
+            hashKey(key); // an unhashable key fails before the value is evaluated
+            dictStore(m, key, v(f));
             t = t || f.st.t;
           }
           f.st.t = taintOf(f.st, m, t);

@@ -25,7 +25,11 @@ test("backoffDelay: doubles from base, capped, uniform between floor and ceiling
   );
   assert.equal(
     backoffDelay(3, { ...policy, floorMs: 50 }, () => 0.5),
-    425,
+    400,
+  );
+  assert.equal(
+    backoffDelay(3, { ...policy, floorMs: 50 }, () => 0.05),
+    50,
   );
   assert.equal(
     backoffDelay(0, { baseMs: 10, capMs: 10, floorMs: 500 }, () => 0),
