@@ -56,7 +56,7 @@ try {
   const registry = `${reg.host}/bench/visits-etl`;
   const bakeArgs = ["bake", "--project", ex.project, "--base", base, "--registry", registry, "--push"];
   const cold = cli(bakeArgs);
-  const image = /built (\S+) and pushed/.exec(cold.stdout)![1]!;
+  const image = /built (\S+) and pushed/.exec(cold.stdout)![1];
   const warm = cli(bakeArgs);
   const std = cli([
     "bake",
@@ -68,7 +68,7 @@ try {
     `${reg.host}/bench/spark`,
     "--push",
   ]);
-  const standard = /(\S+:standard-[0-9a-f]{20})/.exec(std.stdout)![1]!;
+  const standard = /(\S+:standard-[0-9a-f]{20})/.exec(std.stdout)![1];
 
   // Sizes as pushed: the baked image's manifest lists the base's layers first.
   const layers = (ref: string): number[] => {

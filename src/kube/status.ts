@@ -64,7 +64,7 @@ export async function podsOf(kube: Kube, ns: string, name: string): Promise<Pod[
     {},
     kube.server,
   );
-  return res.items as Pod[];
+  return res.items;
 }
 
 export async function appStatus(kube: Kube, ns: string, name: string): Promise<AppStatus> {
