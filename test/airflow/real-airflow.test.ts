@@ -11,6 +11,13 @@ import { delimiter, join } from "node:path";
 import { parse } from "yaml";
 import { runCli, repoRoot } from "../helpers/cli.js";
 import { airflowPython } from "../helpers/airflow.js";
+import {
+  baseName,
+  originOf,
+  providerLabelValue,
+  SPARK_APPLICATION_NAME_ENV,
+} from "../../src/kube/airflow.js";
+import type { SparkApp } from "../../src/kube/apps.js";
 
 const here = join(repoRoot, "test/airflow");
 const example = join(repoRoot, "examples/visits-etl");
@@ -122,6 +129,45 @@ test(
       (results[1 * LOGICAL_DATES.length] as { text: string }).text,
       /sparklane-variant: pre-baked/,
     );
+  },
+);
+
+test(
+  "what the provider submits: name suffix, dag/task/run/try labels and SPARK_APPLICATION_NAME, as sparklane reads them",
+  { skip },
+  async () => {
+    const conf = payload(triggers[0]!, "-pre-baked");
+    const logicalDate = "2026-03-15T06:30:00+00:00";
+    const [r] = airflowRender(exampleDag, "generic_spark_etl", "submit_spark_etl", [
+      { conf, logicalDate, body: true },
+    ]);
+    assert.ok(r && !("error" in r) && r.body, JSON.stringify(r));
+    const body = r.body as unknown as SparkApp & {
+      spec: Record<string, { labels: Record<string, string>; env?: Array<{ name: string; value: string }> }>;
+    };
+    const rendered = parse(await sparklaneRender(["--project", example], conf, logicalDate)) as SparkApp;
+    assert.equal(baseName(body.metadata.name), rendered.metadata.name);
+    assert.match(body.metadata.name, /-[a-z0-9]{8}$/);
+    for (const role of ["driver", "executor"]) {
+      const labels = body.spec[role]!.labels;
+      assert.equal(labels.dag_id, "generic_spark_etl");
+      assert.equal(labels.task_id, "submit_spark_etl");
+      assert.equal(labels.run_id, providerLabelValue(`manual__${logicalDate}`));
+      assert.equal(labels.spark_kubernetes_operator, "True");
+      assert.equal(labels.try_number, "1");
+      assert.deepEqual(
+        body.spec[role]!.env?.find((e) => e.name === SPARK_APPLICATION_NAME_ENV),
+        { name: SPARK_APPLICATION_NAME_ENV, value: body.metadata.name },
+      );
+    }
+    assert.deepEqual(originOf(body), {
+      origin: "airflow",
+      dagId: "generic_spark_etl",
+      taskId: "submit_spark_etl",
+      runId: providerLabelValue(`manual__${logicalDate}`),
+      tryNumber: 1,
+      mapIndex: undefined,
+    });
   },
 );
 
