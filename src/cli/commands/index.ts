@@ -16,6 +16,7 @@ import { register as publishCmd } from "./publish.js";
 import { register as bootstrapCmd } from "./bootstrap.js";
 import { register as ivySettingsCmd } from "./ivy-settings.js";
 import { register as exporterCmd } from "./exporter.js";
+import { register as bakeCmd } from "./bake.js";
 
 export function registerAll(program: Command): void {
   renderCmd(program);
@@ -32,4 +33,5 @@ export function registerAll(program: Command): void {
   bootstrapCmd(program);
   ivySettingsCmd(program);
   exporterCmd(program);
+  bakeCmd(program);
 }
