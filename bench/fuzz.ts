@@ -1,15 +1,19 @@
 // The differential fuzzer at larger budgets: generated templates and payloads rendered by sparklane and by
 // Python's jinja2 set up as Airflow sets it up (test/template/fuzz/). Prints the divergence rate over the cases
 // Python renders, the counts by kind, and the first examples of each kind.
-// Run: npx tsx bench/fuzz.ts [--cases 20000] [--seed 1] [--examples 3] [--python PATH] [--json]
+// Run: npx tsx bench/fuzz.ts [--cases 20000] [--seed 1] [--examples 3] [--minimize N] [--python PATH] [--json]
+// --minimize N shrinks N divergences (one per cause first, then more texts) to minimal repros.
 // --python can name the Airflow venv's python: the server then uses Airflow's own environment class.
 import { parseArgs } from "node:util";
 import {
+  JinjaServer,
   describe,
+  minimize,
   pythonUnavailable,
   readAllowList,
   runFuzz,
   signature,
+  type Divergence,
 } from "../test/template/fuzz/runner.js";
 
 const { values } = parseArgs({
@@ -19,6 +23,7 @@ const { values } = parseArgs({
     examples: { type: "string", default: "3" },
     python: { type: "string", default: "python3" },
     json: { type: "boolean", default: false },
+    minimize: { type: "string", default: "0" },
   },
 });
 const why = pythonUnavailable(values.python);
@@ -64,4 +69,25 @@ if (values.json) {
       `\n--- ${d.verdict}${d.allowed ? ` (allowed: ${d.allowed})` : ""}, case ${d.case.id}\n${describe(d)}`,
     );
   }
+}
+
+const toMinimize = Number(values.minimize);
+if (toMinimize > 0) {
+  // one per cause, then further text divergences (one signature hides many causes there)
+  const open = divergences.filter((d) => !d.allowed);
+  const picked: Divergence[] = [];
+  const seen = new Set<string>();
+  for (const d of open) if (!seen.has(signature(d)) && seen.add(signature(d))) picked.push(d);
+  for (const d of open) if (d.verdict === "text" && !picked.includes(d)) picked.push(d);
+  const server = new JinjaServer(values.python);
+  await server.ready;
+  const repros = new Set<string>();
+  for (const d of picked.slice(0, toMinimize)) {
+    const m = await minimize(server, d);
+    const key = `${m.case.source}\u0000${m.case.conf}`;
+    if (repros.has(key)) continue;
+    repros.add(key);
+    console.log(`\n=== minimal repro (case ${d.case.id}, ${m.verdict})\n${describe(m)}`);
+  }
+  server.close();
 }

@@ -1,7 +1,7 @@
 // The render context Airflow gives a templated field, reduced to what SparkApplication templates use.
 import { PyError } from "./errors.js";
 import { closest } from "./hints.js";
-import { PyFunc, PyObj, isIntLike, pyStr, toPy } from "./values.js";
+import { PyFunc, PyObj, isIntLike, mkFloat, pyStr, toPy } from "./values.js";
 
 export interface AirflowContextOptions {
   /** The payload as given. A Map (e.g. from parseJsonPy) keeps JSON key order exactly. */
@@ -209,7 +209,7 @@ export function dateTimeValue(ld: LogicalDate): PyObj {
       ["microsecond", ld.micros],
       ["isoformat", new PyFunc("isoformat", (a) => isoformat(ld, a.length ? pyStr(a[0]) : "T"))],
       ["strftime", new PyFunc("strftime", (a) => strftime(ld, pyStr(a[0])))],
-      ["timestamp", new PyFunc("timestamp", () => Math.floor(d.getTime() / 1000) + ld.micros / 1e6)],
+      ["timestamp", new PyFunc("timestamp", () => mkFloat(Math.floor(d.getTime() / 1000) + ld.micros / 1e6))],
     ]),
     undefined,
     () => isoformat(ld, " "),

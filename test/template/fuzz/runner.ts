@@ -259,3 +259,74 @@ export async function runFuzz(opts: {
   }
   return { stats, divergences };
 }
+
+/** The template split into tags, outputs, comments and text: the pieces the minimizer removes. */
+function pieces(source: string): string[] {
+  return source.match(/\{%[\s\S]*?%\}|\{\{[\s\S]*?\}\}|\{#[\s\S]*?#\}|[^{]+|\{/g) ?? [];
+}
+
+const closerOf = (p: string) => /^\{%[-+]?\s*end(if|for|macro|call|filter|with|set|raw)\b/.exec(p)?.[1];
+const openerOf = (p: string) => {
+  const m = /^\{%[-+]?\s*(if|for|macro|call|filter|with|raw)\b/.exec(p);
+  if (m) return m[1];
+  return /^\{%[-+]?\s*set\s+[\w.]+\s*(\|[^%]*)?[-+]?%\}$/.test(p) ? "set" : undefined;
+};
+
+/**
+ * Shrinks a divergent case while it keeps diverging the same way (same verdict and signature): drops pieces,
+ * whole blocks, block tags around their body, and payload keys. Greedy, bounded by `budget` trials.
+ */
+export async function minimize(server: JinjaServer, d: Divergence, budget = 400): Promise<Divergence> {
+  const want = signature(d);
+  let best = d;
+  let trials = 0;
+  const attempt = async (c: FuzzCase): Promise<boolean> => {
+    if (trials++ >= budget) return false;
+    const py = await server.render(c);
+    const sl = sparklaneOutcome(c);
+    const verdict = verdictOf(py, sl);
+    if (verdict === "same") return false;
+    const cand: Divergence = { case: c, verdict, python: py, sparklane: sl };
+    if (signature(cand) !== want) return false;
+    best = cand;
+    return true;
+  };
+  let progress = true;
+  while (progress && trials < budget) {
+    progress = false;
+    const ps = pieces(best.case.source);
+    // whole blocks and unwrapped blocks first, then single pieces, from the end
+    for (let i = ps.length - 1; i >= 0 && !progress; i--) {
+      const kind = openerOf(ps[i]!);
+      if (!kind) continue;
+      let depth = 0;
+      let j = i;
+      for (; j < ps.length; j++) {
+        if (openerOf(ps[j]!) === kind) depth++;
+        else if (closerOf(ps[j]!) === kind && --depth === 0) break;
+      }
+      if (j >= ps.length) continue;
+      const drop = [...ps.slice(0, i), ...ps.slice(j + 1)].join("");
+      const unwrap = [...ps.slice(0, i), ...ps.slice(i + 1, j), ...ps.slice(j + 1)].join("");
+      if (await attempt({ ...best.case, source: drop })) progress = true;
+      else if (await attempt({ ...best.case, source: unwrap })) progress = true;
+    }
+    for (let i = ps.length - 1; i >= 0 && !progress; i--) {
+      if (openerOf(ps[i]!) || closerOf(ps[i]!)) continue;
+      if (await attempt({ ...best.case, source: [...ps.slice(0, i), ...ps.slice(i + 1)].join("") }))
+        progress = true;
+    }
+    if (!progress) {
+      const conf = JSON.parse(best.case.conf) as Record<string, unknown>;
+      for (const k of Object.keys(conf)) {
+        const rest = { ...conf };
+        delete rest[k];
+        if (await attempt({ ...best.case, conf: JSON.stringify(rest) })) {
+          progress = true;
+          break;
+        }
+      }
+    }
+  }
+  return best;
+}
