@@ -83,7 +83,7 @@ if (toMinimize > 0) {
   await server.ready;
   const repros = new Set<string>();
   for (const d of picked.slice(0, toMinimize)) {
-    const m = await minimize(server, d);
+    const m = await minimize(server, d, readAllowList());
     const key = `${m.case.source}\u0000${m.case.conf}`;
     if (repros.has(key)) continue;
     repros.add(key);
