@@ -64,10 +64,13 @@ export async function renderRequestFromFlags(
 ): Promise<PreparedRequest> {
   const { readPayloadFile, parsePayloadText, applySets } = await import("../payload/index.js");
   const { findProject } = await import("../project/index.js");
-  let payload: Record<string, unknown> = {};
-  if (flags.conf === "-") payload = parsePayloadText(readFileSync(0, "utf8"), "stdin");
-  else if (flags.conf !== undefined) payload = readPayloadFile(flags.conf);
-  payload = applySets(payload, flags.set ?? []);
+  const given =
+    flags.conf === "-"
+      ? parsePayloadText(readFileSync(0, "utf8"), "stdin")
+      : flags.conf !== undefined
+        ? readPayloadFile(flags.conf)
+        : {};
+  const payload = applySets(given, flags.set ?? []);
   if (flags.ds !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(flags.ds)) {
     throw new UserError(`--ds ${flags.ds}: expected a date as YYYY-MM-DD`);
   }
@@ -103,9 +106,7 @@ export async function applyAutoVariant(
   const { checkImage, airflowVariables } = await import("../bake/index.js");
   const result = await checkImage(await bakeTarget(req, {}, "--variant auto"));
   if (!result.fresh) {
-    say(
-      `--variant auto: standard, ${result.reason} (fingerprint ${result.fingerprint}); sparklane bake --push makes it`,
-    );
+    say(`--variant auto: standard, ${result.reason}; sparklane bake --push makes it`);
     return { ...req, variant: "standard" };
   }
   const image = airflowVariables(result).sparklane_pre_baked_image!;
