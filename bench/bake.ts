@@ -20,7 +20,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readTimeline } from "../src/local/events.js";
 import { copyExample } from "../test/local/example.js";
-import { buildah, imageEnv, imageSkip, startRegistry, testBase } from "../test/images/tools.js";
+import {
+  buildah,
+  imageEnv,
+  imageSkip,
+  removeImagesOf,
+  startRegistry,
+  testBase,
+} from "../test/images/tools.js";
 import { median } from "./stats.js";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
@@ -49,7 +56,7 @@ try {
   const registry = `${reg.host}/bench/visits-etl`;
   const bakeArgs = ["bake", "--project", ex.project, "--base", base, "--registry", registry, "--push"];
   const cold = cli(bakeArgs);
-  const image = /built (\S+) and pushed/.exec(cold.stdout)![1]!;
+  const image = /built (\S+) and pushed/.exec(cold.stdout)![1];
   const warm = cli(bakeArgs);
   const std = cli([
     "bake",
@@ -61,7 +68,7 @@ try {
     `${reg.host}/bench/spark`,
     "--push",
   ]);
-  const standard = /(\S+:standard-[0-9a-f]{20})/.exec(std.stdout)![1]!;
+  const standard = /(\S+:standard-[0-9a-f]{20})/.exec(std.stdout)![1];
 
   // Sizes as pushed: the baked image's manifest lists the base's layers first.
   const layers = (ref: string): number[] => {
@@ -72,9 +79,9 @@ try {
     return m.layers.map((l) => l.size);
   };
   const baked = layers(image);
-  const baseLayers = JSON.parse(
-    buildah(["inspect", "--type", "image", "--format", "{{json .OCIv1.RootFS.DiffIDs}}", base]),
-  ) as string[];
+  const baseLayers = (
+    JSON.parse(buildah(["inspect", "--type", "image", base])) as { OCIv1: { rootfs: { diff_ids: string[] } } }
+  ).OCIv1.rootfs.diff_ids;
   const over = baked.slice(baseLayers.length).reduce((a, b) => a + b, 0);
   const total = baked.reduce((a, b) => a + b, 0);
 
@@ -160,6 +167,7 @@ try {
   );
   console.log(`ratio standard / pre-baked       ${(median(stdTimes) / median(pre)).toFixed(1)}x`);
 } finally {
+  removeImagesOf(reg.host);
   await reg.stop();
   ex.cleanup();
 }

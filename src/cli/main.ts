@@ -1,34 +1,19 @@
-// The CLI's error boundary: the only place that turns library errors into stderr text and exit codes. The
-// plain ESM entry (index.ts) and the start-up snapshot (snapshot.ts) both run the CLI through runMain.
-import { join } from "node:path";
+// The CLI's error boundary: the only place that turns library errors into stderr text and exit codes.
 import { Command, CommanderError } from "commander";
+// Bundled into dist/ at build time: the version printed is the one the package was built as.
 import pkg from "../../package.json" with { type: "json" };
-import { fileParseStore, useParseStore } from "../manifest/index.js";
-import { cacheRoot } from "../runtime/cache-root.js";
 import { registerAll } from "./commands/index.js";
 import { err, out } from "./io.js";
 import { formatError, exitCodeFor } from "./output.js";
 
 /**
- * Builds the program and runs one command line; resolves to the exit status. The program is built per call,
- * not at module load, so the snapshot reads SPARKLANE_VERSION (and everything else) at run time.
+ * Builds the program and runs one command line; resolves to the exit status.
  * @param argv node's layout: [node, script, ...args]
  */
-export async function runMain(
-  argv: readonly string[],
-  opts: { readonly env?: NodeJS.ProcessEnv } = {},
-): Promise<number> {
-  const env = opts.env ?? process.env;
-  // Parsed template skeletons are kept on disk, so one-off renders skip the YAML parse after the first
-  // (src/manifest/reuse.ts). Per package version: a new sparklane never reads an older one's entries.
-  useParseStore(
-    env.SPARKLANE_PARSE_CACHE === "0"
-      ? undefined
-      : fileParseStore(join(cacheRoot(env), "parses", pkg.version)),
-  );
+export async function runMain(argv: readonly string[]): Promise<number> {
   const program = new Command("sparklane")
     .description("Render, check and run PySpark SparkApplications: locally on real Spark, or on Kubernetes.")
-    .version(process.env.SPARKLANE_VERSION ?? "0.1.0")
+    .version(pkg.version)
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeOut: out, writeErr: err, outputError: (text, write) => write(text) });

@@ -118,7 +118,7 @@ export function fieldPaths(root: Schema, defs: Record<string, Schema> = {}, maxD
 function ourSpecPaths(): Set<string> {
   const s = ourSchema as Schema;
   const spec = (s.properties as Record<string, Schema>).spec;
-  return fieldPaths(spec!, (s.$defs ?? {}) as Record<string, Schema>);
+  return fieldPaths(spec, (s.$defs ?? {}) as Record<string, Schema>);
 }
 
 /** The same paths in a manifest (objects and arrays of objects only). */
@@ -140,8 +140,8 @@ function matchesSelector(sel: V1LabelSelector | undefined, labels: Record<string
     const has = Object.prototype.hasOwnProperty.call(labels, e.key);
     const val = labels[e.key];
     const vals = e.values ?? [];
-    if (e.operator === "In" && !(has && vals.includes(val!))) return false;
-    if (e.operator === "NotIn" && has && vals.includes(val!)) return false;
+    if (e.operator === "In" && !(has && vals.includes(val))) return false;
+    if (e.operator === "NotIn" && has && vals.includes(val)) return false;
     if (e.operator === "Exists" && !has) return false;
     if (e.operator === "DoesNotExist" && has) return false;
   }
@@ -156,12 +156,12 @@ export function matchesSelectorString(sel: string, labels: Record<string, string
     if (!p) return true;
     let m = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(p);
     if (m) {
-      const vals = m[3]!.split(",").map((x) => x.trim());
-      const has = m[1]! in labels;
-      return m[2] === "in" ? has && vals.includes(labels[m[1]!]!) : !(has && vals.includes(labels[m[1]!]!));
+      const vals = m[3].split(",").map((x) => x.trim());
+      const has = m[1] in labels;
+      return m[2] === "in" ? has && vals.includes(labels[m[1]]) : !(has && vals.includes(labels[m[1]]));
     }
     m = /^(\S+?)\s*(==|=|!=)\s*(\S*)$/.exec(p);
-    if (m) return m[2] === "!=" ? labels[m[1]!] !== m[3] : labels[m[1]!] === m[3];
+    if (m) return m[2] === "!=" ? labels[m[1]] !== m[3] : labels[m[1]] === m[3];
     if (p.startsWith("!")) return !(p.slice(1) in labels);
     return p in labels;
   });
@@ -223,13 +223,13 @@ export function webhookFinding(
     return {
       check: "webhook",
       severity: "error",
-      message: `the Spark Operator's pod webhook (${applying[0]!.config}) has no caBundle: the API server cannot call it, and with failurePolicy Fail every driver pod is refused`,
+      message: `the Spark Operator's pod webhook (${applying[0].config}) has no caBundle: the API server cannot call it, and with failurePolicy Fail every driver pod is refused`,
       fix: "check that the operator's webhook is running: it writes its CA into the configuration when it starts",
     };
   return {
     check: "webhook",
     severity: "ok",
-    message: `the Spark Operator's pod webhook (${applying[0]!.config}) applies to namespace ${ns}`,
+    message: `the Spark Operator's pod webhook (${applying[0].config}) applies to namespace ${ns}`,
   };
 }
 
@@ -496,7 +496,7 @@ export async function doctor(kube: Kube, input: DoctorInput): Promise<DoctorRepo
     const arg = (args: string[], flag: string) => {
       const i = args.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
       if (i < 0) return undefined;
-      return args[i]!.includes("=") ? args[i]!.slice(flag.length + 1) : args[i + 1];
+      return args[i].includes("=") ? args[i].slice(flag.length + 1) : args[i + 1];
     };
     const watching = controllers.filter((c) => {
       const list = (arg(c.args, "--namespaces") ?? "")
@@ -527,14 +527,14 @@ export async function doctor(kube: Kube, input: DoctorInput): Promise<DoctorRepo
       add({
         check: "operator",
         severity: "error",
-        message: `the Spark Operator (${watching[0]!.name}) is scaled to 0 replicas`,
+        message: `the Spark Operator (${watching[0].name}) is scaled to 0 replicas`,
         fix: "scale it up (kubectl scale deployment --replicas=1)",
       });
     } else {
       add({
         check: "operator",
         severity: "ok",
-        message: `the Spark Operator (${watching[0]!.name}) watches namespace ${ns}`,
+        message: `the Spark Operator (${watching[0].name}) watches namespace ${ns}`,
       });
     }
   }

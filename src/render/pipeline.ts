@@ -2,10 +2,16 @@
 // loaded (the Environment reads template files once and caches them).
 import { basename, dirname, resolve } from "node:path";
 import { ValidationError, UserError } from "../errors.js";
-import { checkPayload, payloadSource } from "../payload/index.js";
+import { checkPayload, payloadValues, pythonConf, type PayloadInput } from "../payload/index.js";
 import { builtinTemplateDir, loadProject, type Project } from "../project/index.js";
-import { Environment, airflowContext, parseJsonPy, type Template } from "../template/index.js";
-import { parseRendered, checkManifest } from "../manifest/index.js";
+import {
+  Environment,
+  airflowContext,
+  isoformat,
+  parseLogicalDate,
+  type Template,
+} from "../template/index.js";
+import { parseRendered, checkManifest, type SparkApplication } from "../manifest/index.js";
 import type { RenderRequest, Rendered, Variant } from "./types.js";
 
 export const DEFAULT_DAG_ID = "generic_spark_etl";
@@ -20,18 +26,15 @@ export function templateNameFor(variant: Variant): string {
 }
 
 /** The variant the seed's DAG picks: `sparkapp_suffix`, defaulting to `-pre-baked`; `--variant` overrides it. */
-export function variantFor(payload: Record<string, unknown>, override?: Variant): Variant {
+export function variantFor(payload: PayloadInput, override?: Variant): Variant {
   if (override) return override;
-  const suffix = payload.sparkapp_suffix ?? "-pre-baked";
+  const suffix = payloadValues(payload).sparkapp_suffix ?? "-pre-baked";
   return suffix === "" ? "standard" : "pre-baked";
 }
 
 const environments = new Map<string, Environment>();
 
-/**
- * Forgets loaded templates. The start-up snapshot calls it after warming up, so templates are read from disk
- * when the CLI runs, never frozen at build time (the Environment caches by search path, not by content).
- */
+/** Forgets loaded templates (the Environment caches them by search path, not by content). */
 export function clearTemplateCache(): void {
   environments.clear();
 }
@@ -62,34 +65,39 @@ function pickTemplate(req: PreparedRequest, variant: Variant): { template: Templ
   return { template: environmentFor(searchPath).getTemplate(templateNameFor(variant)), variant };
 }
 
-function airflowDates(req: RenderRequest): { ds: string; ts: string; runId: string } {
-  const ds = req.ds ?? (req.now ?? new Date()).toISOString().slice(0, 10);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(ds)) throw new UserError(`--ds ${ds}: expected YYYY-MM-DD`);
-  const ts = `${ds}T00:00:00+00:00`;
-  return { ds, ts, runId: req.runId ?? `manual__${ts}` };
-}
-
 /**
- * The payload as Python's json.loads gives it to Airflow: rebuilt from the JSON text (and --set flags) when we
- * have it, so key order and `2.0` floats render as Airflow renders them. A hand-built object is used as is.
+ * The logical date as Airflow holds it for a manual run: `--logical-date` as given (in UTC), else `--ds` (or
+ * today) at midnight UTC. The run id is Airflow's for a manual run, `manual__<logical date isoformat>`.
  */
-function pythonConf(payload: Record<string, unknown>): Record<string, unknown> | Map<string, unknown> {
-  const src = payloadSource(payload);
-  if (!src) return payload;
-  const conf =
-    src.text !== undefined
-      ? (parseJsonPy(src.text, src.source) as Map<string, unknown>)
-      : new Map<string, unknown>();
-  for (const set of src.sets)
-    conf.set(set.key, set.json ? parseJsonPy(set.raw, `--set ${set.key}`) : set.raw);
-  return conf;
+function airflowDates(req: RenderRequest): { ds: string; ts: string; runId: string } {
+  if (req.logicalDate !== undefined && req.ds !== undefined) {
+    throw new UserError(
+      "--ds and --logical-date both given: --ds is the shorthand for --logical-date <ds>T00:00:00+00:00; give one",
+    );
+  }
+  let ts: string;
+  if (req.logicalDate !== undefined) {
+    const ld = parseLogicalDate(req.logicalDate);
+    if (!ld) {
+      throw new UserError(
+        `--logical-date ${req.logicalDate}: expected ISO 8601 with an offset, e.g. 2026-03-15T06:30:00+00:00`,
+      );
+    }
+    ts = isoformat(ld);
+  } else {
+    const ds = req.ds ?? (req.now ?? new Date()).toISOString().slice(0, 10);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(ds) || !parseLogicalDate(`${ds}T00:00:00+00:00`))
+      throw new UserError(`--ds ${ds}: expected a date as YYYY-MM-DD`);
+    ts = `${ds}T00:00:00+00:00`;
+  }
+  return { ds: ts.slice(0, 10), ts, runId: req.runId ?? `manual__${ts}` };
 }
 
 /** Synchronous core, for library use and the throughput benchmark. */
 export function renderAndCheckSync(req: PreparedRequest): Rendered {
   const project = req.project;
   const payload = req.payload;
-  checkPayload(payload, {
+  checkPayload(payloadValues(payload), {
     limits: project?.config.payload.limits,
     extraKeys: project?.config.payload.extra_keys,
   });
@@ -115,15 +123,16 @@ export function renderAndCheckSync(req: PreparedRequest): Rendered {
   const { text, spans, tainted, closed } = template.renderWithSpans(ctx, { payload: PAYLOAD_PATHS });
 
   const file = `${template.file} (rendered)`;
-  const parsed = parseRendered(text, spans, file);
+  const parsed = parseRendered(text, spans, file, { reuse: req.parseReuse });
   const checked = checkManifest(parsed, { spans, tainted, closed, policy: project?.config.policy, file });
   if (checked.issues.length > 0) throw new ValidationError("manifest", checked.issues);
   return {
     text,
-    manifest: checked.manifest as Record<string, unknown>,
+    // No issues means the CRD schema accepted it: the generated type describes it from here on.
+    manifest: checked.manifest as unknown as SparkApplication,
     templateFile: template.file,
     variant,
-    context: { dagId, taskId, ds, runId },
+    context: { dagId, taskId, ds, ts, runId },
     warnings: checked.warnings,
   };
 }

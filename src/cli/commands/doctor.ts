@@ -26,7 +26,10 @@ export function register(program: Command): void {
     if (flags.conf !== undefined) {
       // With a payload, doctor knows what this manifest needs (webhook-only fields, its namespace and SA).
       const { renderAndCheck } = await import("../../render/index.js");
-      manifest = (await renderAndCheck(await renderRequestFromFlags(flags))).manifest;
+      manifest = (await renderAndCheck(await renderRequestFromFlags(flags))).manifest as unknown as Record<
+        string,
+        unknown
+      >;
     }
     const meta = (manifest?.metadata ?? {}) as { namespace?: string };
     const driver = ((manifest?.spec ?? {}) as { driver?: { serviceAccount?: string } }).driver;
