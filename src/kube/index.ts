@@ -39,6 +39,7 @@ export {
 export { PodLogFollower, logContainers, printLogs, type LogLine, type FollowOptions } from "./logs.js";
 export {
   appStatus,
+  findApp,
   listApplications,
   selectorFor,
   timingsFrom,
@@ -47,6 +48,15 @@ export {
   type ListQuery,
   type ListRow,
 } from "./status.js";
+export {
+  originOf,
+  providerLabelValue,
+  baseName,
+  PROVIDER_LABELS,
+  SPARK_APPLICATION_NAME_ENV,
+  type AppOrigin,
+  type Origin,
+} from "./airflow.js";
 export {
   submit,
   manifestYaml,
