@@ -7,7 +7,7 @@
 //   fails and the run ends SUBMISSION_FAILED. The test cluster found this in the seed's templates.
 // - a role mount naming no volume in spec.volumes is dropped silently: the container starts without it.
 import { isRecord } from "../../manifest/paths.js";
-import type { ManifestRule, RuleFinding } from "../rules.js";
+import type { ManifestRule, RuleFinding } from "../rule.js";
 
 const ROLES = ["driver", "executor"] as const;
 
