@@ -67,7 +67,8 @@ test(
     ]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stderr, /^created sparkapplication \S+\/visits-distinct-20260315-[a-z0-9]{10}$/m);
-    assert.match(ok.stderr, /SUBMITTED -> RUNNING/);
+    // The operator reads only pod phases: under load it may see the driver already finished and skip RUNNING.
+    assert.match(ok.stderr, /SUBMITTED -> (RUNNING|SUCCEEDING)/);
     // kwok serves the files in test/cluster/kwok/logs through the API server's kubelet proxy.
     assert.match(ok.stdout, /^\[setup-etl\] bootstrap: ready$/m);
     assert.match(

@@ -132,7 +132,7 @@ test(
       return (
         series(
           m,
-          /^sparklane_runs_total\{module="visits_distinct",variant="(pre-baked|standard)",outcome="completed"\} 1$/,
+          /^sparklane_runs_total\{module="visits_distinct",variant="(pre-baked|standard)",outcome="completed"[^}]*\} 1$/,
         ).length === 2
       );
     });
@@ -141,7 +141,7 @@ test(
       assert.match(
         m,
         new RegExp(
-          `^sparklane_job_start_latency_seconds_count\\{module="visits_distinct",variant="${variant}"\\} 1$`,
+          `^sparklane_job_start_latency_seconds_count\\{module="visits_distinct",variant="${variant}"[^}]*\\} 1$`,
           "m",
         ),
       );
