@@ -6,6 +6,7 @@ import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { UserError } from "../errors.js";
 import { loadProject } from "../project/index.js";
+import { NON_MODULE_DIRS } from "../project/layout.js";
 import { dependencyFingerprint } from "./fingerprint.js";
 import {
   MANIFEST_FILE,
@@ -108,7 +109,8 @@ export function collectProjectFiles(
   const modules: string[] = [];
   for (const name of readdirSync(root).sort()) {
     const abs = join(root, name);
-    if (skipDir(name) || excluded.has(abs) || !lstatSync(abs).isDirectory()) continue;
+    if (skipDir(name) || NON_MODULE_DIRS.has(name) || excluded.has(abs) || !lstatSync(abs).isDirectory())
+      continue;
     if (name === VENDOR_DIR)
       throw new UserError(`${abs}: '${VENDOR_DIR}' is reserved for vendored path dependencies`);
     const inside: string[] = [];

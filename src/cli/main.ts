@@ -7,7 +7,7 @@ import { fileParseStore, useParseStore } from "../manifest/index.js";
 import { cacheRoot } from "../runtime/cache-root.js";
 import { registerAll } from "./commands/index.js";
 import { err, out } from "./io.js";
-import { formatError, exitCodeFor } from "./output.js";
+import { errorAsJson, formatError, exitCodeFor, wasReportedAsJson } from "./output.js";
 
 /**
  * Builds the program and runs one command line; resolves to the exit status. The program is built per call,
@@ -33,6 +33,11 @@ export async function runMain(
     .exitOverride()
     .configureOutput({ writeOut: out, writeErr: err, outputError: (text, write) => write(text) });
   registerAll(program);
+  // Every command with `--output json` reports a refused input or a failure as JSON on stdout too.
+  let json = false;
+  program.hook("preAction", (_program, action) => {
+    json = (action.opts() as { output?: unknown }).output === "json";
+  });
   try {
     await program.parseAsync(argv);
     // validate and lint report rejected input through process.exitCode after printing their report.
@@ -43,6 +48,7 @@ export async function runMain(
       return e.exitCode === 0 ? 0 : 2;
     }
     err(formatError(e));
+    if (json && !wasReportedAsJson(e)) out(`${JSON.stringify(errorAsJson(e), null, 2)}\n`);
     return exitCodeFor(e);
   }
 }

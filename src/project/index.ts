@@ -1,5 +1,5 @@
 // Project discovery: `sparklane.yaml`, its template search path and sample triggers.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LineCounter, parseDocument } from "yaml";
@@ -35,6 +35,13 @@ export interface Project {
 export function loadProject(dir: string): Project {
   const root = resolve(dir);
   const file = join(root, PROJECT_FILE);
+  const dirStat = statSync(root, { throwIfNoEntry: false });
+  if (!dirStat?.isDirectory()) {
+    throw new UserError(
+      `--project ${dir}: ${dirStat ? "is not a folder" : "no such folder"} (${root})`,
+      "pass the project folder (the one holding sparklane.yaml), or create a project with: sparklane init DIR",
+    );
+  }
   if (!existsSync(file)) {
     throw new UserError(
       `--project ${dir}: no ${PROJECT_FILE} in ${root}`,

@@ -1,10 +1,11 @@
 // payload -> variant -> Jinja2 render -> YAML 1.1 parse -> manifest checks, all pure once the templates are
 // loaded (the Environment reads template files once and caches them).
 import { basename, dirname, resolve } from "node:path";
-import { ValidationError, UserError } from "../errors.js";
-import { checkPayload, payloadSource } from "../payload/index.js";
+import { statSync } from "node:fs";
+import { UserError, ValidationError } from "../errors.js";
+import { checkLogicalDate, checkPayload, payloadSource } from "../payload/index.js";
 import { builtinTemplateDir, loadProject, type Project } from "../project/index.js";
-import { Environment, airflowContext, parseJsonPy, type Template } from "../template/index.js";
+import { Environment, TemplateError, airflowContext, parseJsonPy, type Template } from "../template/index.js";
 import { parseRendered, checkManifest } from "../manifest/index.js";
 import type { RenderRequest, Rendered, Variant } from "./index.js";
 
@@ -56,12 +57,32 @@ function pickTemplate(req: PreparedRequest, variant: Variant): { template: Templ
   const searchPath = req.templateDir?.length
     ? req.templateDir.map((d) => resolve(d))
     : (req.project?.templateSearchPath ?? [builtinTemplateDir]);
-  return { template: environmentFor(searchPath).getTemplate(templateNameFor(variant)), variant };
+  try {
+    return { template: environmentFor(searchPath).getTemplate(templateNameFor(variant)), variant };
+  } catch (e) {
+    throw missingFolderError(e, req) ?? e;
+  }
+}
+
+/**
+ * A template not found because a search-path folder does not exist says so, naming the flag or the
+ * sparklane.yaml key. Airflow ignores a missing search-path folder, so this is only looked at on a miss.
+ */
+function missingFolderError(e: unknown, req: PreparedRequest): UserError | undefined {
+  if (!(e instanceof TemplateError) || e.kind !== "TemplateNotFound") return undefined;
+  const [source, dirs] = req.templateDir?.length
+    ? ["--template-dir", req.templateDir.map((d) => resolve(d))]
+    : [`${req.project?.file ?? "sparklane.yaml"}: templates`, req.project?.templateSearchPath ?? []];
+  const missing = dirs.filter((d) => !statSync(d, { throwIfNoEntry: false })?.isDirectory());
+  if (missing.length === 0) return undefined;
+  return new UserError(
+    `${source} ${missing.join(", ")}: no such folder`,
+    "point it at the folder that holds sparkapps/generic-spark-app*.yaml (Airflow's template_searchpath)",
+  );
 }
 
 function airflowDates(req: RenderRequest): { ds: string; ts: string; runId: string } {
-  const ds = req.ds ?? (req.now ?? new Date()).toISOString().slice(0, 10);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(ds)) throw new UserError(`--ds ${ds}: expected YYYY-MM-DD`);
+  const ds = checkLogicalDate(req.ds ?? (req.now ?? new Date()).toISOString().slice(0, 10));
   const ts = `${ds}T00:00:00+00:00`;
   return { ds, ts, runId: req.runId ?? `manual__${ts}` };
 }

@@ -1,4 +1,5 @@
 import { Option, type Command } from "commander";
+import { markReportedAsJson } from "../output.js";
 import { addRenderFlags, renderRequestFromFlags, type RenderFlags } from "../render-flags.js";
 import { addKubeFlags, formatTimings, seconds, type KubeFlags } from "../kube-flags.js";
 
@@ -122,7 +123,10 @@ export function register(program: Command): void {
           err("recent warning events:");
           for (const e of result.events) err(`  ${formatEvent(e)}`);
         }
-        if (result.error) throw result.error;
+        if (result.error) {
+          if (json) markReportedAsJson(result.error);
+          throw result.error;
+        }
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
