@@ -1,6 +1,9 @@
 // status, list, logs and delete through the built CLI against the fake API server.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { runCli } from "../helpers/cli.js";
 import { submit } from "../../src/kube/submit.js";
 import { input, startCluster, type Cluster } from "./harness.js";
@@ -109,6 +112,82 @@ test("status shows state, the stuck reason and the phase timings", async () => {
   const missing = await runCli(["status", "nope", "--kubeconfig", c.kubeconfig]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /sparkapplication spark\/nope not found/);
+});
+
+test("one namespace rule for every command: --namespace > the template's > the context's > default", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "sparklane-ns-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // A context without a namespace: status, logs and delete used to look in `default`, while submit had created
+  // the application in the template's namespace (spark, from the built-in templates).
+  const bare = join(dir, "kubeconfig-no-namespace.yaml");
+  writeFileSync(bare, readFileSync(c.kubeconfig, "utf8").replace(/^ {4}namespace: .*\n/m, ""));
+  const st = await runCli(["status", done, "--kubeconfig", bare]);
+  assert.equal(st.code, 0, st.stderr);
+  assert.match(st.stdout, new RegExp(`name:\\s+spark/${done}`));
+  const logs = await runCli(["logs", done, "--kubeconfig", bare]);
+  assert.equal(logs.code, 0, logs.stderr);
+  const list = await runCli(["list", "--kubeconfig", bare, "--output", "json"]);
+  assert.equal(list.code, 0, list.stderr);
+  assert.ok((JSON.parse(list.stdout) as { name: string }[]).some((r) => r.name === done));
+  // The template wins over a context that names another namespace, as with kubectl create -f.
+  const elsewhere = join(dir, "kubeconfig-other.yaml");
+  writeFileSync(elsewhere, readFileSync(c.kubeconfig, "utf8").replace(/^( {4}namespace: ).*$/m, "$1other"));
+  assert.equal((await runCli(["status", done, "--kubeconfig", elsewhere])).code, 0);
+  // A project whose template renders another namespace: that is where sparklane looks, and it says so.
+  const project = join(dir, "proj");
+  mkdirSync(project);
+  writeFileSync(join(project, "sparklane.yaml"), "name: p\nvariables:\n  sparklane_namespace: etl\n");
+  const missing = await runCli(["status", done, "--kubeconfig", bare, "--project", project]);
+  assert.equal(missing.code, 2);
+  assert.match(
+    missing.stderr,
+    new RegExp(`sparkapplication etl/${done} not found in namespace etl \\(the template's\\)`),
+  );
+  const none = await runCli(["list", "--kubeconfig", bare, "--project", project]);
+  assert.equal(none.code, 0, none.stderr);
+  assert.match(
+    none.stderr,
+    /no sparkapplications match in namespace etl \(the template's\); -A searches every namespace/,
+  );
+  const del = await runCli(["delete", "nope", "--kubeconfig", bare, "--project", project]);
+  assert.match(del.stderr, /etl\/nope not found in namespace etl/);
+  // --namespace wins over everything.
+  const flag = await runCli(["status", done, "--kubeconfig", bare, "--project", project, "-n", "spark"]);
+  assert.equal(flag.code, 0, flag.stderr);
+  const dflt = await runCli(["list", "--kubeconfig", bare, "-n", "default", "--module", "x"]);
+  assert.match(dflt.stderr, /no sparkapplications match in namespace default \(from --namespace\)/);
+});
+
+test("no kubeconfig at all is exit 2 saying so, for the commands and the exporter", async (t) => {
+  const home = mkdtempSync(join(tmpdir(), "sparklane-home-"));
+  t.after(() => rmSync(home, { recursive: true, force: true }));
+  const env = { HOME: home, KUBECONFIG: "", KUBERNETES_SERVICE_HOST: "" };
+  for (const args of [["list"], ["status", "x"], ["exporter", "--port", "0", "--host", "127.0.0.1"]]) {
+    const r = await runCli(args, { env, timeoutMs: 20_000 });
+    assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
+    assert.match(r.stderr, /no kubeconfig found/);
+    assert.doesNotMatch(r.stderr, /skipTLSVerify/);
+  }
+});
+
+test("the exporter exits 3 when the API never answers at start, instead of printing and running on", async () => {
+  const { FakeApiServer } = await import("../helpers/fake-apiserver/server.js");
+  const dead = await new FakeApiServer().start();
+  const kc = dead.kubeconfig();
+  await dead.stop();
+  try {
+    const r = await runCli(
+      ["exporter", "--kubeconfig", kc, "-n", "spark", "--port", "0", "--host", "127.0.0.1"],
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    assert.equal(r.signal, null, `still running after 60 s: ${r.stderr}`);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /cannot reach the Kubernetes API/);
+  } finally {
+    await dead.close();
+  }
 });
 
 test("logs prints the init container's log and then the driver's", async () => {
