@@ -19,6 +19,10 @@ export async function runMain(
   opts: { readonly env?: NodeJS.ProcessEnv } = {},
 ): Promise<number> {
   const env = opts.env ?? process.env;
+  // The AWS SDK warns on every client about Node versions it will drop in a future release: 8 lines of noise
+  // for a user who cannot act on them (sparklane supports Node 20). Its documented switch turns that off; a
+  // user who set the variable keeps their choice. The library itself leaves the environment alone.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   // Parsed template skeletons are kept on disk, so one-off renders skip the YAML parse after the first
   // (src/manifest/reuse.ts). Per package version: a new sparklane never reads an older one's entries.
   useParseStore(
