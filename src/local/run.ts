@@ -251,6 +251,8 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
     cleanup();
     throw err;
   }
+  // Read now: the standard variant's per-run venv is removed when spark-submit ends.
+  const pythonVersion = venvPythonVersion(venv.dir) ?? "unknown";
   const runtimeReady = Date.now();
   emit({
     kind: "runtime",
@@ -289,9 +291,9 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
       cwd: plan.cwd,
       env: { ...env, ...plan.env },
       signal: req.signal,
-      onLine: (line) => {
+      onLine: (line, stream) => {
         log.write(`${line}\n`);
-        emit({ kind: "output", line, console: isConsoleWorthy(line) });
+        emit({ kind: "output", line, console: isConsoleWorthy(line, stream) });
       },
     });
     exitCode = result.code;
@@ -321,7 +323,7 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
       cache,
       fingerprint: fingerprint.id,
       dir: runtimeDir,
-      python: venvPythonVersion(venv.dir) ?? "unknown",
+      python: pythonVersion,
       spark: lock.sparkVersion,
       java: java.version ?? "unknown",
       jars,

@@ -144,15 +144,18 @@ test("410 Gone mid-watch, as an ERROR event in a 200 stream and as HTTP 410: re-
     const listsBefore = c.api.requests.filter(
       (r) => r.method === "GET" && /sparkapplications$/.test(r.path) && r.query.watch !== "true",
     ).length;
-    const from0 = c.api.requests.length;
+    // The previous run's watches end as it finishes; counted from zero, this run's are the only ones.
+    for (let i = 0; i < 400 && c.api.openWatchCount() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    const open0 = c.api.openWatchCount();
     const p = submit(input({ context: uniq(`gone-${goneAs}`), scenario: "slow" }), {
       kubeconfig: c.kubeconfig,
       wait: true,
     });
-    // Expire only once this run's two watches (application, pods) are open, however slow the machine is.
-    const opened = () => c.api.requests.slice(from0).filter((r) => r.query.watch === "true").length;
+    // Expire only once this run's two watches (application, pods) are open on the server, however slow the
+    // machine is: a condition, not a guessed delay.
+    const opened = () => c.api.openWatchCount() - open0;
     for (let i = 0; i < 400 && opened() < 2; i++) await new Promise((r) => setTimeout(r, 10));
-    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(opened(), 2, "both watches open");
     c.api.expireWatches();
     const res = await p;
     assert.equal(res.outcome, "COMPLETED", `${goneAs}: ${res.error?.message}`);
@@ -170,6 +173,8 @@ test("410 Gone mid-watch, as an ERROR event in a 200 stream and as HTTP 410: re-
 test("connection reset mid-watch and mid-log: reconnects, logs complete without duplicates", async () => {
   const lines: string[] = [];
   const from = c.api.requests.length;
+  for (let i = 0; i < 400 && c.api.openWatchCount() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  const open0 = c.api.openWatchCount();
   const p = submit(
     input({ context: uniq("reset"), scenario: "slow" }),
     { kubeconfig: c.kubeconfig, wait: true, logs: true },
@@ -179,9 +184,9 @@ test("connection reset mid-watch and mid-log: reconnects, logs complete without 
   const driverLogs = () =>
     mine().filter((r) => r.query.container === "spark-kubernetes-driver" && r.status === 200);
   // Reset while the watches are open, then again while the driver's log is being followed.
-  for (let i = 0; i < 400 && mine().filter((r) => r.query.watch === "true").length < 2; i++)
+  for (let i = 0; i < 400 && c.api.openWatchCount() - open0 < 2; i++)
     await new Promise((r) => setTimeout(r, 10));
-  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(c.api.openWatchCount() - open0, 2, "both watches open");
   c.api.resetStreams();
   for (let i = 0; i < 400 && (driverLogs().length < 1 || !lines.includes("driver line 1")); i++)
     await new Promise((r) => setTimeout(r, 10));
@@ -302,13 +307,17 @@ test("--timeout ends the wait with a JobFailedError and deletes the application 
 
 test("interrupt: deletes with --delete-on-termination and reports InterruptedError", async () => {
   const ctl = new AbortController();
+  const from = c.api.requests.length;
   const p = submit(input({ context: uniq("sigint"), scenario: "never" }), {
     kubeconfig: c.kubeconfig,
     wait: true,
     deleteOnTermination: true,
     signal: ctl.signal,
   });
-  await new Promise((r) => setTimeout(r, 200));
+  // Abort once the application exists and is being watched, not after a guessed delay.
+  const watching = () => c.api.requests.slice(from).some((r) => r.query.watch === "true");
+  for (let i = 0; i < 400 && !watching(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(watching(), "submit started watching its application");
   ctl.abort();
   const res = await p;
   assert.equal(res.outcome, "INTERRUPTED");
