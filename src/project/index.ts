@@ -11,13 +11,16 @@ export { projectConfigSchema, type ProjectConfig } from "./config.js";
 
 export const PROJECT_FILE = "sparklane.yaml";
 
-/** sparklane's own templates (`templates/` in the package), used when no project or template dir is given. */
-export const builtinTemplateDir: string = (() => {
+/** The sparklane package's folder: the one holding its package.json. */
+export const packageRoot: string = (() => {
   // Works from src/ (tests through tsx) and from the bundle in dist/ alike: walk up to the package root.
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, "templates");
+  return dir;
 })();
+
+/** sparklane's own templates (`templates/` in the package), used when no project or template dir is given. */
+export const builtinTemplateDir: string = join(packageRoot, "templates");
 
 export interface Project {
   readonly dir: string;

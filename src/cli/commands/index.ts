@@ -16,8 +16,10 @@ import { register as publishCmd } from "./publish.js";
 import { register as bootstrapCmd } from "./bootstrap.js";
 import { register as ivySettingsCmd } from "./ivy-settings.js";
 import { register as exporterCmd } from "./exporter.js";
+import { register as initCmd } from "./init.js";
 
 export function registerAll(program: Command): void {
+  initCmd(program);
   renderCmd(program);
   validateCmd(program);
   lintCmd(program);
