@@ -301,15 +301,15 @@ test("Ctrl-C ends the whole Spark process tree and exits 130", { timeout: SPARK_
     },
   );
   let stderr = "";
-  const jvmUp = new Promise<void>((resolve) => {
+  const submitted = new Promise<void>((resolve) => {
     proc.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();
-      // Spark's first own line: the JVM is up and the Python driver is on its way.
-      if (/Using Spark's default log4j profile|WARN /.test(stderr)) resolve();
+      // spark-submit has started (Spark's own lines stay in the log file, not on the console).
+      if (/run folder (\S+)\)/.test(stderr)) resolve();
     });
   });
   const exited = new Promise<number | null>((resolve) => proc.on("close", (code) => resolve(code)));
-  await jvmUp;
+  await Promise.race([submitted, exited]);
   const runDir = /run folder (\S+)\)/.exec(stderr)?.[1];
   assert.ok(runDir, stderr);
   // Wait for the grandchild, the Python driver that the JVM starts, so a whole tree is there to stop.
