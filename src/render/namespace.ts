@@ -1,5 +1,6 @@
 // The namespace the project's template puts applications in, for the cluster commands that take no payload
 // (status, logs, delete, list): they must look where `submit` created the application.
+import { UserError } from "../errors.js";
 import { readPayloadFile } from "../payload/index.js";
 import type { Project } from "../project/index.js";
 import { renderAndCheckSync } from "./pipeline.js";
@@ -26,7 +27,9 @@ export function templateNamespace(project: Project | undefined): string | undefi
     });
     const ns = (rendered.manifest.metadata as { namespace?: unknown } | undefined)?.namespace;
     return typeof ns === "string" && ns ? ns : undefined;
-  } catch {
-    return undefined;
+  } catch (err) {
+    // A template or payload that does not render is the next rule's case; a fault of ours is not hidden.
+    if (err instanceof UserError) return undefined;
+    throw err;
   }
 }
