@@ -39,17 +39,19 @@ export {
   publishArtifact,
   resolveVersion,
   openStore,
-  bootstrap,
-  materializeArtifact,
   dependencyFingerprint,
   type PackageResult,
   type PublishedManifest,
   type ArtifactStore,
+} from "./artifact/index.js";
+export {
+  bootstrap,
+  materializeArtifact,
   type BootstrapOptions,
   type BootstrapResult,
   type MaterializeOptions,
   type Materialized,
-} from "./artifact/index.js";
+} from "./bootstrap/index.js";
 export {
   Environment as TemplateEnvironment,
   Template,

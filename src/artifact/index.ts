@@ -1,7 +1,8 @@
 // Versioned code artifacts: package, publish, resolve and fetch, over file:// and s3:// stores.
 export { packageProject, collectProjectFiles, type PackageOptions, type PackageResult } from "./package.js";
 export { publishArtifact, resolveVersion, fetchArchive, listVersions, type PublishResult } from "./remote.js";
-export { openStore, storeFromEnv, type ArtifactStore, type StoreOptions, type RetryPolicy } from "./store.js";
+export { openStore } from "./open.js";
+export { storeFromEnv, type ArtifactStore, type StoreOptions, type RetryPolicy } from "./store.js";
 export { dependencyFingerprint, type ArtifactFingerprintInputs } from "./fingerprint.js";
 export {
   ARCHIVE_FILE,
@@ -11,14 +12,3 @@ export {
   type EmbeddedManifest,
   type PublishedManifest,
 } from "./manifest.js";
-export {
-  bootstrap,
-  materializeArtifact,
-  BOOTSTRAP_MODES,
-  type BootstrapMode,
-  type BootstrapOptions,
-  type BootstrapResult,
-  type MaterializeOptions,
-  type Materialized,
-  type Step as BootstrapStep,
-} from "../bootstrap/index.js";

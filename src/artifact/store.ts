@@ -88,53 +88,17 @@ export async function retrying<T>(
   );
 }
 
-/** Opens `file:///abs/dir` or `s3://bucket[/prefix]`. The S3 client is loaded only for s3:// URIs. */
-export async function openStore(uri: string, opts: StoreOptions = {}): Promise<ArtifactStore> {
-  const policy = retryPolicy(opts.retry);
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    throw new UserError(`--store: expected file:///absolute/dir or s3://bucket/prefix, found '${uri}'`);
-  }
-  if (url.username || url.password) {
-    throw new UserError(
-      "--store: credentials in the store URI are not accepted",
-      "use the AWS credential chain (env, profile, role)",
-    );
-  }
-  if (url.protocol === "file:") {
-    if (url.host !== "" && url.host !== "localhost") {
-      throw new UserError(`--store: file URIs need an absolute path (file:///dir), found '${uri}'`);
-    }
-    const { FileStore } = await import("./file-store.js");
-    return new FileStore(decodeURIComponent(url.pathname), policy);
-  }
-  if (url.protocol === "s3:") {
-    const bucket = url.host;
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-      throw new UserError(
-        `--store: '${bucket}' is not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')`,
-      );
-    }
-    const prefix = url.pathname.replace(/^\/+|\/+$/g, "");
-    const env = opts.env ?? process.env;
-    const endpoint = opts.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
-    const { S3Store } = await import("./s3-store.js");
-    return new S3Store({
-      bucket,
-      prefix,
-      endpoint,
-      region: opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
-      policy,
-    });
-  }
-  throw new UserError(`--store: unsupported scheme '${url.protocol}' in '${uri}'; expected file:// or s3://`);
-}
-
 /** The store URI from the seed's environment: ARTIFACT_STORE wins, else s3://$S3_BUCKET. */
 export function storeFromEnv(store: string | undefined, bucket: string | undefined): string | undefined {
   if (store) return store;
   if (bucket) return bucket.startsWith("s3://") ? bucket : `s3://${bucket}`;
   return undefined;
+}
+
+/** `--retries` (and BOOTSTRAP_RETRIES): attempts per store call, bounded so a typo cannot stall a pod. */
+export function attemptsFrom(text: string): number {
+  const attempts = Number(text);
+  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 20)
+    throw new UserError(`--retries: expected an integer 1-20, found '${text}'`);
+  return attempts;
 }

@@ -16,7 +16,8 @@ import { performance } from "node:perf_hooks";
 import { InterruptedError, UserError } from "../errors.js";
 import type { PublishedManifest } from "../artifact/manifest.js";
 import { fetchArchive, resolveVersion } from "../artifact/remote.js";
-import { openStore, type RetryPolicy } from "../artifact/store.js";
+import { openStore } from "../artifact/open.js";
+import type { ArtifactStore, RetryPolicy } from "../artifact/store.js";
 import { extractArchive } from "./extract.js";
 import { uvIndexNames, uvSync } from "./uv.js";
 
@@ -169,57 +170,68 @@ async function promote(t: string, releaseId: string, withVenv: boolean): Promise
   }
 }
 
-export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
+/** The steps and warnings of one bootstrap, reported as they happen. */
+interface Recorder {
+  readonly steps: Step[];
+  readonly warnings: string[];
+  warn(message: string): void;
+  /** Runs one named step, refusing to start it once the run is interrupted. */
+  timed<T>(name: string, fn: () => Promise<T>, detail?: (r: T) => string | undefined): Promise<T>;
+}
+
+function recorder(o: BootstrapOptions): Recorder {
   const steps: Step[] = [];
   const warnings: string[] = [];
-  const warn = (m: string): void => {
-    warnings.push(m);
-    o.onWarning?.(m);
+  return {
+    steps,
+    warnings,
+    warn(m) {
+      warnings.push(m);
+      o.onWarning?.(m);
+    },
+    async timed(name, fn, detail) {
+      if (o.signal?.aborted) throw new InterruptedError();
+      const t0 = performance.now();
+      const r = await fn();
+      const step: Step = { name, ms: Math.round(performance.now() - t0), detail: detail?.(r) };
+      steps.push(step);
+      o.onStep?.(step);
+      return r;
+    },
   };
-  const timed = async <T>(
-    name: string,
-    fn: () => Promise<T>,
-    detail?: (r: T) => string | undefined,
-  ): Promise<T> => {
-    if (o.signal?.aborted) throw new InterruptedError();
-    const t0 = performance.now();
-    const r = await fn();
-    const step: Step = { name, ms: Math.round(performance.now() - t0), detail: detail?.(r) };
-    steps.push(step);
-    o.onStep?.(step);
-    return r;
-  };
-  const appDir = resolve(o.appDir);
-  const t = targetDir(appDir, o.mode);
-  const fingerprintFile = o.fingerprintFile ?? join(appDir, ".venv", FINGERPRINT_FILE);
+}
 
-  const checkBaked = async (fingerprint: string): Promise<void> => {
-    const baked = await bakedFingerprint(fingerprintFile);
-    const msg =
-      baked === undefined
-        ? `cannot verify the image's venv: ${fingerprintFile} is missing (not a sparklane pre-baked image?)`
-        : baked !== fingerprint
-          ? `STALE IMAGE: the baked venv was built for dependencies ${baked.slice(0, 19)}…, this code needs ${fingerprint.slice(0, 19)}…; ` +
-            "rebuild the pre-baked image, or run with the standard template"
-          : undefined;
-    if (msg === undefined) return;
-    if (o.strict) throw new UserError(msg, "without --strict this is a warning");
-    warn(msg);
-  };
+/** Code-only mode: the image's baked venv must have been built for this code's dependencies. */
+async function checkBaked(
+  o: BootstrapOptions,
+  fingerprintFile: string,
+  fingerprint: string,
+  rec: Recorder,
+): Promise<void> {
+  const baked = await bakedFingerprint(fingerprintFile);
+  const msg =
+    baked === undefined
+      ? `cannot verify the image's venv: ${fingerprintFile} is missing (not a sparklane pre-baked image?)`
+      : baked !== fingerprint
+        ? `STALE IMAGE: the baked venv was built for dependencies ${baked.slice(0, 19)}…, this code needs ${fingerprint.slice(0, 19)}…; ` +
+          "rebuild the pre-baked image, or run with the standard template"
+        : undefined;
+  if (msg === undefined) return;
+  if (o.strict) throw new UserError(msg, "without --strict this is a warning");
+  rec.warn(msg);
+}
 
-  // A named version already in place needs no store round trip at all.
-  const before = o.mode === "venv" ? undefined : await readState(t);
-  if (before && before.project === o.project && before.mode === o.mode && before.version === o.version) {
-    if (o.mode === "code-only") await checkBaked(before.fingerprint);
-    return unchanged(before);
-  }
-
-  const store = await timed(
+/** Opens the store and resolves the version to its published manifest, which must hold the module asked for. */
+async function resolvePublished(
+  o: BootstrapOptions,
+  rec: Recorder,
+): Promise<{ store: ArtifactStore; manifest: PublishedManifest }> {
+  const store = await rec.timed(
     "open store",
     () => openStore(o.store, { endpoint: o.endpoint, retry: { ...o.retry, signal: o.signal } }),
     (s) => s.uri,
   );
-  const manifest: PublishedManifest = await timed(
+  const manifest: PublishedManifest = await rec.timed(
     "resolve",
     () => resolveVersion(store, o.project, o.version),
     (m) => `${o.project} ${o.version === "latest" ? `latest = ${m.version}` : m.version}`,
@@ -230,33 +242,116 @@ export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
       "check MODULE_NAME / --module (the payload's etl_module)",
     );
   }
-  if (o.mode === "code-only") await checkBaked(manifest.fingerprint);
-  if (
-    before &&
-    before.project === o.project &&
-    before.mode === o.mode &&
-    before.sha256 === manifest.archive.sha256
-  ) {
-    return unchanged(before);
-  }
+  return { store, manifest };
+}
 
-  const archive = await timed(
-    "download+verify",
-    () => fetchArchive(store, manifest),
-    (b) => `${b.length} bytes, sha256 ok`,
-  );
-  const token = o.mode === "code-only" ? undefined : await readToken(o);
+const sameInstall = (s: State | undefined, o: BootstrapOptions): s is State =>
+  s !== undefined && s.project === o.project && s.mode === o.mode;
 
+/** Creates the folders that do not exist yet; returns them deepest first, for `pruneEmpty`. */
+async function createMissing(dirs: readonly string[]): Promise<string[]> {
   const created: string[] = [];
-  for (const d of [appDir, t]) {
+  for (const d of dirs) {
     if (!existsSync(d)) {
       await fs.mkdir(d, { recursive: true });
       created.unshift(d);
     }
   }
-  const stagingRoot = o.mode === "venv" ? tmpdir() : t;
-  if (o.mode !== "venv") await sweep(t);
-  const staging = await fs.mkdtemp(join(stagingRoot, ".sparklane-staging-"));
+  return created;
+}
+
+/** Records the current release, atomically. */
+async function writeState(stateDir: string, state: State): Promise<void> {
+  await fs.writeFile(join(stateDir, "state.json.tmp"), JSON.stringify(state));
+  await fs.rename(join(stateDir, "state.json.tmp"), join(stateDir, "state.json"));
+}
+
+/** After a failure before promotion: removes the half-made release, and the state folder when no release was
+ * ever made current (only a killed run's leftovers were there), so a failed first install leaves nothing. */
+async function discardUnpromoted(
+  stateDir: string,
+  releaseDir: string,
+  stateDirExisted: boolean,
+  created: readonly string[],
+): Promise<void> {
+  await fs.rm(releaseDir, { recursive: true, force: true });
+  const hasCurrent = await fs.lstat(join(stateDir, "current")).then(
+    () => true,
+    () => false,
+  );
+  if (!stateDirExisted || !hasCurrent) await fs.rm(stateDir, { recursive: true, force: true });
+  await pruneEmpty(created);
+}
+
+/** What the steps after the download share. */
+interface Install {
+  readonly o: BootstrapOptions;
+  readonly rec: Recorder;
+  readonly manifest: PublishedManifest;
+  readonly archive: Buffer;
+  readonly source: string;
+  readonly token: string | undefined;
+  readonly appDir: string;
+  readonly t: string;
+}
+
+/** Extracts the verified archive into `tree` and returns how to `uv sync` a folder of it. */
+async function extractTree(
+  i: Install,
+  tree: string,
+): Promise<(projectDir: string, venvDir: string, noInstallProject: boolean) => Promise<void>> {
+  const { o, rec, manifest } = i;
+  await fs.mkdir(tree);
+  await rec.timed(
+    "extract",
+    () => extractArchive(i.archive, manifest, tree, i.source),
+    () => `${Object.keys(manifest.files).length} files`,
+  );
+  const indexNames = o.indexNames ?? uvIndexNames(await fs.readFile(join(tree, "pyproject.toml"), "utf8"));
+  if (i.token && indexNames.length === 0)
+    rec.warn("an index token was given but pyproject.toml names no [[tool.uv.index]]: uv will not use it");
+  return (projectDir, venvDir, noInstallProject) =>
+    rec.timed(
+      "uv sync",
+      () =>
+        uvSync({
+          projectDir,
+          venvDir,
+          noInstallProject,
+          token: i.token,
+          indexNames,
+          indexUser: o.indexUser,
+          uvBin: o.uvBin,
+          env: o.env,
+          signal: o.signal,
+        }),
+      () => venvDir,
+    );
+}
+
+/** `--mode venv`: only the dependencies, into APP_DIR/.venv, stamped with their fingerprint. */
+async function installVenv(i: Install): Promise<{ codeDir: string; venvDir: string }> {
+  const staging = await fs.mkdtemp(join(tmpdir(), ".sparklane-staging-"));
+  try {
+    const tree = join(staging, "tree");
+    const sync = await extractTree(i, tree);
+    const venvDir = join(i.appDir, ".venv");
+    await sync(tree, venvDir, true);
+    await fs.writeFile(join(venvDir, FINGERPRINT_FILE), `${i.manifest.fingerprint}\n`);
+    return { codeDir: i.appDir, venvDir };
+  } finally {
+    await fs.rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** full and code-only: a complete release (with its venv in full mode), then made current in one rename. */
+async function installRelease(
+  i: Install,
+  created: readonly string[],
+): Promise<{ codeDir: string; venvDir?: string }> {
+  const { o, rec, manifest, t } = i;
+  await sweep(t);
+  const staging = await fs.mkdtemp(join(t, ".sparklane-staging-"));
   const releaseId = `${manifest.version}-${manifest.archive.sha256.slice(0, 12)}`;
   const stateDir = join(t, STATE_DIR);
   const stateDirExisted = existsSync(stateDir);
@@ -264,94 +359,42 @@ export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
   let promoted = false;
   try {
     const tree = join(staging, "tree");
-    await fs.mkdir(tree);
-    await timed(
-      "extract",
-      () => extractArchive(archive, manifest, tree, `${store.uri}/${o.project}/${manifest.version}`),
-      () => `${Object.keys(manifest.files).length} files`,
-    );
-    const indexNames = o.indexNames ?? uvIndexNames(await fs.readFile(join(tree, "pyproject.toml"), "utf8"));
-    if (token && indexNames.length === 0)
-      warn("an index token was given but pyproject.toml names no [[tool.uv.index]]: uv will not use it");
-    const sync = (projectDir: string, venvDir: string, noInstallProject: boolean): Promise<void> =>
-      timed(
-        "uv sync",
-        () =>
-          uvSync({
-            projectDir,
-            venvDir,
-            noInstallProject,
-            token,
-            indexNames,
-            indexUser: o.indexUser,
-            uvBin: o.uvBin,
-            env: o.env,
-            signal: o.signal,
-          }),
-        () => venvDir,
-      );
-
-    if (o.mode === "venv") {
-      const venvDir = join(appDir, ".venv");
-      await sync(tree, venvDir, true);
-      await fs.writeFile(join(venvDir, FINGERPRINT_FILE), `${manifest.fingerprint}\n`);
-      return result(true, appDir, venvDir);
-    }
-
+    const sync = await extractTree(i, tree);
     await fs.mkdir(join(stateDir, "releases"), { recursive: true });
     await fs.rm(releaseDir, { recursive: true, force: true });
     await fs.rename(tree, releaseDir);
     if (o.mode === "full") await sync(releaseDir, join(releaseDir, ".venv"), false);
     await fs.writeFile(join(releaseDir, COMPLETE), "");
-    await timed(
+    await rec.timed(
       "activate",
       () => promote(t, releaseId, o.mode === "full"),
       () => releaseId,
     );
     promoted = true;
-    const state: State = {
+    await writeState(stateDir, {
       project: o.project,
       version: manifest.version,
       sha256: manifest.archive.sha256,
       mode: o.mode,
       fingerprint: manifest.fingerprint,
       release: releaseId,
-    };
-    await fs.writeFile(join(stateDir, "state.json.tmp"), JSON.stringify(state));
-    await fs.rename(join(stateDir, "state.json.tmp"), join(stateDir, "state.json"));
+    });
     await sweep(t);
-    return result(true, t, o.mode === "full" ? join(t, ".venv") : undefined);
+    return { codeDir: t, venvDir: o.mode === "full" ? join(t, ".venv") : undefined };
   } finally {
     await fs.rm(staging, { recursive: true, force: true });
-    if (!promoted && o.mode !== "venv") {
-      await fs.rm(releaseDir, { recursive: true, force: true });
-      // No complete release was ever made current (e.g. only a killed run's leftovers were here): the state
-      // folder holds nothing worth keeping, so a failed first install leaves nothing at all.
-      const hasCurrent = await fs.lstat(join(stateDir, "current")).then(
-        () => true,
-        () => false,
-      );
-      if (!stateDirExisted || !hasCurrent) await fs.rm(stateDir, { recursive: true, force: true });
-      await pruneEmpty(created);
-    }
+    if (!promoted) await discardUnpromoted(stateDir, releaseDir, stateDirExisted, created);
   }
+}
 
-  function result(changed: boolean, codeDir: string, venvDir?: string): BootstrapResult {
-    return {
-      project: o.project,
-      version: manifest.version,
-      mode: o.mode,
-      changed,
-      codeDir,
-      venvDir,
-      fingerprint: manifest.fingerprint,
-      steps,
-      warnings,
-    };
-  }
-  function unchanged(s: State): BootstrapResult {
+export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
+  const rec = recorder(o);
+  const appDir = resolve(o.appDir);
+  const t = targetDir(appDir, o.mode);
+  const fingerprintFile = o.fingerprintFile ?? join(appDir, ".venv", FINGERPRINT_FILE);
+  const unchanged = (s: State): BootstrapResult => {
     const step: Step = { name: "up to date", ms: 0, detail: `${s.project} ${s.version} already in ${t}` };
-    steps.push(step);
+    rec.steps.push(step);
     o.onStep?.(step);
     return {
       project: s.project,
@@ -361,10 +404,52 @@ export async function bootstrap(o: BootstrapOptions): Promise<BootstrapResult> {
       codeDir: t,
       venvDir: s.mode === "full" ? join(t, ".venv") : undefined,
       fingerprint: s.fingerprint,
-      steps,
-      warnings,
+      steps: rec.steps,
+      warnings: rec.warnings,
     };
+  };
+
+  // A named version already in place needs no store round trip at all.
+  const before = o.mode === "venv" ? undefined : await readState(t);
+  if (sameInstall(before, o) && before.version === o.version) {
+    if (o.mode === "code-only") await checkBaked(o, fingerprintFile, before.fingerprint, rec);
+    return unchanged(before);
   }
+
+  const { store, manifest } = await resolvePublished(o, rec);
+  if (o.mode === "code-only") await checkBaked(o, fingerprintFile, manifest.fingerprint, rec);
+  if (sameInstall(before, o) && before.sha256 === manifest.archive.sha256) return unchanged(before);
+
+  const archive = await rec.timed(
+    "download+verify",
+    () => fetchArchive(store, manifest),
+    (b) => `${b.length} bytes, sha256 ok`,
+  );
+  const token = o.mode === "code-only" ? undefined : await readToken(o);
+  const created = await createMissing([appDir, t]);
+  const install: Install = {
+    o,
+    rec,
+    manifest,
+    archive,
+    source: `${store.uri}/${o.project}/${manifest.version}`,
+    token,
+    appDir,
+    t,
+  };
+  const { codeDir, venvDir } =
+    o.mode === "venv" ? await installVenv(install) : await installRelease(install, created);
+  return {
+    project: o.project,
+    version: manifest.version,
+    mode: o.mode,
+    changed: true,
+    codeDir,
+    venvDir,
+    fingerprint: manifest.fingerprint,
+    steps: rec.steps,
+    warnings: rec.warnings,
+  };
 }
 
 export interface MaterializeOptions {

@@ -11,14 +11,14 @@ export interface RenderFlags {
   project?: string;
   templateDir?: string[];
   template?: string;
-  variant?: Variant;
+  variant?: Variant | "auto";
   dagId?: string;
   taskId?: string;
   ds?: string;
   runId?: string;
 }
 
-export function addRenderFlags(cmd: Command, opts: { confRequired?: boolean } = {}): Command {
+export function addRenderFlags(cmd: Command, opts: { confRequired?: boolean; auto?: boolean } = {}): Command {
   const conf = new Option("--conf <file>", "trigger payload JSON (Airflow dag_run.conf); - reads stdin");
   if (opts.confRequired ?? true) conf.makeOptionMandatory();
   return cmd
@@ -37,8 +37,10 @@ export function addRenderFlags(cmd: Command, opts: { confRequired?: boolean } = 
     .addOption(
       new Option(
         "--variant <variant>",
-        "template variant (default: payload sparkapp_suffix, else pre-baked)",
-      ).choices(["standard", "pre-baked"]),
+        opts.auto
+          ? "template variant; auto: pre-baked when the registry has an image for the current dependency fingerprint (sparklane.yaml bake:), else standard (default: payload sparkapp_suffix, else pre-baked)"
+          : "template variant (default: payload sparkapp_suffix, else pre-baked)",
+      ).choices(opts.auto ? ["standard", "pre-baked", "auto"] : ["standard", "pre-baked"]),
     )
     .option("--dag-id <id>", "dag.dag_id (default: sparklane.yaml dag_id, else generic_spark_etl)")
     .option("--task-id <id>", "task.task_id (default: sparklane.yaml task_id, else submit_spark_etl)")
@@ -68,10 +70,46 @@ export async function renderRequestFromFlags(
     project,
     template: flags.template,
     templateDir: flags.templateDir,
-    variant: flags.variant,
+    variant: flags.variant === "auto" ? undefined : flags.variant,
     dagId: flags.dagId,
     taskId: flags.taskId,
     ds: flags.ds,
     runId: flags.runId,
+  };
+}
+
+/**
+ * `--variant auto`: asks the registry whether a pre-baked image exists for the project's current fingerprint.
+ * Fresh: the pre-baked variant, with that image (by digest) as the template's sparklane_pre_baked_image.
+ * Otherwise the standard variant, and one line naming the missing or stale fingerprint.
+ */
+export async function applyAutoVariant(
+  req: PreparedRequest,
+  flags: RenderFlags,
+  say: (line: string) => void,
+): Promise<PreparedRequest> {
+  if (flags.variant !== "auto") return req;
+  const { bakeTarget } = await import("../bake/project.js");
+  const { checkImage, airflowVariables } = await import("../bake/index.js");
+  const result = await checkImage(await bakeTarget(req, {}, "--variant auto"));
+  if (!result.fresh) {
+    say(
+      `--variant auto: standard, ${result.reason} (fingerprint ${result.fingerprint}); sparklane bake --push makes it`,
+    );
+    return { ...req, variant: "standard" };
+  }
+  const image = airflowVariables(result).sparklane_pre_baked_image!;
+  say(`--variant auto: pre-baked, ${image} matches fingerprint ${result.fingerprint}`);
+  const project = req.project!;
+  return {
+    ...req,
+    variant: "pre-baked",
+    project: {
+      ...project,
+      config: {
+        ...project.config,
+        variables: { ...project.config.variables, sparklane_pre_baked_image: image },
+      },
+    },
   };
 }

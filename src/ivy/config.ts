@@ -122,6 +122,38 @@ function parseListen(text: string): { host: string; port: number } {
 export const defaultListen = "0.0.0.0:9477";
 
 export function planIvySettings(f: IvySettingsFlags, env: NodeJS.ProcessEnv = process.env): IvySettingsPlan {
+  const name = providerOf(f);
+  const provider = tokenProvider(name, f, env);
+  if (!f.out) throw new UserError("--out is required: the path of the ivysettings.xml to write");
+  if (name !== "codeartifact" && !f.repoUrl)
+    throw new UserError(`--provider ${name} needs --repo-url URL: the private Maven repository root`);
+  const { publicRepos, privateRepos } = repositories(name, f);
+  if (f.central === false && f.centralRoot)
+    throw new UserError("--central-root and --no-central contradict each other");
+  const gid = groupId(f.group);
+  const timing = timingOf(f);
+  return {
+    provider,
+    providerName: name,
+    out: f.out,
+    ...(gid !== undefined ? { gid } : {}),
+    cacheDir: f.cacheDir ?? "/ivy-cache",
+    ...(f.central === false
+      ? { centralRoot: false as const }
+      : f.centralRoot
+        ? { centralRoot: checkUrl("--central-root", f.centralRoot) }
+        : {}),
+    privateFirst: f.privateFirst ?? false,
+    publicRepos,
+    privateRepos,
+    timing,
+    watch: f.watch ?? false,
+    listen: parseListen(f.listen ?? defaultListen),
+  };
+}
+
+/** The provider named by --provider; flags that belong to another provider are refused. */
+function providerOf(f: IvySettingsFlags): ProviderName {
   if (!f.provider) throw new UserError(`--provider is required: one of ${providerNames.join(", ")}`);
   if (!(providerNames as readonly string[]).includes(f.provider)) {
     throw new UserError(`unknown --provider "${f.provider}": expected one of ${providerNames.join(", ")}`);
@@ -134,71 +166,72 @@ export function planIvySettings(f: IvySettingsFlags, env: NodeJS.ProcessEnv = pr
         throw new UserError(`${flagName(k)} only applies to --provider ${other}, not --provider ${name}`);
     }
   }
-  let provider: TokenProvider;
-  const missing = (keys: (keyof IvySettingsFlags)[]): string[] => keys.filter((k) => !f[k]).map(flagName);
+  return name;
+}
+
+function tokenProvider(name: ProviderName, f: IvySettingsFlags, env: NodeJS.ProcessEnv): TokenProvider {
   switch (name) {
     case "file":
       if (!f.tokenFile) throw new UserError("--provider file needs --token-file FILE");
-      provider = fileProvider(f.tokenFile);
-      break;
+      return fileProvider(f.tokenFile);
     case "env":
       if (!f.tokenEnv) throw new UserError("--provider env needs --token-env NAME");
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(f.tokenEnv))
         throw new UserError(`--token-env expects an environment variable name, found "${f.tokenEnv}"`);
-      provider = envProvider(f.tokenEnv, env);
-      break;
+      return envProvider(f.tokenEnv, env);
     case "exec":
       if (!f.tokenCommand) throw new UserError("--provider exec needs --token-command CMD");
-      provider = execProvider(f.tokenCommand, env);
-      break;
-    case "codeartifact": {
-      const region = f.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-      const lacking = missing(["domain", "domainOwner", "repository"]);
-      if (!region) lacking.push("--region");
-      if (lacking.length > 0)
-        throw new UserError(
-          `--provider codeartifact is missing ${lacking.join(", ")}`,
-          "all of --domain, --domain-owner, --repository and --region (or AWS_REGION) are needed",
-        );
-      if (!/^\d{12}$/.test(f.domainOwner!))
-        throw new UserError(`--domain-owner expects a 12-digit AWS account id, found "${f.domainOwner}"`);
-      let durationSeconds: number | undefined;
-      if (f.duration !== undefined) {
-        durationSeconds = Math.round(parseDuration("--duration", f.duration) / 1000);
-        if (durationSeconds !== 0 && (durationSeconds < 900 || durationSeconds > 43_200)) {
-          throw new UserError(
-            `--duration must be 0 or between 15m and 12h (CodeArtifact's limits), found ${f.duration}`,
-          );
-        }
-      }
-      provider = codeArtifactProvider({
-        domain: f.domain!,
-        domainOwner: f.domainOwner!,
-        repository: f.repository!,
-        region: region!,
-        ...(durationSeconds !== undefined ? { durationSeconds } : {}),
-        ...(f.endpointUrl ? { endpoint: checkUrl("--endpoint-url", f.endpointUrl) } : {}),
-      });
-      break;
+      return execProvider(f.tokenCommand, env);
+    case "codeartifact":
+      return codeArtifactFrom(f, env);
+  }
+}
+
+function codeArtifactFrom(f: IvySettingsFlags, env: NodeJS.ProcessEnv): TokenProvider {
+  const region = f.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const lacking = (["domain", "domainOwner", "repository"] as const).filter((k) => !f[k]).map(flagName);
+  if (!region) lacking.push("--region");
+  if (lacking.length > 0)
+    throw new UserError(
+      `--provider codeartifact is missing ${lacking.join(", ")}`,
+      "all of --domain, --domain-owner, --repository and --region (or AWS_REGION) are needed",
+    );
+  if (!/^\d{12}$/.test(f.domainOwner!))
+    throw new UserError(`--domain-owner expects a 12-digit AWS account id, found "${f.domainOwner}"`);
+  let durationSeconds: number | undefined;
+  if (f.duration !== undefined) {
+    durationSeconds = Math.round(parseDuration("--duration", f.duration) / 1000);
+    if (durationSeconds !== 0 && (durationSeconds < 900 || durationSeconds > 43_200)) {
+      throw new UserError(
+        `--duration must be 0 or between 15m and 12h (CodeArtifact's limits), found ${f.duration}`,
+      );
     }
   }
-  if (!f.out) throw new UserError("--out is required: the path of the ivysettings.xml to write");
-  if (name !== "codeartifact" && !f.repoUrl)
-    throw new UserError(`--provider ${name} needs --repo-url URL: the private Maven repository root`);
+  return codeArtifactProvider({
+    domain: f.domain!,
+    domainOwner: f.domainOwner!,
+    repository: f.repository!,
+    region: region!,
+    ...(durationSeconds !== undefined ? { durationSeconds } : {}),
+    ...(f.endpointUrl ? { endpoint: checkUrl("--endpoint-url", f.endpointUrl) } : {}),
+  });
+}
 
+/** The private repository (--repo-url) and any --private-repo share one login; every resolver name is distinct. */
+function repositories(
+  name: ProviderName,
+  f: IvySettingsFlags,
+): { publicRepos: PublicRepo[]; privateRepos: RepoRef[] } {
   const username = f.username ?? "aws";
+  const realm = f.realm ? { realm: f.realm } : {};
   const privateRepos: RepoRef[] = [
     {
       name: f.repoName ?? (name === "codeartifact" ? "codeartifact" : "private"),
       ...(f.repoUrl ? { url: checkUrl("--repo-url", f.repoUrl) } : {}),
-      ...(f.realm ? { realm: f.realm } : {}),
+      ...realm,
       username,
     },
-    ...namedRepos("--private-repo", f.privateRepo).map((r) => ({
-      ...r,
-      ...(f.realm ? { realm: f.realm } : {}),
-      username,
-    })),
+    ...namedRepos("--private-repo", f.privateRepo).map((r) => ({ ...r, ...realm, username })),
   ];
   const publicRepos = namedRepos("--public-repo", f.publicRepo);
   const names = ["central", ...publicRepos.map((r) => r.name), ...privateRepos.map((r) => r.name)];
@@ -208,24 +241,27 @@ export function planIvySettings(f: IvySettingsFlags, env: NodeJS.ProcessEnv = pr
       `resolver name "${dup}" is used twice`,
       "give each --public-repo/--private-repo a distinct NAME",
     );
+  return { publicRepos, privateRepos };
+}
 
-  if (f.central === false && f.centralRoot)
-    throw new UserError("--central-root and --no-central contradict each other");
-  let gid: number | undefined;
-  if (f.group !== undefined) {
-    if (!/^\d+$/.test(f.group)) throw new UserError(`--group expects a numeric group id, found "${f.group}"`);
-    gid = Number(f.group);
-  }
+function groupId(group: string | undefined): number | undefined {
+  if (group === undefined) return undefined;
+  if (!/^\d+$/.test(group)) throw new UserError(`--group expects a numeric group id, found "${group}"`);
+  return Number(group);
+}
 
-  const watchOnly: (keyof IvySettingsFlags)[] = [
-    "interval",
-    "refreshBefore",
-    "margin",
-    "jitter",
-    "startJitter",
-    "backoffMax",
-    "listen",
-  ];
+const watchOnly: readonly (keyof IvySettingsFlags)[] = [
+  "interval",
+  "refreshBefore",
+  "margin",
+  "jitter",
+  "startJitter",
+  "backoffMax",
+  "listen",
+];
+
+/** The refresher's timing; the daemon-only flags are refused without --watch. */
+function timingOf(f: IvySettingsFlags): Timing {
   if (!f.watch) {
     const given = watchOnly.filter((k) => f[k] !== undefined).map(flagName);
     if (given.length > 0) throw new UserError(`${given.join(", ")} only make sense with --watch`);
@@ -253,23 +289,5 @@ export function planIvySettings(f: IvySettingsFlags, env: NodeJS.ProcessEnv = pr
       "refreshing must start before the token is considered unusable",
     );
   }
-
-  return {
-    provider,
-    providerName: name,
-    out: f.out,
-    ...(gid !== undefined ? { gid } : {}),
-    cacheDir: f.cacheDir ?? "/ivy-cache",
-    ...(f.central === false
-      ? { centralRoot: false as const }
-      : f.centralRoot
-        ? { centralRoot: checkUrl("--central-root", f.centralRoot) }
-        : {}),
-    privateFirst: f.privateFirst ?? false,
-    publicRepos,
-    privateRepos,
-    timing,
-    watch: f.watch ?? false,
-    listen: parseListen(f.listen ?? defaultListen),
-  };
+  return timing;
 }

@@ -87,128 +87,165 @@ export interface WaitOptions {
 export const stateOf = (app: SparkApp | undefined): string => app?.status?.applicationState?.state || "NEW";
 
 export function waitForApplication(kube: Kube, o: WaitOptions): Promise<WaitResult> {
-  const now = o.now ?? (() => new Date());
-  const ctl = new AbortController();
-  const transitions: Transition[] = [];
-  const timings: PhaseTimings = {};
-  let app: SparkApp | undefined;
-  let lastState: string | undefined;
-  let driverEnded: { exitCode: number; reason?: string } | undefined;
-  let graceTimer: NodeJS.Timeout | undefined;
-  let timeoutTimer: NodeJS.Timeout | undefined;
-  let uid: string | undefined;
-  let lastUnschedulable: string | undefined;
+  return new Promise<WaitResult>((resolve, reject) => new ApplicationWait(kube, o, resolve, reject).start());
+}
 
-  return new Promise<WaitResult>((resolve, reject) => {
-    let done = false;
-    // Ends the wait once: timers, the abort listener and both watches are released before settling.
-    const settle = (): boolean => {
-      if (done) return false;
-      done = true;
-      if (graceTimer) clearTimeout(graceTimer);
-      if (timeoutTimer) clearTimeout(timeoutTimer);
-      o.signal.removeEventListener("abort", onAbort);
-      ctl.abort();
-      return true;
-    };
-    const finish = (outcome: Outcome, extra: Partial<WaitResult> = {}) => {
-      if (!settle()) return;
-      if (outcome !== "INTERRUPTED" && outcome !== "TIMEOUT" && outcome !== "STUCK")
-        timings.terminal ??= app?.status?.terminationTime ?? now().toISOString();
-      resolve({
-        outcome,
-        state: stateOf(app),
-        transitions,
-        timings,
-        offsets: offsets(timings),
-        app,
-        errorMessage: app?.status?.applicationState?.errorMessage,
-        ...extra,
-      });
-    };
-    const fail = (err: unknown) => {
-      if (settle()) reject(err);
-    };
-    const onAbort = () => finish("INTERRUPTED");
-    if (o.signal.aborted) return finish("INTERRUPTED");
-    o.signal.addEventListener("abort", onAbort, { once: true });
-    if (o.timeoutMs !== undefined) timeoutTimer = setTimeout(() => finish("TIMEOUT"), o.timeoutMs);
+/** One wait: the state both watches feed, and the single way it ends (`finish` or `fail`). */
+class ApplicationWait {
+  private readonly now: () => Date;
+  private readonly ctl = new AbortController();
+  private readonly transitions: Transition[] = [];
+  private readonly timings: PhaseTimings = {};
+  private app: SparkApp | undefined;
+  private uid: string | undefined;
+  private lastState: string | undefined;
+  private lastUnschedulable: string | undefined;
+  private driverEnded: { exitCode: number; reason?: string } | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private timeoutTimer: NodeJS.Timeout | undefined;
+  private done = false;
+  private readonly onAbort = (): void => this.finish("INTERRUPTED");
 
-    const restartPolicy = () => (app?.spec?.restartPolicy as { type?: string } | undefined)?.type ?? "Never";
+  constructor(
+    private readonly kube: Kube,
+    private readonly o: WaitOptions,
+    private readonly resolve: (r: WaitResult) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    this.now = o.now ?? (() => new Date());
+  }
 
-    const onApp = (type: string, obj: SparkApp) => {
-      if (done) return;
-      if (type === "DELETED") {
-        if (!uid || obj.metadata.uid === uid) finish("DELETED");
-        return;
-      }
-      if (uid && obj.metadata.uid !== uid) return;
-      uid = obj.metadata.uid;
-      app = obj;
-      timings.created ??= obj.metadata.creationTimestamp;
-      if (obj.status?.lastSubmissionAttemptTime) timings.submitted ??= obj.status.lastSubmissionAttemptTime;
-      const state = stateOf(obj);
-      if (state !== lastState) {
-        const t: Transition = {
-          at: now().toISOString(),
-          from: lastState ?? "",
-          to: state,
-          errorMessage: obj.status?.applicationState?.errorMessage,
-        };
-        transitions.push(t);
-        lastState = state;
-        o.onTransition?.(t);
-      }
-      if (state === "SUBMITTED") timings.submitted ??= now().toISOString();
-      if (state === "COMPLETED") return finish("COMPLETED");
-      if (state === "FAILED") return finish("FAILED");
-      // With a Never restart policy the operator will not resubmit, so SUBMISSION_FAILED is final.
-      if (state === "SUBMISSION_FAILED" && restartPolicy() === "Never") return finish("SUBMISSION_FAILED");
+  start(): void {
+    const { o } = this;
+    if (o.signal.aborted) return this.finish("INTERRUPTED");
+    o.signal.addEventListener("abort", this.onAbort, { once: true });
+    if (o.timeoutMs !== undefined) this.timeoutTimer = setTimeout(() => this.finish("TIMEOUT"), o.timeoutMs);
+    for (const r of [this.appReflector(), this.podReflector()]) r.run().catch((err) => this.fail(err));
+  }
+
+  /** Ends the wait once: timers, the abort listener and both watches are released before settling. */
+  private settle(): boolean {
+    if (this.done) return false;
+    this.done = true;
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    if (this.timeoutTimer) clearTimeout(this.timeoutTimer);
+    this.o.signal.removeEventListener("abort", this.onAbort);
+    this.ctl.abort();
+    return true;
+  }
+
+  private finish(outcome: Outcome, extra: Partial<WaitResult> = {}): void {
+    if (!this.settle()) return;
+    const { app, timings } = this;
+    if (outcome !== "INTERRUPTED" && outcome !== "TIMEOUT" && outcome !== "STUCK")
+      timings.terminal ??= app?.status?.terminationTime ?? this.now().toISOString();
+    this.resolve({
+      outcome,
+      state: stateOf(app),
+      transitions: this.transitions,
+      timings,
+      offsets: offsets(timings),
+      app,
+      errorMessage: app?.status?.applicationState?.errorMessage,
+      ...extra,
+    });
+  }
+
+  private fail(err: unknown): void {
+    if (this.settle()) this.reject(err);
+  }
+
+  private restartPolicy(): string {
+    return (this.app?.spec?.restartPolicy as { type?: string } | undefined)?.type ?? "Never";
+  }
+
+  private onApp(type: string, obj: SparkApp): void {
+    if (this.done) return;
+    if (type === "DELETED") {
+      if (!this.uid || obj.metadata.uid === this.uid) this.finish("DELETED");
+      return;
+    }
+    if (this.uid && obj.metadata.uid !== this.uid) return;
+    this.uid = obj.metadata.uid;
+    this.app = obj;
+    this.timings.created ??= obj.metadata.creationTimestamp;
+    if (obj.status?.lastSubmissionAttemptTime)
+      this.timings.submitted ??= obj.status.lastSubmissionAttemptTime;
+    const state = stateOf(obj);
+    this.recordTransition(state, obj);
+    if (state === "SUBMITTED") this.timings.submitted ??= this.now().toISOString();
+    if (state === "COMPLETED") return this.finish("COMPLETED");
+    if (state === "FAILED") return this.finish("FAILED");
+    // With a Never restart policy the operator will not resubmit, so SUBMISSION_FAILED is final.
+    if (state === "SUBMISSION_FAILED" && this.restartPolicy() === "Never")
+      return this.finish("SUBMISSION_FAILED");
+  }
+
+  private recordTransition(state: string, obj: SparkApp): void {
+    if (state === this.lastState) return;
+    const t: Transition = {
+      at: this.now().toISOString(),
+      from: this.lastState ?? "",
+      to: state,
+      errorMessage: obj.status?.applicationState?.errorMessage,
     };
+    this.transitions.push(t);
+    this.lastState = state;
+    this.o.onTransition?.(t);
+  }
 
-    const onPod = (type: string, pod: Pod) => {
-      if (done || type === "DELETED") return;
-      const role = roleOf(pod);
-      if (role === "executor") {
-        const t = anyContainerStartedAt(pod);
-        if (t && (!timings.firstExecutorRunning || t < timings.firstExecutorRunning))
-          timings.firstExecutorRunning = t;
-        return;
-      }
-      if (role !== "driver") return;
-      const expected = app?.status?.driverInfo?.podName;
-      if (expected && pod.metadata?.name !== expected) return;
-      timings.driverScheduled ??= conditionTime(pod, "PodScheduled");
-      timings.initContainersDone ??= conditionTime(pod, "Initialized");
-      timings.driverRunning ??= containerStartedAt(pod, DRIVER_CONTAINER);
-      o.onDriverPod?.(pod);
-      const stuck = detectStuck(pod);
-      if (stuck) return finish("STUCK", { stuck });
-      const pending = unschedulable(pod);
-      if (pending && pending !== lastUnschedulable)
-        o.onConnection?.(`driver pod ${pod.metadata?.name} not scheduled yet: ${pending}`);
-      lastUnschedulable = pending;
-      const ended = driverTermination(pod);
-      if (ended && !driverEnded) {
-        driverEnded = ended;
-        // The operator normally follows within seconds; if it does not (a sidecar keeps the pod Running, so
-        // the phase never changes), conclude from the driver container itself.
-        graceTimer = setTimeout(() => {
-          const state = stateOf(app);
-          if (TERMINAL_STATES.includes(state)) return;
-          if (ended.exitCode === 0) finish("COMPLETED", { concludedFromDriver: true });
-          else
-            finish("FAILED", {
-              concludedFromDriver: true,
-              errorMessage: `driver container exited with code ${ended.exitCode}${ended.reason ? ` (${ended.reason})` : ""}`,
-            });
-        }, o.terminationGraceMs ?? 30_000);
-      }
-    };
+  private onPod(type: string, pod: Pod): void {
+    if (this.done || type === "DELETED") return;
+    const role = roleOf(pod);
+    if (role === "executor") return this.onExecutorPod(pod);
+    if (role !== "driver") return;
+    const expected = this.app?.status?.driverInfo?.podName;
+    if (expected && pod.metadata?.name !== expected) return;
+    this.onDriverPod(pod);
+  }
 
-    const common = {
-      kube,
-      signal: ctl.signal,
+  private onExecutorPod(pod: Pod): void {
+    const t = anyContainerStartedAt(pod);
+    if (t && (!this.timings.firstExecutorRunning || t < this.timings.firstExecutorRunning))
+      this.timings.firstExecutorRunning = t;
+  }
+
+  private onDriverPod(pod: Pod): void {
+    const { timings, o } = this;
+    timings.driverScheduled ??= conditionTime(pod, "PodScheduled");
+    timings.initContainersDone ??= conditionTime(pod, "Initialized");
+    timings.driverRunning ??= containerStartedAt(pod, DRIVER_CONTAINER);
+    o.onDriverPod?.(pod);
+    const stuck = detectStuck(pod);
+    if (stuck) return this.finish("STUCK", { stuck });
+    const pending = unschedulable(pod);
+    if (pending && pending !== this.lastUnschedulable)
+      o.onConnection?.(`driver pod ${pod.metadata?.name} not scheduled yet: ${pending}`);
+    this.lastUnschedulable = pending;
+    const ended = driverTermination(pod);
+    if (ended && !this.driverEnded) this.armDriverGrace(ended);
+  }
+
+  /** The operator normally follows the driver's end within seconds; if it does not (a sidecar keeps the pod
+   * Running, so the phase never changes), conclude from the driver container itself. */
+  private armDriverGrace(ended: { exitCode: number; reason?: string }): void {
+    this.driverEnded = ended;
+    this.graceTimer = setTimeout(() => {
+      if (TERMINAL_STATES.includes(stateOf(this.app))) return;
+      if (ended.exitCode === 0) this.finish("COMPLETED", { concludedFromDriver: true });
+      else
+        this.finish("FAILED", {
+          concludedFromDriver: true,
+          errorMessage: `driver container exited with code ${ended.exitCode}${ended.reason ? ` (${ended.reason})` : ""}`,
+        });
+    }, this.o.terminationGraceMs ?? 30_000);
+  }
+
+  private common() {
+    const { o } = this;
+    return {
+      kube: this.kube,
+      signal: this.ctl.signal,
       sleep: o.sleep,
       random: o.random,
       maxFailures: o.maxFailures ?? 8,
@@ -218,36 +255,42 @@ export function waitForApplication(kube: Kube, o: WaitOptions): Promise<WaitResu
           o.onConnection?.(`watch interrupted (${errText(e.error)}): reconnecting in ${e.delayMs} ms`);
       },
     };
+  }
+
+  private appReflector(): Reflector<SparkApp> {
+    const { kube, o } = this;
     const ns = o.namespace;
-    const appReflector = new Reflector<SparkApp>({
-      ...common,
+    return new Reflector<SparkApp>({
+      ...this.common(),
       what: `sparkapplication ${ns}/${o.name}`,
       list: () => listApps(kube, { namespace: ns, fieldSelector: `metadata.name=${o.name}` }),
       watchPath: `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}`,
       query: { fieldSelector: `metadata.name=${o.name}` },
-      onChange: onApp,
+      onChange: (type, obj) => this.onApp(type, obj),
       onSynced: () => {
-        if (!done && !app) finish("DELETED");
+        if (!this.done && !this.app) this.finish("DELETED");
       },
     });
-    const podReflector = new Reflector<Pod>({
-      ...common,
+  }
+
+  private podReflector(): Reflector<Pod> {
+    const { kube, o } = this;
+    const ns = o.namespace;
+    const labelSelector = `sparkoperator.k8s.io/app-name=${o.name}`;
+    return new Reflector<Pod>({
+      ...this.common(),
       what: `pods of ${ns}/${o.name}`,
       list: async () => {
         const res = await withRetry(`list pods of ${ns}/${o.name}`, () =>
-          kube.core.listNamespacedPod({
-            namespace: ns,
-            labelSelector: `sparkoperator.k8s.io/app-name=${o.name}`,
-          }),
+          kube.core.listNamespacedPod({ namespace: ns, labelSelector }),
         );
         return { items: res.items as Pod[], resourceVersion: res.metadata?.resourceVersion ?? "" };
       },
       watchPath: `/api/v1/namespaces/${ns}/pods`,
-      query: { labelSelector: `sparkoperator.k8s.io/app-name=${o.name}` },
-      onChange: onPod,
+      query: { labelSelector },
+      onChange: (type, pod) => this.onPod(type, pod),
     });
-    for (const r of [appReflector, podReflector]) r.run().catch(fail);
-  });
+  }
 }
 
 function errText(err: unknown): string {

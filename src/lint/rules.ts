@@ -2,35 +2,11 @@
 // it, and a small pure function over the parsed manifest or the app config. Lint findings are advice about
 // where things belong and what silently fails later; the hard checks live in src/manifest.
 import { isRecord } from "../manifest/paths.js";
-import type { ManifestPath } from "../manifest/types.js";
 import { privateJarsRule } from "./rules/private-jars.js";
 import launchOnly from "../../python/sparklane-etl/src/sparklane_etl/launch_only_keys.json" with { type: "json" };
 
-export type Severity = "error" | "warning";
-
-export interface RuleFinding {
-  readonly path: ManifestPath;
-  readonly message: string;
-}
-
-interface RuleBase {
-  readonly id: string;
-  readonly severity: Severity;
-  readonly description: string;
-  readonly fix: string;
-}
-
-export interface ManifestRule extends RuleBase {
-  readonly target: "manifest";
-  check(manifest: Record<string, unknown>): RuleFinding[];
-}
-
-export interface AppConfigRule extends RuleBase {
-  readonly target: "app-config";
-  check(config: Record<string, unknown>): RuleFinding[];
-}
-
-export type LintRule = ManifestRule | AppConfigRule;
+export type { Severity, RuleFinding, ManifestRule, AppConfigRule, LintRule } from "./rule.js";
+import type { RuleFinding, LintRule } from "./rule.js";
 
 /** Read by the driver's SparkSession at run time: per-pipeline tuning that belongs in the app config. */
 const APP_LEVEL = /^(spark\.sql\.|spark\.hadoop\.fs\.s3a\.|spark\.shuffle\.s3\.|spark\.reducer\.)/;

@@ -96,7 +96,7 @@ async function bakedCoordinates(
   req: PreparedRequest,
   render: (req: PreparedRequest) => Promise<Rendered>,
   warn: (i: Issue) => void,
-): Promise<{ coordinates: string[]; ivySettings?: string }> {
+): Promise<Packages> {
   let standard: Rendered;
   try {
     standard = await render({ ...req, variant: "standard", template: undefined });
@@ -120,14 +120,33 @@ async function bakedCoordinates(
   };
 }
 
-export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
-  const emit = req.onEvent ?? (() => {});
-  const env = req.env ?? process.env;
-  const warnings: Issue[] = [];
-  const warn = (issue: Issue): void => {
-    warnings.push(issue);
-    emit({ kind: "warning", issue });
-  };
+type Emit = (event: LocalRunEvent) => void;
+type Warn = (issue: Issue) => void;
+type Render = (req: PreparedRequest) => Promise<Rendered>;
+type Packages = { coordinates: string[]; ivySettings?: string };
+
+/** The runtime a run executes in, whichever variant built it. */
+interface ReadyRuntime {
+  readonly venv: Venv;
+  readonly jars: readonly string[];
+  readonly cache: RuntimeCacheState;
+  readonly dir: string;
+  readonly reason?: string;
+  readonly ivyDir?: string;
+}
+
+/** What spark-submit did: its exit code and last lines, or that it was interrupted. */
+interface Submission {
+  readonly plan: LocalPlan;
+  readonly command: readonly string[];
+  readonly exitCode: number | null;
+  readonly interrupted: boolean;
+  readonly tail: readonly string[];
+  readonly submitted: number;
+  readonly ended: number;
+}
+
+function requireProject(req: LocalRunRequest): NonNullable<PreparedRequest["project"]> {
   const project = req.prepared.project;
   if (!project) {
     throw new UserError(
@@ -135,13 +154,17 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
       "pass --project DIR (a folder with sparklane.yaml), or run from such a folder",
     );
   }
+  return project;
+}
 
-  // Tool checks run while the template renders; bad input found by rendering still wins.
-  const tools = (async () => ({ java: await detectJava(env), uv: detectUv(env) }))();
-  tools.catch(() => {});
-
-  // 1. Render and check, exactly as `render` does; then the files the payload names must exist here.
-  const render = req.render ?? (await import("../render/index.js")).renderAndCheck;
+/** Step 1: render and check exactly as `render` does; then the files the payload names must exist here. */
+async function renderChecked(
+  req: LocalRunRequest,
+  render: Render,
+  projectDir: string,
+  emit: Emit,
+  warn: Warn,
+): Promise<{ rendered: Rendered; files: ReturnType<typeof applicationFiles> }> {
   const rendered = await render(req.prepared);
   const metadata = (rendered.manifest.metadata ?? {}) as Record<string, unknown>;
   emit({
@@ -151,125 +174,133 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
     manifestName: String(metadata.name ?? ""),
   });
   for (const w of rendered.warnings) warn(w);
-  const files = applicationFiles(rendered.manifest, project.dir);
-  checkApplicationFiles(files, project.dir);
-  const { java, uv } = await tools;
-  if (!existsSync(join(project.dir, "uv.lock")) && existsSync(join(project.dir, "pyproject.toml"))) {
-    emit({ kind: "step", message: `no uv.lock in ${project.dir}: locking the dependencies once (uv lock)` });
-    await lockProject({
-      uv: uv.path,
-      projectDir: project.dir,
-      env,
-      signal: req.signal,
-      onLine: (line) => emit({ kind: "output", line, console: false }),
-    });
-  }
-  const lock = readProjectLock(project.dir);
+  const files = applicationFiles(rendered.manifest, projectDir);
+  checkApplicationFiles(files, projectDir);
+  return { rendered, files };
+}
+
+/** A project with a pyproject.toml but no lock is locked once, so every later run is `--frozen`. */
+async function lockIfUnlocked(
+  projectDir: string,
+  uv: string,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
+  emit: Emit,
+): Promise<void> {
+  if (existsSync(join(projectDir, "uv.lock")) || !existsSync(join(projectDir, "pyproject.toml"))) return;
+  emit({ kind: "step", message: `no uv.lock in ${projectDir}: locking the dependencies once (uv lock)` });
+  await lockProject({
+    uv,
+    projectDir,
+    env,
+    signal,
+    onLine: (line) => emit({ kind: "output", line, console: false }),
+  });
+}
+
+/** The JAR coordinates of the run: the manifest's own for standard, the baked image's for pre-baked. */
+async function packagesFor(
+  rendered: Rendered,
+  req: PreparedRequest,
+  render: Render,
+  warn: Warn,
+): Promise<Packages> {
+  if (rendered.variant !== "standard") return bakedCoordinates(req, render, warn);
   const sparkConf = ((rendered.manifest.spec as Record<string, unknown>).sparkConf ?? {}) as Record<
     string,
     unknown
   >;
-  const packages =
-    rendered.variant === "standard"
-      ? { coordinates: normaliseCoordinates(sparkConf["spark.jars.packages"] as string | undefined) }
-      : await bakedCoordinates(req.prepared, render, warn);
-  const fingerprint: Fingerprint = computeFingerprint({
-    projectDir: project.dir,
-    lock,
-    jars: packages.coordinates,
-    python: pythonRequest(project.dir, env),
+  return { coordinates: normaliseCoordinates(sparkConf["spark.jars.packages"] as string | undefined) };
+}
+
+/** Step 2, pre-baked: the cached runtime for this fingerprint, built once. */
+async function preBakedRuntime(
+  req: LocalRunRequest,
+  ctx: { root: string; fingerprint: Fingerprint; uv: string; projectDir: string; packages: Packages },
+  env: NodeJS.ProcessEnv,
+  emit: Emit,
+  warn: Warn,
+): Promise<ReadyRuntime> {
+  const { fingerprint } = ctx;
+  const ensured: Ensured = await ensureRuntime({
+    root: ctx.root,
+    fingerprint,
+    uv: ctx.uv,
+    projectDir: ctx.projectDir,
+    coordinates: ctx.packages.coordinates,
+    ivySettings: ctx.packages.ivySettings,
+    signal: req.signal,
+    env,
+    onStep: (step, detail) =>
+      emit({
+        kind: "step",
+        message:
+          step === "venv"
+            ? `building the pre-baked runtime ${fingerprint.id} (once): ${detail}`
+            : `resolving JARs once: ${detail}`,
+      }),
+    onLine: (line) => emit({ kind: "output", line, console: false }),
   });
-  const renderedAt = Date.now();
-
-  const runDir = join(project.dir, ".sparklane", "runs", runStamp(renderedAt, files.module));
-  mkdirSync(join(runDir, "events"), { recursive: true });
-  const logFile = join(runDir, "spark-submit.log");
-  const root = cacheRoot(env);
-
-  // 2. The runtime.
-  let venv: Venv;
-  let jars: readonly string[] = [];
-  let cache: RuntimeCacheState;
-  let runtimeDir: string;
-  let reason: string | undefined;
-  let ivyDir: string | undefined;
-  const perRunVenv = join(runDir, "venv");
-  const cleanup = (): void => {
-    if (rendered.variant === "standard") rmSync(perRunVenv, { recursive: true, force: true });
+  if (ensured.cache === "rebuilt")
+    warn({
+      where: ensured.runtime.dir,
+      message: `cached runtime was damaged and has been rebuilt: ${ensured.reason}`,
+    });
+  return {
+    venv: ensured.runtime.venv,
+    jars: ensured.runtime.jars,
+    cache: ensured.cache,
+    reason: ensured.reason,
+    dir: ensured.runtime.dir,
   };
-  try {
-    if (rendered.variant === "pre-baked") {
-      const ensured: Ensured = await ensureRuntime({
-        root,
-        fingerprint,
-        uv: uv.path,
-        projectDir: project.dir,
-        coordinates: packages.coordinates,
-        ivySettings: "ivySettings" in packages ? packages.ivySettings : undefined,
-        signal: req.signal,
-        env,
-        onStep: (step, detail) =>
-          emit({
-            kind: "step",
-            message:
-              step === "venv"
-                ? `building the pre-baked runtime ${fingerprint.id} (once): ${detail}`
-                : `resolving JARs once: ${detail}`,
-          }),
-        onLine: (line) => emit({ kind: "output", line, console: false }),
-      });
-      venv = ensured.runtime.venv;
-      jars = ensured.runtime.jars;
-      cache = ensured.cache;
-      reason = ensured.reason;
-      runtimeDir = ensured.runtime.dir;
-      if (ensured.cache === "rebuilt")
-        warn({
-          where: runtimeDir,
-          message: `cached runtime was damaged and has been rebuilt: ${ensured.reason}`,
-        });
-    } else {
-      emit({ kind: "step", message: `uv sync --frozen into a fresh venv (${perRunVenv})` });
-      venv = await syncVenv({
-        uv: uv.path,
-        projectDir: project.dir,
-        venvDir: perRunVenv,
-        signal: req.signal,
-        env,
-        onLine: (line) => emit({ kind: "output", line, console: false }),
-      });
-      cache = "fresh";
-      runtimeDir = perRunVenv;
-      ivyDir = join(root, "ivy");
-      if (packages.coordinates.length > 0)
-        emit({
-          kind: "step",
-          message: `spark-submit resolves ${packages.coordinates.length} package(s) with Ivy (${ivyDir})`,
-        });
-    }
-  } catch (err) {
-    cleanup();
-    throw err;
-  }
-  // Read now: the standard variant's per-run venv is removed when spark-submit ends.
-  const pythonVersion = venvPythonVersion(venv.dir) ?? "unknown";
-  const runtimeReady = Date.now();
-  emit({
-    kind: "runtime",
-    cache,
-    fingerprint: fingerprint.id,
-    dir: runtimeDir,
-    ms: runtimeReady - renderedAt,
-  });
+}
 
-  // 3. Plan and run.
+/** Step 2, standard: a fresh venv for this run, as the init container builds one per pod; Ivy resolves JARs. */
+async function standardRuntime(
+  req: LocalRunRequest,
+  ctx: { root: string; uv: string; projectDir: string; packages: Packages; venvDir: string },
+  env: NodeJS.ProcessEnv,
+  emit: Emit,
+): Promise<ReadyRuntime> {
+  emit({ kind: "step", message: `uv sync --frozen into a fresh venv (${ctx.venvDir})` });
+  const venv = await syncVenv({
+    uv: ctx.uv,
+    projectDir: ctx.projectDir,
+    venvDir: ctx.venvDir,
+    signal: req.signal,
+    env,
+    onLine: (line) => emit({ kind: "output", line, console: false }),
+  });
+  const ivyDir = join(ctx.root, "ivy");
+  if (ctx.packages.coordinates.length > 0)
+    emit({
+      kind: "step",
+      message: `spark-submit resolves ${ctx.packages.coordinates.length} package(s) with Ivy (${ivyDir})`,
+    });
+  return { venv, jars: [], cache: "fresh", dir: ctx.venvDir, ivyDir };
+}
+
+/** Step 3: plan spark-submit for this machine, record the command, run it with its output in the log file. */
+async function submitLocal(
+  req: LocalRunRequest,
+  ctx: { rendered: Rendered; projectDir: string; runDir: string; logFile: string; runtime: ReadyRuntime },
+  env: NodeJS.ProcessEnv,
+  emit: Emit,
+  warn: Warn,
+): Promise<Submission> {
+  const { runtime, runDir } = ctx;
   const plan: LocalPlan = planLocal({
-    manifest: rendered.manifest,
-    variant: rendered.variant,
-    projectDir: project.dir,
+    manifest: ctx.rendered.manifest,
+    variant: ctx.rendered.variant,
+    projectDir: ctx.projectDir,
     dataRoot: req.dataRoot,
     runDir,
-    runtime: { python: venv.python, sparkHome: venv.sparkHome, jars, ivyDir },
+    runtime: {
+      python: runtime.venv.python,
+      sparkHome: runtime.venv.sparkHome,
+      jars: runtime.jars,
+      ivyDir: runtime.ivyDir,
+    },
     host: req.host ?? hostFacts(),
     exists: existsSync,
   });
@@ -281,7 +312,7 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
   );
   emit({ kind: "submit", command, runDir });
 
-  const log = createWriteStream(logFile);
+  const log = createWriteStream(ctx.logFile);
   let exitCode: number | null = null;
   let interrupted = false;
   let tail: readonly string[] = [];
@@ -303,10 +334,94 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
     interrupted = true;
   } finally {
     await new Promise<void>((resolve) => log.end(resolve));
+  }
+  return { plan, command, exitCode, interrupted, tail, submitted, ended: Date.now() };
+}
+
+/** An interrupted or failed run throws, carrying its report; a succeeded one returns it. */
+function settle(report: RunReport, interrupted: boolean): RunReport {
+  if (interrupted)
+    throw Object.assign(new InterruptedError("interrupted: the Spark process tree was stopped"), { report });
+  if (!report.ok) {
+    const f = report.failure ?? {};
+    const lines = [`the job failed (spark-submit exit ${report.exitCode})`];
+    if (f.python) lines.push(`  python: ${f.python}`);
+    if (f.spark && f.spark !== f.python) lines.push(`  spark:  ${f.spark}`);
+    lines.push(`  full log: ${report.logFile}`);
+    throw new JobFailedError(lines.join("\n"), report);
+  }
+  return report;
+}
+
+export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
+  const emit: Emit = req.onEvent ?? (() => {});
+  const env = req.env ?? process.env;
+  const warnings: Issue[] = [];
+  const warn: Warn = (issue) => {
+    warnings.push(issue);
+    emit({ kind: "warning", issue });
+  };
+  const project = requireProject(req);
+
+  // Tool checks run while the template renders; bad input found by rendering still wins.
+  const tools = (async () => ({ java: await detectJava(env), uv: detectUv(env) }))();
+  tools.catch(() => {});
+
+  const render = req.render ?? (await import("../render/index.js")).renderAndCheck;
+  const { rendered, files } = await renderChecked(req, render, project.dir, emit, warn);
+  const { java, uv } = await tools;
+  await lockIfUnlocked(project.dir, uv.path, env, req.signal, emit);
+  const lock = readProjectLock(project.dir);
+  const packages = await packagesFor(rendered, req.prepared, render, warn);
+  const fingerprint: Fingerprint = computeFingerprint({
+    projectDir: project.dir,
+    lock,
+    jars: packages.coordinates,
+    python: pythonRequest(project.dir, env),
+  });
+  const renderedAt = Date.now();
+
+  const runDir = join(project.dir, ".sparklane", "runs", runStamp(renderedAt, files.module));
+  mkdirSync(join(runDir, "events"), { recursive: true });
+  const logFile = join(runDir, "spark-submit.log");
+  const root = cacheRoot(env);
+  const perRunVenv = join(runDir, "venv");
+  const cleanup = (): void => {
+    if (rendered.variant === "standard") rmSync(perRunVenv, { recursive: true, force: true });
+  };
+
+  let runtime: ReadyRuntime;
+  let submission: Submission;
+  let runtimeReady: number;
+  let python = "unknown";
+  try {
+    const ctx = { root, uv: uv.path, projectDir: project.dir, packages };
+    runtime =
+      rendered.variant === "pre-baked"
+        ? await preBakedRuntime(req, { ...ctx, fingerprint }, env, emit, warn)
+        : await standardRuntime(req, { ...ctx, venvDir: perRunVenv }, env, emit);
+    runtimeReady = Date.now();
+    // Read now: the standard variant's per-run venv is removed when spark-submit ends.
+    python = venvPythonVersion(runtime.venv.dir) ?? "unknown";
+    emit({
+      kind: "runtime",
+      cache: runtime.cache,
+      fingerprint: fingerprint.id,
+      dir: runtime.dir,
+      ms: runtimeReady - renderedAt,
+    });
+    submission = await submitLocal(
+      req,
+      { rendered, projectDir: project.dir, runDir, logFile, runtime },
+      env,
+      emit,
+      warn,
+    );
+  } finally {
     cleanup();
   }
-  const ended = Date.now();
 
+  const { plan, exitCode, interrupted } = submission;
   const { files: eventLog, timeline } = readTimeline(plan.eventLogDir);
   const ok = !interrupted && exitCode === 0;
   const report: RunReport = {
@@ -320,40 +435,35 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
     logFile,
     eventLog,
     runtime: {
-      cache,
+      cache: runtime.cache,
       fingerprint: fingerprint.id,
-      dir: runtimeDir,
-      python: pythonVersion,
+      dir: runtime.dir,
+      python,
       spark: lock.sparkVersion,
       java: java.version ?? "unknown",
-      jars,
+      jars: runtime.jars,
       packages: packages.coordinates,
-      reason,
+      reason: runtime.reason,
     },
-    plan: { master: plan.master, driverMemory: plan.driverMemory.used, command, dropped: plan.dropped },
+    plan: {
+      master: plan.master,
+      driverMemory: plan.driverMemory.used,
+      command: submission.command,
+      dropped: plan.dropped,
+    },
     phases: phasesFrom({
       started: req.started,
       rendered: renderedAt,
       runtimeReady,
-      submitted,
-      ended,
+      submitted: submission.submitted,
+      ended: submission.ended,
       timeline,
     }),
     spark: timeline,
     exitCode,
-    failure: ok || interrupted ? undefined : summariseFailure(tail),
+    failure: ok || interrupted ? undefined : summariseFailure(submission.tail),
     warnings,
   };
   writeFileSync(join(runDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
-  if (interrupted)
-    throw Object.assign(new InterruptedError("interrupted: the Spark process tree was stopped"), { report });
-  if (!ok) {
-    const f = report.failure ?? {};
-    const lines = [`the job failed (spark-submit exit ${exitCode})`];
-    if (f.python) lines.push(`  python: ${f.python}`);
-    if (f.spark && f.spark !== f.python) lines.push(`  spark:  ${f.spark}`);
-    lines.push(`  full log: ${logFile}`);
-    throw new JobFailedError(lines.join("\n"), report);
-  }
-  return report;
+  return settle(report, interrupted);
 }

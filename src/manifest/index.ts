@@ -30,7 +30,11 @@ export function checkManifest(parsed: ParsedManifest, options: CheckOptions = {}
     if (findings.length === 0) return;
     issues.push(...sortIssues(findings.map((f) => toIssue(step, f, file, parsed.lineOf, parsed.positionOf))));
   };
-  if (options.spans && options.spans !== parsed.structureProven) {
+  // A reused parse proved every expression span stays in its scalar; the tainted ranges lie within those spans.
+  const proven = options.spans !== undefined && options.spans === parsed.structureProven;
+  if (!proven && (options.tainted || options.closed)) {
+    add("structure", structureFindings(parsed, options.tainted ?? [], options.closed ?? []));
+  } else if (!proven && options.spans) {
     add("structure", structureFindings(parsed, options.spans));
   }
   add("schema", checkSchema(parsed.doc));

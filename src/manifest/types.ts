@@ -67,8 +67,15 @@ export interface Policy {
 }
 
 export interface CheckOptions {
-  /** Output ranges produced by each `{{ }}` expression, as reported by the template engine. */
+  /**
+   * Output ranges produced by each `{{ }}` expression, as reported by the template engine. Without `tainted`,
+   * every one of them is held to the structure check.
+   */
   readonly spans?: ReadonlyArray<readonly [number, number]>;
+  /** The ranges among `spans` whose text comes from the payload: the structure check applies to these. */
+  readonly tainted?: ReadonlyArray<readonly [number, number]>;
+  /** Tainted ranges printed by `tojson`: each must stay inside one scalar or be one node of its own. */
+  readonly closed?: ReadonlyArray<readonly [number, number]>;
   readonly policy?: Policy;
   readonly file?: string;
 }

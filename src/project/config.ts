@@ -55,6 +55,17 @@ export const projectConfigSchema = z
       .strict()
       .default({}),
     local: z.record(z.string(), json).optional().describe("Settings for run --local (see docs/local.md)."),
+    bake: z
+      .object({
+        base: z.string().optional().describe("Base image of the pre-baked image (sparklane bake --base)."),
+        registry: z
+          .string()
+          .optional()
+          .describe("REGISTRY/REPOSITORY the pre-baked images are pushed to; the tag is the fingerprint."),
+      })
+      .strict()
+      .optional()
+      .describe("Defaults for sparklane bake, bake --check and --variant auto (see docs/images.md)."),
   })
   .strict();
 

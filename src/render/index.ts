@@ -1,43 +1,6 @@
 // The pure front half of every command: payload -> template variant -> Jinja2 render -> YAML 1.1 parse
 // -> manifest checks. `render` stops here; `run --local` and `submit` go on from the result.
-import type { Issue } from "../errors.js";
-
-export type Variant = "standard" | "pre-baked";
-
-export interface RenderRequest {
-  /** The trigger payload exactly as given (Airflow `dag_run.conf`). */
-  readonly payload: Record<string, unknown>;
-  /** A project folder holding `sparklane.yaml`; its templates and `var.value` are used. */
-  readonly projectDir?: string;
-  /** Airflow template search path; the template is `sparkapps/generic-spark-app{suffix}.yaml` in it. */
-  readonly templateDir?: readonly string[];
-  /** One template file, bypassing variant selection. */
-  readonly template?: string;
-  /** Overrides the payload's `sparkapp_suffix`. */
-  readonly variant?: Variant;
-  readonly dagId?: string;
-  readonly taskId?: string;
-  /** Logical date, YYYY-MM-DD. */
-  readonly ds?: string;
-  readonly runId?: string;
-  /** Injected clock for `ts` and the default `ds`. */
-  readonly now?: Date;
-}
-
-export interface Rendered {
-  /** The rendered text exactly as Jinja2 produced it. */
-  readonly text: string;
-  /** The parsed manifest (a SparkApplication), as PyYAML `safe_load` would give it. */
-  readonly manifest: Record<string, unknown>;
-  /** The template file that was rendered, and the variant it stands for. */
-  readonly templateFile: string;
-  readonly variant: Variant;
-  /** The Airflow context values used (dag id, task id, ds, run id). */
-  readonly context: { dagId: string; taskId: string; ds: string; runId: string };
-  /** Non-fatal findings (e.g. lint-level notes). Fatal ones throw ValidationError. */
-  readonly warnings: readonly Issue[];
-}
-
+export type { Variant, RenderRequest, Rendered } from "./types.js";
 export {
   renderAndCheck,
   renderAndCheckSync,

@@ -4,7 +4,7 @@ import { UserError, ValidationError, type Issue } from "../errors.js";
 import { readPayloadFile } from "../payload/index.js";
 import type { Project } from "../project/index.js";
 import { renderAndCheckSync } from "./pipeline.js";
-import type { Rendered, Variant } from "./index.js";
+import type { Rendered, Variant } from "./types.js";
 
 export interface MatrixCell {
   readonly payload: string;

@@ -7,10 +7,13 @@ import { checkLogicalDate, checkPayload, payloadSource } from "../payload/index.
 import { builtinTemplateDir, loadProject, type Project } from "../project/index.js";
 import { Environment, TemplateError, airflowContext, parseJsonPy, type Template } from "../template/index.js";
 import { parseRendered, checkManifest } from "../manifest/index.js";
-import type { RenderRequest, Rendered, Variant } from "./index.js";
+import type { RenderRequest, Rendered, Variant } from "./types.js";
 
 export const DEFAULT_DAG_ID = "generic_spark_etl";
 export const DEFAULT_TASK_ID = "submit_spark_etl";
+
+/** The context values the payload reaches, for the taint that the structure check follows. */
+const PAYLOAD_PATHS = ["dag_run.conf", "params"] as const;
 
 /** The template name Airflow's DAG includes: `sparkapps/generic-spark-app{suffix}.yaml`. */
 export function templateNameFor(variant: Variant): string {
@@ -129,11 +132,12 @@ export function renderAndCheckSync(req: PreparedRequest): Rendered {
     varValues,
     params: project?.config.params ?? {},
   });
-  const { text, spans } = template.renderWithSpans(ctx);
+  // What the trigger payload feeds: dag_run.conf, and params (Airflow merges the conf into them).
+  const { text, spans, tainted, closed } = template.renderWithSpans(ctx, { payload: PAYLOAD_PATHS });
 
   const file = `${template.file} (rendered)`;
   const parsed = parseRendered(text, spans, file);
-  const checked = checkManifest(parsed, { spans, policy: project?.config.policy, file });
+  const checked = checkManifest(parsed, { spans, tainted, closed, policy: project?.config.policy, file });
   if (checked.issues.length > 0) throw new ValidationError("manifest", checked.issues);
   return {
     text,

@@ -17,6 +17,8 @@ export interface FingerprintInputs {
   readonly python: string;
   readonly spark: string;
   readonly platform: string;
+  /** The base image of a pre-baked image (absent for a local runtime, which runs on this host). */
+  readonly base?: string;
   readonly format: number;
 }
 
@@ -70,6 +72,8 @@ export function computeFingerprint(args: {
   jars: readonly string[];
   python: string;
   platform?: string;
+  /** Set for a pre-baked image: then python and platform describe the image, not this host. */
+  base?: string;
 }): Fingerprint {
   const localSources: Record<string, string> = {};
   for (const src of args.lock.localSources) localSources[src] = hashTree(resolve(args.projectDir, src));
@@ -81,6 +85,8 @@ export function computeFingerprint(args: {
     python: args.python,
     spark: args.lock.sparkVersion,
     platform: args.platform ?? `${process.platform}-${process.arch}`,
+    // Left out (not null) for local runtimes, so their ids did not change when images came.
+    ...(args.base !== undefined ? { base: args.base } : {}),
     format: RUNTIME_FORMAT,
   };
   return { id: sha256(JSON.stringify(inputs)).slice(0, 20), inputs };

@@ -1,6 +1,6 @@
 // The render context Airflow gives a templated field, reduced to what SparkApplication templates use.
 import { PyError } from "./errors.js";
-import { closest } from "./methods.js";
+import { closest } from "./hints.js";
 import { PyFunc, PyObj, isIntLike, pyStr, toPy } from "./values.js";
 
 export interface AirflowContextOptions {

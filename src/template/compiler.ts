@@ -1,20 +1,38 @@
-// AST -> closures. Each template compiles once; rendering is closure calls over a frame chain (jinja's
-// scoping: for/with/macro/include open a frame, if/set do not).
+// AST -> closures. Each template compiles once; rendering is closure calls over runtime.ts's frames.
 import type { CallArgs, Expr, Signature, Stmt, Target } from "./ast.js";
-import { FILTERS, TESTS } from "./builtins.js";
-import type { FilterFn, TestFn } from "./builtins.js";
 import { PyError, TemplateError } from "./errors.js";
 import type { Pos } from "./errors.js";
+import { BUILTINS } from "./builtins.js";
 import { printf } from "./format.js";
+import { closest } from "./hints.js";
 import type { LineMap } from "./lexer.js";
-import { NO_METHOD, SliceVal, callMethod, callValue, closest, getattr, getitem } from "./methods.js";
-import type { Site } from "./methods.js";
+import type { FilterFn, TestFn } from "./registry.js";
 import {
-  NOATTR,
+  BlockRef,
+  CLOSED,
+  Frame,
+  LoopCtx,
+  Macro,
+  Out,
+  TemplateCtx,
+  discardOut,
+  lookup,
+  renderBlock,
+  TAINTED,
+  taintOf,
+  templateCtx,
+  UNTAINTED,
+  unpack,
+  visibleNames,
+  writeValue,
+} from "./runtime.js";
+import type { BlockDef, Compiled, Ev, Ex, RenderState } from "./runtime.js";
+import { NO_METHOD, SliceVal, callMethod, callValue, getattr, getitem } from "./sandbox.js";
+import type { Site } from "./sandbox.js";
+import {
   Namespace,
   PyFunc,
   PyObj,
-  PyObject,
   Undefined,
   hashKey,
   isStr,
@@ -22,7 +40,6 @@ import {
   pyAdd,
   pyCompare,
   pyDiv,
-  pyEq,
   pyFloorDiv,
   pyMod,
   pyMul,
@@ -31,392 +48,38 @@ import {
   pyPow,
   pyStr,
   pySub,
-  rangeArgs,
   strOf,
   truthy,
   tuple,
   typeName,
-  view,
 } from "./values.js";
 import type { Kwargs } from "./values.js";
 
-export interface RenderState {
-  pos: Pos | undefined;
-  readonly loader: (name: string) => Compiled;
-}
-
-/** Output buffer. `spans` collects the ranges written by `{{ }}`; null while capturing (set blocks). */
-export class Out {
-  s = "";
-  constructor(readonly spans: Array<[number, number]> | null) {}
-}
-
-export class Frame {
-  /** Set on a template's top frame. */
-  tctx: TemplateCtx | null = null;
-  // most frames (includes, loops without `set`) hold one or two names: a Map is made only when needed
-  private vars: Map<string, unknown> | null = null;
-  private k0: string | null = null;
-  private v0: unknown = undefined;
-  constructor(
-    readonly parent: Frame | null,
-    readonly st: RenderState,
-  ) {}
-  get(name: string): unknown {
-    if (this.k0 === name) return this.v0;
-    return this.vars === null ? undefined : this.vars.get(name);
-  }
-  /** The names this frame defines, in definition order (a template module's exports). */
-  entries(): Array<[string, unknown]> {
-    const out: Array<[string, unknown]> = this.k0 === null ? [] : [[this.k0, this.v0]];
-    if (this.vars) out.push(...this.vars);
-    return out;
-  }
-  set(name: string, v: unknown): void {
-    if (this.k0 === null || this.k0 === name) {
-      this.k0 = name;
-      this.v0 = v;
-    } else (this.vars ??= new Map()).set(name, v);
-  }
-}
-
-export interface Compiled {
-  readonly name: string;
-  readonly file: string;
-  /** Renders the template as a whole (its own inheritance chain included). */
-  readonly run: Ex;
-  /** The template body when rendered as a parent of an `{% extends %}` chain. */
-  readonly root: (f: Frame, out: Out, t: TemplateCtx) => void;
-  readonly blocks: ReadonlyMap<string, BlockDef>;
-}
-
-interface BlockDef {
-  readonly name: string;
-  readonly body: Ex;
-  readonly required: boolean;
-}
-
-/** One render of one template: its frame, the block override chains and the template it extends. */
-class TemplateCtx {
-  parent: Compiled | null = null;
-  readonly chain = new Map<string, BlockDef[]>();
-  constructor(
-    readonly top: Frame,
-    blocks: ReadonlyMap<string, BlockDef>,
-  ) {
-    for (const [n, b] of blocks) this.chain.set(n, [b]);
-  }
-}
-
-function templateCtx(f: Frame): TemplateCtx {
-  let fr: Frame | null = f;
-  while (fr && !fr.tctx) fr = fr.parent;
-  if (!fr) throw new PyError("TemplateRuntimeError", "block used outside of a template");
-  return fr.tctx!;
-}
-
-/** Output after an `{% extends %}`: the parent renders, the child's own top-level output is dropped. */
-function discardOut(): Out {
-  const o = new Out(null);
-  Object.defineProperty(o, "s", { get: () => "", set: () => {} });
-  return o;
-}
-
-/**
- * Renders block `name` at position `i` of its override chain (0 = the most derived). `ctx` is the frame the
- * block sees: the template's top frame, or the call site's frame when the call site is `scoped`.
- */
-function renderBlock(t: TemplateCtx, name: string, i: number, ctx: Frame, out: Out): void {
-  const chain = t.chain.get(name)!;
-  const b = chain[i]!;
-  if (b.required) throw new PyError("TemplateRuntimeError", `Required block '${name}' not found.`);
-  const bf = new Frame(ctx, ctx.st);
-  bf.set(
-    "super",
-    i + 1 < chain.length
-      ? new BlockRef(t, name, i + 1, ctx)
-      : new Undefined(`there is no parent block called '${name}'.`, undefined),
-  );
-  b.body(bf, out);
-}
-
-/** `super()` and `self.name()`: a block rendered on call, straight into the output when printed. */
-class BlockRef extends PyObject {
-  constructor(
-    readonly t: TemplateCtx,
-    readonly name: string,
-    readonly index: number,
-    readonly f: Frame,
-  ) {
-    super();
-  }
-  pyGetattr(): unknown {
-    return NOATTR;
-  }
-  override pyCall = (): unknown => {
-    const out = new Out(null);
-    this.invoke(out);
-    return out.s;
-  };
-  invoke(out: Out): void {
-    renderBlock(this.t, this.name, this.index, this.f, out);
-  }
-  pyRepr(): string {
-    return `<BlockReference '${this.name}'>`;
-  }
-}
-
-/** jinja's `self`: the current template's blocks, `self.name()`. */
-class TemplateRef extends PyObject {
-  constructor(readonly t: TemplateCtx) {
-    super();
-  }
-  pyGetattr(name: string): unknown {
-    return this.t.chain.has(name) ? new BlockRef(this.t, name, 0, this.t.top) : NOATTR;
-  }
-  pyRepr(): string {
-    return "<TemplateReference>";
-  }
-}
-
-type Ev = (f: Frame) => unknown;
-type Ex = (f: Frame, out: Out) => void;
-
-const MAX_RANGE = 100000;
-
-function rangeFn(args: unknown[]): unknown[] {
-  const ints = args.map((a) => {
-    if (typeof a === "boolean") return +a;
-    if (typeof a !== "number" || !Number.isInteger(a)) {
-      if (a instanceof Undefined) return a.fail();
-      throw new PyError("TypeError", `'${typeName(a)}' object cannot be interpreted as an integer`);
+/** A `loop` assigned anywhere inside a for statement, which jinja refuses at compile time. */
+function findLoopStore(node: unknown): { pos: number } | null {
+  if (Array.isArray(node)) {
+    for (const x of node) {
+      const r = findLoopStore(x);
+      if (r) return r;
     }
-    return a;
-  });
-  if (!ints.length || ints.length > 3)
-    throw new PyError("TypeError", `range expected 1 to 3 arguments, got ${ints.length}`);
-  const [start, stop, step] = ints.length === 1 ? [0, ints[0]!, 1] : [ints[0]!, ints[1]!, ints[2] ?? 1];
-  if (step === 0) throw new PyError("ValueError", "range() arg 3 must not be zero");
-  const n = Math.max(0, Math.ceil((stop - start) / step));
-  if (n > MAX_RANGE)
-    throw new PyError(
-      "OverflowError",
-      `Range too big. The sandbox blocks ranges larger than MAX_RANGE (${MAX_RANGE}).`,
-    );
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(start + i * step);
-  rangeArgs.set(out, [start, stop, step]);
-  return view(out, "range");
+    return null;
+  }
+  if (!node || typeof node !== "object" || node instanceof Map) return null;
+  const o = node as { t?: string; name?: string; pos: number; target?: unknown; targets?: unknown };
+  for (const tgt of [o.target, ...(Array.isArray(o.targets) ? o.targets : [])]) {
+    if (tgt && isLoopName(tgt)) return tgt as { pos: number };
+  }
+  for (const v of Object.values(o)) {
+    const r = typeof v === "object" ? findLoopStore(v) : null;
+    if (r) return r;
+  }
+  return null;
 }
 
-const GLOBALS = new Map<string, unknown>([
-  ["range", new PyFunc("range", (a) => rangeFn(a))],
-  [
-    "dict",
-    new PyFunc("dict", (a, k) => {
-      const m = new Map<unknown, unknown>();
-      if (a.length) callMethod(m, "update", a, null);
-      if (k) for (const [x, y] of k) m.set(x, y);
-      return m;
-    }),
-  ],
-  [
-    "namespace",
-    new PyFunc("namespace", (a, k) => {
-      const m = new Map<string, unknown>();
-      for (const x of a) if (x instanceof Map) for (const [kk, vv] of x) m.set(String(kk), vv);
-      if (k) for (const [x, y] of k) m.set(x, y);
-      return new Namespace(m);
-    }),
-  ],
-  [
-    "joiner",
-    new PyFunc("joiner", (a) => {
-      const sep = a.length ? a[0] : ", ";
-      let used = false;
-      return new PyFunc("joiner", () => {
-        if (!used) {
-          used = true;
-          return "";
-        }
-        return sep;
-      });
-    }),
-  ],
-]);
-
-class LoopCtx extends PyObject {
-  index0 = -1;
-  private last: unknown = NOATTR;
-  constructor(
-    readonly items: unknown[],
-    readonly depth0: number,
-    readonly recurse: ((iterable: unknown, out: Out) => void) | null,
-  ) {
-    super();
-  }
-  pyGetattr(name: string): unknown {
-    const i = this.index0;
-    const n = this.items.length;
-    switch (name) {
-      case "index":
-        return i + 1;
-      case "index0":
-        return i;
-      case "revindex":
-        return n - i;
-      case "revindex0":
-        return n - i - 1;
-      case "first":
-        return i === 0;
-      case "last":
-        return i === n - 1;
-      case "length":
-        return n;
-      case "depth":
-        return this.depth0 + 1;
-      case "depth0":
-        return this.depth0;
-      case "previtem":
-        return i > 0 ? this.items[i - 1] : new Undefined("there is no previous item", undefined);
-      case "nextitem":
-        return i < n - 1 ? this.items[i + 1] : new Undefined("there is no next item", undefined);
-      case "cycle":
-        return new PyFunc("cycle", (args) => {
-          if (!args.length) throw new PyError("TypeError", "no items for cycling given");
-          return args[i % args.length];
-        });
-      case "changed":
-        return new PyFunc("changed", (args) => {
-          const t = tuple(args.slice());
-          if (this.last === NOATTR || !pyEq(t, this.last)) {
-            this.last = t;
-            return true;
-          }
-          return false;
-        });
-    }
-    return NOATTR;
-  }
-  override pyCall = (args: unknown[]): unknown => {
-    const out = new Out(null);
-    this.invoke(args, out);
-    return out.s;
-  };
-  /** `{{ loop(children) }}` renders straight into the output, keeping the inner spans. */
-  invoke(args: unknown[], out: Out): void {
-    if (!this.recurse) {
-      throw new PyError("TypeError", "The loop must have the 'recursive' marker to be called recursively.");
-    }
-    this.recurse(args[0], out);
-  }
-  pyRepr(): string {
-    return `<LoopContext ${this.index0 + 1}/${this.items.length}>`;
-  }
-}
-
-class Macro extends PyObject {
-  constructor(
-    readonly name: string,
-    readonly params: string[],
-    readonly defaults: Ev[],
-    readonly body: Ex,
-    readonly defFrame: Frame,
-    readonly usesVarargs: boolean,
-    readonly usesKwargs: boolean,
-    readonly usesCaller: boolean,
-  ) {
-    super();
-  }
-
-  pyGetattr(name: string): unknown {
-    switch (name) {
-      case "name":
-        return this.name;
-      case "arguments":
-        return tuple(this.params.slice());
-      case "catch_kwargs":
-        return this.usesKwargs;
-      case "catch_varargs":
-        return this.usesVarargs;
-      case "caller":
-        return this.usesCaller;
-    }
-    return NOATTR;
-  }
-
-  override pyCall = (args: unknown[], kw: Kwargs): unknown => {
-    const out = new Out(null);
-    this.invoke(args, kw, out);
-    return out.s;
-  };
-
-  invoke(args: unknown[], kw: Kwargs, out: Out): void {
-    const f = new Frame(this.defFrame, this.defFrame.st);
-    const np = this.params.length;
-    if (args.length > np && !this.usesVarargs) {
-      throw new PyError("TypeError", `macro '${this.name}' takes not more than ${np} argument(s)`);
-    }
-    let extraKw: Map<string, unknown> | null = null;
-    let caller: unknown = undefined;
-    const given = new Map<string, unknown>();
-    if (kw) {
-      for (const [k, v] of kw) {
-        if (k === "caller" && this.usesCaller) caller = v;
-        else if (this.params.includes(k)) given.set(k, v);
-        else if (this.usesKwargs) (extraKw ??= new Map()).set(k, v);
-        else throw new PyError("TypeError", `macro '${this.name}' takes no keyword argument '${k}'`);
-      }
-    }
-    const firstDefault = np - this.defaults.length;
-    for (let i = 0; i < np; i++) {
-      const p = this.params[i]!;
-      let v: unknown;
-      if (i < args.length) {
-        if (given.has(p))
-          throw new PyError("TypeError", `macro '${this.name}' got multiple values for argument '${p}'`);
-        v = args[i];
-      } else if (given.has(p)) v = given.get(p);
-      else if (i >= firstDefault) v = this.defaults[i - firstDefault]!(f);
-      else v = new Undefined(`parameter '${p}' was not provided`, undefined);
-      f.set(p, v);
-    }
-    if (this.usesVarargs) f.set("varargs", tuple(args.slice(np)));
-    if (this.usesKwargs) f.set("kwargs", extraKw ?? new Map());
-    if (this.usesCaller) f.set("caller", caller ?? new Undefined("No caller defined", undefined));
-    this.body(f, out);
-  }
-
-  pyRepr(): string {
-    return `<Macro '${this.name}'>`;
-  }
-}
-
-function lookup(f: Frame, name: string): unknown {
-  let fr: Frame | null = f;
-  let tctx: TemplateCtx | null = null;
-  do {
-    const v = fr.get(name);
-    if (v !== undefined) return v;
-    tctx ??= fr.tctx;
-    fr = fr.parent;
-  } while (fr);
-  if (name === "self" && tctx) return new TemplateRef(tctx);
-  return GLOBALS.get(name);
-}
-
-function visibleNames(f: Frame): string[] {
-  const names: string[] = [...GLOBALS.keys()];
-  for (let fr: Frame | null = f; fr; fr = fr.parent) for (const [k] of fr.entries()) names.push(k);
-  return names;
-}
-
-function unpack(value: unknown, n: number): unknown[] {
-  const items = iterate(value);
-  if (items.length < n)
-    throw new PyError("ValueError", `not enough values to unpack (expected ${n}, got ${items.length})`);
-  if (items.length > n) throw new PyError("ValueError", `too many values to unpack (expected ${n})`);
-  return items;
+function isLoopName(t: unknown): boolean {
+  const x = t as { t: string; name?: string; items?: unknown[] };
+  if (x.t === "name") return x.name === "loop";
+  return x.t === "tuple" && (x.items ?? []).some(isLoopName);
 }
 
 /** Names a macro body reads (to know whether it takes varargs, kwargs, caller). */
@@ -437,6 +100,7 @@ function readsName(stmts: Stmt[], name: string): boolean {
 export class Compiler {
   private readonly blocks = new Map<string, BlockDef>();
   private depth = 0;
+  private soft = false;
 
   constructor(
     private readonly name: string,
@@ -481,12 +145,30 @@ export class Compiler {
     return { name: this.name, file, run, root, blocks };
   }
 
+  /** Compiles a scope of its own (jinja's frame.inner()): not top level, and not soft. */
   private nested<T>(fn: () => T): T {
+    const soft = this.soft;
     this.depth++;
+    this.soft = false;
     try {
       return fn();
     } finally {
       this.depth--;
+      this.soft = soft;
+    }
+  }
+
+  /**
+   * Compiles an `if` statement or an inline if (jinja's frame.soft()): there an unknown filter or test is an
+   * error only when it is called, since the branch may never run.
+   */
+  private softly<T>(fn: () => T): T {
+    const soft = this.soft;
+    this.soft = true;
+    try {
+      return fn();
+    } finally {
+      this.soft = soft;
     }
   }
 
@@ -509,9 +191,11 @@ export class Compiler {
       case "print":
         return this.print(s.expr);
       case "if": {
-        const test = this.expr(s.test);
-        const body = this.compileBody(s.body);
-        const else_ = s.else_.length ? this.compileBody(s.else_) : null;
+        const [test, body, else_] = this.softly(() => [
+          this.expr(s.test),
+          this.compileBody(s.body),
+          s.else_.length ? this.compileBody(s.else_) : null,
+        ]);
         return (f, out) => {
           if (truthy(test(f))) body(f, out);
           else if (else_) else_(f, out);
@@ -522,16 +206,20 @@ export class Compiler {
       case "set": {
         const val = this.expr(s.expr);
         const assign = this.assign(s.target);
-        return (f) => assign(f, val(f));
+        return (f) => {
+          const v = val(f);
+          assign(f, v, f.st.t);
+        };
       }
       case "setblock": {
-        const body = this.compileBody(s.body);
-        const filter = s.filter ? this.filterChain(s.filter) : null;
+        const body = this.nested(() => this.compileBody(s.body));
+        const filter = s.filter ? this.nested(() => this.filterChain(s.filter!)) : null;
         const assign = this.assign(s.target);
         return (f) => {
           const cap = new Out(null);
-          body(f, cap);
-          assign(f, filter ? filter(f, cap.s) : cap.s);
+          body(new Frame(f, f.st), cap);
+          const v = filter ? filter(f, cap.s, cap.t) : cap.s;
+          assign(f, v, filter ? f.st.t : cap.t);
         };
       }
       case "macro": {
@@ -547,12 +235,18 @@ export class Compiler {
         const P = this.pos(s.call);
         return (f, out) => {
           const callee = call.callee(f);
-          const args = call.args(f);
-          const kw = call.kwargs(f) ?? new Map<string, unknown>();
+          const ct = f.st.t;
+          const argT: number[] = [];
+          const args = call.args(f, argT);
+          const kwT = new Map<string, number>();
+          const kw = call.kwargs(f, kwT) ?? new Map<string, unknown>();
           kw.set("caller", makeCaller(f));
           f.st.pos = P;
-          if (callee instanceof Macro) callee.invoke(args, kw, out);
-          else writeValue(out, callValue(callee, args, kw));
+          if (callee instanceof Macro) callee.invoke(args, kw, out, argT, kwT);
+          else {
+            const v = callValue(callee, args, kw);
+            writeValue(out, v, taintOf(f.st, v, anyTaint(ct, argT, kwT)));
+          }
         };
       }
       case "include":
@@ -560,7 +254,10 @@ export class Compiler {
       case "import": {
         const load = this.module(s.template, s.withContext);
         const target = s.target;
-        return (f) => f.set(target, load(f));
+        return (f) => {
+          const mod = load(f);
+          f.set(target, mod, taintOf(f.st, mod, UNTAINTED));
+        };
       }
       case "fromimport": {
         const load = this.module(s.template, s.withContext);
@@ -568,6 +265,7 @@ export class Compiler {
         const P = this.pos(s.template);
         return (f) => {
           const mod = load(f);
+          const t = taintOf(f.st, mod, UNTAINTED);
           for (const [name, alias] of names) {
             const v = mod.attrs.get(name);
             f.set(
@@ -578,6 +276,7 @@ export class Compiler {
                     `the template '${mod.typeName}' (imported on line ${P.line}) does not export the requested name '${name}'`,
                     P,
                   ),
+              t,
             );
           }
         };
@@ -591,11 +290,16 @@ export class Compiler {
       case "with": {
         const values = s.values.map((v) => this.expr(v));
         const assigns = s.targets.map((t) => this.assign(t));
-        const body = this.compileBody(s.body);
+        const body = this.nested(() => this.compileBody(s.body));
         return (f, out) => {
-          const vals = values.map((v) => v(f));
+          const ts: number[] = [];
+          const vals = values.map((v) => {
+            const x = v(f);
+            ts.push(f.st.t);
+            return x;
+          });
           const inner = new Frame(f, f.st);
-          assigns.forEach((a, i) => a(inner, vals[i]));
+          assigns.forEach((a, i) => a(inner, vals[i], ts[i]!));
           body(inner, out);
         };
       }
@@ -636,30 +340,43 @@ export class Compiler {
         };
       }
       case "filterblock": {
-        const body = this.compileBody(s.body);
-        const filter = this.filterChain(s.filter);
+        const body = this.nested(() => this.compileBody(s.body));
+        const filter = this.nested(() => this.filterChain(s.filter));
         return (f, out) => {
           const cap = new Out(null);
-          body(f, cap);
-          writeValue(out, filter(f, cap.s));
+          body(new Frame(f, f.st), cap);
+          const v = filter(f, cap.s, cap.t);
+          writeValue(out, v, f.st.t);
         };
       }
     }
   }
 
   /** A filter chain whose innermost input is a captured block instead of an expression. */
-  private filterChain(e: Expr): (f: Frame, input: string) => unknown {
+  /** A filter chain whose input is a captured block (with its taint); leaves the result's taint in st.t. */
+  private filterChain(e: Expr): (f: Frame, input: string, t: number) => unknown {
     if (e.t !== "filter") return () => this.fail("TemplateSyntaxError", e, "expected a filter");
-    const inner = e.node ? this.filterChain(e.node) : (_f: Frame, input: string) => input;
+    const inner = e.node
+      ? this.filterChain(e.node)
+      : (f: Frame, input: string, t: number) => {
+          f.st.t = t;
+          return input;
+        };
     const fn = this.lookupFilter(e.name, e);
     const args = this.callArgs(e.args);
     const P = this.pos(e);
-    return (f, input) => {
-      const v = inner(f, input);
-      const a = args.args(f);
-      const k = args.kwargs(f);
+    const closes = e.name === "tojson";
+    return (f, input, t) => {
+      const v = inner(f, input, t);
+      const vt = f.st.t;
+      const argT: number[] = [];
+      const a = args.args(f, argT);
+      const kwT = new Map<string, number>();
+      const k = args.kwargs(f, kwT);
       f.st.pos = P;
-      return fn(v, a, k);
+      const r = fn(v, a, k, BUILTINS);
+      f.st.t = filterTaint(f.st, r, closes, vt, argT, kwT);
+      return r;
     };
   }
 
@@ -671,34 +388,46 @@ export class Compiler {
       const P = this.pos(e);
       return (f, out) => {
         const callee = call.callee(f);
-        const args = call.args(f);
-        const kw = call.kwargs(f);
+        const ct = f.st.t;
+        const argT: number[] = [];
+        const args = call.args(f, argT);
+        const kwT = new Map<string, number>();
+        const kw = call.kwargs(f, kwT);
         f.st.pos = P;
-        if (callee instanceof Macro) callee.invoke(args, kw, out);
-        else if (callee instanceof LoopCtx && !kw) callee.invoke(args, out);
+        if (callee instanceof Macro) callee.invoke(args, kw, out, argT, kwT);
+        else if (callee instanceof LoopCtx && !kw) callee.invoke(args, out, argT);
         else if (callee instanceof BlockRef && !args.length && !kw) callee.invoke(out);
-        else writeValue(out, call.invoke(callee, args, kw));
+        else {
+          const v = call.invoke(f, callee, args, kw, ct, argT, kwT);
+          writeValue(out, v, f.st.t);
+        }
       };
     }
     const ev = this.expr(e);
-    return (f, out) => writeValue(out, ev(f));
+    return (f, out) => {
+      const v = ev(f);
+      writeValue(out, v, f.st.t);
+    };
   }
 
   private forLoop(s: Stmt & { t: "for" }): Ex {
+    const store = findLoopStore(s);
+    if (store)
+      this.fail("TemplateAssertionError", store, "Can't assign to special loop variable in for-loop target");
     const iter = this.expr(s.iter);
     const assign = this.assign(s.target);
-    const test = s.test ? this.expr(s.test) : null;
+    const test = s.test ? this.nested(() => this.expr(s.test!)) : null;
     const body = this.nested(() => this.compileBody(s.body));
     const else_ = s.else_.length ? this.nested(() => this.compileBody(s.else_)) : null;
     const P = this.pos(s.iter);
     const recursive = s.recursive;
-    const run = (f: Frame, out: Out, iterable: unknown, depth0: number): void => {
+    const run = (f: Frame, out: Out, iterable: unknown, depth0: number, t: number): void => {
       f.st.pos = P;
       let items = iterate(iterable);
       const lf = new Frame(f, f.st);
       if (test) {
         items = items.filter((it) => {
-          assign(lf, it);
+          assign(lf, it, t);
           return truthy(test(lf));
         });
       }
@@ -706,21 +435,29 @@ export class Compiler {
         if (else_) else_(new Frame(f, f.st), out);
         return;
       }
-      const recurse = recursive ? (it: unknown, o: Out) => run(f, o, it, depth0 + 1) : null;
-      const loop = new LoopCtx(items, depth0, recurse);
-      lf.set("loop", loop);
+      const recurse = recursive
+        ? (it: unknown, o: Out, it_t: number) => run(f, o, it, depth0 + 1, taintOf(f.st, it, it_t))
+        : null;
+      const loop = new LoopCtx(items, depth0, recurse, t);
+      const loopFrame = new Frame(f, f.st);
+      loopFrame.set("loop", loop);
       for (let i = 0; i < items.length; i++) {
         loop.index0 = i;
-        assign(lf, items[i]);
-        body(lf, out);
+        // jinja starts every iteration from the outer values: a `set` in the body lasts one iteration
+        const it = new Frame(loopFrame, f.st);
+        assign(it, items[i], t);
+        body(it, out);
       }
     };
-    return (f, out) => run(f, out, iter(f), 0);
+    return (f, out) => {
+      const v = iter(f);
+      run(f, out, v, 0, f.st.t);
+    };
   }
 
   private macroFactory(name: string, sig: Signature, stmts: Stmt[]): (f: Frame) => Macro {
     const body = this.nested(() => this.compileBody(stmts));
-    const defaults = sig.defaults.map((d) => this.expr(d));
+    const defaults = this.nested(() => sig.defaults.map((d) => this.expr(d)));
     const uv = readsName(stmts, "varargs");
     const uk = readsName(stmts, "kwargs");
     const uc = name === "caller" ? false : readsName(stmts, "caller");
@@ -760,10 +497,14 @@ export class Compiler {
         }
         throw e;
       }
-      const mf = new Frame(withContext ? f : null, f.st);
+      // with context, the module sees the names as they are at the import (jinja's context.get_all() and locals)
+      const mf = new Frame(withContext ? f.snapshot() : null, f.st);
       tmpl.run(mf, new Out(null));
       const attrs = new Map(mf.entries().filter(([k]) => !k.startsWith("_")));
-      return new PyObj(tmpl.name, attrs, undefined, () => `<Template module '${tmpl.name}'>`);
+      const mod = new PyObj(tmpl.name, attrs, undefined, () => `<Template module '${tmpl.name}'>`);
+      // a module that exports a tainted value is tainted as a whole
+      if ([...attrs.keys()].some((k) => mf.taintOf(k) !== UNTAINTED)) f.st.tainted.add(mod);
+      return mod;
     };
   }
 
@@ -803,64 +544,61 @@ export class Compiler {
     };
   }
 
-  private assign(t: Target): (f: Frame, v: unknown) => void {
+  /** Assigns a value computed with taint `vt` to a target. */
+  private assign(t: Target): (f: Frame, v: unknown, vt: number) => void {
     if (t.t === "name") {
       const name = t.name;
-      return (f, v) => {
-        f.set(name, v);
+      return (f, v, vt) => {
+        f.set(name, v, taintOf(f.st, v, vt));
       };
     }
     if (t.t === "nsref") {
       const { ns, attr } = t;
       const P = this.pos(t);
-      return (f, v) => {
+      return (f, v, vt) => {
         const obj = lookup(f, ns);
         if (!(obj instanceof Namespace)) {
           throw new PyError("TemplateRuntimeError", "cannot assign attribute on non-namespace object", P);
         }
         obj.attrs.set(attr, v);
+        if (taintOf(f.st, v, vt) !== UNTAINTED) f.st.tainted.add(obj);
       };
     }
     const subs = t.items.map((x) => this.assign(x));
     const P = this.pos(t);
-    return (f, v) => {
+    return (f, v, vt) => {
       f.st.pos = P;
       const items = unpack(v, subs.length);
-      subs.forEach((s, i) => s(f, items[i]));
+      const it = taintOf(f.st, v, vt);
+      subs.forEach((s, i) => s(f, items[i], it));
     };
   }
 
   private lookupFilter(name: string, n: Expr & { npos: number }): FilterFn {
-    const fn = FILTERS.get(name);
-    if (!fn) {
-      const near = closest(name, [...FILTERS.keys()]);
-      this.fail(
-        "TemplateAssertionError",
-        { pos: n.npos },
-        `No filter named '${name}'.`,
-        near && `did you mean '${near}'?`,
-      );
-    }
-    return fn;
+    return BUILTINS.filters.get(name) ?? this.missing("filter", name, [...BUILTINS.filters.keys()], n);
   }
 
   private lookupTest(name: string, n: Expr & { npos: number }): TestFn {
-    const fn = TESTS.get(name);
-    if (!fn) {
-      const near = closest(name, [...TESTS.keys()]);
-      this.fail(
-        "TemplateAssertionError",
-        { pos: n.npos },
-        `No test named '${name}'.`,
-        near && `did you mean '${near}'?`,
-      );
-    }
-    return fn;
+    return BUILTINS.tests.get(name) ?? this.missing("test", name, [...BUILTINS.tests.keys()], n);
   }
 
+  /** An unknown filter or test: a compile error, or in a soft scope one raised when it is called. */
+  private missing(kind: string, name: string, known: string[], n: { npos: number }): () => never {
+    const near = closest(name, known);
+    const hint = near && `did you mean '${near}'?`;
+    if (!this.soft) this.fail("TemplateAssertionError", { pos: n.npos }, `No ${kind} named '${name}'.`, hint);
+    return () => {
+      throw new PyError("TemplateRuntimeError", `No ${kind} named '${name}' found.`, undefined, hint);
+    };
+  }
+
+  /**
+   * Evaluators of a call's arguments. Each pushes the taint of every argument it evaluates into `taints`
+   * (positional) or sets it by name (keyword); `*xs` and `**kw` give every argument they spread their taint.
+   */
   private callArgs(a: CallArgs): {
-    args: (f: Frame) => unknown[];
-    kwargs: (f: Frame) => Map<string, unknown> | null;
+    args: (f: Frame, taints: number[]) => unknown[];
+    kwargs: (f: Frame, taints: Map<string, number>) => Map<string, unknown> | null;
   } {
     const pos = a.args.map((x) => this.expr(x));
     const star = a.star ? this.expr(a.star) : null;
@@ -869,22 +607,40 @@ export class Compiler {
     const args =
       pos.length === 0 && !star
         ? () => [] as unknown[]
-        : (f: Frame) => {
-            const r = pos.map((p) => p(f));
-            if (star) r.push(...iterate(star(f)));
+        : (f: Frame, taints: number[]) => {
+            const r: unknown[] = [];
+            for (const p of pos) {
+              r.push(p(f));
+              taints.push(f.st.t);
+            }
+            if (star) {
+              const items = iterate(star(f));
+              const t = f.st.t;
+              for (const x of items) {
+                r.push(x);
+                taints.push(t);
+              }
+            }
             return r;
           };
     const kwargs =
       kws.length === 0 && !dstar
         ? () => null
-        : (f: Frame) => {
+        : (f: Frame, taints: Map<string, number>) => {
             const m = new Map<string, unknown>();
-            for (const [k, v] of kws) m.set(k, v(f));
+            for (const [k, v] of kws) {
+              m.set(k, v(f));
+              taints.set(k, f.st.t);
+            }
             if (dstar) {
               const d = dstar(f);
+              const t = f.st.t;
               if (d instanceof Undefined) d.fail();
               if (!(d instanceof Map)) throw new PyError("TypeError", "argument after ** must be a mapping");
-              for (const [k, v] of d) m.set(String(k), v);
+              for (const [k, v] of d) {
+                m.set(String(k), v);
+                taints.set(String(k), t);
+              }
             }
             return m;
           };
@@ -907,20 +663,37 @@ export class Compiler {
           f.st.pos = site.pos;
           if (self instanceof Map || typeof self === "string" || Array.isArray(self))
             return new PendingMethod(self);
-          return getattr(self, attr, site);
+          const t = f.st.t;
+          const v = getattr(self, attr, site);
+          f.st.t = taintOf(f.st, v, attrTaint(self, attr, t));
+          return v;
         },
-        invoke: (callee: unknown, a: unknown[], k: Kwargs): unknown => {
+        invoke: (
+          f: Frame,
+          callee: unknown,
+          a: unknown[],
+          k: Kwargs,
+          ct: number,
+          argT: readonly number[],
+          kwT: ReadonlyMap<string, number>,
+        ): unknown => {
           if (callee instanceof PendingMethod) {
+            const argsT = anyTaint(UNTAINTED, argT, kwT);
+            // a method given payload data (list.append, dict.update...) may keep it: the object is tainted now
+            if (argsT !== UNTAINTED) taintOf(f.st, callee.self, argsT);
             const r = callMethod(callee.self, attr, a, k);
-            if (r !== NO_METHOD) return r;
+            if (r !== NO_METHOD) {
+              f.st.t = taintOf(f.st, r, ct || argsT);
+              return r;
+            }
             callee = getattr(callee.self, attr, site);
           }
-          return callValue(callee, a, k);
+          return invokeValue(f, callee, a, k, ct, argT, kwT);
         },
       };
     }
     const callee = this.expr(c);
-    return { args, kwargs, callee, invoke: callValue };
+    return { args, kwargs, callee, invoke: invokeValue };
   }
 
   /** `x.get(k)` / `x.get(k, d)`, the most common call in payload templates. */
@@ -946,26 +719,43 @@ export class Compiler {
     const P = this.pos(e);
     return (f) => {
       const o = obj(f);
+      const ot = f.st.t;
       if (o instanceof Map) {
         const k = key(f);
+        const kt = f.st.t;
         const d = dflt ? dflt(f) : null;
+        const dt = dflt ? f.st.t : UNTAINTED;
         f.st.pos = P;
         const v = o.get(typeof k === "string" ? k : hashKey(k));
+        // the dict's value when the key is there, else the default: the key only chooses
+        f.st.t = v === undefined ? taintOf(f.st, d, dt) : taintOf(f.st, v, ot);
+        void kt;
         return v === undefined ? d : v;
       }
       f.st.pos = site.pos;
       const callee = getattr(o, "get", site);
-      const args = dflt ? [key(f), dflt(f)] : [key(f)];
+      const ct = taintOf(f.st, callee, attrTaint(o, "get", ot));
+      const argT: number[] = [];
+      const args = [key(f)];
+      argT.push(f.st.t);
+      if (dflt) {
+        args.push(dflt(f));
+        argT.push(f.st.t);
+      }
       f.st.pos = P;
-      return callValue(callee, args, null);
+      return invokeValue(f, callee, args, null, ct, argT, null);
     };
   }
 
+  /** Compiles an expression: the closure returns its value and leaves the value's taint in `f.st.t`. */
   expr(e: Expr): Ev {
     switch (e.t) {
       case "const": {
         const v = e.value;
-        return () => v;
+        return (f) => {
+          f.st.t = UNTAINTED;
+          return v;
+        };
       }
       case "name": {
         const name = e.name;
@@ -980,24 +770,37 @@ export class Compiler {
             : v;
         };
       }
-      case "tuple": {
-        const items = e.items.map((x) => this.expr(x));
-        return (f) => tuple(items.map((x) => x(f)));
-      }
+      case "tuple":
       case "list": {
         const items = e.items.map((x) => this.expr(x));
-        return (f) => items.map((x) => x(f));
+        const isTuple = e.t === "tuple";
+        return (f) => {
+          let t = UNTAINTED;
+          const vals = items.map((x) => {
+            const v = x(f);
+            t = t || f.st.t;
+            return v;
+          });
+          const r = isTuple ? tuple(vals) : vals;
+          f.st.t = taintOf(f.st, r, t);
+          return r;
+        };
       }
       case "dict": {
         const pairs = e.pairs.map(([k, v]) => [this.expr(k), this.expr(v)] as const);
         const P = this.pos(e);
         return (f) => {
           const m = new Map<unknown, unknown>();
+          let t = UNTAINTED;
           for (const [k, v] of pairs) {
             const key = k(f);
+            t = t || f.st.t;
             f.st.pos = P;
-            m.set(hashKey(key), v(f));
+            const hk = hashKey(key);
+            m.set(hk, v(f));
+            t = t || f.st.t;
           }
+          f.st.t = taintOf(f.st, m, t);
           return m;
         };
       }
@@ -1007,8 +810,11 @@ export class Compiler {
         const attr = e.attr;
         return (f) => {
           const o = obj(f);
+          const t = f.st.t;
           f.st.pos = site.pos;
-          return getattr(o, attr, site);
+          const v = getattr(o, attr, site);
+          f.st.t = taintOf(f.st, v, attrTaint(o, attr, t));
+          return v;
         };
       }
       case "getitem": {
@@ -1017,14 +823,22 @@ export class Compiler {
         const site = this.site(e.obj, e);
         return (f) => {
           const o = obj(f);
+          const t = f.st.t;
           const a = arg(f);
           f.st.pos = site.pos;
-          return getitem(o, a, site);
+          const v = getitem(o, a, site);
+          // the key only chooses: the item is the container's (a slice of a tainted str is tainted)
+          f.st.t = taintOf(f.st, v, typeof a === "string" ? attrTaint(o, a, t) : t);
+          return v;
         };
       }
       case "slice": {
         const [a, b, c] = [e.start, e.stop, e.step].map((x) => (x ? this.expr(x) : () => null));
-        return (f) => new SliceVal(a!(f), b!(f), c!(f));
+        return (f) => {
+          const v = new SliceVal(a!(f), b!(f), c!(f));
+          f.st.t = UNTAINTED;
+          return v;
+        };
       }
       case "call": {
         if (this.isDictGet(e)) return this.dictGet(e);
@@ -1032,10 +846,13 @@ export class Compiler {
         const P = this.pos(e);
         return (f) => {
           const callee = call.callee(f);
-          const a = call.args(f);
-          const k = call.kwargs(f);
+          const ct = f.st.t;
+          const argT: number[] = [];
+          const a = call.args(f, argT);
+          const kwT = new Map<string, number>();
+          const k = call.kwargs(f, kwT);
           f.st.pos = P;
-          return call.invoke(callee, a, k);
+          return call.invoke(f, callee, a, k, ct, argT, kwT);
         };
       }
       case "filter": {
@@ -1044,12 +861,18 @@ export class Compiler {
         const fn = this.lookupFilter(e.name, e);
         const { args, kwargs } = this.callArgs(e.args);
         const P = this.pos(e);
+        const closes = e.name === "tojson";
         return (f) => {
           const v = node(f);
-          const a = args(f);
-          const k = kwargs(f);
+          const vt = f.st.t;
+          const argT: number[] = [];
+          const a = args(f, argT);
+          const kwT = new Map<string, number>();
+          const k = kwargs(f, kwT);
           f.st.pos = P;
-          return fn(v, a, k);
+          const r = fn(v, a, k, BUILTINS);
+          f.st.t = filterTaint(f.st, r, closes, vt, argT, kwT);
+          return r;
         };
       }
       case "test": {
@@ -1060,10 +883,12 @@ export class Compiler {
         const neg = e.negate;
         return (f) => {
           const v = node(f);
-          const a = args(f);
-          const k = kwargs(f);
+          const a = args(f, []);
+          const k = kwargs(f, new Map());
           f.st.pos = P;
-          return fn(v, a, k) !== neg;
+          const r = fn(v, a, k, BUILTINS) !== neg;
+          f.st.t = UNTAINTED;
+          return r;
         };
       }
       case "binop": {
@@ -1073,9 +898,13 @@ export class Compiler {
         const op = BINOPS[e.op]!;
         return (f) => {
           const a = l(f);
+          const at = f.st.t;
           const b = r(f);
+          const bt = f.st.t;
           f.st.pos = P;
-          return op(a, b);
+          const v = op(a, b);
+          f.st.t = taintOf(f.st, v, at || bt);
+          return v;
         };
       }
       case "concat": {
@@ -1083,11 +912,14 @@ export class Compiler {
         const P = this.pos(e);
         return (f) => {
           let s = "";
+          let t = UNTAINTED;
           for (const it of items) {
             const v = it(f);
+            t = t || f.st.t;
             f.st.pos = P;
             s += typeof v === "string" ? v : pyStr(v);
           }
+          f.st.t = t ? TAINTED : UNTAINTED;
           return s;
         };
       }
@@ -1100,9 +932,13 @@ export class Compiler {
           for (const [op, x] of ops) {
             const right = x(f);
             f.st.pos = P;
-            if (!pyCompare(op, left, right)) return false;
+            if (!pyCompare(op, left, right)) {
+              f.st.t = UNTAINTED;
+              return false;
+            }
             left = right;
           }
+          f.st.t = UNTAINTED;
           return true;
         };
       }
@@ -1124,7 +960,11 @@ export class Compiler {
       }
       case "not": {
         const n = this.expr(e.node);
-        return (f) => !truthy(n(f));
+        return (f) => {
+          const v = !truthy(n(f));
+          f.st.t = UNTAINTED;
+          return v;
+        };
       }
       case "neg":
       case "pos": {
@@ -1133,18 +973,25 @@ export class Compiler {
         const op = e.t === "neg" ? pyNeg : pyPos;
         return (f) => {
           const v = n(f);
+          const t = f.st.t;
           f.st.pos = P;
-          return op(v);
+          const r = op(v);
+          f.st.t = taintOf(f.st, r, t);
+          return r;
         };
       }
       case "cond": {
-        const test = this.expr(e.test);
-        const then = this.expr(e.then);
-        const else_ = e.else_ ? this.expr(e.else_) : null;
+        const [test, then, else_] = this.softly(() => [
+          this.expr(e.test),
+          this.expr(e.then),
+          e.else_ ? this.expr(e.else_) : null,
+        ]);
         const P = this.pos(e);
+        // the test only chooses a branch: the value and its taint are the branch's
         return (f) => {
           if (truthy(test(f))) return then(f);
           if (else_) return else_(f);
+          f.st.t = UNTAINTED;
           // jinja uses its lenient Undefined here, not the environment's StrictUndefined
           return new Undefined(
             `the inline if-expression '${P.text}' evaluated to false and no else section was defined.`,
@@ -1174,12 +1021,69 @@ const BINOPS: Record<string, (a: unknown, b: unknown) => unknown> = {
   "**": pyPow,
 };
 
-function writeValue(out: Out, v: unknown): void {
-  const s = typeof v === "string" ? v : pyStr(v);
-  if (!s) return;
-  if (out.spans) {
-    const start = out.s.length;
-    out.s += s;
-    out.spans.push([start, out.s.length]);
-  } else out.s += s;
+/** Tainted if any of the callee and the arguments is. */
+function anyTaint(ct: number, argT: readonly number[], kwT: ReadonlyMap<string, number> | null): number {
+  if (ct !== UNTAINTED) return TAINTED;
+  for (const t of argT) if (t !== UNTAINTED) return TAINTED;
+  if (kwT) for (const t of kwT.values()) if (t !== UNTAINTED) return TAINTED;
+  return UNTAINTED;
+}
+
+/**
+ * The taint of `obj.attr` (or `obj[attr]`) given the object's: the loop's counters and flags are the
+ * loop's own, only its neighbouring items come from what it iterates.
+ */
+function attrTaint(obj: unknown, attr: string, t: number): number {
+  if (obj instanceof LoopCtx)
+    return (attr === "previtem" || attr === "nextitem") && obj.tainted ? TAINTED : 0;
+  return t;
+}
+
+/** A filter's result: tainted if its input or an argument was; closed when `tojson` printed a tainted value. */
+function filterTaint(
+  st: RenderState,
+  r: unknown,
+  closes: boolean,
+  vt: number,
+  argT: readonly number[],
+  kwT: ReadonlyMap<string, number>,
+): number {
+  const t = anyTaint(vt, argT, kwT);
+  if (t === UNTAINTED) return taintOf(st, r, UNTAINTED);
+  return closes ? CLOSED : taintOf(st, r, t);
+}
+
+/**
+ * Calls a value (a macro, a loop, a block, a function) in an expression. A macro's or block's output is
+ * captured, and its taint is whether anything tainted was written into it.
+ */
+function invokeValue(
+  f: Frame,
+  callee: unknown,
+  a: unknown[],
+  k: Kwargs,
+  ct: number,
+  argT: readonly number[],
+  kwT: ReadonlyMap<string, number> | null,
+): unknown {
+  if (callee instanceof Macro || callee instanceof LoopCtx || callee instanceof BlockRef) {
+    const cap = new Out(null);
+    if (callee instanceof Macro) callee.invoke(a, k, cap, argT, kwT);
+    else if (callee instanceof LoopCtx && !k) callee.invoke(a, cap, argT);
+    else if (callee instanceof BlockRef && !a.length && !k) callee.invoke(cap);
+    else {
+      const v = callValue(callee, a, k);
+      f.st.t = taintOf(f.st, v, anyTaint(ct, argT, kwT));
+      return v;
+    }
+    f.st.t = cap.t;
+    return cap.s;
+  }
+  const argsT = anyTaint(UNTAINTED, argT, kwT);
+  // a bound method given payload data (`{% set add = xs.append %}`) may keep it in its object
+  if (argsT !== UNTAINTED && callee instanceof PyFunc && callee.self !== undefined)
+    taintOf(f.st, callee.self, argsT);
+  const v = callValue(callee, a, k);
+  f.st.t = taintOf(f.st, v, ct || argsT);
+  return v;
 }

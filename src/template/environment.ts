@@ -4,13 +4,15 @@
 import { readFileSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve, sep } from "node:path";
 import { InternalError } from "../errors.js";
-import { Compiler, Frame, Out } from "./compiler.js";
-import type { Compiled, RenderState } from "./compiler.js";
+import { Compiler } from "./compiler.js";
+import { CLOSED, Frame, Out, UNTAINTED, taintAll } from "./runtime.js";
+import type { Compiled, RenderState } from "./runtime.js";
 import { PyError, TemplateError } from "./errors.js";
 import { LineMap, normalizeSource, tokenize } from "./lexer.js";
-import { closest } from "./methods.js";
+import { closest } from "./hints.js";
 import { Parser } from "./parser.js";
-import { toPy } from "./values.js";
+import { rawGetattr } from "./sandbox.js";
+import { NOATTR, toPy } from "./values.js";
 
 export interface TemplateSource {
   name: string;
@@ -22,6 +24,18 @@ export interface RenderResult {
   text: string;
   /** Output ranges written by `{{ }}` expressions (macro calls contribute their inner ranges). */
   spans: Array<[start: number, end: number]>;
+  /** The ranges among `spans` whose text comes from the payload (see RenderOptions.payload). */
+  tainted: Array<[start: number, end: number]>;
+  /** The tainted ranges printed by `tojson`: each one JSON value, to be one closed YAML node. */
+  closed: Array<[start: number, end: number]>;
+}
+
+export interface RenderOptions {
+  /**
+   * Context values that come from the trigger payload, as dotted paths (`dag_run.conf`, `params`): they and
+   * everything computed from them are tainted.
+   */
+  payload?: readonly string[];
 }
 
 function notFound(name: string, detail: string, hint?: string): TemplateError {
@@ -177,15 +191,24 @@ export class Template {
     return this.run(context, false).s;
   }
 
-  renderWithSpans(context: Record<string, unknown>): RenderResult {
-    const out = this.run(context, true);
-    return { text: out.s, spans: out.spans! };
+  renderWithSpans(context: Record<string, unknown>, opts: RenderOptions = {}): RenderResult {
+    const out = this.run(context, true, opts.payload ?? []);
+    const tainted: Array<[number, number]> = [];
+    const closed: Array<[number, number]> = [];
+    for (const [a, b, t] of out.taint!) (t === CLOSED ? closed : tainted).push([a, b]);
+    return { text: out.s, spans: out.spans!, tainted, closed };
   }
 
-  private run(context: Record<string, unknown>, spans: boolean): Out {
-    const st: RenderState = { pos: undefined, loader: (n) => this.env.load(n) };
+  private run(context: Record<string, unknown>, spans: boolean, payload: readonly string[] = []): Out {
+    const st: RenderState = {
+      pos: undefined,
+      loader: (n) => this.env.load(n),
+      t: UNTAINTED,
+      tainted: new WeakSet(),
+    };
     const root = new Frame(null, st);
     for (const k of Object.keys(context)) root.set(k, toPy(context[k]));
+    for (const path of payload) taintAll(st, payloadValue(root, path));
     const out = new Out(spans ? [] : null);
     try {
       this.compiled.run(new Frame(root, st), out);
@@ -194,6 +217,18 @@ export class Template {
     }
     return out;
   }
+}
+
+/** The context value at a dotted path (`dag_run.conf`), or undefined when it is not there. */
+function payloadValue(root: Frame, path: string): unknown {
+  const [first, ...rest] = path.split(".");
+  let v: unknown = root.get(first!);
+  for (const name of rest) {
+    if (v === undefined) return undefined;
+    v = v instanceof Map ? v.get(name) : rawGetattr(v, name);
+    if (v === NOATTR) return undefined;
+  }
+  return v;
 }
 
 function toTemplateError(e: unknown, st: RenderState, name: string): Error {

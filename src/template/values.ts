@@ -37,6 +37,8 @@ export class PyFunc {
   constructor(
     readonly name: string,
     readonly fn: (args: unknown[], kwargs: Kwargs) => unknown,
+    /** For a bound method, the object it is bound to. */
+    readonly self?: unknown,
   ) {}
 }
 

@@ -5,10 +5,10 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { materializeArtifact, type BootstrapStep } from "../../src/artifact/index.js";
+import { materializeArtifact, type Step as BootstrapStep } from "../../src/bootstrap/index.js";
 import { packageProject } from "../../src/artifact/package.js";
 import { publishArtifact } from "../../src/artifact/remote.js";
-import { openStore } from "../../src/artifact/store.js";
+import { openStore } from "../../src/artifact/open.js";
 import { UserError } from "../../src/errors.js";
 import { fixtureProject, tempDir } from "../artifact/helpers.js";
 

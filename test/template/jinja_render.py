@@ -1,5 +1,9 @@
 """Renders template cases with Python's jinja2, configured as Airflow configures it, for the differential test.
 
+The environment is Airflow's own sandbox subclass (airflow.sdk templater), rebuilt here so the test needs no
+Airflow install: its five filters, written exactly as Airflow writes them, and its is_safe_attribute, which
+allows `_name` attributes and blocks only what jinja calls internal.
+
 stdin:  {"searchPath": [dir, ...], "cases": [{"template": name} | {"source": text},
          plus "context": {...} or "airflow": {conf, dagId, taskId, ds, runId, ts, varValues, params},
          and optionally a per-case "searchPath"]}
@@ -7,10 +11,65 @@ stdout: [{"text": rendered} | {"error": exception class name, "message": str}]
 """
 import json
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from jinja2 import FileSystemLoader, StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, is_internal_attribute
+
+
+def ds_filter(value):
+    """Date filter."""
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%d")
+
+
+def ds_nodash_filter(value):
+    """Date filter without dashes."""
+    if value is None:
+        return None
+    return value.strftime("%Y%m%d")
+
+
+def ts_filter(value):
+    """Timestamp filter."""
+    if value is None:
+        return None
+    return value.isoformat()
+
+
+def ts_nodash_filter(value):
+    """Timestamp filter without dashes."""
+    if value is None:
+        return None
+    return value.strftime("%Y%m%dT%H%M%S")
+
+
+def ts_nodash_with_tz_filter(value):
+    """Timestamp filter with timezone."""
+    if value is None:
+        return None
+    return value.isoformat().replace("-", "").replace(":", "")
+
+
+AIRFLOW_FILTERS = {
+    "ds": ds_filter,
+    "ds_nodash": ds_nodash_filter,
+    "ts": ts_filter,
+    "ts_nodash": ts_nodash_filter,
+    "ts_nodash_with_tz": ts_nodash_with_tz_filter,
+}
+
+
+class AirflowSandboxedEnvironment(SandboxedEnvironment):
+    """Airflow's _AirflowEnvironmentMixin over jinja's SandboxedEnvironment."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.filters.update(AIRFLOW_FILTERS)
+
+    def is_safe_attribute(self, obj, attr, value):
+        return not is_internal_attribute(obj, attr)
 
 
 class Obj:
@@ -54,9 +113,15 @@ def ds_format(ds, input_format, output_format):
 def airflow_context(a):
     ds = a["ds"]
     ts = a["ts"]
+    # the logical date as the worker has it: an aware datetime in UTC (str() '2026-03-15 00:00:00+00:00')
+    when = datetime.fromisoformat(ts).astimezone(timezone.utc)
     return {
         "dag_run": Obj(conf=a.get("conf", {}), dag_id=a["dagId"], run_id=a["runId"],
-                       run_type=a["runId"].split("__")[0]),
+                       run_type=a["runId"].split("__")[0], logical_date=when,
+                       data_interval_start=when, data_interval_end=when),
+        "logical_date": when,
+        "data_interval_start": when,
+        "data_interval_end": when,
         "dag": Obj(dag_id=a["dagId"]),
         "task": Obj(task_id=a["taskId"], dag_id=a["dagId"]),
         "ds": ds,
@@ -79,9 +144,10 @@ def main():
     def environment(search_path):
         key = tuple(search_path)
         if key not in envs:
-            envs[key] = SandboxedEnvironment(
+            envs[key] = AirflowSandboxedEnvironment(
                 undefined=StrictUndefined,
                 extensions=["jinja2.ext.do"],
+                cache_size=0,
                 loader=FileSystemLoader(list(search_path)),
                 keep_trailing_newline=False,
                 autoescape=False,

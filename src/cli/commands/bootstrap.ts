@@ -1,19 +1,8 @@
 import { Option, type Command } from "commander";
 
-interface Opts {
-  version: string;
-  store?: string;
-  bucket?: string;
-  projectName?: string;
-  module?: string;
-  mode: string;
-  appDir: string;
-  strict: boolean;
-  endpointUrl?: string;
-  retries: string;
-  indexTokenFile?: string;
-  indexName?: string[];
-  indexUser: string;
+import type { BootstrapFlags } from "../../bootstrap/flags.js";
+
+interface Opts extends BootstrapFlags {
   output: string;
 }
 
@@ -72,22 +61,9 @@ export function register(program: Command): void {
     )
     .option("--output <format>", "text or json", "text")
     .action(async (opts: Opts) => {
-      const { UserError } = await import("../../errors.js");
-      const { storeFromEnv } = await import("../../artifact/store.js");
-      const { bootstrap, BOOTSTRAP_MODES } = await import("../../bootstrap/index.js");
-      type Mode = (typeof BOOTSTRAP_MODES)[number];
-      const store = storeFromEnv(opts.store, opts.bucket);
-      if (!store)
-        throw new UserError("no artifact store: set ARTIFACT_STORE or S3_BUCKET (or --store / --bucket)");
-      if (!opts.projectName) throw new UserError("no project: set ETL_PROJECT_NAME (or --project-name)");
-      if (!BOOTSTRAP_MODES.includes(opts.mode as Mode)) {
-        throw new UserError(
-          `BOOTSTRAP_MODE / --mode: expected one of ${BOOTSTRAP_MODES.join(", ")}, found '${opts.mode}'`,
-        );
-      }
-      const attempts = Number(opts.retries);
-      if (!Number.isInteger(attempts) || attempts < 1 || attempts > 20)
-        throw new UserError(`--retries: expected an integer 1-20, found '${opts.retries}'`);
+      const { bootstrapOptions } = await import("../../bootstrap/flags.js");
+      const { bootstrap } = await import("../../bootstrap/index.js");
+      const options = bootstrapOptions(opts, process.env);
       const json = opts.output === "json";
       const log = (line: string): void => {
         if (!json) process.stdout.write(`bootstrap: ${line}\n`);
@@ -98,21 +74,11 @@ export function register(program: Command): void {
       process.once("SIGINT", onSignal);
       const t0 = performance.now();
       try {
-        log(`${opts.projectName} ${opts.version} from ${store} (${opts.mode}) into ${opts.appDir}`);
+        log(
+          `${options.project} ${options.version} from ${options.store} (${options.mode}) into ${options.appDir}`,
+        );
         const r = await bootstrap({
-          store,
-          project: opts.projectName,
-          version: opts.version,
-          mode: opts.mode as Mode,
-          appDir: opts.appDir,
-          module: opts.module || undefined,
-          strict: opts.strict || /^(1|true|yes)$/i.test(process.env.BOOTSTRAP_STRICT ?? ""),
-          endpoint: opts.endpointUrl,
-          retry: { attempts },
-          indexToken: process.env.SPARKLANE_INDEX_TOKEN || undefined,
-          indexTokenFile: opts.indexTokenFile,
-          indexNames: opts.indexName,
-          indexUser: opts.indexUser,
+          ...options,
           signal: controller.signal,
           onStep: (s) =>
             log(`${s.name.padEnd(16)} ${String(s.ms).padStart(6)} ms${s.detail ? `  ${s.detail}` : ""}`),

@@ -17,6 +17,7 @@ import { register as bootstrapCmd } from "./bootstrap.js";
 import { register as ivySettingsCmd } from "./ivy-settings.js";
 import { register as exporterCmd } from "./exporter.js";
 import { register as initCmd } from "./init.js";
+import { register as bakeCmd } from "./bake.js";
 
 export function registerAll(program: Command): void {
   initCmd(program);
@@ -34,4 +35,5 @@ export function registerAll(program: Command): void {
   bootstrapCmd(program);
   ivySettingsCmd(program);
   exporterCmd(program);
+  bakeCmd(program);
 }

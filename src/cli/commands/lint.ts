@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .addOption(new Option("--output <format>", "text or json").choices(["text", "json"]).default("text"))
     .action(async (flags: { project?: string; conf?: string[]; templateDir?: string[]; output: string }) => {
       const { findProject } = await import("../../project/index.js");
-      const { lintProject } = await import("../../project/lint.js");
+      const { lintProject } = await import("../../lint/project.js");
       const report = lintProject({
         project: findProject(flags.project, process.cwd()),
         payloadFiles: flags.conf ?? [],

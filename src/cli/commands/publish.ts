@@ -25,41 +25,22 @@ export function register(program: Command): void {
         retries: string;
         output: string;
       }) => {
-        const { UserError } = await import("../../errors.js");
-        const { checkVersion } = await import("../../artifact/manifest.js");
-        const { packageProject, readArtifactFile } = await import("../../artifact/package.js");
-        const { openStore } = await import("../../artifact/store.js");
-        const { publishArtifact } = await import("../../artifact/remote.js");
-        // The same store the templates' init containers read: var.value.sparklane_artifact_store.
-        if (!opts.store && !opts.artifact) {
-          const { findProject } = await import("../../project/index.js");
-          const v = findProject(opts.project, process.cwd())?.config.variables.sparklane_artifact_store;
-          if (typeof v === "string" && v) opts.store = v;
-        }
-        if (!opts.store)
-          throw new UserError(
-            "--store is required (or set ARTIFACT_STORE, or variables.sparklane_artifact_store in sparklane.yaml)",
-            "e.g. --store s3://my-bucket/artifacts or file:///srv/artifacts",
-          );
-        checkVersion(opts.version);
-        const attempts = Number(opts.retries);
-        if (!Number.isInteger(attempts) || attempts < 1 || attempts > 20)
-          throw new UserError(`--retries: expected an integer 1-20, found '${opts.retries}'`);
-        const packaged = opts.artifact
-          ? { ...(await readArtifactFile(opts.artifact)), warnings: [] as string[] }
-          : packageProject({ projectDir: opts.project ?? process.cwd(), version: opts.version });
-        const { archive, manifest } = packaged;
-        for (const w of packaged.warnings) process.stderr.write(`warning: ${w}\n`);
-        if (manifest.version !== opts.version) {
-          throw new UserError(
-            `--artifact ${opts.artifact}: holds version ${manifest.version}, but --version is ${opts.version}`,
-          );
-        }
-        const store = await openStore(opts.store, { endpoint: opts.endpointUrl, retry: { attempts } });
-        const r = await publishArtifact(store, archive, manifest, { latest: opts.latest });
+        const { publishProject } = await import("../../artifact/publish.js");
+        const r = await publishProject({
+          store: opts.store,
+          version: opts.version,
+          projectDir: opts.project,
+          artifact: opts.artifact,
+          latest: opts.latest,
+          endpoint: opts.endpointUrl,
+          retries: opts.retries,
+          cwd: process.cwd(),
+          onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
+        });
+        const { manifest } = r;
         if (opts.output === "json") {
           process.stdout.write(
-            `${JSON.stringify({ ok: true, ...r, project: manifest.project, version: manifest.version, sha256: manifest.archive.sha256 })}\n`,
+            `${JSON.stringify({ ok: true, location: r.location, alreadyPublished: r.alreadyPublished, latestMoved: r.latestMoved, project: manifest.project, version: manifest.version, sha256: manifest.archive.sha256 })}\n`,
           );
           return;
         }

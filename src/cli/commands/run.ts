@@ -2,7 +2,12 @@ import { performance } from "node:perf_hooks";
 import { Option, type Command } from "commander";
 import { JobFailedError, UserError } from "../../errors.js";
 import { markReportedAsJson } from "../output.js";
-import { addRenderFlags, renderRequestFromFlags, type RenderFlags } from "../render-flags.js";
+import {
+  addRenderFlags,
+  applyAutoVariant,
+  renderRequestFromFlags,
+  type RenderFlags,
+} from "../render-flags.js";
 
 interface RunFlags extends RenderFlags {
   local?: boolean;
@@ -41,6 +46,7 @@ export function register(program: Command): void {
         "--verbose",
         "stream all of Spark's output, INFO lines included (always kept in the run's log file)",
       ),
+    { auto: true },
   ).action(async (flags: RunFlags) => {
     // Taken before anything else so time-to-first-job counts sparklane's own start-up too.
     const started = Math.round(performance.timeOrigin);
@@ -63,7 +69,7 @@ export function register(program: Command): void {
     process.on("SIGINT", onSigint);
     process.on("SIGTERM", onSigint);
     try {
-      let prepared = await renderRequestFromFlags(flags);
+      let prepared = await applyAutoVariant(await renderRequestFromFlags(flags), flags, say);
       const dataRoot = prepared.project?.dir;
       if (flags.fromArtifact !== undefined) {
         const { withArtifactCode } = await import("../../local/from-artifact.js");

@@ -1,6 +1,11 @@
 import { Option, type Command } from "commander";
 import { markReportedAsJson } from "../output.js";
-import { addRenderFlags, renderRequestFromFlags, type RenderFlags } from "../render-flags.js";
+import {
+  addRenderFlags,
+  applyAutoVariant,
+  renderRequestFromFlags,
+  type RenderFlags,
+} from "../render-flags.js";
 import { addKubeFlags, formatTimings, seconds, type KubeFlags } from "../kube-flags.js";
 
 // Thin: flags and printing. The flow (create/attach, wait, clean-up, outcome) is src/kube/submit.ts.
@@ -22,7 +27,7 @@ export function register(program: Command): void {
     .description(
       "render, check and create the SparkApplication on the cluster; optionally wait, with logs, and exit with its outcome",
     );
-  addRenderFlags(cmd);
+  addRenderFlags(cmd, { auto: true });
   addKubeFlags(cmd)
     .option("--wait", "wait for the application to finish; exit 0 on COMPLETED, 1 on FAILED")
     .option("--logs", "stream the init containers' and the driver's logs (implies --wait)")
@@ -53,7 +58,9 @@ export function register(program: Command): void {
       const { renderAndCheck } = await import("../../render/index.js");
       const { submit, manifestYaml } = await import("../../kube/submit.js");
       const { formatEvent } = await import("../../kube/events.js");
-      const request = await renderRequestFromFlags(flags);
+      const request = await applyAutoVariant(await renderRequestFromFlags(flags), flags, (line) =>
+        process.stderr.write(`sparklane: ${line}\n`),
+      );
       const rendered = await renderAndCheck(request);
       for (const w of rendered.warnings) process.stderr.write(`warning: ${w.where}: ${w.message}\n`);
       const json = flags.output === "json";

@@ -4,7 +4,7 @@
 import type { Issue } from "../../errors.js";
 import { formatPath } from "../../manifest/paths.js";
 import type { ManifestPath } from "../../manifest/types.js";
-import type { ManifestRule, RuleFinding } from "../rules.js";
+import type { ManifestRule, RuleFinding } from "../rule.js";
 
 export interface PrivateJarsOptions {
   /**

@@ -3,11 +3,11 @@
 import { basename, join, relative } from "node:path";
 import { ValidationError, type Issue } from "../errors.js";
 import { parseManifest } from "../manifest/index.js";
-import { lintAppConfig, lintManifest } from "../lint/index.js";
+import { lintAppConfig, lintManifest } from "./index.js";
 import { readPayloadFile } from "../payload/index.js";
 import { renderMatrix, type MatrixCell } from "../render/matrix.js";
-import type { Project } from "./index.js";
-import { checkPayloadTargets, checkProjectFiles, discoverModules, readText } from "./layout.js";
+import type { Project } from "../project/index.js";
+import { checkPayloadTargets, checkProjectFiles, discoverModules, readText } from "../project/layout.js";
 
 export interface LintFinding extends Issue {
   readonly rule: string;
