@@ -11,6 +11,8 @@ import { sharedDir, sharedSkip } from "../helpers/shared.js";
 interface Example {
   readonly command: string;
   readonly output: readonly string[];
+  /** The console block's earlier commands. */
+  readonly before: readonly string[];
 }
 
 /** The `$ ...` commands of the README's console blocks, with the lines each shows as its output. */
@@ -19,12 +21,16 @@ export function readmeExamples(text: string): Example[] {
   for (const block of text.matchAll(/^```console\n([^]*?)^```$/gm)) {
     const lines = block[1]!.split("\n");
     let current: { command: string[]; output: string[] } | undefined;
+    const before: string[] = [];
     let open = false;
     for (const line of lines) {
       if (current && (open || current.command.at(-1)!.endsWith("\\") || /^\s+\|/.test(line))) {
         current.command.push(line);
       } else if (line.startsWith("$ ")) {
-        if (current) examples.push({ command: current.command.join("\n"), output: current.output });
+        if (current) {
+          examples.push({ command: current.command.join("\n"), output: current.output, before: [...before] });
+          before.push(current.command.join("\n"));
+        }
         current = { command: [line.slice(2)], output: [] };
       } else {
         current?.output.push(line);
@@ -32,7 +38,7 @@ export function readmeExamples(text: string): Example[] {
       }
       open = (current.command.join("\n").split("'").length - 1) % 2 === 1;
     }
-    if (current) examples.push({ command: current.command.join("\n"), output: current.output });
+    if (current) examples.push({ command: current.command.join("\n"), output: current.output, before });
   }
   return examples.map((e) => ({ ...e, output: e.output.filter((l, i, a) => l !== "" || i < a.length - 1) }));
 }
@@ -84,7 +90,8 @@ test("README: the render, validate and lint examples run as written", { skip: sh
 
 test("README: no example calls a bare `sparklane` that is not on PATH after the documented install", () => {
   const examples = readmeExamples(readFileSync(join(repoRoot, "README.md"), "utf8"));
-  const bare = examples.filter((e) => /(^|[|&;]\s*)sparklane /.test(e.command));
+  const installed = (e: Example) => e.before.some((c) => /npm (link|install -g)/.test(c));
+  const bare = examples.filter((e) => /(^|[|&;]\s*)sparklane /.test(e.command) && !installed(e));
   assert.deepEqual(
     bare.map((e) => e.command),
     [],
