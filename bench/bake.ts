@@ -20,7 +20,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readTimeline } from "../src/local/events.js";
 import { copyExample } from "../test/local/example.js";
-import { buildah, imageEnv, imageSkip, startRegistry, testBase } from "../test/images/tools.js";
+import {
+  buildah,
+  imageEnv,
+  imageSkip,
+  removeImagesOf,
+  startRegistry,
+  testBase,
+} from "../test/images/tools.js";
 import { median } from "./stats.js";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
@@ -72,9 +79,9 @@ try {
     return m.layers.map((l) => l.size);
   };
   const baked = layers(image);
-  const baseLayers = JSON.parse(
-    buildah(["inspect", "--type", "image", "--format", "{{json .OCIv1.RootFS.DiffIDs}}", base]),
-  ) as string[];
+  const baseLayers = (
+    JSON.parse(buildah(["inspect", "--type", "image", base])) as { OCIv1: { rootfs: { diff_ids: string[] } } }
+  ).OCIv1.rootfs.diff_ids;
   const over = baked.slice(baseLayers.length).reduce((a, b) => a + b, 0);
   const total = baked.reduce((a, b) => a + b, 0);
 
@@ -160,6 +167,7 @@ try {
   );
   console.log(`ratio standard / pre-baked       ${(median(stdTimes) / median(pre)).toFixed(1)}x`);
 } finally {
+  removeImagesOf(reg.host);
   await reg.stop();
   ex.cleanup();
 }

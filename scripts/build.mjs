@@ -5,7 +5,6 @@
 // CLI test running meanwhile never sees a half-written dist/.
 import { build } from "esbuild";
 import { renameSync, rmSync, existsSync } from "node:fs";
-import { buildSnapshot } from "./build-snapshot.mjs";
 
 const tmp = `dist.tmp-${process.pid}`;
 await build({
@@ -28,8 +27,6 @@ await build({
     js: 'import { createRequire as __slCreateRequire } from "node:module"; const require = __slCreateRequire(import.meta.url);',
   },
 });
-// Inside the fresh folder too, so the blob, its sidecar and the code it was built from arrive together.
-await buildSnapshot(tmp, "dist");
 const old = `dist.old-${process.pid}`;
 if (existsSync("dist")) renameSync("dist", old);
 renameSync(tmp, "dist");

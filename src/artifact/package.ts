@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { UserError } from "../errors.js";
+import { LOCAL_SOURCE_KINDS, lockedPackages } from "../runtime/uv-project.js";
 import { loadProject } from "../project/index.js";
 import { NON_MODULE_DIRS } from "../project/layout.js";
 import { dependencyFingerprint } from "./fingerprint.js";
@@ -147,8 +148,9 @@ interface Vendored {
 function vendorPathSources(root: string, uvLock: string): Vendored[] {
   const seen = new Map<string, Vendored>();
   const taken = new Set<string>();
-  for (const m of uvLock.matchAll(/source = \{ (?:directory|editable|path) = "([^"]+)" \}/g)) {
-    const original = m[1]!;
+  for (const pkg of lockedPackages(uvLock, join(root, "uv.lock"))) {
+    if (!pkg.source || !LOCAL_SOURCE_KINDS.has(pkg.source.kind)) continue;
+    const original = pkg.source.value;
     if (seen.has(original) || original === ".") continue;
     const abs = resolve(root, original);
     const rel = relative(root, abs);
@@ -183,14 +185,9 @@ function vendorPathSources(root: string, uvLock: string): Vendored[] {
  * require them (some registries omit them), so such a package could be swapped on the index unnoticed.
  */
 export function unhashedRegistryPackages(uvLock: string): string[] {
-  return uvLock
-    .split(/^\[\[package\]\]\s*$/m)
-    .slice(1)
-    .map((block) => block.split(/^\[(?!\[)/m)[0] ?? "")
-    .filter((body) => /^source = \{ registry = /m.test(body) && !/hash = "sha256:/.test(body))
-    .map((body) =>
-      `${/^name = "([^"]+)"/m.exec(body)?.[1] ?? "?"} ${/^version = "([^"]+)"/m.exec(body)?.[1] ?? ""}`.trim(),
-    );
+  return lockedPackages(uvLock)
+    .filter((p) => p.source?.kind === "registry" && !p.hashed)
+    .map((p) => `${p.name} ${p.version ?? ""}`.trim());
 }
 
 function rewritePaths(text: string, vendored: readonly Vendored[]): string {

@@ -1,6 +1,7 @@
 // Artifact stores behind one interface: `file:///dir` and `s3://bucket/prefix`. Keys are relative
 // POSIX paths under the store's base. Every remote call goes through `retrying`, which gives bounded
 // retries with exponential backoff and full jitter, then an InfraError naming the store and the last error.
+import { backoff } from "../backoff.js";
 import { InfraError, InterruptedError, UserError } from "../errors.js";
 import { sleep } from "../sleep.js";
 
@@ -74,8 +75,7 @@ export async function retrying<T>(
       }
       last = err;
       if (attempt < policy.attempts) {
-        const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-        await policy.sleep(Math.round(cap * policy.random()), policy.signal);
+        await backoff(attempt - 1, { baseMs: policy.baseDelayMs, capMs: policy.maxDelayMs }, policy);
       }
     }
   }

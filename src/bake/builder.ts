@@ -107,7 +107,9 @@ class CliBuilder implements Builder {
   }
 
   async localDigest(image: string): Promise<string | undefined> {
-    const fmt = this.name === "buildah" ? "{{.FromImageDigest}}" : "{{.Digest}}";
+    // docker has no manifest digest for a local build; its image id still says the image is there.
+    const fmt =
+      this.name === "buildah" ? "{{.FromImageDigest}}" : this.name === "podman" ? "{{.Digest}}" : "{{.Id}}";
     const args =
       this.name === "buildah"
         ? ["inspect", "--type", "image", "--format", fmt, image]

@@ -13,15 +13,11 @@ export async function standardJars(
 ): Promise<{ coordinates: string[]; ivySettings?: string }> {
   const { renderAndCheck } = await import("../render/index.js");
   const standard = await renderAndCheck({ ...req, variant: "standard", template: undefined });
-  const conf = ((standard.manifest.spec as Record<string, unknown> | undefined)?.sparkConf ?? {}) as Record<
-    string,
-    unknown
-  >;
-  const settings =
-    typeof conf["spark.jars.ivySettings"] === "string" ? conf["spark.jars.ivySettings"] : undefined;
+  const conf = standard.manifest.spec.sparkConf ?? {};
+  const settings = conf["spark.jars.ivySettings"];
   const local = settings && req.project ? (mapAppPath(settings, req.project.dir) ?? settings) : undefined;
   return {
-    coordinates: normaliseCoordinates(conf["spark.jars.packages"] as string | undefined),
+    coordinates: normaliseCoordinates(conf["spark.jars.packages"]),
     ivySettings: local && existsSync(local) ? local : undefined,
   };
 }

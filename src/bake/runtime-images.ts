@@ -39,9 +39,8 @@ function packageRoot(): string {
 }
 
 const PACKAGE_PARTS = ["package.json", "package-lock.json", "bin", "dist", "templates", "python"];
-/** The start-up snapshot fits only the node that built it; source maps and bytecode caches are not needed. */
-const SKIP = (name: string): boolean =>
-  name.startsWith("snapshot.") || name === "__pycache__" || name.endsWith(".map") || name === ".venv";
+/** Source maps and bytecode caches are not needed in an image. */
+const SKIP = (name: string): boolean => name === "__pycache__" || name.endsWith(".map") || name === ".venv";
 
 /** Content hash of the package parts that go into the image (paths and bytes, in sorted order). */
 function hashPackage(root: string): string {

@@ -307,7 +307,9 @@ async function extractTree(
     () => extractArchive(i.archive, manifest, tree, i.source),
     () => `${Object.keys(manifest.files).length} files`,
   );
-  const indexNames = o.indexNames ?? uvIndexNames(await fs.readFile(join(tree, "pyproject.toml"), "utf8"));
+  const indexNames =
+    o.indexNames ??
+    uvIndexNames(await fs.readFile(join(tree, "pyproject.toml"), "utf8"), join(tree, "pyproject.toml"));
   if (i.token && indexNames.length === 0)
     rec.warn("an index token was given but pyproject.toml names no [[tool.uv.index]]: uv will not use it");
   return (projectDir, venvDir, noInstallProject) =>

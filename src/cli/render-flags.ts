@@ -58,10 +58,13 @@ export async function renderRequestFromFlags(
   const { findProject } = await import("../project/index.js");
   // Before the payload is read, so a bad date is reported on its own.
   if (flags.ds !== undefined) checkLogicalDate(flags.ds);
-  let payload: Record<string, unknown> = {};
-  if (flags.conf === "-") payload = parsePayloadText(readFileSync(0, "utf8"), "stdin");
-  else if (flags.conf !== undefined) payload = readPayloadFile(flags.conf);
-  payload = applySets(payload, flags.set ?? []);
+  const given =
+    flags.conf === "-"
+      ? parsePayloadText(readFileSync(0, "utf8"), "stdin")
+      : flags.conf !== undefined
+        ? readPayloadFile(flags.conf)
+        : {};
+  const payload = applySets(given, flags.set ?? []);
   // Templates: --template, else --template-dir, else the project's, else the built-in ones. The project still
   // supplies var.value, params, limits and policy when a template is named explicitly.
   const project: Project | undefined = findProject(flags.project, cwd);
@@ -93,9 +96,7 @@ export async function applyAutoVariant(
   const { checkImage, airflowVariables } = await import("../bake/index.js");
   const result = await checkImage(await bakeTarget(req, {}, "--variant auto"));
   if (!result.fresh) {
-    say(
-      `--variant auto: standard, ${result.reason} (fingerprint ${result.fingerprint}); sparklane bake --push makes it`,
-    );
+    say(`--variant auto: standard, ${result.reason}; sparklane bake --push makes it`);
     return { ...req, variant: "standard" };
   }
   const image = airflowVariables(result).sparklane_pre_baked_image!;

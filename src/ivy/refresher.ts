@@ -1,6 +1,7 @@
 // The sidecar's loop: fetch a token, render ivysettings.xml, replace the file when it changed, and
 // schedule the next refresh ahead of expiry. Failures keep the last good file and back off.
 import { setTimeout as delay } from "node:timers/promises";
+import { backoffDelay } from "../backoff.js";
 import { InfraError, UserError } from "../errors.js";
 import type { IvyMetrics } from "./metrics.js";
 import type { TokenProvider } from "./providers/types.js";
@@ -264,11 +265,14 @@ export class IvyRefresher {
     return Math.max(ms, 1_000);
   }
 
-  /** Full-jitter exponential backoff: random in [0, min(max, base * 2^(n-1))]. */
+  /** The shared backoff after `failures` failures, never under 50 ms: a daemon must not spin. */
   backoffDelay(failures: number): number {
     const t = this.timing;
-    const cap = Math.min(t.backoffMaxMs, t.backoffBaseMs * 2 ** Math.min(failures - 1, 30));
-    return Math.max(this.random() * cap, Math.min(50, cap));
+    return backoffDelay(
+      failures - 1,
+      { baseMs: t.backoffBaseMs, capMs: t.backoffMaxMs, floorMs: 50 },
+      this.random,
+    );
   }
 
   /** Starts the loop. Stops on `signal` or stop(). */

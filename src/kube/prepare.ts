@@ -12,9 +12,10 @@ import {
   runHash,
   specHash,
 } from "./naming.js";
+import type { SparkApplication } from "../manifest/index.js";
 
 export interface PrepareInput {
-  manifest: Record<string, unknown>;
+  manifest: SparkApplication | Record<string, unknown>;
   payload: Record<string, unknown>;
   variant: string;
   context: { dagId: string; taskId: string; ds: string; runId: string };
@@ -45,7 +46,8 @@ export function moduleOf(payload: Obj, manifest: Obj): string {
 }
 
 export function prepareApplication(input: PrepareInput): Prepared {
-  const manifest = structuredClone(input.manifest);
+  // Labels and annotations are added to a copy treated as data: the result is what the API server gets.
+  const manifest = structuredClone(input.manifest) as Obj;
   const module = moduleOf(input.payload, manifest);
   const hash = runHash({ ...input.context, payload: input.payload });
   const name = applicationName(module, input.context.ds, hash);

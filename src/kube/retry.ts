@@ -1,5 +1,6 @@
 // Retry policy for single API calls (not watches): 429 waits for Retry-After, 5xx and transport failures get
 // capped, jittered exponential backoff, any other 4xx is final and reported verbatim.
+import { backoffDelay } from "../backoff.js";
 import { InterruptedError } from "../errors.js";
 import { sleep, type Sleep } from "../sleep.js";
 import { isTransportError, retryAfterOf, statusOf, toKubeError } from "./client.js";
@@ -21,10 +22,9 @@ export interface RetryOptions {
   onRetry?: (info: { attempt: number; waitMs: number; reason: string }) => void;
 }
 
-/** "Full jitter" backoff: uniform in [base, min(cap, base * 2^n)]. */
+/** The shared backoff with the API's floor: never sooner than `base`. */
 export function backoffMs(attempt: number, baseMs: number, capMs: number, random: () => number): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** attempt);
-  return Math.round(baseMs + random() * Math.max(0, ceiling - baseMs));
+  return backoffDelay(attempt, { baseMs, capMs, floorMs: baseMs }, random);
 }
 
 export function isRetryable(err: unknown): boolean {

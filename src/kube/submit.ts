@@ -16,9 +16,11 @@ import {
   type Transition,
   type WaitResult,
 } from "./wait.js";
+import type { SparkApplication } from "../manifest/index.js";
 
 export interface SubmitInput {
-  manifest: Record<string, unknown>;
+  /** A checked manifest (render's result), or one as plain data. */
+  manifest: SparkApplication | Record<string, unknown>;
   payload: Record<string, unknown>;
   variant: string;
   context: { dagId: string; taskId: string; ds: string; runId: string };

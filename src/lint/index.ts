@@ -3,6 +3,7 @@
 import { formatPath } from "../manifest/paths.js";
 import type { Issue } from "../errors.js";
 import type { ManifestPath, ParsedManifest, Position } from "../manifest/types.js";
+import type { SparkApplication } from "../manifest/generated/sparkapplication.js";
 import { rules, type LintRule, type RuleFinding, type Severity } from "./rules.js";
 
 export { rules, LAUNCH_ONLY_KEYS, COST_LABELS } from "./rules.js";
@@ -16,7 +17,8 @@ export interface LintIssue extends Issue {
   readonly col?: number;
 }
 
-type Input = ParsedManifest | Record<string, unknown>;
+/** A parsed manifest (with positions), a checked one (render's result), or any data to advise on. */
+type Input = ParsedManifest | SparkApplication | Record<string, unknown>;
 
 function isParsed(v: Input): v is ParsedManifest {
   return typeof (v as ParsedManifest).lineOf === "function" && typeof (v as ParsedManifest).doc === "object";

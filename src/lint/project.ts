@@ -4,7 +4,7 @@ import { basename, join, relative } from "node:path";
 import { ValidationError, type Issue } from "../errors.js";
 import { parseManifest } from "../manifest/index.js";
 import { lintAppConfig, lintManifest } from "./index.js";
-import { readPayloadFile } from "../payload/index.js";
+import { payloadValues, readPayloadFile } from "../payload/index.js";
 import { renderMatrix, type MatrixCell } from "../render/matrix.js";
 import type { Project } from "../project/index.js";
 import { checkPayloadTargets, checkProjectFiles, discoverModules, readText } from "../project/layout.js";
@@ -55,7 +55,7 @@ export function lintProject(req: LintRequest): LintReport {
     const payloads = req.payloadFiles.length > 0 ? req.payloadFiles : project.sampleTriggers();
     for (const file of payloads) {
       try {
-        findings.push(...checkPayloadTargets(project, readPayloadFile(file), basename(file)));
+        findings.push(...checkPayloadTargets(project, payloadValues(readPayloadFile(file)), basename(file)));
       } catch {
         // The matrix below reports unreadable payloads once, with the reason.
       }

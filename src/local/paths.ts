@@ -4,6 +4,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { isAbsolute, join, normalize, relative, sep } from "node:path";
 import { distance } from "fastest-levenshtein";
 import { UserError } from "../errors.js";
+import type { SparkApplication, SparkApplicationSpec } from "../manifest/index.js";
 
 const PREFIXES = ["/app/etl/", "/app/"] as const;
 
@@ -34,8 +35,8 @@ export interface AppFiles {
 }
 
 /** Pure: the application's script, config and arguments as local paths. */
-export function applicationFiles(manifest: Record<string, unknown>, projectDir: string): AppFiles {
-  const spec = (manifest.spec ?? {}) as Record<string, unknown>;
+export function applicationFiles(manifest: SparkApplication, projectDir: string): AppFiles {
+  const spec: Partial<SparkApplicationSpec> = manifest.spec ?? {};
   const main = spec.mainApplicationFile;
   if (typeof main !== "string" || main === "") {
     throw new UserError(
@@ -50,7 +51,7 @@ export function applicationFiles(manifest: Record<string, unknown>, projectDir: 
       "render the project's template (the script lives at /app/<module>/<script> in the pod)",
     );
   }
-  const rawArgs = Array.isArray(spec.arguments) ? spec.arguments.map(String) : [];
+  const rawArgs = (spec.arguments ?? []).map(String);
   const args = rawArgs.map((a) => mapAppPath(a, projectDir) ?? a);
   const ci = rawArgs.indexOf("--config");
   const config =

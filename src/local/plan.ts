@@ -7,6 +7,8 @@ import type { Issue } from "../errors.js";
 import { UserError } from "../errors.js";
 import type { Variant } from "../render/index.js";
 import { applicationFiles, mapAppPath, type AppFiles } from "./paths.js";
+import { formatMiB, jvmMemory, memoryMiB, sparkMemoryProblem } from "../manifest/quantity.js";
+import type { DriverSpec, ExecutorSpec, SparkApplication, SparkApplicationSpec } from "../manifest/index.js";
 
 export interface PlanRuntime {
   /** The venv's python: spark.pyspark.python. */
@@ -20,7 +22,8 @@ export interface PlanRuntime {
 }
 
 export interface PlanInput {
-  readonly manifest: Record<string, unknown>;
+  /** A checked manifest. Fields local mode needs are still tested here: a library caller may pass less. */
+  readonly manifest: SparkApplication;
   readonly variant: Variant;
   readonly projectDir: string;
   /** Where relative I/O paths of the app config resolve (default: projectDir). */
@@ -54,25 +57,7 @@ export interface LocalPlan {
 }
 
 const MiB = 1024 * 1024;
-const UNITS: Record<string, number> = {
-  b: 1 / MiB,
-  k: 1 / 1024,
-  m: 1,
-  g: 1024,
-  t: 1024 * 1024,
-  p: 1024 * 1024 * 1024,
-};
-
-/** Spark memory strings ("512m", "20g", "1t"; a bare number is MiB for driver memory) -> MiB. */
-export function memoryMiB(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([bkmgtp])?(?:i?b)?\s*$/i.exec(text);
-  if (!m) return undefined;
-  return Number(m[1]) * UNITS[(m[2] ?? "m").toLowerCase()]!;
-}
-
-function formatMiB(mib: number): string {
-  return mib % 1024 === 0 ? `${mib / 1024}g` : `${Math.floor(mib)}m`;
-}
+export { memoryMiB };
 
 /** Half the host's memory, at least 1g: the JVM heap is only part of a local run's footprint. */
 export function driverMemoryCapMiB(totalMemoryBytes: number): number {
@@ -84,10 +69,10 @@ const num = (v: unknown): number | undefined =>
 
 export function planLocal(input: PlanInput): LocalPlan {
   const manifest = input.manifest;
-  const spec = (manifest.spec ?? {}) as Record<string, unknown>;
-  const metadata = (manifest.metadata ?? {}) as Record<string, unknown>;
-  const driver = (spec.driver ?? {}) as Record<string, unknown>;
-  const executor = (spec.executor ?? {}) as Record<string, unknown>;
+  const spec: Partial<SparkApplicationSpec> = manifest.spec ?? {};
+  const metadata: SparkApplication["metadata"] = manifest.metadata ?? {};
+  const driver: Partial<DriverSpec> = spec.driver ?? {};
+  const executor: Partial<ExecutorSpec> = spec.executor ?? {};
   const warnings: Issue[] = [];
   const exists = input.exists ?? (() => true);
 
@@ -114,7 +99,8 @@ export function planLocal(input: PlanInput): LocalPlan {
     const mib = memoryMiB(requestedMem);
     if (mib === undefined) {
       throw new UserError(
-        `spec.driver.memory ${requestedMem}: expected a Spark memory size such as 2g or 512m`,
+        `spec.driver.memory ${requestedMem}: ${sparkMemoryProblem(requestedMem)}`,
+        "e.g. 2g or 512m",
       );
     } else if (mib > cap) {
       usedMem = formatMiB(cap);
@@ -124,14 +110,14 @@ export function planLocal(input: PlanInput): LocalPlan {
         hint: "set driver_memory in the payload to run with less",
       });
     } else {
-      usedMem = requestedMem;
+      // spark-submit hands driver memory to the JVM as -Xmx, which reads "2gb" as an error and "2048" as bytes.
+      usedMem = jvmMemory(requestedMem)!;
     }
   }
 
   const sparkConf: Record<string, string> = {};
   const dropped: Record<string, string> = {};
-  const given = (spec.sparkConf ?? {}) as Record<string, unknown>;
-  for (const [key, raw] of Object.entries(given)) {
+  for (const [key, raw] of Object.entries(spec.sparkConf ?? {})) {
     const value = String(raw);
     if (key.startsWith("spark.kubernetes.")) {
       dropped[key] = "Kubernetes only";

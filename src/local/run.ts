@@ -107,15 +107,12 @@ async function bakedCoordinates(
     });
     return { coordinates: [] };
   }
-  const conf = ((standard.manifest.spec as Record<string, unknown> | undefined)?.sparkConf ?? {}) as Record<
-    string,
-    unknown
-  >;
+  const conf = standard.manifest.spec.sparkConf ?? {};
   const settings =
     typeof conf["spark.jars.ivySettings"] === "string" ? conf["spark.jars.ivySettings"] : undefined;
   const local = settings && req.project ? (mapAppPath(settings, req.project.dir) ?? settings) : undefined;
   return {
-    coordinates: normaliseCoordinates(conf["spark.jars.packages"] as string | undefined),
+    coordinates: normaliseCoordinates(conf["spark.jars.packages"]),
     ivySettings: local && existsSync(local) ? local : undefined,
   };
 }
@@ -166,7 +163,7 @@ async function renderChecked(
   warn: Warn,
 ): Promise<{ rendered: Rendered; files: ReturnType<typeof applicationFiles> }> {
   const rendered = await render(req.prepared);
-  const metadata = (rendered.manifest.metadata ?? {}) as Record<string, unknown>;
+  const metadata = rendered.manifest.metadata;
   emit({
     kind: "rendered",
     variant: rendered.variant,
@@ -206,11 +203,8 @@ async function packagesFor(
   warn: Warn,
 ): Promise<Packages> {
   if (rendered.variant !== "standard") return bakedCoordinates(req, render, warn);
-  const sparkConf = ((rendered.manifest.spec as Record<string, unknown>).sparkConf ?? {}) as Record<
-    string,
-    unknown
-  >;
-  return { coordinates: normaliseCoordinates(sparkConf["spark.jars.packages"] as string | undefined) };
+  const sparkConf = rendered.manifest.spec.sparkConf ?? {};
+  return { coordinates: normaliseCoordinates(sparkConf["spark.jars.packages"]) };
 }
 
 /** Step 2, pre-baked: the cached runtime for this fingerprint, built once. */

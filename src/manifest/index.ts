@@ -8,8 +8,7 @@ import { sortIssues, toIssue, type Finding } from "./findings.js";
 import type { CheckOptions, CheckResult, CheckStep, ManifestIssue, ParsedManifest } from "./types.js";
 
 export { parseManifest, MAX_ALIAS_COUNT } from "./parse.js";
-export { parseRendered, reuseStats, clearParseReuse, useParseStore, type ParseStore } from "./reuse.js";
-export { fileParseStore } from "./parse-store.js";
+export { parseRendered, createParseReuse, ParseReuse } from "./reuse.js";
 export { checkStructure } from "./structure.js";
 export { checkSchema } from "./schema.js";
 export { checkRules } from "./rules.js";
@@ -18,6 +17,7 @@ export { formatPath } from "./paths.js";
 export * as k8s from "./k8s.js";
 export type { Finding } from "./findings.js";
 export type * from "./types.js";
+export type * from "./generated/sparkapplication.js";
 
 /**
  * Runs structure (when spans are given), schema, rules and policy, in that order, and collects every issue

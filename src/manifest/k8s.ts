@@ -1,4 +1,4 @@
-// Kubernetes name and label syntax (apimachinery validation), and Spark's memory string format. Each check
+// Kubernetes name and label syntax (apimachinery validation). Each check
 // returns what is wrong in words, or undefined. Regexes are module constants: these run on every render.
 
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -6,8 +6,6 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 export const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-/** Spark's JavaUtils.byteStringAs: digits and an optional b/k/m/g/t/p unit (with optional b), any case. */
-const SPARK_MEMORY = /^[0-9]+([kmgtp]b?|b)?$/i;
 
 export function dns1035Label(v: string): string | undefined {
   if (v.length > 63) return `must be at most 63 characters, found ${v.length}`;
@@ -48,8 +46,5 @@ export function labelValue(v: string): string | undefined {
   return undefined;
 }
 
-export function sparkMemory(v: string): string | undefined {
-  if (!SPARK_MEMORY.test(v))
-    return "must be a Spark memory size: digits with an optional unit b, k, m, g, t or p (e.g. 512m, 20g)";
-  return undefined;
-}
+/** Spark memory strings have their own module; re-exported here with the other syntax checks. */
+export { sparkMemoryProblem as sparkMemory } from "./quantity.js";

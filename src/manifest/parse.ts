@@ -229,6 +229,22 @@ function locate(document: Document.Parsed, counter: LineCounter, path: ManifestP
   return { line, col };
 }
 
+/** The path at which `v` reaches one of its own ancestors again, if it does. */
+function cycleIn(v: unknown, path: ManifestPath, open = new Set<object>()): ManifestPath | undefined {
+  if (v === null || typeof v !== "object") return undefined;
+  if (open.has(v)) return path;
+  open.add(v);
+  const entries: Array<[string | number, unknown]> = Array.isArray(v)
+    ? v.map((x, i) => [i, x])
+    : Object.entries(v);
+  for (const [k, x] of entries) {
+    const found = cycleIn(x, [...path, k], open);
+    if (found) return found;
+  }
+  open.delete(v);
+  return undefined;
+}
+
 /**
  * Parse one manifest. Throws ValidationError("yaml", issues) naming `file:line:col` for every problem found:
  * syntax, duplicate keys, several documents, alias bombs, unsupported tags, non-string keys, non-mapping root.
@@ -350,11 +366,26 @@ export function parseManifestDetailed(
   }
 
   const lineOf = (path: ManifestPath): Position | undefined => locate(document, counter, path);
+  // An alias inside its own anchor builds a value that contains itself: PyYAML builds it too, but nothing
+  // after it (JSON for the API server, the checks) can use one. Only aliases can make a cycle.
+  const cycle = out.aliases > 0 ? cycleIn(doc, []) : undefined;
+  if (cycle) {
+    const at = lineOf(cycle);
+    throw new ValidationError("yaml", [
+      issue(
+        file,
+        at,
+        "an alias refers to a collection that contains it, so the value would contain itself",
+        "write the values out instead of using anchors and aliases",
+        formatPath(cycle),
+      ),
+    ]);
+  }
   const parsed: ParsedManifest = {
     file,
     text,
     doc: doc as Record<string, unknown>,
-    document,
+    document: () => document,
     scalars: out.scalars,
     lineOf,
     positionOf: pos,

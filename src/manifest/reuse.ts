@@ -4,9 +4,7 @@
 // scalar, the new text has the same YAML structure as the old one. Then the document is the old one with those
 // scalars' values replaced, and the full YAML parse (most of the cost of a render) is skipped. Whenever that
 // cannot be shown cheaply, the text is parsed in full: reuse only ever returns what parseManifest would.
-import { createHash } from "node:crypto";
-import { deserialize, serialize } from "node:v8";
-import { parseManifestDetailed, resolvePlainScalar, type ScalarMeta } from "./parse.js";
+import { parseManifest, parseManifestDetailed, resolvePlainScalar, type ScalarMeta } from "./parse.js";
 import { isRecord } from "./paths.js";
 import { scalarBefore } from "./structure.js";
 import type { ManifestPath, ParsedManifest, ScalarSpan } from "./types.js";
@@ -53,101 +51,74 @@ const PLAIN_UNSAFE = /^[\s?:,[\]{}#&*!|>'"%@`]|^-(?:\s|$|-)|^\.\.\.|\s$|:$|:\s|\
 const INDEX_LIKE = /^(?:0|[1-9]\d{0,9})$/;
 const MAX_KEY_LENGTH = 1000;
 
-const MAX_ENTRIES = 128;
-/** Skeletons by span count and length of the text around the spans; most recent first within a bucket. */
-const cache = new Map<string, Skeleton[]>();
-let entries = 0;
-const stats = { reused: 0, parsed: 0 };
-
 /**
- * Where skeletons outlive the process: the CLI keeps them in its cache folder, so a one-off `sparklane render`
- * skips the YAML parse too. The library keeps none unless given one. Entries are named by a hash of the text
- * around the expressions and checked against it when read, so a stale or damaged entry is only a miss.
+ * Parses kept for reuse, owned by the caller: a long-lived renderer (a service, a benchmark, `validate` over
+ * many payloads) makes one and passes it to every parseRendered call; nothing is kept between calls without
+ * one. At most `max` parses are kept: a full cache is emptied, never trusted past its size.
  */
-export interface ParseStore {
-  load(id: string): Uint8Array | undefined;
-  save(id: string, data: Uint8Array): void;
+export class ParseReuse {
+  readonly #max: number;
+  /** Skeletons by span count and length of the text around the spans; most recent first within a bucket. */
+  readonly #buckets = new Map<string, Skeleton[]>();
+  #entries = 0;
+  #reused = 0;
+  #parsed = 0;
+
+  constructor(options: { readonly max?: number } = {}) {
+    const max = options.max ?? 128;
+    if (!Number.isInteger(max) || max < 1)
+      throw new RangeError(`ParseReuse max must be a positive integer, got ${max}`);
+    this.#max = max;
+  }
+
+  /** How many parses this cache answered from an earlier one, and how many it parsed in full. */
+  stats(): { reused: number; parsed: number } {
+    return { reused: this.#reused, parsed: this.#parsed };
+  }
+
+  /** Forgets every kept parse (the counts stay). */
+  clear(): void {
+    this.#buckets.clear();
+    this.#entries = 0;
+  }
+
+  /** parseRendered with this cache. */
+  parse(text: string, spans: readonly Span[], file: string): ParsedManifest {
+    const bucket = bucketOf(text, spans);
+    const skeleton =
+      bucket === undefined
+        ? undefined
+        : this.#buckets.get(bucket)?.find((sk) => sameStatics(sk, text, spans));
+    const reused = skeleton && reuse(skeleton, text, spans, file);
+    if (reused) {
+      this.#reused++;
+      return reused;
+    }
+    this.#parsed++;
+    const detailed = parseManifestDetailed(text, file);
+    if (bucket !== undefined && !skeleton) {
+      const built = buildSkeleton(detailed, spans, staticsOf(text, spans));
+      if (built) this.#remember(bucket, built);
+    }
+    return detailed.parsed;
+  }
+
+  #remember(bucket: string, sk: Skeleton): void {
+    if (this.#entries >= this.#max) this.clear();
+    this.#buckets.set(bucket, [sk, ...(this.#buckets.get(bucket) ?? [])]);
+    this.#entries++;
+  }
 }
 
-// Bump when Skeleton or the reuse rules change: older entries are then never read.
-const STORE_FORMAT = 1;
-let store: ParseStore | undefined;
-
-/** Sets (or, with undefined, removes) the store that skeletons are read from and written to. */
-export function useParseStore(next: ParseStore | undefined): void {
-  store = next;
-}
-
-function storeId(statics: readonly string[]): string {
-  const hash = createHash("sha256").update(`sparklane-parse-${STORE_FORMAT}\0${statics.length}`);
-  for (const piece of statics) hash.update("\0").update(piece);
-  return hash.digest("hex");
+/** A cache of parses for parseRendered; see ParseReuse. */
+export function createParseReuse(options: { readonly max?: number } = {}): ParseReuse {
+  return new ParseReuse(options);
 }
 
 function staticsOf(text: string, spans: readonly Span[]): string[] {
   return spans
     .map(([a], j) => text.slice(j === 0 ? 0 : spans[j - 1]![1], a))
     .concat(text.slice(spans.at(-1)?.[1] ?? 0));
-}
-
-function loadStored(id: string, text: string, spans: readonly Span[]): Skeleton | undefined {
-  try {
-    const data = store?.load(id);
-    if (!data) return undefined;
-    const entry = deserialize(data) as { format?: unknown; skeleton?: Skeleton };
-    const sk = entry.skeleton;
-    if (entry.format !== STORE_FORMAT || !wellFormed(sk)) return undefined;
-    return sk.statics.length === spans.length + 1 && sameStatics(sk, text, spans) ? sk : undefined;
-  } catch {
-    return undefined; // unreadable: parse in full and write it again
-  }
-}
-
-/** Enough shape for reuse() to run without throwing; the piece check then ties it to this text. */
-function wellFormed(sk: Skeleton | undefined): sk is Skeleton {
-  const arrays = (...xs: unknown[]): boolean => xs.every((x) => Array.isArray(x));
-  return (
-    !!sk &&
-    isRecord(sk.doc) &&
-    arrays(sk.scalars, sk.before, sk.through, sk.slots, sk.lengths, sk.statics) &&
-    sk.before.length === sk.scalars.length &&
-    sk.through.length === sk.scalars.length &&
-    sk.lengths.length === sk.statics.length - 1 &&
-    [...sk.before, ...sk.through, ...sk.lengths].every((n) => Number.isInteger(n) && n >= 0) &&
-    [...sk.before, ...sk.through].every((n) => n <= sk.lengths.length) &&
-    sk.scalars.every(
-      (x) =>
-        isRecord(x) &&
-        Array.isArray(x.path) &&
-        [x.start, x.end, x.contentStart].every((n) => Number.isInteger(n)),
-    ) &&
-    sk.slots.every(
-      (slot) =>
-        isRecord(slot) &&
-        arrays(slot.path, slot.pieces, slot.spans) &&
-        slot.pieces.length === slot.spans.length + 1 &&
-        slot.spans.every((j) => Number.isInteger(j) && j >= 0 && j < sk.lengths.length),
-    )
-  );
-}
-
-function saveStored(id: string, sk: Skeleton): void {
-  try {
-    store?.save(id, serialize({ format: STORE_FORMAT, skeleton: sk }));
-  } catch {
-    // A cache that cannot be written (read-only home, full disk) must not fail a render.
-  }
-}
-
-/** How many renders reused an earlier parse and how many were parsed in full (for tests and benchmarks). */
-export function reuseStats(): { reused: number; parsed: number } {
-  return { ...stats };
-}
-
-/** Forgets every kept parse. */
-export function clearParseReuse(): void {
-  cache.clear();
-  entries = 0;
 }
 
 /** The bucket a render belongs in; undefined when spans overlap, are unordered or leave the text. */
@@ -176,61 +147,18 @@ function sameStatics(sk: Skeleton, text: string, spans: readonly Span[]): boolea
 }
 
 /**
- * Parses a rendered manifest as parseManifest does, given the output range of every `{{ }}` expression. Reuses
- * the parse of an earlier render with the same text around the expressions where that provably gives the same
- * result; errors always come from a full parse, so their messages and positions are the same.
+ * Parses a rendered manifest as parseManifest does, given the output range of every `{{ }}` expression. With
+ * a ParseReuse, reuses the parse of an earlier render with the same text around the expressions where that
+ * provably gives the same result; errors always come from a full parse, so their messages and positions are
+ * the same. Without one, this is parseManifest.
  */
-export function parseRendered(text: string, spans: readonly Span[], file: string): ParsedManifest {
-  const bucket = bucketOf(text, spans);
-  let skeleton =
-    bucket === undefined ? undefined : cache.get(bucket)?.find((sk) => sameStatics(sk, text, spans));
-  const statics = !skeleton && bucket !== undefined && store ? staticsOf(text, spans) : undefined;
-  const id = statics && storeId(statics);
-  let stored = false;
-  if (id !== undefined) {
-    skeleton = loadStored(id, text, spans);
-    stored = skeleton !== undefined;
-  }
-  if (skeleton) {
-    const reused = stored ? tryStored(skeleton, text, spans, file) : reuse(skeleton, text, spans, file);
-    if (stored && reused) remember(bucket!, skeleton);
-    if (reused) {
-      stats.reused++;
-      return reused;
-    }
-  }
-  stats.parsed++;
-  const detailed = parseManifestDetailed(text, file);
-  if (bucket !== undefined && (!skeleton || stored)) {
-    const built = buildSkeleton(detailed, spans, statics ?? staticsOf(text, spans));
-    if (built) {
-      remember(bucket, built);
-      if (id !== undefined) saveStored(id, built);
-    }
-  }
-  return detailed.parsed;
-}
-
-/** A stored skeleton passed the shape check, but a file is not our own memory: a throw is a miss, not a bug. */
-function tryStored(
-  sk: Skeleton,
+export function parseRendered(
   text: string,
   spans: readonly Span[],
   file: string,
-): ParsedManifest | undefined {
-  try {
-    const parsed = reuse(sk, text, spans, file);
-    void parsed?.scalars; // computed lazily; force it here, inside the try
-    return parsed;
-  } catch {
-    return undefined;
-  }
-}
-
-function remember(bucket: string, sk: Skeleton): void {
-  if (entries >= MAX_ENTRIES) clearParseReuse();
-  cache.set(bucket, [sk, ...(cache.get(bucket) ?? [])]);
-  entries++;
+  options: { readonly reuse?: ParseReuse } = {},
+): ParsedManifest {
+  return options.reuse ? options.reuse.parse(text, spans, file) : parseManifest(text, file);
 }
 
 function hasProtoKey(v: unknown): boolean {
@@ -381,55 +309,44 @@ function reuse(sk: Skeleton, text: string, spans: readonly Span[], file: string)
   }
 
   // Offsets move by how much longer or shorter each expression's output is than in the skeleton.
-  const scalars = (): ScalarSpan[] => {
-    const shift: number[] = [0];
-    for (let j = 0; j < spans.length; j++) shift.push(shift[j]! + values[j]!.length - sk.lengths[j]!);
-    return sk.scalars.map((s, i): ScalarSpan => {
-      const a = shift[sk.before[i]!]!;
-      let path = s.path;
-      for (const { slot, key } of renames) {
-        const at = slot.path.length - 1;
-        if (path.length > at && slot.path.every((seg, k) => path[k] === seg)) {
-          path = [...path.slice(0, at), key, ...path.slice(at + 1)];
-        }
+  const shift: number[] = [0];
+  for (let j = 0; j < spans.length; j++) shift.push(shift[j]! + values[j]!.length - sk.lengths[j]!);
+  // A plain loop and object literal: this runs for every scalar of every reused render.
+  const scalars: ScalarSpan[] = new Array(sk.scalars.length);
+  for (let i = 0; i < sk.scalars.length; i++) {
+    const s = sk.scalars[i]!;
+    const a = shift[sk.before[i]!]!;
+    let path = s.path;
+    for (const { slot, key } of renames) {
+      const at = slot.path.length - 1;
+      if (path.length > at && slot.path.every((seg, k) => path[k] === seg)) {
+        path = [...path.slice(0, at), key, ...path.slice(at + 1)];
       }
-      return {
-        ...s,
-        path,
-        start: s.start + a,
-        contentStart: s.contentStart + a,
-        end: s.end + shift[sk.through[i]!]!,
-      };
-    });
-  };
-  return lazyParsed(text, file, doc, scalars, spans);
-}
+    }
+    scalars[i] = {
+      start: s.start + a,
+      end: s.end + shift[sk.through[i]!]!,
+      contentStart: s.contentStart + a,
+      path,
+      isKey: s.isKey,
+    };
+  }
 
-/** Positions are only wanted for errors: the full parse that gives them runs on first use. So do scalars. */
-function lazyParsed(
-  text: string,
-  file: string,
-  doc: Record<string, unknown>,
-  shiftedScalars: () => readonly ScalarSpan[],
-  spans: readonly Span[],
-): ParsedManifest {
+  // Positions are only wanted for messages: the full parse that gives them runs when one is first asked
+  // for, in a method call (never a property read). The reuse was only taken because that parse succeeds
+  // with this very document.
   let full: ParsedManifest | undefined;
-  let scalars: readonly ScalarSpan[] | undefined;
-  const parse = (): ParsedManifest => (full ??= parseManifestDetailed(text, file).parsed);
+  const fullParse = (): ParsedManifest => (full ??= parseManifest(text, file));
   return {
     file,
     text,
     doc,
-    get scalars() {
-      return (scalars ??= shiftedScalars());
-    },
+    scalars,
     // Every span was checked to keep its scalar's style and extent before the old parse was reused.
     structureProven: spans,
-    get document() {
-      return parse().document;
-    },
-    lineOf: (path) => parse().lineOf(path),
-    positionOf: (offset) => parse().positionOf(offset),
-    at: (path) => parse().at(path),
+    document: () => fullParse().document(),
+    lineOf: (path) => fullParse().lineOf(path),
+    positionOf: (offset) => fullParse().positionOf(offset),
+    at: (path) => fullParse().at(path),
   };
 }

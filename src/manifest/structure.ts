@@ -38,7 +38,7 @@ function isWholeNode(parsed: ParsedManifest, start: number, end: number): boolea
   const s = i >= 0 ? parsed.scalars[i] : undefined;
   if (s && s.start === start && s.end === end) return true;
   let found = false;
-  visit(parsed.document, (_key, node) => {
+  visit(parsed.document(), (_key, node) => {
     if (!isNode(node) || !node.range) return undefined;
     const [a, b] = node.range;
     if (b <= start || a > start) return visit.SKIP;

@@ -38,8 +38,6 @@ export interface ParsedManifest {
   readonly text: string;
   /** The document as plain JS, as PyYAML `safe_load` gives it to Airflow (timestamps as isoformat strings). */
   readonly doc: Record<string, unknown>;
-  /** The `yaml` Document, with node ranges. */
-  readonly document: Document.Parsed;
   /** Every scalar node (keys and values) in source order. */
   readonly scalars: readonly ScalarSpan[];
   /**
@@ -47,6 +45,10 @@ export interface ParsedManifest {
    * reuses an earlier parse); checkManifest skips the structure step for exactly these spans.
    */
   readonly structureProven?: ReadonlyArray<readonly [number, number]>;
+  // The methods below are where a reused parse (parseRendered with a ParseReuse) runs its full parse, on the
+  // first call: positions are only needed for messages, and nodes for a structure check the reuse proved.
+  /** The `yaml` Document, with node ranges (the structure check looks up flow collections in it). */
+  document(): Document.Parsed;
   /** Line and column (1-based) of the node at `path`, or of its nearest ancestor present in the source. */
   lineOf(path: ManifestPath): Position | undefined;
   /** Line and column (1-based) of a text offset. */

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import * as z from "zod";
 import { closest, distance } from "fastest-levenshtein";
 import { UserError, ValidationError, type Issue } from "../errors.js";
+import { copyPyJson, parseJsonPy, type PyDict, type PyJson } from "../pyjson.js";
 import { isCalendarDate, yamlUnsafeReason } from "./patterns.js";
 import { defaultLimits, knownKeys, payloadShape, requiredKeys, type Limits, type Payload } from "./schema.js";
 import { extraKeySchema, type ExtraKeys } from "./extra-keys.js";
@@ -27,20 +28,34 @@ export const MAX_PAYLOAD_BYTES = 1024 * 1024;
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
 /**
- * Where a payload object came from: its JSON text and the --set flags applied over it. The render step rebuilds
- * the value Python would see from it (key order as written, `2.0` a float), because JSON.parse moves
- * integer-like keys first and turns `2.0` into `2`, and Airflow renders from Python's json.loads.
+ * A payload read from JSON text (and `--set` flags): the values twice, from the same text. `python` is what
+ * Python's json.loads gives Airflow (dicts as ordered Maps, `2.0` a PyFloat): the template renders it, so key
+ * order and float-ness are part of the value, not something to recover later. `values` is the same data as
+ * plain JSON, for the schema and for hashing. Instances are never changed: applySets returns a new one.
  */
-export interface PayloadSource {
-  readonly source: string;
-  readonly text?: string;
-  readonly sets: ReadonlyArray<{ key: string; raw: string; json: boolean }>;
+export class ParsedPayload {
+  constructor(
+    /** Where it came from, for messages: a file path, `stdin` or `--set`. */
+    readonly source: string,
+    readonly values: Readonly<Record<string, unknown>>,
+    readonly python: ReadonlyMap<string, PyJson>,
+  ) {}
 }
-const sources = new WeakMap<object, PayloadSource>();
 
-/** The provenance of a payload made by parsePayloadText/applySets, or undefined for a hand-built object. */
-export function payloadSource(payload: object): PayloadSource | undefined {
-  return sources.get(payload);
+/** A payload as the library takes it: parsed from JSON text, or a hand-built object (rendered as given). */
+export type PayloadInput = ParsedPayload | Record<string, unknown>;
+
+/** The payload's values as plain JSON data. */
+export function payloadValues(payload: PayloadInput): Record<string, unknown> {
+  return payload instanceof ParsedPayload ? (payload.values as Record<string, unknown>) : payload;
+}
+
+/**
+ * The payload as the template sees `dag_run.conf`: a fresh copy of the Python values when it was parsed (a
+ * template may change its conf; the next render must not see that), else the object as given.
+ */
+export function pythonConf(payload: PayloadInput): PyDict | Record<string, unknown> {
+  return payload instanceof ParsedPayload ? (copyPyJson(new Map(payload.python)) as PyDict) : payload;
 }
 
 export interface PayloadRules {
@@ -49,7 +64,7 @@ export interface PayloadRules {
 }
 
 /** Parses payload JSON text. `source` names it in errors (a file path, or `stdin`). */
-export function parsePayloadText(text: string, source: string): Record<string, unknown> {
+export function parsePayloadText(text: string, source: string): ParsedPayload {
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_PAYLOAD_BYTES) {
     throw new UserError(
@@ -76,8 +91,7 @@ export function parsePayloadText(text: string, source: string): Record<string, u
       'e.g. {"etl_module": "visits_distinct", ...}',
     );
   }
-  sources.set(value, { source, text, sets: [] });
-  return value as Record<string, unknown>;
+  return new ParsedPayload(source, value as Record<string, unknown>, parseJsonPy(text, source) as PyDict);
 }
 
 function lineCol(text: string, pos: number): string {
@@ -87,7 +101,7 @@ function lineCol(text: string, pos: number): string {
 }
 
 /** Reads a payload file (not stdin: the CLI reads that) and parses it. */
-export function readPayloadFile(path: string): Record<string, unknown> {
+export function readPayloadFile(path: string): ParsedPayload {
   let stat: Stats;
   try {
     stat = statSync(path);
@@ -116,13 +130,11 @@ export function readPayloadFile(path: string): Record<string, unknown> {
  * Applies `--set key=value` flags over a payload. A value is read as JSON when it is an integer, true/false/null,
  * or starts with `{`, `[` or `"`; anything else is a string (so `--set etl_version=1.10` stays "1.10").
  */
-export function applySets(
-  payload: Record<string, unknown>,
-  sets: readonly string[],
-): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...payload };
-  const src = sources.get(payload) ?? { source: "--set", sets: [] };
-  const applied = [...src.sets];
+export function applySets(payload: PayloadInput, sets: readonly string[]): ParsedPayload {
+  const parsed =
+    payload instanceof ParsedPayload ? payload : new ParsedPayload("--set", payload, toPython(payload));
+  const out: Record<string, unknown> = { ...parsed.values };
+  const python = new Map(parsed.python);
   for (const set of sets) {
     const eq = set.indexOf("=");
     const key = eq > 0 ? set.slice(0, eq) : "";
@@ -134,8 +146,8 @@ export function applySets(
     }
     const raw = set.slice(eq + 1);
     let value: unknown = raw;
+    let py: PyJson = raw;
     const json = /^(-?[0-9]+|true|false|null)$/.test(raw) || /^[[{"]/.test(raw);
-    applied.push({ key, raw, json });
     if (json) {
       try {
         value = JSON.parse(raw);
@@ -144,11 +156,23 @@ export function applySets(
           `--set ${key}: invalid JSON value: ${(err as Error).message.replace(/ in JSON.*$/, "")}`,
         );
       }
+      py = parseJsonPy(raw, `--set ${key}`);
     }
     out[key] = value;
+    python.set(key, py);
   }
-  sources.set(out, { ...src, sets: applied });
-  return out;
+  return new ParsedPayload(parsed.source, out, python);
+}
+
+/** A hand-built object as Python would hold it: key order as the object iterates, numbers as they are. */
+function toPython(v: unknown): PyDict {
+  const conv = (x: unknown): PyJson =>
+    Array.isArray(x)
+      ? x.map(conv)
+      : x !== null && typeof x === "object"
+        ? new Map(Object.entries(x).map(([k, y]) => [k, conv(y)]))
+        : (x as PyJson);
+  return conv(v) as PyDict;
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {

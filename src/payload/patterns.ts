@@ -13,22 +13,8 @@ export function isLabelKey(key: string): boolean {
   return qualifiedName(key) === undefined;
 }
 
-/** Spark's byte strings as `JavaUtils.byteStringAs` reads them, e.g. `512m`, `20g`, `1024k`. */
-export const SPARK_MEMORY = /^[1-9][0-9]{0,8}(k|kb|m|mb|g|gb|t|tb)?$/i;
-
-const MEMORY_FACTOR: Record<string, number> = {
-  "": 1 / 1024 / 1024,
-  k: 1 / 1024,
-  m: 1,
-  g: 1024,
-  t: 1024 * 1024,
-};
-/** A Spark memory string in MiB (Spark reads a bare number as bytes for these keys' `*` counterparts; we treat it so). */
-export function memoryMiB(value: string): number {
-  const m = /^([0-9]+)([kmgt]?)b?$/i.exec(value);
-  if (!m) return Number.NaN;
-  return Number(m[1]) * MEMORY_FACTOR[m[2]!.toLowerCase()]!;
-}
+// Spark memory strings: one grammar and one reading of a bare number (MiB), in manifest/quantity.ts.
+export { SPARK_MEMORY, memoryMiB } from "../manifest/quantity.js";
 
 /** A Python module or folder name: no path parts. */
 export const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;

@@ -115,7 +115,8 @@ export function payloadShape(limits: Limits = defaultLimits) {
   const memory = z
     .string({ error: 'expected a Spark memory string such as "512m" or "20g"' })
     .regex(SPARK_MEMORY, { error: 'expected a Spark memory string such as "512m" or "20g"' })
-    .refine((v) => memoryMiB(v) <= memoryMiB(limits.max_memory), {
+    .refine((v) => memoryMiB(v)! > 0, { error: "expected more than nothing" })
+    .refine((v) => memoryMiB(v)! <= memoryMiB(limits.max_memory)!, {
       error: `expected at most ${limits.max_memory} (payload.limits.max_memory)`,
     });
   return {

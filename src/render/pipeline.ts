@@ -2,11 +2,17 @@
 // loaded (the Environment reads template files once and caches them).
 import { basename, dirname, resolve } from "node:path";
 import { statSync } from "node:fs";
-import { UserError, ValidationError } from "../errors.js";
-import { checkLogicalDate, checkPayload, payloadSource } from "../payload/index.js";
+import { ValidationError, UserError } from "../errors.js";
+import {
+  checkLogicalDate,
+  checkPayload,
+  payloadValues,
+  pythonConf,
+  type PayloadInput,
+} from "../payload/index.js";
 import { builtinTemplateDir, loadProject, type Project } from "../project/index.js";
-import { Environment, TemplateError, airflowContext, parseJsonPy, type Template } from "../template/index.js";
-import { parseRendered, checkManifest } from "../manifest/index.js";
+import { Environment, TemplateError, airflowContext, type Template } from "../template/index.js";
+import { parseRendered, checkManifest, type SparkApplication } from "../manifest/index.js";
 import type { RenderRequest, Rendered, Variant } from "./types.js";
 
 export const DEFAULT_DAG_ID = "generic_spark_etl";
@@ -21,18 +27,15 @@ export function templateNameFor(variant: Variant): string {
 }
 
 /** The variant the seed's DAG picks: `sparkapp_suffix`, defaulting to `-pre-baked`; `--variant` overrides it. */
-export function variantFor(payload: Record<string, unknown>, override?: Variant): Variant {
+export function variantFor(payload: PayloadInput, override?: Variant): Variant {
   if (override) return override;
-  const suffix = payload.sparkapp_suffix ?? "-pre-baked";
+  const suffix = payloadValues(payload).sparkapp_suffix ?? "-pre-baked";
   return suffix === "" ? "standard" : "pre-baked";
 }
 
 const environments = new Map<string, Environment>();
 
-/**
- * Forgets loaded templates. The start-up snapshot calls it after warming up, so templates are read from disk
- * when the CLI runs, never frozen at build time (the Environment caches by search path, not by content).
- */
+/** Forgets loaded templates (the Environment caches them by search path, not by content). */
 export function clearTemplateCache(): void {
   environments.clear();
 }
@@ -90,27 +93,11 @@ function airflowDates(req: RenderRequest): { ds: string; ts: string; runId: stri
   return { ds, ts, runId: req.runId ?? `manual__${ts}` };
 }
 
-/**
- * The payload as Python's json.loads gives it to Airflow: rebuilt from the JSON text (and --set flags) when we
- * have it, so key order and `2.0` floats render as Airflow renders them. A hand-built object is used as is.
- */
-function pythonConf(payload: Record<string, unknown>): Record<string, unknown> | Map<string, unknown> {
-  const src = payloadSource(payload);
-  if (!src) return payload;
-  const conf =
-    src.text !== undefined
-      ? (parseJsonPy(src.text, src.source) as Map<string, unknown>)
-      : new Map<string, unknown>();
-  for (const set of src.sets)
-    conf.set(set.key, set.json ? parseJsonPy(set.raw, `--set ${set.key}`) : set.raw);
-  return conf;
-}
-
 /** Synchronous core, for library use and the throughput benchmark. */
 export function renderAndCheckSync(req: PreparedRequest): Rendered {
   const project = req.project;
   const payload = req.payload;
-  checkPayload(payload, {
+  checkPayload(payloadValues(payload), {
     limits: project?.config.payload.limits,
     extraKeys: project?.config.payload.extra_keys,
   });
@@ -136,12 +123,13 @@ export function renderAndCheckSync(req: PreparedRequest): Rendered {
   const { text, spans, tainted, closed } = template.renderWithSpans(ctx, { payload: PAYLOAD_PATHS });
 
   const file = `${template.file} (rendered)`;
-  const parsed = parseRendered(text, spans, file);
+  const parsed = parseRendered(text, spans, file, { reuse: req.parseReuse });
   const checked = checkManifest(parsed, { spans, tainted, closed, policy: project?.config.policy, file });
   if (checked.issues.length > 0) throw new ValidationError("manifest", checked.issues);
   return {
     text,
-    manifest: checked.manifest as Record<string, unknown>,
+    // No issues means the CRD schema accepted it: the generated type describes it from here on.
+    manifest: checked.manifest as unknown as SparkApplication,
     templateFile: template.file,
     variant,
     context: { dagId, taskId, ds, runId },

@@ -1,12 +1,17 @@
 // The request and result of the render pipeline, apart from index.ts so that the pipeline can name them
 // without importing the folder's entry point that re-exports it.
 import type { Issue } from "../errors.js";
+import type { PayloadInput } from "../payload/index.js";
+import type { ParseReuse, SparkApplication } from "../manifest/index.js";
 
 export type Variant = "standard" | "pre-baked";
 
 export interface RenderRequest {
-  /** The trigger payload exactly as given (Airflow `dag_run.conf`). */
-  readonly payload: Record<string, unknown>;
+  /**
+   * The trigger payload exactly as given (Airflow `dag_run.conf`): parsed from JSON (parsePayloadText,
+   * readPayloadFile, applySets), which renders key order and `2.0` as Airflow does, or a plain object.
+   */
+  readonly payload: PayloadInput;
   /** A project folder holding `sparklane.yaml`; its templates and `var.value` are used. */
   readonly projectDir?: string;
   /** Airflow template search path; the template is `sparkapps/generic-spark-app{suffix}.yaml` in it. */
@@ -22,13 +27,19 @@ export interface RenderRequest {
   readonly runId?: string;
   /** Injected clock for `ts` and the default `ds`. */
   readonly now?: Date;
+  /**
+   * Parses kept from earlier renders (createParseReuse()), for a caller that renders a template many times:
+   * the YAML parse of a render with the same text around its expressions is then reused. Without one, every
+   * render is parsed in full.
+   */
+  readonly parseReuse?: ParseReuse;
 }
 
 export interface Rendered {
   /** The rendered text exactly as Jinja2 produced it. */
   readonly text: string;
-  /** The parsed manifest (a SparkApplication), as PyYAML `safe_load` would give it. */
-  readonly manifest: Record<string, unknown>;
+  /** The parsed manifest, as PyYAML `safe_load` would give it; it passed the CRD schema, hence its type. */
+  readonly manifest: SparkApplication;
   /** The template file that was rendered, and the variant it stands for. */
   readonly templateFile: string;
   readonly variant: Variant;

@@ -1,13 +1,10 @@
 // Host facts for local runs: Java, uv, cores and memory. Missing tools are bad input (exit 2) with an
 // install hint, never an opaque spawn error.
-import { execFile } from "node:child_process";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
 import { delimiter, dirname, join } from "node:path";
-import { promisify } from "node:util";
 import { UserError } from "../errors.js";
-
-const exec = promisify(execFile);
+import { runProcess } from "./process.js";
 
 export interface HostFacts {
   readonly cores: number;
@@ -67,14 +64,12 @@ export async function detectJava(env: NodeJS.ProcessEnv = process.env): Promise<
     // fall through to asking the JVM
   }
   if (major === undefined) {
-    try {
-      const { stderr, stdout } = await exec(java, ["-version"], { env });
-      const text = `${stderr}${stdout}`;
-      major = javaMajor(text);
-      version = /version "([^"]+)"/.exec(text)?.[1];
-    } catch (err) {
-      throw new UserError(`${java} -version failed: ${(err as Error).message.split("\n")[0]}`, JAVA_HINT);
-    }
+    const r = await runProcess(java, ["-version"], { env, name: java, installHint: JAVA_HINT });
+    const text = r.tail.join("\n");
+    if (r.code !== 0)
+      throw new UserError(`${java} -version failed: ${r.tail[0] ?? `exit ${r.code}`}`, JAVA_HINT);
+    major = javaMajor(text);
+    version = /version "([^"]+)"/.exec(text)?.[1];
   }
   if (major === undefined) throw new UserError(`could not tell the version of ${java}`, JAVA_HINT);
   if (major < 17)

@@ -1,28 +1,15 @@
-// The few facts sparklane needs from uv.lock: package versions and local (path/directory) sources. A
-// targeted scan of uv's own output format, not a general TOML reader.
+// The few facts sparklane needs from uv.lock: package versions and local (path/directory) sources, read
+// through the one TOML reader (uv-project.ts).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
+import { LOCAL_SOURCE_KINDS, lockedPackages, type LockedPackage } from "./uv-project.js";
 
-export interface LockedPackage {
-  readonly name: string;
-  readonly version?: string;
-  /** e.g. { kind: "registry", value: "<index url>" } or { kind: "directory", value: "../pkg" }. */
-  readonly source?: { kind: string; value: string };
-}
+export type { LockedPackage } from "./uv-project.js";
 
-export function parseUvLock(text: string): LockedPackage[] {
-  return text
-    .split(/^\[\[package\]\]\s*$/m)
-    .slice(1)
-    .map((block) => {
-      const body = block.split(/^\[/m)[0] ?? "";
-      const name = /^name = "([^"]+)"/m.exec(body)?.[1];
-      const version = /^version = "([^"]+)"/m.exec(body)?.[1];
-      const src = /^source = \{ (\w+) = "([^"]*)"/m.exec(body);
-      return { name: name ?? "", version, source: src ? { kind: src[1]!, value: src[2]! } : undefined };
-    })
-    .filter((p) => p.name !== "");
+/** The `[[package]]` entries of uv.lock text. */
+export function parseUvLock(text: string, file = "uv.lock"): LockedPackage[] {
+  return lockedPackages(text, file);
 }
 
 export interface ProjectLock {
@@ -36,8 +23,6 @@ export interface ProjectLock {
   /** Folders of path/directory/editable sources, relative to the project as uv wrote them. */
   readonly localSources: readonly string[];
 }
-
-const LOCAL_KINDS = new Set(["directory", "editable", "path"]);
 
 export function readProjectLock(projectDir: string): ProjectLock {
   const pyprojectFile = join(projectDir, "pyproject.toml");
@@ -55,7 +40,7 @@ export function readProjectLock(projectDir: string): ProjectLock {
     );
   }
   const lockText = readFileSync(lockFile, "utf8");
-  const packages = parseUvLock(lockText);
+  const packages = parseUvLock(lockText, lockFile);
   const pyspark = packages.find((p) => p.name === "pyspark");
   if (!pyspark?.version) {
     throw new UserError(
@@ -71,7 +56,7 @@ export function readProjectLock(projectDir: string): ProjectLock {
     packages,
     sparkVersion: pyspark.version,
     localSources: packages
-      .filter((p) => p.source && LOCAL_KINDS.has(p.source.kind) && p.source.value !== ".")
+      .filter((p) => p.source && LOCAL_SOURCE_KINDS.has(p.source.kind) && p.source.value !== ".")
       .map((p) => p.source!.value)
       .sort(),
   };

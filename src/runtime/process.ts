@@ -1,7 +1,9 @@
-// Child processes for local runs: each runs in its own process group, so an abort (Ctrl-C) ends the whole
-// tree (spark-submit -> JVM -> Python driver -> Python workers), not just the direct child.
+// The one way sparklane runs a child process (spark-submit, uv, token commands). Each child runs in its own
+// process group, so an abort (Ctrl-C reaches us as an aborted signal), a timeout or the child's own exit ends
+// the whole tree (spark-submit -> JVM -> Python workers; sh -c -> its commands), not just the direct child.
+// A missing program is always the same error: UserError (exit 2) naming it, with the caller's install hint.
 import { spawn } from "node:child_process";
-import { InterruptedError, UserError } from "../errors.js";
+import { InfraError, InterruptedError, UserError } from "../errors.js";
 
 export interface RunOptions {
   readonly cwd?: string;
@@ -11,6 +13,12 @@ export interface RunOptions {
   readonly onLine?: (line: string, stream: "stdout" | "stderr") => void;
   /** Time between SIGTERM and SIGKILL on abort. */
   readonly killGraceMs?: number;
+  /** Ends the process group after this long and rejects with InfraError. */
+  readonly timeoutMs?: number;
+  /** How to get the program when it is missing (default: check that it is installed and on PATH). */
+  readonly installHint?: string;
+  /** The program's name in errors (default: `cmd`). */
+  readonly name?: string;
 }
 
 export interface RunResult {
@@ -66,32 +74,47 @@ export function runProcess(cmd: string, args: readonly string[], opts: RunOption
     child.stdout.on("data", onData("stdout"));
     child.stderr.on("data", onData("stderr"));
 
-    let aborted = false;
+    const name = opts.name ?? cmd;
+    let stopped: "abort" | "timeout" | undefined;
     let killTimer: NodeJS.Timeout | undefined;
-    const onAbort = (): void => {
-      if (aborted || child.pid === undefined) return;
-      aborted = true;
+    const stop = (why: "abort" | "timeout"): void => {
+      if (stopped || child.pid === undefined) return;
+      stopped = why;
       killGroup(child.pid, "SIGTERM");
       killTimer = setTimeout(() => killGroup(child.pid!, "SIGKILL"), opts.killGraceMs ?? 5000);
     };
+    const onAbort = (): void => stop("abort");
     opts.signal?.addEventListener("abort", onAbort, { once: true });
+    const timeout =
+      opts.timeoutMs !== undefined ? setTimeout(() => stop("timeout"), opts.timeoutMs) : undefined;
+    const done = (): void => {
+      opts.signal?.removeEventListener("abort", onAbort);
+      if (timeout) clearTimeout(timeout);
+    };
 
     child.on("error", (err: NodeJS.ErrnoException) => {
-      opts.signal?.removeEventListener("abort", onAbort);
+      done();
       reject(
         err.code === "ENOENT"
-          ? new UserError(`${cmd} was not found`, "check that it is installed and on PATH")
-          : new UserError(`could not start ${cmd}: ${err.message}`),
+          ? new UserError(
+              `${name} was not found`,
+              opts.installHint ?? "check that it is installed and on PATH",
+            )
+          : new UserError(`could not start ${name}: ${err.message}`, opts.installHint),
       );
     });
     child.on("close", (code, sig) => {
-      opts.signal?.removeEventListener("abort", onAbort);
+      done();
       for (const stream of ["stdout", "stderr"] as const) if (pending[stream]) push(pending[stream], stream);
       if (killTimer) clearTimeout(killTimer);
       // The direct child may exit before its descendants; make sure none outlive us.
-      if (child.pid !== undefined) killGroup(child.pid, aborted ? "SIGKILL" : "SIGTERM");
-      if (aborted) {
+      if (child.pid !== undefined) killGroup(child.pid, stopped ? "SIGKILL" : "SIGTERM");
+      if (stopped === "abort") {
         reject(new InterruptedError());
+        return;
+      }
+      if (stopped === "timeout") {
+        reject(new InfraError(`${name} did not finish within ${opts.timeoutMs} ms and was stopped`));
         return;
       }
       resolve({ code, signal: sig, tail, pid: child.pid!, startedAt, endedAt: Date.now() });

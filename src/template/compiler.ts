@@ -34,6 +34,8 @@ import {
   PyFunc,
   PyObj,
   Undefined,
+  dictLookup,
+  dictStore,
   hashKey,
   isStr,
   iterate,
@@ -100,6 +102,8 @@ function readsName(stmts: Stmt[], name: string): boolean {
 export class Compiler {
   private readonly blocks = new Map<string, BlockDef>();
   private depth = 0;
+  /** An error Python's compiler raises on the code jinja generates (a repeated keyword argument). */
+  private pythonError: { pos: number; msg: string } | null = null;
   private soft = false;
 
   constructor(
@@ -124,6 +128,8 @@ export class Compiler {
   /** Compiles a whole template: its body, its blocks, and the inheritance protocol around them. */
   compileTemplate(stmts: Stmt[], file: string): Compiled {
     const parts = stmts.map((s) => this.stmt(s));
+    // jinja generates Python source and Python refuses it after jinja's own checks passed
+    if (this.pythonError) this.fail("SyntaxError", this.pythonError, this.pythonError.msg);
     const blocks = this.blocks;
     const root = (f: Frame, out: Out, t: TemplateCtx): void => {
       let o = out;
@@ -600,6 +606,11 @@ export class Compiler {
     args: (f: Frame, taints: number[]) => unknown[];
     kwargs: (f: Frame, taints: Map<string, number>) => Map<string, unknown> | null;
   } {
+    const seen = new Set<string>();
+    for (const [k, v] of a.kwargs) {
+      if (seen.has(k)) this.pythonError ??= { pos: v.pos, msg: `keyword argument repeated: ${k}` };
+      seen.add(k);
+    }
     const pos = a.args.map((x) => this.expr(x));
     const star = a.star ? this.expr(a.star) : null;
     const kws = a.kwargs.map(([k, v]) => [k, this.expr(v)] as const);
@@ -726,7 +737,7 @@ export class Compiler {
         const d = dflt ? dflt(f) : null;
         const dt = dflt ? f.st.t : UNTAINTED;
         f.st.pos = P;
-        const v = o.get(typeof k === "string" ? k : hashKey(k));
+        const v = typeof k === "string" ? o.get(k) : dictLookup(o, k);
         // the dict's value when the key is there, else the default: the key only chooses
         f.st.t = v === undefined ? taintOf(f.st, d, dt) : taintOf(f.st, v, ot);
         void kt;
@@ -796,8 +807,8 @@ export class Compiler {
             const key = k(f);
             t = t || f.st.t;
             f.st.pos = P;
-            const hk = hashKey(key);
-            m.set(hk, v(f));
+            hashKey(key); // an unhashable key fails before the value is evaluated
+            dictStore(m, key, v(f));
             t = t || f.st.t;
           }
           f.st.t = taintOf(f.st, m, t);

@@ -6,8 +6,24 @@ import { Undefined, isIntLike, isNumLike, isStr, mkFloat, num, strOf, typeName }
 
 const INT_RE = /^[+-]?(?:\d(?:_?\d)*)$/;
 
+const ND = /\p{Nd}/u;
+const ND_ALL = /\p{Nd}/gu;
+
+/**
+ * Python's int() and float() read any Unicode decimal digit ('١٢٣' is 123). Decimal digits come in runs of
+ * ten, zero first, so a digit's value is its distance from the start of its run.
+ */
+function asciiDigits(s: string): string {
+  return s.replace(ND_ALL, (c) => {
+    const cp = c.codePointAt(0)!;
+    let start = cp;
+    while (ND.test(String.fromCodePoint(start - 1))) start--;
+    return String((cp - start) % 10);
+  });
+}
+
 export function pyIntFromStr(s: string, base: number): number {
-  const t = pyStrip(s, null, true, true);
+  const t = asciiDigits(pyStrip(s, null, true, true));
   let m = t;
   let sign = 1;
   if (m.startsWith("-") || m.startsWith("+")) {
@@ -35,7 +51,7 @@ export function pyIntFromStr(s: string, base: number): number {
 const FLOAT_STR = /^[+-]?(?:(?:\d(?:_?\d)*)?\.?(?:\d(?:_?\d)*)?(?:[eE][+-]?\d(?:_?\d)*)?)$/;
 
 export function pyFloatFromStr(s: string): number {
-  const t = pyStrip(s, null, true, true);
+  const t = asciiDigits(pyStrip(s, null, true, true));
   const low = t.toLowerCase().replace(/^[+-]/, "");
   const neg = t.startsWith("-");
   if (low === "inf" || low === "infinity") return neg ? -Infinity : Infinity;

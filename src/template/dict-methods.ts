@@ -2,7 +2,7 @@
 import { REQUIRED, bindArgs } from "./args.js";
 import type { Method } from "./args.js";
 import { PyError } from "./errors.js";
-import { hashKey, iterate, pyRepr, tuple, view } from "./values.js";
+import { dictLookup, dictStore, findKey, hashKey, iterate, pyRepr, tuple, view } from "./values.js";
 import type { Kwargs } from "./values.js";
 
 const GET_PARAMS: Array<[string, unknown]> = [
@@ -12,7 +12,7 @@ const GET_PARAMS: Array<[string, unknown]> = [
 
 function dictGet(d: Map<unknown, unknown>, a: unknown[], k: Kwargs): unknown {
   const [key, def] = !k && a.length === 1 ? [a[0], null] : bindArgs("get", a, k, GET_PARAMS);
-  const v = d.get(typeof key === "string" ? key : hashKey(key));
+  const v = typeof key === "string" ? d.get(key) : dictLookup(d, key);
   return v === undefined ? def : v;
 }
 
@@ -39,13 +39,13 @@ function dictUpdate(d: Map<unknown, unknown>, a: unknown[], k: Kwargs): unknown 
   if (a.length > 1) throw new PyError("TypeError", `update expected at most 1 argument, got ${a.length}`);
   if (a.length) {
     const src = a[0];
-    if (src instanceof Map) for (const [x, y] of src) d.set(x, y);
+    if (src instanceof Map) for (const [x, y] of src) dictStore(d, x, y);
     else
       for (const pair of iterate(src)) {
         const kv = iterate(pair);
         if (kv.length !== 2)
           throw new PyError("ValueError", "dictionary update sequence element has wrong length");
-        d.set(hashKey(kv[0]), kv[1]);
+        dictStore(d, kv[0], kv[1]);
       }
   }
   if (k) for (const [x, y] of k) d.set(x, y);
@@ -53,8 +53,8 @@ function dictUpdate(d: Map<unknown, unknown>, a: unknown[], k: Kwargs): unknown 
 }
 
 function dictPop(d: Map<unknown, unknown>, a: unknown[]): unknown {
-  const h = hashKey(a[0]);
-  if (d.has(h)) {
+  const h = findKey(d, hashKey(a[0]));
+  if (h !== undefined) {
     const v = d.get(h);
     d.delete(h);
     return v;
@@ -68,9 +68,10 @@ function dictSetdefault(d: Map<unknown, unknown>, a: unknown[], k: Kwargs): unkn
     ["key", REQUIRED],
     ["default", null],
   ]);
-  const h = hashKey(key);
-  if (!d.has(h)) d.set(h, def);
-  return d.get(h);
+  const h = findKey(d, hashKey(key));
+  if (h !== undefined) return d.get(h);
+  dictStore(d, key, def);
+  return def;
 }
 
 function dictClear(d: Map<unknown, unknown>): unknown {

@@ -144,8 +144,8 @@ export class Environment {
 }
 
 // Compilations by name, file and exact source. An Environment caches by name only, for its own life; this one
-// outlives Environments, so a process that loads the same unchanged file again (the CLI started from its
-// snapshot, a long-lived library user with new search paths) does not compile it again.
+// outlives Environments, so a process that loads the same unchanged file again (a long-lived library user
+// with new search paths) does not compile it again.
 const compiledBySource = new Map<string, Compiled>();
 const MAX_COMPILED = 64;
 

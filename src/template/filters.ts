@@ -8,13 +8,14 @@ import { fmtFixed, printf } from "./format.js";
 import { callFilter, callTest } from "./registry.js";
 import type { Builtins, FilterFn } from "./registry.js";
 import { callMethod, getattr, getitem } from "./sandbox.js";
-import { pyCapitalize, pyCenter, pyReplace, pySplitlines, pyStrip } from "./str-methods.js";
+import { pyCapitalize, pyReplace, pySplitlines, pyStrip } from "./str-methods.js";
 import {
   Markup,
   contains,
   PyFloat,
   Undefined,
   escapeValue,
+  hashKey,
   floatRepr,
   groupTuple,
   isFloat,
@@ -439,6 +440,7 @@ function filterUnique(v: unknown, a: unknown[], k: Kwargs): unknown {
   const out: unknown[] = [];
   for (const item of iterate(v)) {
     const kk = key(item);
+    hashKey(kk); // jinja keeps the keys in a set: an unhashable one is a TypeError
     if (!contains(seen, kk)) {
       seen.push(kk);
       out.push(item);
@@ -477,9 +479,21 @@ function filterGroupby(v: unknown, a: unknown[], k: Kwargs): unknown {
   });
 }
 
+function unpackPair(p: unknown): [unknown, unknown] {
+  if (!isStr(p) && !Array.isArray(p) && !(p instanceof Map)) {
+    throw new PyError("TypeError", `cannot unpack non-iterable ${typeName(p)} object`);
+  }
+  const xs = iterate(p);
+  if (xs.length < 2)
+    throw new PyError("ValueError", `not enough values to unpack (expected 2, got ${xs.length})`);
+  if (xs.length > 2) throw new PyError("ValueError", "too many values to unpack (expected 2)");
+  return [xs[0], xs[1]];
+}
+
 function filterUrlencode(v: unknown): unknown {
   if (isStr(v) || !(Array.isArray(v) || v instanceof Map)) return urlQuote(v, false);
-  const items = v instanceof Map ? [...v] : v.map((p) => iterate(p));
+  // `for k, v in items`: each item must unpack into exactly two
+  const items = v instanceof Map ? [...v] : v.map((p) => unpackPair(p));
   return items.map(([k, x]) => `${urlQuote(k, true)}=${urlQuote(x, true)}`).join("&");
 }
 
@@ -616,7 +630,7 @@ function filterWordcount(v: unknown): unknown {
 
 function filterCenter(v: unknown, a: unknown[], k: Kwargs): unknown {
   const [w] = bindArgs("center", a, k, [["width", 80]]);
-  return pyCenter(soft(v), +(w as number));
+  return callMethod(soft(v), "center", [w], null);
 }
 
 function filterFormat(v: unknown, a: unknown[], k: Kwargs): unknown {

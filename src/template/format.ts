@@ -81,7 +81,8 @@ export function fmtGeneral(x: number, p: number, upper = false, alt = false, non
     return sign + body;
   }
   const [, e] = expParts(ax, p - 1);
-  if (e >= -4 && e < p) {
+  // with no presentation type, Python switches to exponent notation one digit earlier than 'g' does
+  if (e >= -4 && e < (noneType ? p - 1 : p)) {
     let s = fixedAbs(ax, p - 1 - e);
     if (!alt) s = stripZeros(s);
     if (noneType && !s.includes(".")) s += ".0";
@@ -90,6 +91,18 @@ export function fmtGeneral(x: number, p: number, upper = false, alt = false, non
   let [m] = expParts(ax, p - 1);
   if (!alt) m = stripZeros(m);
   return sign + m + expStr(e, upper);
+}
+
+/** Groups the leading digit run of a number's text (`1234567.5` -> `1,234,567.5`; `1e+20` unchanged). */
+function groupLeading(body: string, sep: string): string {
+  const m = /^(\d+)(.*)$/s.exec(body);
+  return m ? groupDigits(m[1]!, sep) + m[2]! : body;
+}
+
+/** A code point for %c: Python refuses one out of range with OverflowError. */
+function codePoint(x: number): string {
+  if (x < 0 || x >= 0x110000) throw new PyError("OverflowError", "%c arg not in range(0x110000)");
+  return String.fromCodePoint(x);
 }
 
 function groupDigits(intPart: string, sep: string, every = 3): string {
@@ -197,7 +210,10 @@ export function printf(fmt: string, args: unknown): string {
         break;
       case "c":
         numeric = false;
-        body = isStr(v) ? strOf(v) : String.fromCodePoint(toInt(v, "c"));
+        if (isStr(v)) {
+          body = strOf(v);
+          if (Array.from(body).length !== 1) throw new PyError("TypeError", "%c requires int or char");
+        } else body = codePoint(toInt(v, "c"));
         break;
       case "%":
         numeric = false;
@@ -274,8 +290,16 @@ export function formatSpec(v: unknown, spec: string): string {
     const neg = signOf(x) && !(intLike && x === 0);
     const ax = Math.abs(x);
     switch (type) {
-      case "d":
       case "n":
+        // 'n' is 'd' for an int and 'g' for a float (with the C locale, no separators)
+        if (!intLike) {
+          body = fmtGeneral(ax, prec ?? 6, false, Boolean(alt));
+          break;
+        }
+        body = String(ax);
+        if (group) body = groupDigits(body, group);
+        break;
+      case "d":
         if (!intLike)
           throw new PyError("ValueError", `Unknown format code '${type}' for object of type 'float'`);
         body = String(ax);
@@ -293,7 +317,7 @@ export function formatSpec(v: unknown, spec: string): string {
         if (alt) body = "0" + (type === "X" ? "X" : type) + body;
         break;
       case "c":
-        body = String.fromCodePoint(ax);
+        body = codePoint(x);
         break;
       case "e":
       case "E":
@@ -319,10 +343,7 @@ export function formatSpec(v: unknown, spec: string): string {
           prec === undefined
             ? pyStr(v instanceof PyFloat ? v : x).replace(/^-/, "")
             : fmtGeneral(ax, prec, false, Boolean(alt), true);
-        if (group) {
-          const [i, f] = body.split(".");
-          body = groupDigits(i!, group) + (f !== undefined ? "." + f : "");
-        }
+        if (group) body = groupLeading(body, group);
     }
     sign = neg ? "-" : signC === "+" ? "+" : signC === " " ? " " : "";
     align ??= ">";

@@ -18,6 +18,7 @@ import {
   PyObj,
   PyObject,
   Undefined,
+  findKey,
   hashKey,
   isIntLike,
   isTuple,
@@ -138,8 +139,8 @@ export function rawGetattr(obj: unknown, name: string): unknown {
 
 function rawGetitem(obj: unknown, key: unknown): unknown {
   if (obj instanceof Map) {
-    const h = hashKey(key);
-    return obj.has(h) ? obj.get(h) : NOATTR;
+    const h = findKey(obj, hashKey(key));
+    return h !== undefined ? obj.get(h) : NOATTR;
   }
   if (Array.isArray(obj) || typeof obj === "string" || obj instanceof Markup) {
     const seq = obj instanceof Markup ? obj.s : obj;

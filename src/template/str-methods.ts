@@ -120,13 +120,33 @@ function isCased(c: string): boolean {
   return c.toLowerCase() !== c.toUpperCase();
 }
 
+const CASED = /\p{Cased}/u;
+const CASE_IGNORABLE = /\p{Case_Ignorable}/u;
+
+/**
+ * chars[i] lower-cased as Python's lower_ucs4 does it inside title() and capitalize(): a capital sigma is
+ * final (ς) after a cased letter and not before one, case-ignorable characters skipped on both sides.
+ */
+function lowerAt(chars: readonly string[], i: number): string {
+  const c = chars[i]!;
+  if (c !== "Σ") return c.toLowerCase();
+  let j = i - 1;
+  while (j >= 0 && CASE_IGNORABLE.test(chars[j]!)) j--;
+  if (j < 0 || !CASED.test(chars[j]!)) return "σ";
+  j = i + 1;
+  while (j < chars.length && CASE_IGNORABLE.test(chars[j]!)) j++;
+  return j < chars.length && CASED.test(chars[j]!) ? "σ" : "ς";
+}
+
 export function pyTitle(s: string): string {
+  const chars = Array.from(s);
   let out = "";
   let prev = false;
-  for (const c of s) {
-    const r = prev ? c.toLowerCase() : toTitle(c);
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!;
+    const r = prev ? lowerAt(chars, i) : toTitle(c);
     out += r;
-    prev = isCased(r);
+    prev = CASED.test(c);
   }
   return out;
 }
@@ -134,8 +154,29 @@ export function pyTitle(s: string): string {
 export function pyCapitalize(s: string): string {
   const chars = Array.from(s);
   if (!chars.length) return "";
-  return toTitle(chars[0]!) + chars.slice(1).join("").toLowerCase();
+  let out = toTitle(chars[0]!);
+  for (let i = 1; i < chars.length; i++) out += lowerAt(chars, i);
+  return out;
 }
+
+/** Python's str.casefold, code point by code point (full case folding; Cherokee folds to upper case). */
+export function pyCasefold(s: string): string {
+  let out = "";
+  for (const c of s) {
+    const cp = c.codePointAt(0)!;
+    if ((cp >= 0x13a0 && cp <= 0x13f5) || cp === 0x131)
+      out += c; // dotless i has no folding
+    else if (cp >= 0x13f8 && cp <= 0x13fd) out += String.fromCodePoint(cp - 8);
+    else if (cp >= 0xab70 && cp <= 0xabbf) out += String.fromCodePoint(cp - 0xab70 + 0x13a0);
+    else out += c.toUpperCase().toLowerCase().replace(/ß/g, "ss");
+  }
+  return out;
+}
+
+// Characters Python's isdigit accepts beyond the decimal digits (Numeric_Type=Digit: superscripts, circled...).
+const DIGIT_ONLY =
+  "\\u{b2}-\\u{b3}\\u{b9}\\u{1369}-\\u{1371}\\u{19da}\\u{2070}\\u{2074}-\\u{2079}\\u{2080}-\\u{2089}\\u{2460}-\\u{2468}\\u{2474}-\\u{247c}\\u{2488}-\\u{2490}\\u{24ea}\\u{24f5}-\\u{24fd}\\u{24ff}\\u{2776}-\\u{277e}\\u{2780}-\\u{2788}\\u{278a}-\\u{2792}\\u{10a40}-\\u{10a43}\\u{10e60}-\\u{10e68}\\u{11052}-\\u{1105a}\\u{1f100}-\\u{1f10a}";
+const IS_DIGIT = new RegExp(`^[\\p{Nd}${DIGIT_ONLY}]+$`, "u");
 
 export function pyCenter(s: string, width: number, fill = " "): string {
   const marg = width - strLen(s);
@@ -296,8 +337,12 @@ function strJoin(s: string, a: unknown[], k: Kwargs): unknown {
     .join(s);
 }
 
+function strCasefold(s: string): unknown {
+  return pyCasefold(s);
+}
+
 function strIsdigit(s: string): unknown {
-  return /^\p{Nd}+$/u.test(s);
+  return IS_DIGIT.test(s);
 }
 
 function strIsnumeric(s: string): unknown {
@@ -373,7 +418,7 @@ function strRemovesuffix(s: string, a: unknown[]): unknown {
 export const STR_METHODS = new Map<string, Method<string>>([
   ["lower", strLower],
   ["upper", strUpper],
-  ["casefold", strLower],
+  ["casefold", strCasefold],
   ["swapcase", strSwapcase],
   ["title", strTitle],
   ["capitalize", strCapitalize],

@@ -1,4 +1,5 @@
 // jinja2's builtin tests (jinja2/tests.py), one named function each.
+import { REQUIRED, bindArgs } from "./args.js";
 import { PyError } from "./errors.js";
 import { printf } from "./format.js";
 import type { Builtins, TestFn } from "./registry.js";
@@ -159,7 +160,7 @@ function testTest(v: unknown, _a: unknown[], _k: Kwargs, env: Builtins): boolean
   return typeof v === "string" && env.tests.has(v);
 }
 
-export const TESTS: Map<string, TestFn> = new Map<string, TestFn>([
+const TEST_TABLE: Array<[string, TestFn]> = [
   ["defined", testDefined],
   ["undefined", testUndefined],
   ["none", testNone],
@@ -199,4 +200,29 @@ export const TESTS: Map<string, TestFn> = new Map<string, TestFn>([
   ["escaped", testEscaped],
   ["filter", testFilter],
   ["test", testTest],
-]);
+];
+
+// Arguments beyond the value, named as jinja's test functions name them; the comparison tests are Python's
+// operator functions, which take exactly two positional arguments.
+const SECOND_ARG: Record<string, string> = { sameas: "other", divisibleby: "num", in: "seq" };
+const OPERATORS = new Set("eq equalto == ne != lt lessthan < le <= gt greaterthan > ge >=".split(" "));
+
+/** A test that refuses the arguments its Python function would refuse, with the same exception class. */
+function withSignature(name: string, fn: TestFn): TestFn {
+  if (OPERATORS.has(name)) {
+    return function operatorTest(v, a, k, env) {
+      if (k?.size) throw new PyError("TypeError", `${name}() takes no keyword arguments`);
+      if (a.length !== 1) throw new PyError("TypeError", `expected 2 arguments, got ${a.length + 1}`);
+      return fn(v, a, k, env);
+    };
+  }
+  const pyName = name === "callable" ? "callable" : `test_${name}`;
+  const params: Array<[string, unknown]> = SECOND_ARG[name] ? [[SECOND_ARG[name], REQUIRED]] : [];
+  return function boundTest(v, a, k, env) {
+    return fn(v, bindArgs(pyName, a, k, params), null, env);
+  };
+}
+
+export const TESTS: ReadonlyMap<string, TestFn> = new Map(
+  TEST_TABLE.map(([name, fn]) => [name, withSignature(name, fn)]),
+);

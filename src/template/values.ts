@@ -2,12 +2,12 @@
 //   str -> string, int -> integral number, float -> non-integral number or PyFloat (integral floats such as
 //   2.0 must print "2.0"), bool -> boolean, None -> null, list -> array, tuple -> array marked TUPLE,
 //   dict -> Map (keeps insertion order even for integer-like keys), jinja's StrictUndefined -> Undefined.
+import { PyFloat } from "../pyjson.js";
 import { PyError } from "./errors.js";
 import type { Pos } from "./errors.js";
 
-export class PyFloat {
-  constructor(readonly v: number) {}
-}
+// One float wrapper for the whole program: the payload builds it, the engine renders it.
+export { PyFloat };
 
 /** markupsafe.Markup: a str that escapes what is concatenated to it. */
 export class Markup {
@@ -272,8 +272,9 @@ export function truthy(v: unknown): boolean {
 
 export function pyEq(a: unknown, b: unknown): boolean {
   if (a === b) return typeof a !== "number" || !Number.isNaN(a);
-  if (a instanceof Undefined) return a.fail();
-  if (b instanceof Undefined) return b.fail();
+  // StrictUndefined fails on ==; jinja's plain Undefined (an inline if without else) equals only its kind
+  if (a instanceof Undefined) return a.lenient ? b instanceof Undefined && b.lenient : a.fail();
+  if (b instanceof Undefined) return b.lenient ? false : b.fail();
   if (isNumLike(a)) return isNumLike(b) && num(a) === num(b);
   if (isStr(a)) return isStr(b) && strOf(a) === strOf(b);
   if (Array.isArray(a)) {
@@ -283,7 +284,10 @@ export function pyEq(a: unknown, b: unknown): boolean {
   }
   if (a instanceof Map) {
     if (!(b instanceof Map) || a.size !== b.size) return false;
-    for (const [k, v] of a) if (!b.has(k) || !pyEq(v, b.get(k))) return false;
+    for (const [k, v] of a) {
+      const bk = findKey(b, k);
+      if (bk === undefined || !pyEq(v, b.get(bk))) return false;
+    }
     return true;
   }
   return false;
@@ -346,14 +350,51 @@ export function sortCmp(a: unknown, b: unknown): number {
   return pyOrder("<", a, b) ? -1 : pyOrder("<", b, a) ? 1 : 0;
 }
 
+// One PyFloat per integral float value used as a dict key, so that `{2.0: 'a'}` keeps printing its key as 2.0.
+const FLOAT_KEYS = new Map<number, PyFloat>();
+
+/** The Map key standing for a Python dict key (an integral float is its interned PyFloat). */
 export function hashKey(v: unknown): unknown {
-  if (v instanceof PyFloat) return v.v;
+  if (v instanceof PyFloat) {
+    let k = FLOAT_KEYS.get(v.v);
+    if (!k) FLOAT_KEYS.set(v.v, (k = v));
+    return k;
+  }
   if (v instanceof Markup) return v.s;
   if (v instanceof Undefined) return v.fail();
   if ((Array.isArray(v) && !isTuple(v)) || v instanceof Map) {
     throw new PyError("TypeError", `unhashable type: '${typeName(v)}'`);
   }
   return v;
+}
+
+/**
+ * The key a dict already holds that Python finds for hashed key `h` (2, 2.0 and True are one key when they
+ * are equal), or undefined.
+ */
+export function findKey(m: Map<unknown, unknown>, h: unknown): unknown {
+  if (m.has(h)) return h;
+  let n: number | undefined;
+  if (typeof h === "boolean") n = +h;
+  else if (typeof h === "number" && Number.isInteger(h)) n = h;
+  else if (h instanceof PyFloat) n = h.v;
+  if (n === undefined) return undefined;
+  const alts: unknown[] = [n, FLOAT_KEYS.get(n)];
+  if (n === 0 || n === 1) alts.push(n === 1);
+  for (const a of alts) if (a !== undefined && a !== h && m.has(a)) return a;
+  return undefined;
+}
+
+/** d[k] for a dict: undefined when Python would raise KeyError. */
+export function dictLookup(m: Map<unknown, unknown>, k: unknown): unknown {
+  const key = findKey(m, hashKey(k));
+  return key === undefined ? undefined : m.get(key);
+}
+
+/** d[k] = v: an equal key already there keeps its place and its own spelling, as in Python. */
+export function dictStore(m: Map<unknown, unknown>, k: unknown, v: unknown): void {
+  const h = hashKey(k);
+  m.set(findKey(m, h) ?? h, v);
 }
 
 export function contains(container: unknown, item: unknown): boolean {
@@ -369,7 +410,7 @@ export function contains(container: unknown, item: unknown): boolean {
     for (const x of container) if (pyEq(x, item)) return true;
     return false;
   }
-  if (container instanceof Map) return container.has(hashKey(item));
+  if (container instanceof Map) return findKey(container, hashKey(item)) !== undefined;
   throw new PyError("TypeError", `argument of type '${typeName(container)}' is not iterable`);
 }
 
@@ -519,9 +560,32 @@ export function pyPow(a: unknown, b: unknown): unknown {
     const y = num(b);
     if (isIntLike(a) && isIntLike(b) && y >= 0) return x ** y;
     if (x === 0 && y < 0) throw new PyError("ZeroDivisionError", "0.0 cannot be raised to a negative power");
+    if (x < 0 && Number.isFinite(y) && !Number.isInteger(y)) return complexPow(x, y);
     return mkFloat(x ** y);
   }
   return opError("**", a, b);
+}
+
+/**
+ * A negative float to a fractional power is a complex number in Python (its c_pow, on complex(x)). It prints
+ * as Python prints it; arithmetic on it is not supported (docs/template.md).
+ */
+function complexPow(x: number, y: number): PyObj {
+  const len = Math.abs(x) ** y;
+  const phase = Math.atan2(0, x) * y;
+  const re = len * Math.cos(phase);
+  const im = len * Math.sin(phase);
+  const part = (v: number) => floatRepr(v).replace(/\.0$/, "");
+  const repr = `(${part(re)}${im < 0 || Object.is(im, -0) ? "-" : "+"}${part(Math.abs(im))}j)`;
+  return new PyObj(
+    "complex",
+    new Map<string, unknown>([
+      ["real", mkFloat(re)],
+      ["imag", mkFloat(im)],
+    ]),
+    undefined,
+    () => repr,
+  );
 }
 
 export function pyNeg(a: unknown): unknown {

@@ -310,7 +310,34 @@ function slowUv(dir: string): NodeJS.ProcessEnv {
   return { PATH: `${dir}:${process.env.PATH ?? ""}` };
 }
 
-/** Starts the CLI in its own process group, so a kill takes uv with it, as a container kill would. */
+/** Every process under `pid` (children run in process groups of their own, as the shared runner starts them). */
+function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number): void => {
+    for (const [child, parent] of parentOf) {
+      if (parent !== p) continue;
+      out.push(child);
+      walk(child);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+/**
+ * Starts the CLI in its own process group. SIGKILL goes to the CLI and everything under it, as a container
+ * kill would (uv runs in a group of its own, so the CLI's group alone is not the whole container).
+ */
 function startBootstrap(
   args: string[],
   killWhen: RegExp,
@@ -330,7 +357,16 @@ function startBootstrap(
       stdout += d.toString();
       if (!sent && killWhen.test(stdout)) {
         sent = true;
-        process.kill(signal === "SIGKILL" ? -child.pid! : child.pid!, signal);
+        if (signal === "SIGKILL") {
+          const all = [child.pid!, ...descendants(child.pid!)];
+          for (const p of all) {
+            try {
+              process.kill(p, "SIGKILL");
+            } catch {
+              // already gone
+            }
+          }
+        } else process.kill(child.pid!, signal);
       }
     });
     child.stderr.resume();

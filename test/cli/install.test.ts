@@ -1,15 +1,16 @@
-// A registry install has no blob (it only fits the node that built it): the package ships the bundled
-// snapshot entry, and its postinstall builds the blob where it is installed. Simulated with exactly the files
-// `npm pack` would publish, copied to a temporary folder.
+// The package as npm installs it: exactly the files `npm pack` would publish, copied to a temporary folder,
+// started through the node_modules/.bin link npm makes. The bin is node itself (a JavaScript file with a
+// shebang): nothing runs at install time, and a signal sent to `sparklane` reaches the process doing the work.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readlinkSync,
   realpathSync,
   rmSync,
   statSync,
@@ -17,29 +18,31 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
-import { repoRoot } from "../helpers/cli.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { binPath, repoRoot } from "../helpers/cli.js";
 
-const skip = existsSync(join(repoRoot, "dist/snapshot-entry.cjs"))
-  ? false
-  : "no dist/snapshot-entry.cjs: `npm run build` printed why (or SPARKLANE_NO_SNAPSHOT was set)";
-const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
-  const e: NodeJS.ProcessEnv = {
-    ...process.env,
-    PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}`,
-    ...extra,
-  };
-  for (const k of ["SPARKLANE_NO_SNAPSHOT", "NODE_OPTIONS"]) if (!(k in extra)) delete e[k];
-  return e;
+const manifest = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+  bin: Record<string, string>;
+  scripts: Record<string, string>;
 };
-const postinstall = (
-  JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { scripts: Record<string, string> }
-).scripts.postinstall!;
-const runPostinstall = (pkg: string, extra?: NodeJS.ProcessEnv) =>
-  spawnSync("sh", ["-c", postinstall], { cwd: pkg, env: env(extra), encoding: "utf8" });
+const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}` };
+
+test("the bin is a JavaScript file run by node, and nothing runs at install time", () => {
+  assert.deepEqual(Object.keys(manifest.bin), ["sparklane"]);
+  const bin = join(repoRoot, manifest.bin.sparklane!);
+  assert.match(bin, /\.js$/);
+  assert.equal(readFileSync(bin, "utf8").split("\n")[0], "#!/usr/bin/env node");
+  assert.ok(statSync(bin).mode & 0o111, "executable");
+  for (const hook of ["preinstall", "install", "postinstall"]) {
+    assert.equal(manifest.scripts[hook], undefined, `no ${hook} script`);
+  }
+  // A clone builds dist/ on `npm ci` through prepare (which npm does not run for registry installs).
+  assert.equal(manifest.scripts.prepare, "node scripts/build.mjs");
+});
 
 let pkg = "";
+let project = "";
 before(() => {
-  if (skip) return;
   const packed = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
     cwd: repoRoot,
     encoding: "utf8",
@@ -48,19 +51,28 @@ before(() => {
   const files = (JSON.parse(packed.stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map(
     (f) => f.path,
   );
-  pkg = realpathSync(mkdtempSync(join(tmpdir(), "sparklane-installed-")));
+  assert.ok(files.includes("dist/cli.js"), "the build is published");
+  assert.deepEqual(
+    files.filter((f) => /snapshot|^scripts\//.test(f)),
+    [],
+    "no start-up snapshot and no install-time script is published",
+  );
+  project = realpathSync(mkdtempSync(join(tmpdir(), "sparklane-installed-")));
+  pkg = join(project, "node_modules/sparklane");
   for (const f of files) {
     mkdirSync(dirname(join(pkg, f)), { recursive: true });
     cpSync(join(repoRoot, f), join(pkg, f));
   }
-  // The plain entry's external packages; the snapshot needs none.
+  // The package's own dependencies, as npm would hoist them.
   symlinkSync(join(repoRoot, "node_modules"), join(pkg, "node_modules"));
+  mkdirSync(join(project, "node_modules/.bin"));
+  symlinkSync(`../sparklane/${manifest.bin.sparklane}`, join(project, "node_modules/.bin/sparklane"));
 });
 after(() => {
-  if (pkg) rmSync(pkg, { recursive: true, force: true });
+  if (project) rmSync(project, { recursive: true, force: true });
 });
 
-const args = [
+const renderArgs = [
   "render",
   "--variant",
   "standard",
@@ -70,65 +82,44 @@ const args = [
   "2026-03-15",
 ];
 
+test("the installed bin, through npm's .bin link, renders as the checkout does", () => {
+  const bin = join(project, "node_modules/.bin/sparklane");
+  const help = spawnSync(bin, ["--help"], { cwd: project, env, encoding: "utf8" });
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: sparklane /);
+  const installed = spawnSync(bin, renderArgs, { cwd: project, env, encoding: "utf8" });
+  assert.equal(installed.status, 0, installed.stderr);
+  const checkout = spawnSync(process.execPath, [binPath, ...renderArgs], { env, encoding: "utf8" });
+  assert.equal(installed.stdout, checkout.stdout);
+  assert.equal(installed.stderr, checkout.stderr);
+  // The built-in templates are the installed package's own.
+  assert.match(installed.stdout, /^kind: SparkApplication$/m);
+});
+
 test(
-  "the published files hold no blob, and the postinstall builds one that the launcher uses",
-  { skip },
-  () => {
-    assert.equal(existsSync(join(pkg, "dist/snapshot.blob")), false, "no blob is published");
-    const r = runPostinstall(pkg);
-    assert.equal(r.status, 0, r.stderr);
-    const meta = readFileSync(join(pkg, "dist/snapshot.meta"), "utf8");
-    assert.match(
-      meta,
-      new RegExp(`\n${join(pkg, "dist").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\n$`),
-      "built for this folder",
-    );
-
-    const viaLauncher = spawnSync(join(pkg, "bin/sparklane"), args, {
-      env: env({ SPARKLANE_TRACE_START: "1" }),
-      encoding: "utf8",
+  "sparklane is the node process: SIGTERM sent to it ends the render, leaving nothing behind",
+  { skip: existsSync("/proc/self/exe") ? false : "needs /proc to see which program a process runs" },
+  async () => {
+    const node = realpathSync(process.execPath);
+    // Waits on stdin (`--conf -`), so it is still running when signalled.
+    const child = spawn(join(project, "node_modules/.bin/sparklane"), ["render", "--conf", "-"], {
+      cwd: project,
+      env,
+      stdio: ["pipe", "ignore", "ignore"],
     });
-    assert.equal(viaLauncher.status, 0, viaLauncher.stderr);
-    assert.equal(viaLauncher.stderr, `sparklane: start: snapshot ${join(pkg, "dist/snapshot.blob")}\n`);
-    const plain = spawnSync(process.execPath, [join(repoRoot, "bin/sparklane.js"), ...args], {
-      env: env(),
-      encoding: "utf8",
-    });
-    // The built-in templates the installed snapshot renders are the installed package's.
-    assert.equal(viaLauncher.stdout, plain.stdout);
-
-    // Run again (npm rebuild, a second install): nothing to do while the blob fits this node.
-    const mtime = statSync(join(pkg, "dist/snapshot.blob")).mtimeMs;
-    assert.equal(runPostinstall(pkg).status, 0);
-    assert.equal(statSync(join(pkg, "dist/snapshot.blob")).mtimeMs, mtime);
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_c, s) => resolve(s)));
+    // The shebang goes through /usr/bin/env, which then runs node in the same process (bounded wait).
+    let exe = "";
+    for (let i = 0; i < 200 && exe !== node; i++) {
+      try {
+        exe = readlinkSync(`/proc/${child.pid}/exe`);
+      } catch {
+        exe = "";
+      }
+      if (exe !== node) await sleep(25);
+    }
+    assert.equal(exe, node, "the process started as `sparklane` runs node itself, not a launcher");
+    child.kill("SIGTERM");
+    assert.equal(await exited, "SIGTERM");
   },
 );
-
-test("a postinstall that cannot build the blob warns and still succeeds", { skip }, () => {
-  rmSync(join(pkg, "dist/snapshot.blob"), { force: true });
-  rmSync(join(pkg, "dist/snapshot.meta"), { force: true });
-  const r = runPostinstall(pkg, { SPARKLANE_NO_SNAPSHOT: "1" });
-  assert.equal(r.status, 0);
-  assert.match(r.stderr, /warning: start-up snapshot not built \(SPARKLANE_NO_SNAPSHOT is set\)/);
-  assert.equal(existsSync(join(pkg, "dist/snapshot.blob")), false);
-  const viaLauncher = spawnSync(join(pkg, "bin/sparklane"), args, {
-    env: env({ SPARKLANE_TRACE_START: "1" }),
-    encoding: "utf8",
-  });
-  assert.equal(viaLauncher.status, 0, viaLauncher.stderr);
-  assert.match(viaLauncher.stderr, /start: plain entry/);
-});
-
-test("in a source checkout before its first build, the postinstall does nothing", { skip }, () => {
-  const empty = mkdtempSync(join(tmpdir(), "sparklane-checkout-"));
-  try {
-    mkdirSync(join(empty, "scripts"));
-    cpSync(join(repoRoot, "scripts/snapshot-blob.mjs"), join(empty, "scripts/snapshot-blob.mjs"));
-    const r = runPostinstall(empty);
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stderr, "");
-    assert.equal(existsSync(join(empty, "dist")), false);
-  } finally {
-    rmSync(empty, { recursive: true, force: true });
-  }
-});

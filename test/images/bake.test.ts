@@ -16,6 +16,7 @@ import {
   imageEnv,
   imageExists,
   imageSkip,
+  removeImagesOf,
   skopeoLabels,
   startRegistry,
   testBase,
@@ -37,6 +38,7 @@ before(async () => {
   ex = copyExample();
 });
 after(async () => {
+  if (reg) removeImagesOf(reg.host);
   await reg?.stop();
   await locked?.stop();
   ex?.cleanup();
@@ -472,12 +474,11 @@ test(
     assert.equal(r.code, 0, r.stderr);
     const m = /built (\S+:ivy-settings-[0-9a-f]{20})/.exec(r.stdout);
     assert.ok(m, r.stdout);
-    const config = JSON.parse(
-      buildah(["inspect", "--type", "image", "--format", "{{json .OCIv1.Config}}", m[1]!]),
-    ) as {
-      Entrypoint: string[];
-      User: string;
-    };
+    const config = (
+      JSON.parse(buildah(["inspect", "--type", "image", m[1]!])) as {
+        OCIv1: { config: { Entrypoint: string[]; User: string } };
+      }
+    ).OCIv1.config;
     assert.deepEqual(config.Entrypoint, ["sparklane", "ivy-settings"]);
     assert.equal(config.User, "185");
     const ctr = buildah(["from", "--pull=never", m[1]!]).trim();
@@ -490,7 +491,7 @@ test(
         "--",
         "sh",
         "-c",
-        "sparklane ivy-settings --provider env --token-env IVY_TOKEN --repo-url https://maven.example.test/releases --out /tmp/ivysettings.xml >/dev/null 2>&1; grep -c 'maven.example.test' /tmp/ivysettings.xml; stat -c %a /tmp/ivysettings.xml",
+        "sparklane ivy-settings --provider env --token-env IVY_TOKEN --repo-url https://maven.example.test/releases --realm Private --out /tmp/ivysettings.xml >/dev/null 2>&1; grep -c 'maven.example.test' /tmp/ivysettings.xml; stat -c %a /tmp/ivysettings.xml",
       ]);
       assert.match(out, /^[1-9]\d*\n600\n$/);
     } finally {

@@ -189,3 +189,61 @@ test(
     }
   },
 );
+
+test("JAR post-processing (run with python3 as inside the image): drops what Spark ships, fails on two versions, lists sha256", async () => {
+  const {
+    mkdtempSync,
+    mkdirSync,
+    writeFileSync: write,
+    readFileSync,
+    existsSync,
+    rmSync,
+  } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  const { spawnSync } = await import("node:child_process");
+  const { createHash } = await import("node:crypto");
+  const { POST_PROCESS_PY, parseJarList } = await import("../../src/bake/jars.js");
+  const dir = mkdtempSync(join(tmpdir(), "sparklane-jars-"));
+  try {
+    const retrieved = join(dir, "retrieved");
+    const spark = join(dir, "spark-jars");
+    mkdirSync(retrieved);
+    mkdirSync(spark);
+    write(join(dir, "post.py"), POST_PROCESS_PY);
+    write(join(spark, "jackson-databind-2.18.2.jar"), "spark's");
+    write(join(spark, "spark-core_2.13-4.0.1.jar"), "core");
+    write(join(retrieved, "com.fasterxml.jackson.core_jackson-databind-2.15.0.jar"), "older");
+    write(join(retrieved, "org.apache.spark_spark-avro_2.13-4.0.1.jar"), "avro");
+    write(join(retrieved, "org.tukaani_xz-1.10.jar"), "xz");
+    const run = () =>
+      spawnSync("python3", [join(dir, "post.py"), retrieved, spark, join(spark, ".sparklane-jars.txt")], {
+        encoding: "utf8",
+      });
+    let r = run();
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /dropped com\.fasterxml\.jackson\.core_jackson-databind-2\.15\.0\.jar \(Spark ships jackson-databind\)/,
+    );
+    assert.equal(readFileSync(join(spark, "jackson-databind-2.18.2.jar"), "utf8"), "spark's");
+    assert.equal(existsSync(join(spark, "com.fasterxml.jackson.core_jackson-databind-2.15.0.jar")), false);
+    const list = parseJarList(readFileSync(join(spark, ".sparklane-jars.txt"), "utf8"));
+    assert.deepEqual(
+      list.map((l) => l.coordinates),
+      ["org.apache.spark:spark-avro_2.13:4.0.1", "org.tukaani:xz:1.10"],
+    );
+    assert.equal(list[0]!.sha256, createHash("sha256").update("avro").digest("hex"));
+    assert.equal(readFileSync(join(spark, "org.tukaani_xz-1.10.jar"), "utf8"), "xz");
+
+    write(join(retrieved, "org.tukaani_xz-1.9.jar"), "xz old");
+    r = run();
+    assert.notEqual(r.status, 0);
+    assert.match(
+      r.stdout,
+      /^sparklane-bake: two versions of one artifact after Ivy resolution: org\.tukaani:xz \(1\.10, 1\.9\)/m,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -159,3 +159,17 @@ export function pushTinyImage(dest: string, labels: Record<string, string>, cred
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Removes the images a test left in buildah's storage under a registry's name (vfs copies are large). */
+export function removeImagesOf(host: string): void {
+  const names = buildah(["images", "--noheading", "--format", "{{.Name}}:{{.Tag}}"])
+    .split("\n")
+    .filter((n) => n.startsWith(`${host}/`));
+  for (const n of names) {
+    try {
+      buildah(["rmi", "--force", n]);
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { UserError } from "../../src/errors.js";
 import { planLocal, memoryMiB, driverMemoryCapMiB, type PlanInput } from "../../src/local/plan.js";
+import type { SparkApplication } from "../../src/manifest/index.js";
 
 const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(
@@ -15,8 +16,9 @@ const fixture = (name: string): Record<string, unknown> =>
 const GiB = 1024 ** 3;
 const project = "/home/dev/visits-etl";
 const runDir = `${project}/.sparklane/runs/r1`;
+// Rendered manifests, some broken on purpose: the plan still refuses what local mode cannot run.
 const base = (manifest: Record<string, unknown>, over: Partial<PlanInput> = {}): PlanInput => ({
-  manifest,
+  manifest: manifest as unknown as SparkApplication,
   variant: "pre-baked",
   projectDir: project,
   runDir,
@@ -142,12 +144,29 @@ test("driver memory is capped to what the host has, with a warning", () => {
   assert.equal(small.warnings.length, 0);
 });
 
+test("driver memory reaches spark-submit in a form the JVM's -Xmx reads as Spark does", () => {
+  const m = fixture("visits-daily.pre-baked");
+  const used = (memory: string): string => {
+    const spec = withSpec(m, {
+      driver: { ...((m.spec as Record<string, unknown>).driver as object), memory },
+    });
+    const plan = planLocal(base(spec, { host: { cores: 2, totalMemoryBytes: 16 * GiB } }));
+    assert.equal(plan.args[plan.args.indexOf("--driver-memory") + 1], plan.driverMemory.used);
+    return plan.driverMemory.used;
+  };
+  assert.equal(used("2g"), "2g");
+  assert.equal(used("512M"), "512M");
+  assert.equal(used("2048"), "2g", "a bare number is MiB for Spark, bytes for -Xmx");
+  assert.equal(used("1536mb"), "1536m", "-Xmx has no 'mb'");
+  assert.throws(() => used("1.5g"), /spec\.driver\.memory 1\.5g: .*fractions/);
+});
+
 test("memory strings", () => {
   assert.equal(memoryMiB("512m"), 512);
   assert.equal(memoryMiB("20g"), 20480);
   assert.equal(memoryMiB("1t"), 1024 * 1024);
   assert.equal(memoryMiB("2048"), 2048);
-  assert.equal(memoryMiB("1.5g"), 1536);
+  assert.equal(memoryMiB("1.5g"), undefined, "Spark refuses fractions");
   assert.equal(memoryMiB("lots"), undefined);
   assert.equal(driverMemoryCapMiB(24 * GiB), 12 * 1024);
   assert.equal(driverMemoryCapMiB(1 * GiB), 1024);

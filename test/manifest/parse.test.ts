@@ -229,6 +229,13 @@ const REFUSED: Array<{ name: string; text: string; where: RegExp; message: RegEx
     message: /U\+2029/,
   },
   { name: "an undefined alias", text: "a: *nope\n", where: /^app\.yaml/, message: /nope/ },
+  {
+    // Found by the random differential test of the parse reuse: the document used to contain itself.
+    name: "an alias inside its own anchor",
+    text: "metadata: &m\n  name: x\n  labels: *m\n",
+    where: /^app\.yaml:3:3 metadata\.labels$/,
+    message: /would contain itself/,
+  },
 ];
 
 for (const c of REFUSED) {

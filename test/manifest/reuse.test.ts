@@ -3,20 +3,9 @@
 // its own: the document (values, types and key order), the scalar ranges, and every issue found.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { deserialize, serialize } from "node:v8";
-import {
-  checkManifest,
-  clearParseReuse,
-  fileParseStore,
-  parseManifest,
-  parseRendered,
-  reuseStats,
-  useParseStore,
-} from "../../src/manifest/index.js";
+import { checkManifest, createParseReuse, parseManifest, parseRendered } from "../../src/manifest/index.js";
 import { Environment, airflowContext } from "../../src/template/index.js";
 import { ValidationError } from "../../src/errors.js";
 
@@ -55,15 +44,14 @@ function outcome(parse: () => ReturnType<typeof parseManifest>, spans: Spans): u
 
 /** Primes with `base`, then parses `next` through reuse; returns whether the reuse was taken. */
 function compare(base: { text: string; spans: Spans }, next: { text: string; spans: Spans }): boolean {
-  clearParseReuse();
+  const reuse = createParseReuse();
   try {
-    parseRendered(base.text, base.spans, "t.yaml");
+    parseRendered(base.text, base.spans, "t.yaml", { reuse });
   } catch {
     // A refused base leaves nothing to reuse; the comparison below still holds.
   }
-  const before = reuseStats().reused;
-  const actual = outcome(() => parseRendered(next.text, next.spans, "t.yaml"), next.spans);
-  const reused = reuseStats().reused > before;
+  const actual = outcome(() => parseRendered(next.text, next.spans, "t.yaml", { reuse }), next.spans);
+  const reused = reuse.stats().reused === 1;
   const expected = outcome(() => parseManifest(next.text, "t.yaml"), next.spans);
   for (const k of Object.keys(expected as object)) {
     assert.deepStrictEqual(
@@ -238,28 +226,29 @@ test("documents with aliases, flow collections and block scalars are always pars
 });
 
 test("a different text around the expressions is parsed in full, not matched to another skeleton", () => {
-  clearParseReuse();
+  const reuse = createParseReuse();
   const a = fill("a: {}\nb: 1\n", "x");
-  parseRendered(a.text, a.spans, "t.yaml");
-  const before = reuseStats();
+  parseRendered(a.text, a.spans, "t.yaml", { reuse });
   const b = fill("a: {}\nb: 2\n", "x");
-  assert.equal(parseRendered(b.text, b.spans, "t.yaml").doc.b, 2);
-  assert.equal(reuseStats().parsed, before.parsed + 1);
+  assert.equal(parseRendered(b.text, b.spans, "t.yaml", { reuse }).doc.b, 2);
+  assert.deepEqual(reuse.stats(), { reused: 0, parsed: 2 });
   // The same text with the spans elsewhere is another structure too.
   const c = { text: a.text, spans: [[0, 1]] as Spans };
-  assert.equal(parseRendered(c.text, c.spans, "t.yaml").doc.a, "x");
-  assert.equal(reuseStats().parsed, before.parsed + 2);
+  assert.equal(parseRendered(c.text, c.spans, "t.yaml", { reuse }).doc.a, "x");
+  assert.deepEqual(reuse.stats(), { reused: 0, parsed: 3 });
+  assert.equal(parseRendered(a.text, a.spans, "t.yaml", { reuse }).doc.a, "x");
+  assert.deepEqual(reuse.stats(), { reused: 1, parsed: 3 });
 });
 
 test("a parsed document is the caller's own, full or reused: changing it does not change the next render", () => {
-  clearParseReuse();
+  const reuse = createParseReuse();
   const base = fill(TEMPLATE, ...BASE);
-  const full = parseRendered(base.text, base.spans, "t.yaml");
+  const full = parseRendered(base.text, base.spans, "t.yaml", { reuse });
   (full.doc.spec as { executor: { cores: number } }).executor.cores = 98;
-  const first = parseRendered(base.text, base.spans, "t.yaml");
+  const first = parseRendered(base.text, base.spans, "t.yaml", { reuse });
   assert.equal((first.doc.spec as { executor: { cores: number } }).executor.cores, 2, "after the full parse");
   (first.doc.spec as { executor: { cores: number } }).executor.cores = 99;
-  const second = parseRendered(base.text, base.spans, "t.yaml");
+  const second = parseRendered(base.text, base.spans, "t.yaml", { reuse });
   assert.equal((second.doc.spec as { executor: { cores: number } }).executor.cores, 2, "after a reuse");
 });
 
@@ -305,85 +294,158 @@ for (const name of ["sparkapps/generic-spark-app.yaml", "sparkapps/generic-spark
   });
 }
 
-test("a parse store carries skeletons across processes; damaged or foreign entries are only misses", () => {
-  const dir = mkdtempSync(join(tmpdir(), "sparklane-parses-"));
-  try {
-    useParseStore(fileParseStore(dir));
-    clearParseReuse();
-    const first = fill(TEMPLATE, ...BASE);
-    parseRendered(first.text, first.spans, "t.yaml");
-    const files = readdirSync(dir);
-    assert.equal(files.length, 1, "the skeleton was written");
+test("without a ParseReuse nothing is kept: each cache is its own, and parseRendered alone always parses", () => {
+  const base = fill(TEMPLATE, ...BASE);
+  const one = createParseReuse();
+  const other = createParseReuse();
+  parseRendered(base.text, base.spans, "t.yaml", { reuse: one });
+  parseRendered(base.text, base.spans, "t.yaml", { reuse: other });
+  assert.deepEqual(one.stats(), { reused: 0, parsed: 1 }, "the other cache's parse is not seen");
+  const plain = parseRendered(base.text, base.spans, "t.yaml");
+  assert.equal(plain.structureProven, undefined, "a full parse proves no spans: checkManifest checks them");
+  const reused = parseRendered(base.text, base.spans, "t.yaml", { reuse: one });
+  assert.equal(reused.structureProven, base.spans);
+  assert.deepEqual(one.stats(), { reused: 1, parsed: 1 });
+  one.clear();
+  parseRendered(base.text, base.spans, "t.yaml", { reuse: one });
+  assert.deepEqual(one.stats(), { reused: 1, parsed: 2 }, "cleared");
+});
 
-    // A new process: nothing in memory, the store has it.
-    clearParseReuse();
-    const values = [...BASE];
-    values[0] = "other";
-    const next = fill(TEMPLATE, ...values);
-    let before = reuseStats();
-    assert.equal(
-      (parseRendered(next.text, next.spans, "t.yaml").doc.metadata as { name: string }).name,
-      "other-20260315",
-    );
-    assert.equal(reuseStats().reused, before.reused + 1);
+test("a ParseReuse keeps at most max parses", () => {
+  const reuse = createParseReuse({ max: 2 });
+  const shapes = ["a: {}\n", "b: {}\n", "c: {}\n"].map((t) => fill(t, "x"));
+  for (const s of shapes) parseRendered(s.text, s.spans, "t.yaml", { reuse });
+  // The third shape emptied the full cache: the first is parsed again, the third is still kept.
+  parseRendered(shapes[0]!.text, shapes[0]!.spans, "t.yaml", { reuse });
+  assert.deepEqual(reuse.stats(), { reused: 0, parsed: 4 });
+  parseRendered(shapes[2]!.text, shapes[2]!.spans, "t.yaml", { reuse });
+  assert.deepEqual(reuse.stats(), { reused: 1, parsed: 4 });
+  assert.throws(() => createParseReuse({ max: 0 }), RangeError);
+});
 
-    // Damaged: parsed in full, then written again.
-    writeFileSync(join(dir, files[0]!), "not a skeleton");
-    clearParseReuse();
-    writeFileSync(join(dir, files[0]!), "not a skeleton");
-    before = reuseStats();
-    parseRendered(next.text, next.spans, "t.yaml");
-    assert.equal(reuseStats().parsed, before.parsed + 1);
-    clearParseReuse();
-    before = reuseStats();
-    parseRendered(next.text, next.spans, "t.yaml");
-    assert.equal(reuseStats().reused, before.reused + 1, "rewritten after the damaged read");
-
-    // Another template's skeleton under this one's name is refused by the piece check.
-    const other = fill("kind: {}\n", "x");
-    clearParseReuse();
-    parseRendered(other.text, other.spans, "t.yaml");
-    const otherFile = readdirSync(dir).find((f) => f !== files[0])!;
-    renameSync(join(dir, otherFile), join(dir, files[0]!));
-    clearParseReuse();
-    before = reuseStats();
-    assert.equal(parseRendered(next.text, next.spans, "t.yaml").doc.kind as string, "SparkApplication");
-    assert.equal(reuseStats().parsed, before.parsed + 1);
-
-    // Entries that read well but do not fit (a hand-edited or half-migrated file) are misses, never errors.
-    const entry = join(dir, files[0]!);
-    clearParseReuse();
-    parseRendered(first.text, first.spans, "t.yaml"); // rewrite a good entry
-    const good = deserialize(readFileSync(entry)) as { skeleton: Record<string, unknown[]> };
-    const tamperings: Array<(sk: Record<string, unknown[]>) => void> = [
-      (sk) => (sk.before![0] = 999),
-      (sk) => ((sk.slots![0] as { pieces: string[] }).pieces = []),
-      (sk) => ((sk.slots![0] as { path: unknown[] }).path = ["no", "such", "parent", "x"]),
-      (sk) => ((sk.scalars![0] as { start: unknown }).start = "zero"),
-      (sk) => (sk.lengths = []),
-    ];
-    for (const tamper of tamperings) {
-      const copy = deserialize(serialize(good)) as { skeleton: Record<string, unknown[]> };
-      tamper(copy.skeleton);
-      writeFileSync(entry, serialize(copy));
-      clearParseReuse();
-      before = reuseStats();
-      const parsed = parseRendered(next.text, next.spans, "t.yaml");
-      assert.equal((parsed.doc.metadata as { name: string }).name, "other-20260315", String(tamper));
-      assert.equal(reuseStats().parsed, before.parsed + 1, String(tamper));
-    }
-
-    // A store that cannot be written does not fail the render.
-    useParseStore({
-      load: () => undefined,
-      save: () => {
-        throw new Error("read-only");
-      },
-    });
-    clearParseReuse();
-    assert.equal(parseRendered(next.text, next.spans, "t.yaml").doc.kind, "SparkApplication");
-  } finally {
-    useParseStore(undefined);
-    rmSync(dir, { recursive: true, force: true });
+test("a reused parse has no property that runs the full parse: only its position methods do", () => {
+  const reuse = createParseReuse();
+  const base = fill(TEMPLATE, ...BASE);
+  parseRendered(base.text, base.spans, "t.yaml", { reuse });
+  const reused = parseRendered(base.text, base.spans, "t.yaml", { reuse });
+  assert.equal(reuse.stats().reused, 1);
+  for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(reused))) {
+    assert.equal(d.get, undefined, `${key} is a plain value, not a getter`);
   }
+  assert.equal(reused.at(["spec", "executor", "cores"]), "t.yaml:13:5");
+});
+
+// Seeded random differential test: random templates (every scalar style, keys, sequences, flow collections,
+// block scalars, comments, anchors) with random values in their expressions, each compared with a full parse
+// as above. The seed is fixed so CI runs the same cases every time; SPARKLANE_REUSE_SEED tries others.
+const SEED = Number(process.env.SPARKLANE_REUSE_SEED ?? 20261203);
+
+/** mulberry32: a small, well-known 32-bit PRNG; enough to spread cases, and reproducible from the seed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ALPHABET = [..."abcxyz0189 -_.:/#'\"\\,[]{}*&!|>%@`?~=+é😀\t\n", "\u2028", "\u00a0", "\u0085"];
+
+function randomCase(rand: () => number): { template: string; slots: number } {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  let slots = 0;
+  let anchors = 0;
+  let maps = 0;
+  let nextMap = 0;
+  const slot = (): string => {
+    slots++;
+    return "{}";
+  };
+  const scalar = (): string =>
+    pick([
+      () => slot(),
+      () => `pre-${slot()}`,
+      () => `${slot()}-${slot()}`,
+      () => `"${slot()}"`,
+      () => `"x ${slot()} y"`,
+      () => `'${slot()}'`,
+      () => `${slot()} # note`,
+      () => `&a${anchors++} ${slot()}`,
+      () => (anchors > 0 ? `*a${Math.floor(rand() * anchors)}` : "42"),
+      () => "plain text",
+    ])();
+  const block = (indent: string, depth: number): string[] => {
+    const lines: string[] = [];
+    const n = 1 + Math.floor(rand() * 3);
+    for (let i = 0; i < n; i++) {
+      const key = pick([
+        () => `k${depth}${i}`,
+        () => `k${depth}${i}`,
+        () => `k${depth}${i}`,
+        () => slot(),
+        () => `"${slot()}"`,
+      ])();
+      const kind = depth < 2 ? rand() : rand() * 0.6;
+      const rare = rand() < 0.1; // constructs that are always parsed in full when an expression is in them
+      if (kind < 0.45) lines.push(`${indent}${key}: ${scalar()}`);
+      else if (kind < 0.5) lines.push(`${indent}${key}: [${rare ? scalar() : "x"}, 1]`);
+      else if (kind < 0.55) lines.push(`${indent}${key}: {f: ${rare ? scalar() : "y"}}`);
+      else if (kind < 0.6) lines.push(`${indent}${key}: |`, `${indent}  ${rare ? slot() : "text"}`);
+      else if (kind < 0.8) {
+        lines.push(`${indent}${key}:`);
+        const items = 1 + Math.floor(rand() * 2);
+        for (let j = 0; j < items; j++) lines.push(`${indent}  - ${scalar()}`);
+      } else if (kind < 0.85 && maps > 0) {
+        // An alias of an earlier anchored map, or a merge of one: its values are shared, not copied.
+        const m = `*m${Math.floor(rand() * maps)}`;
+        lines.push(rand() < 0.5 ? `${indent}${key}: ${m}` : `${indent}<<: ${m}`);
+      } else {
+        // Anchored maps become aliasable once complete: an alias inside its own anchor is a cycle.
+        const anchored = rand() < 0.3 ? ` &m${nextMap++}` : "";
+        lines.push(`${indent}${key}:${anchored}`, ...block(`${indent}  `, depth + 1));
+        if (anchored) maps++;
+      }
+    }
+    return lines;
+  };
+  const template = ["apiVersion: v1", "kind: SparkApplication", ...block("", 0), ""].join("\n");
+  assert.equal(template.split("{}").length, slots + 1);
+  return { template, slots };
+}
+
+/** A random value: with probability `odd` a hostile one (from VALUES, or of any characters), else a word. */
+function randomValue(rand: () => number, odd: number): string {
+  const hostile = rand() < odd;
+  if (hostile && rand() < 0.3) return VALUES[Math.floor(rand() * VALUES.length)]!;
+  const chars = hostile ? ALPHABET : rand() < 0.2 ? [..."0123456789"] : [..."abcdefgxyz0123456789-."];
+  const length = (hostile ? 0 : 1) + Math.floor(rand() * 12);
+  let v = "";
+  for (let i = 0; i < length; i++) v += chars[Math.floor(rand() * chars.length)];
+  return v;
+}
+
+test(`reuse equals a full parse on random templates and values (seed ${SEED})`, () => {
+  const rand = prng(SEED);
+  let reused = 0;
+  let compared = 0;
+  for (let n = 0; n < 200; n++) {
+    const { template, slots } = randomCase(rand);
+    const base = Array.from({ length: slots }, () => randomValue(rand, 0.02));
+    for (let k = 0; k < 3; k++) {
+      // Mostly one or two expressions change from the base, as between two payloads of one template.
+      const next = base.map((v) => (rand() < 0.3 ? randomValue(rand, 0.5) : v));
+      try {
+        if (compare(fill(template, ...base), fill(template, ...next))) reused++;
+      } catch (err) {
+        assert.fail(`seed ${SEED}, case ${n}.${k}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      compared++;
+    }
+  }
+  // Both paths are exercised: the comparisons are not all full parses, nor all reuses.
+  assert.ok(reused > compared / 10, `${reused} of ${compared} reused an earlier parse`);
+  assert.ok(reused < compared, `${reused} of ${compared} reused an earlier parse`);
 });

@@ -1,7 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ValidationError, UserError } from "../../src/errors.js";
-import { applySets, checkPayload, parsePayloadText, MAX_PAYLOAD_BYTES } from "../../src/payload/index.js";
+import {
+  applySets,
+  checkPayload,
+  parsePayloadText,
+  payloadValues,
+  pythonConf,
+  ParsedPayload,
+  MAX_PAYLOAD_BYTES,
+} from "../../src/payload/index.js";
+import { PyFloat } from "../../src/pyjson.js";
 import { isCalendarDate, yamlUnsafeReason } from "../../src/payload/patterns.js";
 
 const base = {
@@ -71,6 +80,10 @@ const bad: Array<[string, Record<string, unknown>, string, RegExp]> = [
     /Spark memory string.*found "28 GB"/,
   ],
   ["memory over cap", { ...base, driver_memory: "2t" }, "driver_memory", /at most 512g/],
+  // A bare number is MiB for Spark's driver/executor memory, so 600000 is ~586g, over the cap (not 600 kB).
+  ["bare memory over cap", { ...base, executor_memory: "600000" }, "executor_memory", /at most 512g/],
+  ["memory zero", { ...base, driver_memory: "0g" }, "driver_memory", /more than nothing/],
+  ["memory fraction", { ...base, driver_memory: "1.5g" }, "driver_memory", /Spark memory string/],
   ["cores zero", { ...base, executor_cores: 0 }, "executor_cores", /at least 1/],
   ["cores fractional", { ...base, driver_cores: 1.5 }, "driver_cores", /whole number/],
   ["cores as string", { ...base, executor_cores: "7" }, "executor_cores", /positive integer.*found "7"/],
@@ -202,7 +215,7 @@ test("__proto__ and constructor keys are refused, and do not pollute", () => {
     '{"etl_module":"m","etl_script":"s.py","config_file":"c.yaml","__proto__":{"polluted":1}}',
     "t.json",
   );
-  const issues = issuesOf(payload);
+  const issues = issuesOf(payload.values);
   assert.ok(issues.some((i) => i.where === "__proto__" && /not allowed/.test(i.message)));
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
   assert.ok(issuesOf({ ...base, executor_node_labels: JSON.parse('{"constructor":"x"}') }).length > 0);
@@ -263,7 +276,7 @@ test("--set parses integers, booleans and JSON, keeps other text as strings", ()
     'executor_node_labels={"k":"v"}',
     "flag=true",
   ]);
-  assert.deepEqual(out, {
+  assert.deepEqual(out.values, {
     a: 1,
     executor_instances: 8,
     etl_version: "1.10",
@@ -294,4 +307,35 @@ test("label keys and values are held to Kubernetes' length bounds (63 for a valu
   const longName = issuesOf({ ...base, executor_node_labels: { ["k".repeat(64)]: "v" } });
   assert.match(longName[0]!.message, /label key/);
   assert.ok(issuesOf({ ...base, executor_node_labels: { "/x": "v" } }).length > 0, "empty prefix");
+});
+
+test("a parsed payload carries Python's values in its type: key order as written, 2.0 a float", () => {
+  const parsed = parsePayloadText('{"b": 1, "10": 2.0, "n": {"z": 1, "2": [1.0, 0.5]}}', "p.json");
+  assert.ok(parsed instanceof ParsedPayload);
+  assert.deepEqual([...parsed.python.keys()], ["b", "10", "n"], "JSON.parse would put '10' first");
+  assert.ok(parsed.python.get("10") instanceof PyFloat);
+  const n = parsed.python.get("n") as Map<string, unknown>;
+  assert.deepEqual([...n.keys()], ["z", "2"]);
+  assert.ok((n.get("2") as unknown[])[0] instanceof PyFloat);
+  assert.deepEqual(parsed.values, { b: 1, 10: 2, n: { z: 1, 2: [1, 0.5] } }, "plain values for the schema");
+
+  // --set builds a new payload from the old one's Python values: nothing to lose to a copy.
+  const set = applySets(parsed, ["x=1", 'y={"3": 4.0, "a": 1}', "b=7"]);
+  assert.deepEqual([...set.python.keys()], ["b", "10", "n", "x", "y"]);
+  assert.equal(set.python.get("b"), 7);
+  assert.ok(set.python.get("10") instanceof PyFloat);
+  const y = set.python.get("y") as Map<string, unknown>;
+  assert.deepEqual([...y.keys()], ["3", "a"]);
+  assert.ok(y.get("3") instanceof PyFloat);
+  assert.equal(parsed.python.get("x"), undefined, "the original is unchanged");
+
+  // What the template gets is a fresh copy each time: one render changing its conf cannot leak into the next.
+  const a = pythonConf(set) as Map<string, unknown>;
+  (a.get("n") as Map<string, unknown>).set("z", "changed");
+  assert.equal(n.get("z") as number, 1);
+  assert.notEqual(pythonConf(set), pythonConf(set));
+  // A hand-built object is rendered as given.
+  const plain = { etl_module: "m" };
+  assert.equal(pythonConf(plain), plain);
+  assert.equal(payloadValues(plain), plain);
 });

@@ -415,3 +415,20 @@ test("the same text written by the author is not checked", () => {
     assert.ok(issues.length === 0 || issues[0] === "(yaml)", `${name}: ${issues.join()}`);
   }
 });
+
+test("every tainted range is one of the expression spans (what the parse reuse proves covers it)", () => {
+  for (const src of [
+    "{{ conf.s }} {{ 'x' }} {% for x in conf.l %}{{ x }}{% endfor %}",
+    "{% macro m(v) %}<{{ v }}>{% endmacro %}{{ m(conf.s) }}{{ m(conf.s) | upper }}{{ conf.m | tojson }}",
+    "{% filter upper %}{{ conf.s }}{% endfilter %}{% set b %}{{ conf.s }}{% endset %}{{ b }}",
+  ]) {
+    const r = render(src);
+    assert.ok(r.tainted.length + r.closed.length > 0, src);
+    for (const [a, b] of [...r.tainted, ...r.closed]) {
+      assert.ok(
+        r.spans.some(([x, y]) => x === a && y === b),
+        `${src}: [${a}, ${b}] is not a span`,
+      );
+    }
+  }
+});

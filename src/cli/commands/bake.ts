@@ -127,7 +127,7 @@ export function register(program: Command): void {
           process.stdout.write(
             result.fresh
               ? `fresh: ${result.image}${result.digest ? ` (${result.digest})` : ""}\n`
-              : `stale: ${result.reason} (fingerprint ${result.fingerprint}); run sparklane bake --push\n`,
+              : `stale: ${result.reason}; run sparklane bake --push\n`,
           );
         }
         if (!result.fresh) process.exitCode = 1;

@@ -1,4 +1,3 @@
-import { performance } from "node:perf_hooks";
 import { Option, type Command } from "commander";
 import { JobFailedError, UserError } from "../../errors.js";
 import { markReportedAsJson } from "../output.js";

@@ -58,6 +58,7 @@ export function register(program: Command): void {
       const { renderAndCheck } = await import("../../render/index.js");
       const { submit, manifestYaml } = await import("../../kube/submit.js");
       const { formatEvent } = await import("../../kube/events.js");
+      const { payloadValues } = await import("../../payload/index.js");
       const request = await applyAutoVariant(await renderRequestFromFlags(flags), flags, (line) =>
         process.stderr.write(`sparklane: ${line}\n`),
       );
@@ -79,7 +80,7 @@ export function register(program: Command): void {
         const result = await submit(
           {
             manifest: rendered.manifest,
-            payload: request.payload,
+            payload: payloadValues(request.payload),
             variant: rendered.variant,
             context: rendered.context,
           },
