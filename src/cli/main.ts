@@ -1,5 +1,7 @@
 // The CLI's error boundary: the only place that turns library errors into stderr text and exit codes.
 import { Command, CommanderError } from "commander";
+// Bundled into dist/ at build time: the version printed is the one the package was built as.
+import pkg from "../../package.json" with { type: "json" };
 import { registerAll } from "./commands/index.js";
 import { err, out } from "./io.js";
 import { errorAsJson, formatError, exitCodeFor, wasReportedAsJson } from "./output.js";
@@ -15,7 +17,7 @@ export async function runMain(argv: readonly string[]): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const program = new Command("sparklane")
     .description("Render, check and run PySpark SparkApplications: locally on real Spark, or on Kubernetes.")
-    .version(process.env.SPARKLANE_VERSION ?? "0.1.0")
+    .version(pkg.version)
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeOut: out, writeErr: err, outputError: (text, write) => write(text) });

@@ -15,6 +15,7 @@ export interface RenderFlags {
   dagId?: string;
   taskId?: string;
   ds?: string;
+  logicalDate?: string;
   runId?: string;
 }
 
@@ -44,8 +45,15 @@ export function addRenderFlags(cmd: Command, opts: { confRequired?: boolean; aut
     )
     .option("--dag-id <id>", "dag.dag_id (default: sparklane.yaml dag_id, else generic_spark_etl)")
     .option("--task-id <id>", "task.task_id (default: sparklane.yaml task_id, else submit_spark_etl)")
-    .option("--ds <date>", "logical date YYYY-MM-DD for ds/ds_nodash/ts (default: today, UTC)")
-    .option("--run-id <id>", "run_id (default: manual__<ds>T00:00:00+00:00)");
+    .option("--ds <date>", "logical date YYYY-MM-DD, i.e. midnight UTC (default: today, UTC)")
+    .option(
+      "--logical-date <iso>",
+      "logical date and time with an offset, e.g. 2026-03-15T06:30:00+00:00, for ts, logical_date, ds... (instead of --ds)",
+    )
+    .option(
+      "--run-id <id>",
+      "run_id (default: manual__<logical date>, e.g. manual__2026-03-15T00:00:00+00:00)",
+    );
 }
 
 /** Reads the payload (file or stdin), applies --set, finds the project: everything render needs. */
@@ -77,6 +85,7 @@ export async function renderRequestFromFlags(
     dagId: flags.dagId,
     taskId: flags.taskId,
     ds: flags.ds,
+    logicalDate: flags.logicalDate,
     runId: flags.runId,
   };
 }
@@ -99,7 +108,7 @@ export async function applyAutoVariant(
     say(`--variant auto: standard, ${result.reason}; sparklane bake --push makes it`);
     return { ...req, variant: "standard" };
   }
-  const image = airflowVariables(result).sparklane_pre_baked_image!;
+  const image = airflowVariables(result).sparklane_pre_baked_image;
   say(`--variant auto: pre-baked, ${image} matches fingerprint ${result.fingerprint}`);
   const project = req.project!;
   return {

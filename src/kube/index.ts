@@ -45,6 +45,7 @@ export {
 export { PodLogFollower, logContainers, printLogs, type LogLine, type FollowOptions } from "./logs.js";
 export {
   appStatus,
+  findApp,
   listApplications,
   selectorFor,
   timingsFrom,
@@ -53,6 +54,15 @@ export {
   type ListQuery,
   type ListRow,
 } from "./status.js";
+export {
+  originOf,
+  providerLabelValue,
+  baseName,
+  PROVIDER_LABELS,
+  SPARK_APPLICATION_NAME_ENV,
+  type AppOrigin,
+  type Origin,
+} from "./airflow.js";
 export {
   submit,
   manifestYaml,

@@ -4,6 +4,7 @@ import { UserError } from "../errors.js";
 import type { Kube } from "./client.js";
 import { getApp, listApps, type SparkApp } from "./apps.js";
 import { LABELS, sanitizeLabelValue } from "./naming.js";
+import { isSuffixedName, labelMatches, originOf, type AppOrigin, type Origin } from "./airflow.js";
 import {
   anyContainerStartedAt,
   conditionTime,
@@ -28,6 +29,8 @@ export interface AppStatus {
   submissionAttempts?: number;
   executionAttempts?: number;
   labels: Record<string, string>;
+  /** Who submitted it (Airflow's provider or sparklane) and the Airflow run it belongs to. */
+  origin: AppOrigin;
   executors: { name: string; phase?: string }[];
   stuck?: Stuck;
   /** Recent Warning events of the application and its driver pod. */
@@ -64,16 +67,40 @@ export async function podsOf(kube: Kube, ns: string, name: string): Promise<Pod[
     {},
     kube.server,
   );
-  return res.items as Pod[];
+  return res.items;
+}
+
+/**
+ * The application called `name`, or the one Airflow's provider submitted from that name (it appends a random
+ * `-xxxxxxxx`): the name a template renders finds the application Airflow created from it. Several such runs
+ * are refused with their names, newest first.
+ */
+export async function findApp(kube: Kube, ns: string, name: string): Promise<SparkApp | undefined> {
+  const app = await getApp(kube, ns, name);
+  if (app) return app;
+  const { items } = await listApps(kube, { namespace: ns });
+  const found = items
+    .filter((a) => isSuffixedName(a.metadata.name, name))
+    .sort((a, b) => (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? ""));
+  if (found.length > 1) {
+    throw new UserError(
+      `sparkapplication ${ns}/${name} not found; Airflow submitted ${found.length} applications from that name: ${found
+        .map((a) => a.metadata.name)
+        .join(", ")}`,
+      "pass the full name (the newest first above)",
+    );
+  }
+  return found[0];
 }
 
 export async function appStatus(kube: Kube, ns: string, name: string): Promise<AppStatus> {
-  const app = await getApp(kube, ns, name);
+  const app = await findApp(kube, ns, name);
   if (!app)
     throw new UserError(
       `sparkapplication ${ns}/${name} not found`,
       "`sparklane list` shows the applications in the namespace; pass --namespace if it is elsewhere",
     );
+  name = app.metadata.name;
   const pods = await podsOf(kube, ns, name);
   const driver = pods.find((p) => roleOf(p) === "driver");
   const timings = timingsFrom(app, pods);
@@ -87,6 +114,7 @@ export async function appStatus(kube: Kube, ns: string, name: string): Promise<A
     submissionAttempts: app.status?.submissionAttempts,
     executionAttempts: app.status?.executionAttempts,
     labels: app.metadata.labels ?? {},
+    origin: originOf(app),
     executors: pods
       .filter((p) => roleOf(p) === "executor")
       .map((p) => ({ name: p.metadata?.name ?? "?", phase: p.status?.phase })),
@@ -104,8 +132,16 @@ export interface ListQuery {
   namespace?: string;
   allNamespaces?: boolean;
   module?: string;
+  /** Airflow DAG id: the template's airflow-dag-id label or the provider's dag_id label. */
   dag?: string;
+  /** Airflow task id: airflow-task-id or the provider's task_id. */
   task?: string;
+  /** Airflow run id as Airflow has it (manual__2026-03-15T00:00:00+00:00), whoever submitted. */
+  runId?: string;
+  /** Airflow's try number (applications the provider submitted). */
+  tryNumber?: string;
+  /** airflow (the provider submitted it), sparklane, or unknown. */
+  origin?: Origin;
   executionDate?: string;
   variant?: string;
   state?: string;
@@ -120,21 +156,39 @@ export interface ListRow {
   executionDate?: string;
   dag?: string;
   task?: string;
+  origin: Origin;
+  runId?: string;
+  tryNumber?: number;
   created?: string;
   terminated?: string;
 }
 
-/** A label selector from the filters; values go through the same sanitiser as the labels themselves. */
+/**
+ * A label selector from the filters on template labels; values go through the same sanitiser as the labels
+ * themselves. DAG, task and run are matched after listing: Airflow's provider puts its own labels on the driver
+ * and executors, not on the application, so no selector can ask for either kind.
+ */
 export function selectorFor(q: ListQuery): string | undefined {
   const parts: string[] = [];
   const add = (k: string, v: string | undefined) =>
     v !== undefined && parts.push(`${k}=${sanitizeLabelValue(v)}`);
   add(LABELS.module, q.module);
-  add(LABELS.dagId, q.dag);
-  add(LABELS.taskId, q.task);
   add(LABELS.executionDate, q.executionDate);
   add(LABELS.variant, q.variant);
   return parts.length ? parts.join(",") : undefined;
+}
+
+function matchesRun(a: SparkApp, o: AppOrigin, q: ListQuery): boolean {
+  const l = a.metadata.labels ?? {};
+  const is = (v: string | undefined, want: string | undefined) =>
+    want === undefined || labelMatches(v, want, sanitizeLabelValue);
+  return (
+    (is(o.dagId, q.dag) || is(l[LABELS.dagId], q.dag)) &&
+    (is(o.taskId, q.task) || is(l[LABELS.taskId], q.task)) &&
+    is(o.runId, q.runId) &&
+    (q.tryNumber === undefined || String(o.tryNumber) === q.tryNumber) &&
+    (q.origin === undefined || o.origin === q.origin)
+  );
 }
 
 export async function listApplications(kube: Kube, q: ListQuery): Promise<ListRow[]> {
@@ -143,20 +197,27 @@ export async function listApplications(kube: Kube, q: ListQuery): Promise<ListRo
     labelSelector: selectorFor(q),
   });
   return items
-    .map((a) => {
+    .flatMap((a) => {
       const l = a.metadata.labels ?? {};
-      return {
-        namespace: a.metadata.namespace,
-        name: a.metadata.name,
-        state: stateOf(a),
-        module: l[LABELS.module],
-        variant: l[LABELS.variant],
-        executionDate: l[LABELS.executionDate],
-        dag: l[LABELS.dagId],
-        task: l[LABELS.taskId],
-        created: a.metadata.creationTimestamp,
-        terminated: a.status?.terminationTime ?? undefined,
-      };
+      const o = originOf(a);
+      if (!matchesRun(a, o, q)) return [];
+      return [
+        {
+          namespace: a.metadata.namespace,
+          name: a.metadata.name,
+          state: stateOf(a),
+          module: l[LABELS.module],
+          variant: l[LABELS.variant],
+          executionDate: l[LABELS.executionDate],
+          dag: o.dagId ?? l[LABELS.dagId],
+          task: o.taskId ?? l[LABELS.taskId],
+          origin: o.origin,
+          runId: o.runId,
+          tryNumber: o.tryNumber,
+          created: a.metadata.creationTimestamp,
+          terminated: a.status?.terminationTime ?? undefined,
+        },
+      ];
     })
     .filter((r) => !q.state || r.state === q.state.toUpperCase())
     .sort((a, b) => (b.created ?? "").localeCompare(a.created ?? "") || a.name.localeCompare(b.name));

@@ -2,8 +2,9 @@
 // startup-latency, outcome, duration and state metrics, served on /metrics with /healthz.
 //
 // Label cardinality is bounded by construction: metric labels come only from the module and variant labels
-// (modules capped, the rest folded into "other"), the operator's state enum and the outcome; never run
-// ids, names, payload values or secrets.
+// (modules capped, the rest folded into "other"), who submitted the application (airflow, sparklane, unknown:
+// the Airflow provider's labels or sparklane's run annotation), the operator's state enum and the outcome;
+// never run ids, names, payload values or secrets.
 // Objects present at the first list are history, not events: their outcome and start latency are not
 // counted, so an exporter restart does not count old runs again. Later re-lists (after 410 Gone) emit
 // only differences, and per-application flags keep every run counted once.
@@ -12,7 +13,8 @@ import type { AddressInfo } from "node:net";
 import { InfraError } from "../errors.js";
 import { GROUP, PLURAL, VERSION, type Kube } from "../kube/client.js";
 import { listApps, type SparkApp } from "../kube/apps.js";
-import { LABELS } from "../kube/naming.js";
+import { ANNOTATION_RUN_ID, LABELS } from "../kube/naming.js";
+import { PROVIDER_LABELS, originOf, type Origin } from "../kube/airflow.js";
 import { DRIVER_CONTAINER, containerStartedAt, type Pod } from "../kube/pods.js";
 import { Reflector, type ChangeType } from "../kube/reflector.js";
 import type { Sleep } from "../kube/retry.js";
@@ -52,6 +54,7 @@ interface Tracked {
   state: string;
   module: string;
   variant: string;
+  origin: Origin;
   created?: number;
   /** When it entered SUBMITTED (last submission attempt), while it is there. */
   submittedAt?: number;
@@ -63,6 +66,12 @@ interface Tracked {
 function slimApp(a: SparkApp): SparkApp {
   const md = a.metadata;
   const st = a.status;
+  // Enough for originOf: the provider's labels on the driver, and sparklane's run annotation.
+  const driverLabels = (a.spec?.driver as { labels?: Record<string, string> } | undefined)?.labels ?? {};
+  const provider = Object.fromEntries(
+    Object.entries(driverLabels).filter(([k]) => (Object.values(PROVIDER_LABELS) as string[]).includes(k)),
+  );
+  const runId = md.annotations?.[ANNOTATION_RUN_ID];
   return {
     metadata: {
       name: md.name,
@@ -71,7 +80,9 @@ function slimApp(a: SparkApp): SparkApp {
       resourceVersion: md.resourceVersion,
       creationTimestamp: md.creationTimestamp,
       labels: md.labels,
+      annotations: runId === undefined ? undefined : { [ANNOTATION_RUN_ID]: runId },
     },
+    spec: Object.keys(provider).length ? { driver: { labels: provider } } : undefined,
     status: st
       ? {
           applicationState: st.applicationState ? { state: st.applicationState.state } : undefined,
@@ -254,7 +265,7 @@ export class Exporter {
           { attempts: 1 },
           this.o.kube.server,
         );
-        return { items: res.items as Pod[], resourceVersion: res.metadata?.resourceVersion ?? "" };
+        return { items: res.items, resourceVersion: res.metadata?.resourceVersion ?? "" };
       },
       watchPath: ns ? `/api/v1/namespaces/${ns}/pods` : "/api/v1/pods",
       query: { labelSelector: selector },
@@ -328,6 +339,7 @@ export class Exporter {
         state: "",
         module: this.moduleLabel(labels[LABELS.module]),
         variant,
+        origin: originOf(app).origin,
         created: app.metadata.creationTimestamp ? Date.parse(app.metadata.creationTimestamp) : undefined,
         // A run found waiting for its driver at start-up is still counted when the driver starts.
         startCounted: history && !["NEW", "SUBMITTED", "PENDING_RERUN"].includes(state),
@@ -354,7 +366,7 @@ export class Exporter {
     const outcome = TERMINAL[state];
     if (outcome && !t.outcomeCounted) {
       t.outcomeCounted = true;
-      const labels = { module: t.module, variant: t.variant, outcome };
+      const labels = { module: t.module, variant: t.variant, outcome, origin: t.origin };
       this.metrics.runs.inc(labels);
       const end = app.status?.terminationTime ? Date.parse(app.status.terminationTime) : Date.now();
       const begin = app.status?.lastSubmissionAttemptTime
@@ -389,7 +401,7 @@ export class Exporter {
     if (t.startCounted || t.created === undefined || !Number.isFinite(at)) return;
     t.startCounted = true;
     this.metrics.startLatency.observe(
-      { module: t.module, variant: t.variant },
+      { module: t.module, variant: t.variant, origin: t.origin },
       Math.max(0, (at - t.created) / 1000),
     );
   }

@@ -41,9 +41,9 @@ export const METRIC_NAMES = {
 
 export interface ExporterMetrics {
   registry: Registry;
-  startLatency: Histogram<"module" | "variant">;
-  runs: Counter<"module" | "variant" | "outcome">;
-  duration: Histogram<"module" | "variant" | "outcome">;
+  startLatency: Histogram<"module" | "variant" | "origin">;
+  runs: Counter<"module" | "variant" | "outcome" | "origin">;
+  duration: Histogram<"module" | "variant" | "outcome" | "origin">;
   applications: Gauge<"state">;
   oldestSubmitted: Gauge;
   events: Counter<"resource">;
@@ -62,20 +62,20 @@ export function createMetrics(
     startLatency: new Histogram({
       name: METRIC_NAMES.startLatency,
       help: "Seconds from SparkApplication creation to its driver container running (first execution attempt).",
-      labelNames: ["module", "variant"],
+      labelNames: ["module", "variant", "origin"],
       buckets: START_LATENCY_BUCKETS,
       registers: [registry],
     }),
     runs: new Counter({
       name: METRIC_NAMES.runs,
       help: "SparkApplications that reached a terminal state, by outcome (completed, failed).",
-      labelNames: ["module", "variant", "outcome"],
+      labelNames: ["module", "variant", "outcome", "origin"],
       registers: [registry],
     }),
     duration: new Histogram({
       name: METRIC_NAMES.duration,
       help: "Seconds from the last submission attempt to termination, for applications that reached a terminal state.",
-      labelNames: ["module", "variant", "outcome"],
+      labelNames: ["module", "variant", "outcome", "origin"],
       buckets: DURATION_BUCKETS,
       registers: [registry],
     }),

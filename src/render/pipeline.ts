@@ -11,7 +11,14 @@ import {
   type PayloadInput,
 } from "../payload/index.js";
 import { builtinTemplateDir, loadProject, type Project } from "../project/index.js";
-import { Environment, TemplateError, airflowContext, type Template } from "../template/index.js";
+import {
+  Environment,
+  TemplateError,
+  airflowContext,
+  isoformat,
+  parseLogicalDate,
+  type Template,
+} from "../template/index.js";
 import { parseRendered, checkManifest, type SparkApplication } from "../manifest/index.js";
 import type { RenderRequest, Rendered, Variant } from "./types.js";
 
@@ -87,10 +94,30 @@ function missingFolderError(e: unknown, req: PreparedRequest): UserError | undef
   );
 }
 
+/**
+ * The logical date as Airflow holds it for a manual run: `--logical-date` as given (in UTC), else `--ds` (or
+ * today) at midnight UTC. The run id is Airflow's for a manual run, `manual__<logical date isoformat>`.
+ */
 function airflowDates(req: RenderRequest): { ds: string; ts: string; runId: string } {
-  const ds = checkLogicalDate(req.ds ?? (req.now ?? new Date()).toISOString().slice(0, 10));
-  const ts = `${ds}T00:00:00+00:00`;
-  return { ds, ts, runId: req.runId ?? `manual__${ts}` };
+  if (req.logicalDate !== undefined && req.ds !== undefined) {
+    throw new UserError(
+      "--ds and --logical-date both given: --ds is the shorthand for --logical-date <ds>T00:00:00+00:00; give one",
+    );
+  }
+  let ts: string;
+  if (req.logicalDate !== undefined) {
+    const ld = parseLogicalDate(req.logicalDate);
+    if (!ld) {
+      throw new UserError(
+        `--logical-date ${req.logicalDate}: expected ISO 8601 with an offset, e.g. 2026-03-15T06:30:00+00:00`,
+      );
+    }
+    ts = isoformat(ld);
+  } else {
+    const ds = checkLogicalDate(req.ds ?? (req.now ?? new Date()).toISOString().slice(0, 10));
+    ts = `${ds}T00:00:00+00:00`;
+  }
+  return { ds: ts.slice(0, 10), ts, runId: req.runId ?? `manual__${ts}` };
 }
 
 /** Synchronous core, for library use and the throughput benchmark. */
@@ -132,7 +159,7 @@ export function renderAndCheckSync(req: PreparedRequest): Rendered {
     manifest: checked.manifest as unknown as SparkApplication,
     templateFile: template.file,
     variant,
-    context: { dagId, taskId, ds, runId },
+    context: { dagId, taskId, ds, ts, runId },
     warnings: checked.warnings,
   };
 }

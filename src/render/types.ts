@@ -22,8 +22,10 @@ export interface RenderRequest {
   readonly variant?: Variant;
   readonly dagId?: string;
   readonly taskId?: string;
-  /** Logical date, YYYY-MM-DD. */
+  /** Logical date, YYYY-MM-DD: the shorthand for `logicalDate` at midnight UTC. */
   readonly ds?: string;
+  /** Logical date and time, ISO 8601 with an offset (2026-03-15T06:30:00+00:00); Airflow converts it to UTC. */
+  readonly logicalDate?: string;
   readonly runId?: string;
   /** Injected clock for `ts` and the default `ds`. */
   readonly now?: Date;
@@ -43,8 +45,8 @@ export interface Rendered {
   /** The template file that was rendered, and the variant it stands for. */
   readonly templateFile: string;
   readonly variant: Variant;
-  /** The Airflow context values used (dag id, task id, ds, run id). */
-  readonly context: { dagId: string; taskId: string; ds: string; runId: string };
+  /** The Airflow context values used (dag id, task id, ds, ts = the logical date's isoformat, run id). */
+  readonly context: { dagId: string; taskId: string; ds: string; ts: string; runId: string };
   /** Non-fatal findings (e.g. lint-level notes). Fatal ones throw ValidationError. */
   readonly warnings: readonly Issue[];
 }

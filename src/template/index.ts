@@ -3,6 +3,6 @@
 export { Environment, Template } from "./environment.js";
 export type { RenderOptions, RenderResult, TemplateSource } from "./environment.js";
 export { TemplateError } from "./errors.js";
-export { airflowContext } from "./airflow.js";
-export type { AirflowContextOptions } from "./airflow.js";
+export { airflowContext, isoformat, parseLogicalDate } from "./airflow.js";
+export type { AirflowContextOptions, LogicalDate } from "./airflow.js";
 export { parseJsonPy } from "./json.js";

@@ -48,7 +48,10 @@ test("exporter: start latency, outcomes, durations, states; history not counted;
     let m = await scrape(port);
     assert.equal(value(m, 'sparklane_applications{state="COMPLETED"}'), 1);
     assert.equal(
-      value(m, 'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="completed"}'),
+      value(
+        m,
+        'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="completed",origin="sparklane"}',
+      ),
       0,
     );
 
@@ -59,27 +62,36 @@ test("exporter: start latency, outcomes, durations, states; history not counted;
       async () =>
         value(
           await scrape(port),
-          'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="failed"}',
+          'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="failed",origin="sparklane"}',
         ) === 1,
       "failed run counted",
     );
     m = await scrape(port);
     assert.equal(
-      value(m, 'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="completed"}'),
+      value(
+        m,
+        'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="completed",origin="sparklane"}',
+      ),
       1,
     );
     assert.equal(
-      value(m, 'sparklane_runs_total{module="visits_distinct",variant="standard",outcome="completed"}'),
+      value(
+        m,
+        'sparklane_runs_total{module="visits_distinct",variant="standard",outcome="completed",origin="sparklane"}',
+      ),
       1,
     );
     assert.equal(
-      value(m, 'sparklane_job_start_latency_seconds_count{module="visits_distinct",variant="pre-baked"}'),
+      value(
+        m,
+        'sparklane_job_start_latency_seconds_count{module="visits_distinct",variant="pre-baked",origin="sparklane"}',
+      ),
       2,
     );
     assert.equal(
       value(
         m,
-        'sparklane_job_start_latency_seconds_bucket{le="2",module="visits_distinct",variant="pre-baked"}',
+        'sparklane_job_start_latency_seconds_bucket{le="2",module="visits_distinct",variant="pre-baked",origin="sparklane"}',
       ),
       2,
       "fast fake starts land in the 2 s bucket (creation time has 1 s resolution)",
@@ -87,7 +99,7 @@ test("exporter: start latency, outcomes, durations, states; history not counted;
     assert.equal(
       value(
         m,
-        'sparklane_run_duration_seconds_count{module="visits_distinct",variant="standard",outcome="completed"}',
+        'sparklane_run_duration_seconds_count{module="visits_distinct",variant="standard",outcome="completed",origin="sparklane"}',
       ),
       1,
     );
@@ -115,13 +127,16 @@ test("exporter: start latency, outcomes, durations, states; history not counted;
       async () =>
         value(
           await scrape(port),
-          'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="completed"}',
+          'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="completed",origin="sparklane"}',
         ) === 3,
       "runs after restart",
     );
     m = await scrape(port);
     assert.equal(
-      value(m, 'sparklane_job_start_latency_seconds_count{module="visits_distinct",variant="pre-baked"}'),
+      value(
+        m,
+        'sparklane_job_start_latency_seconds_count{module="visits_distinct",variant="pre-baked",origin="sparklane"}',
+      ),
       4,
     );
     assert.ok(value(m, 'sparklane_exporter_watch_restarts_total{resource="app",reason="gone"}') >= 1);
@@ -174,7 +189,7 @@ test("exporter with --all-namespaces sees every namespace", async () => {
       async () =>
         value(
           await scrape(port),
-          'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="completed"}',
+          'sparklane_runs_total{module="visits_distinct",variant="pre-baked",outcome="completed",origin="sparklane"}',
         ) === 2,
       "runs in two namespaces",
     );

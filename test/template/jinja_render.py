@@ -132,7 +132,8 @@ def airflow_context(a):
         "run_id": a["runId"],
         "task_instance_key_str": f"{a['dagId']}__{a['taskId']}__{ds.replace('-', '')}",
         "var": Obj(value=VariableAccessor(a.get("varValues", {}))),
-        "params": a.get("params", {}),
+        # Airflow's process_params: the DAG's params, then dag_run.conf's keys on top (the default config).
+        "params": {**a.get("params", {}), **(a.get("conf") or {})},
         "macros": Obj(ds_add=ds_add, ds_format=ds_format),
     }
 

@@ -1,8 +1,8 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import type { ListQuery } from "../../kube/index.js";
 import { addKubeFlags, namespaceFor, table, type KubeFlags } from "../kube-flags.js";
 
-// The flags are the library's list query, one to one.
+// The flags are the library's list query, one to one (--dag-id/--task-id, as in the render flags, set dag/task).
 type ListFlags = KubeFlags & ListQuery;
 
 export function register(program: Command): void {
@@ -12,8 +12,20 @@ export function register(program: Command): void {
       .description("list SparkApplications, filtered by the cost-attribution labels")
       .option("-A, --all-namespaces", "list in every namespace")
       .option("--module <name>", "etl module (label etl-module)")
-      .option("--dag <id>", "Airflow DAG id (label airflow-dag-id)")
-      .option("--task <id>", "Airflow task id (label airflow-task-id)")
+      .option(
+        "--dag-id, --dag <id>",
+        "Airflow DAG id (label airflow-dag-id, or the Airflow provider's dag_id)",
+      )
+      .option("--task-id, --task <id>", "Airflow task id (label airflow-task-id, or the provider's task_id)")
+      .option("--run-id <id>", "Airflow run id, e.g. manual__2026-03-15T00:00:00+00:00, whoever submitted")
+      .option("--try-number <n>", "Airflow try number (applications Airflow submitted)")
+      .addOption(
+        new Option("--origin <who>", "who submitted: airflow (its provider) or sparklane").choices([
+          "airflow",
+          "sparklane",
+          "unknown",
+        ]),
+      )
       .option("--execution-date <YYYY-MM-DD>", "execution date (label airflow-execution-date)")
       .option("--variant <variant>", "standard or pre-baked (label sparklane-variant)")
       .option("--state <state>", "application state, e.g. RUNNING, FAILED"),
@@ -33,7 +45,7 @@ export function register(program: Command): void {
       );
       return;
     }
-    const head = ["NAMESPACE", "NAME", "STATE", "MODULE", "VARIANT", "DATE", "CREATED"];
+    const head = ["NAMESPACE", "NAME", "STATE", "MODULE", "VARIANT", "DATE", "BY", "DAG", "TRY", "CREATED"];
     process.stdout.write(
       table([
         head,
@@ -44,6 +56,9 @@ export function register(program: Command): void {
           r.module ?? "-",
           r.variant ?? "-",
           r.executionDate ?? "-",
+          r.origin,
+          r.dag ?? "-",
+          r.tryNumber === undefined ? "-" : String(r.tryNumber),
           r.created ?? "-",
         ]),
       ]),

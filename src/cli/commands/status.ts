@@ -1,5 +1,23 @@
 import type { Command } from "commander";
 import { addKubeFlags, formatTimings, namespaceFor, notFound, type KubeFlags } from "../kube-flags.js";
+import type { AppOrigin } from "../../kube/airflow.js";
+
+function submittedBy(o: AppOrigin): string {
+  const run = [
+    o.dagId && `dag ${o.dagId}`,
+    o.taskId && `task ${o.taskId}`,
+    o.runId && `run ${o.runId}`,
+    o.tryNumber !== undefined && `try ${o.tryNumber}`,
+    o.mapIndex !== undefined && `map index ${o.mapIndex}`,
+  ].filter(Boolean);
+  const who =
+    o.origin === "airflow"
+      ? "Airflow (SparkKubernetesOperator)"
+      : o.origin === "sparklane"
+        ? "sparklane"
+        : "unknown";
+  return run.length ? `${who}: ${run.join(", ")}` : who;
+}
 
 export function register(program: Command): void {
   addKubeFlags(
@@ -11,10 +29,10 @@ export function register(program: Command): void {
       .argument("<name>", "application name"),
     { project: true },
   ).action(async (name: string, flags: KubeFlags) => {
-    const { connect, appStatus, describeStuck, formatEvent, getApp } = await import("../../kube/index.js");
+    const { connect, appStatus, describeStuck, formatEvent, findApp } = await import("../../kube/index.js");
     const kube = connect(flags);
     const ns = await namespaceFor(flags, kube);
-    if (!(await getApp(kube, ns.namespace, name))) throw await notFound([name], ns);
+    if (!(await findApp(kube, ns.namespace, name))) throw await notFound([name], ns);
     const s = await appStatus(kube, ns.namespace, name);
     if (flags.output === "json") {
       process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
@@ -25,6 +43,7 @@ export function register(program: Command): void {
       `state:       ${s.state}${s.errorMessage ? `: ${s.errorMessage}` : ""}`,
       `driver pod:  ${s.driverPod ?? "-"}${s.driverPhase ? ` (${s.driverPhase})` : ""}`,
       `executors:   ${s.executors.length ? s.executors.map((e) => `${e.name} (${e.phase ?? "?"})`).join(", ") : "-"}`,
+      `submitted:   ${submittedBy(s.origin)}`,
       `attempts:    submission ${s.submissionAttempts ?? 0}, execution ${s.executionAttempts ?? 0}`,
       `labels:      ${
         Object.entries(s.labels)
