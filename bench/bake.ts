@@ -103,7 +103,7 @@ try {
       : "";
   const submit = (extra: string, events: string): string =>
     `${trust}cd /data && SPARK_LOCAL_IP=127.0.0.1 SPARK_LOCAL_HOSTNAME=localhost SPARKLANE_DATA_ROOT=/data spark-submit --master 'local[1]' ` +
-    `--conf spark.ui.enabled=false --conf spark.eventLog.enabled=true --conf spark.eventLog.dir=file://${events} ${extra} ` +
+    `--conf spark.ui.enabled=false --conf spark.eventLog.enabled=true --conf spark.eventLog.compress=false --conf spark.eventLog.dir=file://${events} ${extra} ` +
     "/app/etl/visits_distinct/visits_distinct_daily.py --config /app/etl/visits_distinct/config/dev-daily.yaml --process-date 2026-03-15";
   const firstJob = (img: string, script: (events: string) => string, mounts: string[]): number => {
     const name = `events-${Date.now()}`;

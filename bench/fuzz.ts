@@ -1,7 +1,7 @@
 // The differential fuzzer at larger budgets: generated templates and payloads rendered by sparklane and by
 // Python's jinja2 set up as Airflow sets it up (test/template/fuzz/). Prints the divergence rate over the cases
 // Python renders, the counts by kind, and the first examples of each kind.
-// Run: npx tsx bench/fuzz.ts [--cases 20000] [--seed 1] [--examples 3] [--minimize N] [--python PATH] [--json]
+// Run: npx tsx bench/fuzz.ts [--cases 10000] [--seed 1] [--examples 3] [--minimize N] [--python PATH] [--json]
 // --minimize N shrinks N divergences (one per cause first, then more texts) to minimal repros.
 // --python can name the Airflow venv's python: the server then uses Airflow's own environment class.
 import { parseArgs } from "node:util";
@@ -18,7 +18,7 @@ import {
 
 const { values } = parseArgs({
   options: {
-    cases: { type: "string", default: "20000" },
+    cases: { type: "string", default: "10000" },
     seed: { type: "string", default: "1" },
     examples: { type: "string", default: "3" },
     python: { type: "string", default: "python3" },

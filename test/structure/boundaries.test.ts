@@ -93,7 +93,7 @@ const forbidden: Array<[string, Record<string, string>, RegExp]> = [
   [
     "a devDependency loaded at run time (ajv only generates the CRD validator)",
     { "src/manifest/schema.ts": 'import Ajv from "ajv";\nexport const m = Ajv;\n' },
-    /not-to-dev-dep: src\/manifest\/schema\.ts → node_modules\/ajv\//,
+    /not-to-dev-dep: src\/manifest\/schema\.ts → \S*node_modules\/ajv\//,
   ],
   [
     "a cycle inside one folder",
