@@ -56,7 +56,7 @@ try {
   const registry = `${reg.host}/bench/visits-etl`;
   const bakeArgs = ["bake", "--project", ex.project, "--base", base, "--registry", registry, "--push"];
   const cold = cli(bakeArgs);
-  const image = /built (\S+) and pushed/.exec(cold.stdout)![1]!;
+  const image = /built (\S+) and pushed/.exec(cold.stdout)![1];
   const warm = cli(bakeArgs);
   const std = cli([
     "bake",
@@ -68,7 +68,7 @@ try {
     `${reg.host}/bench/spark`,
     "--push",
   ]);
-  const standard = /(\S+:standard-[0-9a-f]{20})/.exec(std.stdout)![1]!;
+  const standard = /(\S+:standard-[0-9a-f]{20})/.exec(std.stdout)![1];
 
   // Sizes as pushed: the baked image's manifest lists the base's layers first.
   const layers = (ref: string): number[] => {
@@ -103,7 +103,7 @@ try {
       : "";
   const submit = (extra: string, events: string): string =>
     `${trust}cd /data && SPARK_LOCAL_IP=127.0.0.1 SPARK_LOCAL_HOSTNAME=localhost SPARKLANE_DATA_ROOT=/data spark-submit --master 'local[1]' ` +
-    `--conf spark.ui.enabled=false --conf spark.eventLog.enabled=true --conf spark.eventLog.dir=file://${events} ${extra} ` +
+    `--conf spark.ui.enabled=false --conf spark.eventLog.enabled=true --conf spark.eventLog.compress=false --conf spark.eventLog.dir=file://${events} ${extra} ` +
     "/app/etl/visits_distinct/visits_distinct_daily.py --config /app/etl/visits_distinct/config/dev-daily.yaml --process-date 2026-03-15";
   const firstJob = (img: string, script: (events: string) => string, mounts: string[]): number => {
     const name = `events-${Date.now()}`;

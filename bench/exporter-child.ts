@@ -61,9 +61,8 @@ if (mode === "exporter") {
 await ready;
 const cpu0 = process.cpuUsage();
 const t0 = now();
-process.send!({ ready: true, port });
-process.on("message", async (msg: { report?: boolean }) => {
-  if (!msg.report) return;
+process.send({ ready: true, port });
+async function report(): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const wallMs = now() - t0;
   const status = (await import("node:fs")).readFileSync("/proc/self/status", "utf8");
@@ -83,4 +82,11 @@ process.on("message", async (msg: { report?: boolean }) => {
       process.exit(0);
     },
   );
+}
+process.on("message", (msg: { report?: boolean }) => {
+  if (!msg.report) return;
+  report().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
 });

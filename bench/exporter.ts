@@ -49,7 +49,7 @@ const modules = [
 ];
 const created = new Date(Date.now() - 3600_000).toISOString();
 for (let i = 0; i < APPS; i++) {
-  const module = modules[i % modules.length]!;
+  const module = modules[i % modules.length];
   api.store.create("sparkapplications", {
     apiVersion: "sparkoperator.k8s.io/v1beta2",
     kind: "SparkApplication",
@@ -124,19 +124,21 @@ for (let n = 0; n < total; n++) {
   const target = driveStart + n * interval;
   const wait = target - now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  const name = names[k++ % names.length]!;
+  const name = names[k++ % names.length];
   const at = now();
+  let next = "";
   const o = api.store.mutate("sparkapplications", "spark", name, (a) => {
-    const cur = a.status?.applicationState?.state ?? "";
-    const next = STATES[(STATES.indexOf(cur) + 1) % STATES.length]!;
+    const status = a.status as { applicationState?: { state?: string } } | undefined;
+    const cur = status?.applicationState?.state ?? "";
+    next = STATES[(STATES.indexOf(cur) + 1) % STATES.length];
     a.status = {
-      ...a.status,
+      ...status,
       applicationState: { state: next },
       ...(next === "COMPLETED" ? { terminationTime: new Date().toISOString() } : {}),
     };
   })!;
   emitted.set(o.metadata.resourceVersion!, at);
-  if (o.status.applicationState.state === "RUNNING" && !api.store.get("pods", "spark", `${name}-driver`)) {
+  if (next === "RUNNING" && !api.store.get("pods", "spark", `${name}-driver`)) {
     const p = api.store.create("pods", {
       apiVersion: "v1",
       kind: "Pod",

@@ -33,7 +33,7 @@ async function phase(
   step: (i: number) => Promise<void>,
 ): Promise<{ p50: number; p99: number; bad: number; reads: number }> {
   const out = join(dir, `${name}.xml`);
-  writeFileSync(out, contents[0]!);
+  writeFileSync(out, contents[0]);
   const stop = join(dir, `${name}.STOP`);
   const child = spawn(
     process.execPath,
@@ -41,7 +41,7 @@ async function phase(
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   let report = "";
-  child.stdout!.on("data", (d: Buffer) => (report += d.toString()));
+  child.stdout.on("data", (d: Buffer) => (report += d.toString()));
   await new Promise((r) => setTimeout(r, 200));
   const ms: number[] = [];
   for (let i = 1; i <= N; i++) {
@@ -66,26 +66,26 @@ function refresherFor(name: string, provider: TokenProvider): IvyRefresher {
 }
 
 try {
-  const naive = await phase("naive", (i) => writeFile(join(dir, "naive.xml"), contents[i % 2]!));
+  const naive = await phase("naive", (i) => writeFile(join(dir, "naive.xml"), contents[i % 2]));
   const scripted = new ScriptedProvider();
   const atomicR = refresherFor("atomic", scripted);
   const atomic = await phase("atomic", async (i) => {
-    scripted.next = () => ({ value: tokens[i % 2]! });
+    scripted.next = () => ({ value: tokens[i % 2] });
     await atomicR.refreshOnce();
   });
 
   const tokFile = join(dir, "tok");
   const execR = refresherFor("exec", execProvider(`cat ${tokFile}`));
   const exec = await phase("exec", async (i) => {
-    writeFileSync(tokFile, tokens[i % 2]!);
+    writeFileSync(tokFile, tokens[i % 2]);
     await execR.refreshOnce();
   });
 
   Object.assign(process.env, awsTestEnv);
   const ca = await startCodeArtifactServer({
-    token: tokens[0]!,
+    token: tokens[0],
     expiration: Date.now() / 1000 + 43200,
-    repositoryEndpoint: repos[0]!.url,
+    repositoryEndpoint: repos[0].url,
   });
   const caR = refresherFor(
     "codeartifact",
@@ -106,7 +106,7 @@ try {
   const row = (label: string, r: { p50: number; p99: number; bad: number; reads: number }) =>
     `${label.padEnd(44)} p50 ${r.p50.toFixed(2).padStart(7)} ms  p99 ${r.p99.toFixed(2).padStart(8)} ms  ${(r.p50 / naive.p50).toFixed(1).padStart(6)}x baseline  reader: ${r.reads} reads, ${r.bad} bad`;
   console.log(
-    `${N} refreshes per row, alternating two tokens (${contents[0]!.length} / ${contents[1]!.length} bytes)`,
+    `${N} refreshes per row, alternating two tokens (${contents[0].length} / ${contents[1].length} bytes)`,
   );
   console.log(row("baseline: writeFile in place (no fsync)", naive));
   console.log(row("atomic write (temp+fsync+rename+dir fsync)", atomic));

@@ -108,7 +108,7 @@ async function bare(command: {
   const args = command.command
     .slice(1)
     .map((a) => (a.startsWith("spark.eventLog.dir=") ? `spark.eventLog.dir=file://${events}` : a));
-  const r = await run(command.command[0]!, args, { cwd: command.cwd, env: { ...env, ...command.env } });
+  const r = await run(command.command[0], args, { cwd: command.cwd, env: { ...env, ...command.env } });
   const first = readTimeline(events).timeline?.firstJobStart;
   if (first === undefined) throw new Error(`no Spark job in ${events}`);
   return { ttfj: first - r.t0, total: r.t1 - r.t0 };
@@ -120,7 +120,7 @@ try {
   console.log(`local-start: ${N} interleaved pairs, ${NS} standard runs; example project copied to ${root}`);
   const cold = await sparklane("pre-baked");
   console.log(
-    `cold pre-baked run (runtime cache ${cold.report.runtime.cache}): runtime build ${s(cold.report.phases.runtime!)}, first job at ${s(cold.ttfj)}, total ${s(cold.total)}`,
+    `cold pre-baked run (runtime cache ${cold.report.runtime.cache}): runtime build ${s(cold.report.phases.runtime)}, first job at ${s(cold.ttfj)}, total ${s(cold.total)}`,
   );
   const command = JSON.parse(readFileSync(join(cold.report.runDir, "command.json"), "utf8")) as {
     cwd: string;
@@ -164,12 +164,12 @@ try {
     `total wall time     sparklane (pre-baked, warm) ${s(m(a, "total"))}   bare spark-submit ${s(m(b, "total"))}   ratio ${(m(a, "total") / m(b, "total")).toFixed(3)} (target <= 1.05)`,
   );
   // The same comparison pair by pair: each pair ran back to back, so this one cancels slow drifts in load.
-  const pr = (k: keyof Sample): string => median(a.map((x, i) => x[k] / b[i]![k])).toFixed(3);
+  const pr = (k: keyof Sample): string => median(a.map((x, i) => x[k] / b[i][k])).toFixed(3);
   console.log(`median of per-pair ratios: time to first job ${pr("ttfj")}, total wall time ${pr("total")}`);
   console.log(
     `standard vs pre-baked, time to first job: ${s(m(std, "ttfj"))} vs ${s(m(pre, "ttfj"))}   ratio ${(m(std, "ttfj") / m(pre, "ttfj")).toFixed(2)}`,
   );
-  console.log(`pre-baked runtime build (once per fingerprint): ${s(cold.report.phases.runtime!)}`);
+  console.log(`pre-baked runtime build (once per fingerprint): ${s(cold.report.phases.runtime)}`);
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

@@ -135,7 +135,7 @@ console.log(
   `library renderAndCheckSync: ${Math.round(ours_per_s)} renders+checks per second on one core (target >= 5000), a new payload each, with a caller-owned createParseReuse()`,
 );
 console.log(
-  `  median of 5 one-second windows; range ${Math.round(windows[0]!)}-${Math.round(windows.at(-1)!)}; per second of CPU time: ${Math.round(ours_per_cpu_s)}`,
+  `  median of 5 one-second windows; range ${Math.round(windows[0])}-${Math.round(windows.at(-1)!)}; per second of CPU time: ${Math.round(ours_per_cpu_s)}`,
 );
 console.log(
   `  ${(reusedShare * 100).toFixed(1)}% reused an earlier parse; without a ParseReuse: ${Math.round(fullParse_per_s)} per second`,

@@ -52,7 +52,7 @@ function pythonMicros(n: number): Timing {
   const r = spawnSync("python3", ["-c", pyScript, JSON.stringify(opts), String(n)], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(r.stderr);
   const [wall, cpu] = r.stdout.trim().split(" ").map(Number);
-  return [wall!, cpu!];
+  return [wall, cpu];
 }
 
 const env = new Environment({ searchPath: [root] });
@@ -67,7 +67,7 @@ function sparklaneMicros(n: number, spans: boolean): Timing {
   return [Number(process.hrtime.bigint() - t0) / 1000 / n, (c.user + c.system) / n];
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rounds = Number(process.argv[2] ?? 5);
 sparklaneMicros(5000, true); // warm-up: compile, JIT
 const rows: Array<{ js: Timing; spans: Timing; py: Timing }> = [];

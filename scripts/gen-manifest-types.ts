@@ -26,7 +26,7 @@ const NAMES: Record<string, string> = {
   affinity: "Affinity",
   resources: "ResourceRequirements",
 };
-const pascal = (s: string): string => s[0]!.toUpperCase() + s.slice(1);
+const pascal = (s: string): string => s[0].toUpperCase() + s.slice(1);
 
 export async function manifestTypes(): Promise<string> {
   const schema = JSON.parse(readFileSync(schemaFile, "utf8")) as JSONSchema & {

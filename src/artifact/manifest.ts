@@ -53,7 +53,7 @@ export function parsePublishedManifest(text: string, where: string): PublishedMa
   }
   const result = publishedManifestSchema.safeParse(raw);
   if (!result.success) {
-    const first = result.error.issues[0]!;
+    const first = result.error.issues[0];
     throw new InfraError(
       `${where}: published manifest is malformed at ${first.path.join(".") || "(root)"}: ${first.message}`,
     );

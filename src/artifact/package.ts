@@ -3,7 +3,7 @@
 // times and modes normalised, and the gzip header carries no time.
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
-import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { UserError } from "../errors.js";
 import { LOCAL_SOURCE_KINDS, lockedPackages } from "../runtime/uv-project.js";
 import { loadProject } from "../project/index.js";
@@ -276,7 +276,6 @@ export async function writePackage(
   outFile: string,
 ): Promise<{ archive: string; manifest: string }> {
   const { mkdir, writeFile, rename } = await import("node:fs/promises");
-  const { dirname } = await import("node:path");
   const archive = resolve(outFile);
   const manifestPath = archive.replace(/\.tar\.gz$|\.tgz$/, "") + ".manifest.json";
   await mkdir(dirname(archive), { recursive: true });

@@ -115,7 +115,8 @@ export async function resolveVersion(
       );
     }
     try {
-      name = String((JSON.parse(pointer.toString("utf8")) as { version?: unknown }).version ?? "");
+      const version = (JSON.parse(pointer.toString("utf8")) as { version?: unknown }).version;
+      name = typeof version === "string" ? version : "";
     } catch {
       name = "";
     }

@@ -187,7 +187,7 @@ export async function probeBase(
   const facts: Record<string, string> = {};
   for (const line of r.tail) {
     const m = /^(\w+)=(.*)$/.exec(line.trim());
-    if (m) facts[m[1]!] = m[2]!;
+    if (m) facts[m[1]] = m[2]!;
   }
   return {
     python: facts.python ?? "",

@@ -77,10 +77,10 @@ export function parseChallenge(header: string): Challenge | undefined {
   const m = /^\s*(\w+)\s*(.*)$/s.exec(header);
   if (!m) return undefined;
   const params: Record<string, string> = {};
-  for (const p of m[2]!.matchAll(/(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) {
-    params[p[1]!.toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, "$1") : p[3]!;
+  for (const p of m[2].matchAll(/(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) {
+    params[p[1].toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, "$1") : p[3];
   }
-  return { scheme: m[1]!.toLowerCase(), params };
+  return { scheme: m[1].toLowerCase(), params };
 }
 
 const basic = (c: Credentials): string =>
@@ -240,9 +240,6 @@ export class RegistryClient {
     const configDigest = (manifest.config as { digest?: string } | undefined)?.digest;
     if (!configDigest) return {};
     const config = await this.getJson(`blobs/${configDigest}`);
-    return ((config.config as { Labels?: Record<string, string> } | undefined)?.Labels ?? {}) as Record<
-      string,
-      string
-    >;
+    return (config.config as { Labels?: Record<string, string> } | undefined)?.Labels ?? {};
   }
 }

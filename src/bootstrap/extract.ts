@@ -61,7 +61,7 @@ function pathProblem(path: string, isDir: boolean): string | undefined {
     if (seg === "..") return "parent-folder segment '..'";
     if (seg === "" || seg === ".") return "empty or '.' path segment";
   }
-  if (RESERVED_TOP.test(parts[0]!)) return `'${parts[0]}' is reserved for the bootstrap`;
+  if (RESERVED_TOP.test(parts[0])) return `'${parts[0]}' is reserved for the bootstrap`;
   return undefined;
 }
 
@@ -180,7 +180,7 @@ export async function scanArchive(
     try {
       parser.end(archive);
     } catch (err) {
-      reject(err as Error);
+      reject(err);
     }
   });
   await Promise.all(pending);

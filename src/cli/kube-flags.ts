@@ -55,12 +55,12 @@ export function formatTimings(t: PhaseTimings, off: Partial<Record<keyof PhaseTi
 }
 
 export function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
   return (
     rows
       .map((r) =>
         r
-          .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+          .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
           .join("  ")
           .trimEnd(),
       )

@@ -1,5 +1,7 @@
 // The CLI's error boundary: the only place that turns library errors into stderr text and exit codes.
 import { Command, CommanderError } from "commander";
+// Bundled into dist/ at build time: the version printed is the one the package was built as.
+import pkg from "../../package.json" with { type: "json" };
 import { registerAll } from "./commands/index.js";
 import { err, out } from "./io.js";
 import { formatError, exitCodeFor } from "./output.js";
@@ -11,7 +13,7 @@ import { formatError, exitCodeFor } from "./output.js";
 export async function runMain(argv: readonly string[]): Promise<number> {
   const program = new Command("sparklane")
     .description("Render, check and run PySpark SparkApplications: locally on real Spark, or on Kubernetes.")
-    .version(process.env.SPARKLANE_VERSION ?? "0.1.0")
+    .version(pkg.version)
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeOut: out, writeErr: err, outputError: (text, write) => write(text) });

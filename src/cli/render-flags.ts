@@ -109,7 +109,7 @@ export async function applyAutoVariant(
     say(`--variant auto: standard, ${result.reason}; sparklane bake --push makes it`);
     return { ...req, variant: "standard" };
   }
-  const image = airflowVariables(result).sparklane_pre_baked_image!;
+  const image = airflowVariables(result).sparklane_pre_baked_image;
   say(`--variant auto: pre-baked, ${image} matches fingerprint ${result.fingerprint}`);
   const project = req.project!;
   return {

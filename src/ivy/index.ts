@@ -1,6 +1,7 @@
 // Private JARs: ivysettings.xml generation, token providers and the refresh daemon (`sparklane ivy-settings`).
 import { IvyMetrics } from "./metrics.js";
-import { IvyRefresher, type RefresherDeps } from "./refresher.js";
+import { IvyRefresher, type IvyLogger, type RefresherDeps } from "./refresher.js";
+import { startHealthServer } from "./server.js";
 import type { IvySettingsPlan } from "./config.js";
 import { SettingsWriter, type WriterFs } from "./writer.js";
 
@@ -67,4 +68,34 @@ export function createIvyRefresher(
     deps,
   );
   return { refresher, metrics, writer };
+}
+
+/**
+ * The sidecar (`ivy-settings --watch`): the refresher and its /healthz and /metrics server run until `signal`
+ * aborts; then the refresher stops and the server closes.
+ */
+export async function runIvySidecar(
+  plan: IvySettingsPlan,
+  o: { readonly log: IvyLogger; readonly signal: AbortSignal },
+): Promise<void> {
+  const { refresher, metrics } = createIvyRefresher(plan, { log: o.log });
+  const server = await startHealthServer(plan.listen, refresher, metrics);
+  o.log.info("ivy-settings sidecar started", {
+    provider: plan.providerName,
+    out: plan.out,
+    serving: `${server.url}/healthz ${server.url}/metrics`,
+    intervalS: plan.timing.intervalMs / 1000,
+    refreshBeforeS: plan.timing.refreshBeforeMs / 1000,
+    marginS: plan.timing.marginMs / 1000,
+  });
+  try {
+    refresher.start(o.signal);
+    await new Promise<void>((resolve) => {
+      if (o.signal.aborted) return resolve();
+      o.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+  } finally {
+    await refresher.stop();
+    await server.close();
+  }
 }

@@ -28,5 +28,5 @@ export async function discoverRealm(url: string, signal: AbortSignal): Promise<s
       "pass --realm with the realm the registry announces",
     );
   }
-  return m[1]!;
+  return m[1];
 }

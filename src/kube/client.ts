@@ -87,7 +87,7 @@ function parseBody(body: unknown): StatusBody | undefined {
       return { message: body };
     }
   }
-  return body && typeof body === "object" ? (body as StatusBody) : undefined;
+  return body && typeof body === "object" ? body : undefined;
 }
 
 /** HTTP status of a client failure, or undefined for transport errors. */

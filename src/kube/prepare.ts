@@ -41,7 +41,8 @@ export function moduleOf(payload: Obj, manifest: Obj): string {
   const m = payload.etl_module;
   if (typeof m === "string" && m) return m;
   const l = obj(obj(manifest.metadata).labels)["etl-module"];
-  return typeof l === "string" && l ? l : String(obj(manifest.metadata).name ?? "app");
+  const name = obj(manifest.metadata).name;
+  return typeof l === "string" && l ? l : typeof name === "string" ? name : "app";
 }
 
 export function prepareApplication(input: PrepareInput): Prepared {

@@ -67,7 +67,7 @@ export async function podsOf(kube: Kube, ns: string, name: string): Promise<Pod[
     {},
     kube.server,
   );
-  return res.items as Pod[];
+  return res.items;
 }
 
 /**

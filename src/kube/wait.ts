@@ -284,7 +284,7 @@ class ApplicationWait {
         const res = await withRetry(`list pods of ${ns}/${o.name}`, () =>
           kube.core.listNamespacedPod({ namespace: ns, labelSelector }),
         );
-        return { items: res.items as Pod[], resourceVersion: res.metadata?.resourceVersion ?? "" };
+        return { items: res.items, resourceVersion: res.metadata?.resourceVersion ?? "" };
       },
       watchPath: `/api/v1/namespaces/${ns}/pods`,
       query: { labelSelector },

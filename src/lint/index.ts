@@ -32,7 +32,7 @@ function run(target: LintRule["target"], input: Input, file: string | undefined)
   const out: LintIssue[] = [];
   for (const rule of rules) {
     if (rule.target !== target) continue;
-    const findings: RuleFinding[] = (rule.check as (d: Record<string, unknown>) => RuleFinding[])(doc);
+    const findings: RuleFinding[] = rule.check(doc);
     for (const f of findings) {
       const path = formatPath(f.path);
       const pos = locate(f.path);

@@ -31,6 +31,9 @@ const WRITABLE_VOLUMES = ["emptyDir", "persistentVolumeClaim", "ephemeral", "nfs
 
 const JMX = /jmx/i;
 
+/** A string field as text; anything else (absent, or not a string) as empty. */
+const text = (v: unknown): string => (typeof v === "string" ? v : "");
+
 function record(v: unknown): Record<string, unknown> {
   return isRecord(v) ? v : {};
 }
@@ -50,7 +53,7 @@ function notWritable(
   dir: string,
 ): string | undefined {
   const mounts = record(spec[role]).volumeMounts;
-  const volumes = Array.isArray(spec.volumes) ? spec.volumes : [];
+  const volumes: unknown[] = Array.isArray(spec.volumes) ? spec.volumes : [];
   const mount = (Array.isArray(mounts) ? mounts : [])
     .filter(
       (m): m is Record<string, unknown> =>
@@ -189,7 +192,7 @@ export const rules: readonly LintRule[] = [
       const spec = record(m.spec);
       const out: RuleFinding[] = [];
       const isJmx = (c: unknown): c is Record<string, unknown> =>
-        isRecord(c) && (JMX.test(String(c.name ?? "")) || JMX.test(String(c.image ?? "")));
+        isRecord(c) && (JMX.test(text(c.name)) || JMX.test(text(c.image)));
       for (const role of ["driver", "executor"] as const) {
         const r = record(spec[role]);
         (Array.isArray(r.sidecars) ? r.sidecars : []).forEach((c, i) => {

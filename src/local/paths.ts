@@ -55,7 +55,7 @@ export function applicationFiles(manifest: SparkApplication, projectDir: string)
   const args = rawArgs.map((a) => mapAppPath(a, projectDir) ?? a);
   const ci = rawArgs.indexOf("--config");
   const config =
-    ci >= 0 && ci + 1 < rawArgs.length ? { manifest: rawArgs[ci + 1]!, local: args[ci + 1]! } : undefined;
+    ci >= 0 && ci + 1 < rawArgs.length ? { manifest: rawArgs[ci + 1], local: args[ci + 1] } : undefined;
   const rel = relative(projectDir, script).split(sep);
   return {
     module: rel.length > 1 ? rel[0] : undefined,

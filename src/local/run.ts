@@ -168,7 +168,7 @@ async function renderChecked(
     kind: "rendered",
     variant: rendered.variant,
     templateFile: rendered.templateFile,
-    manifestName: String(metadata.name ?? ""),
+    manifestName: typeof metadata.name === "string" ? metadata.name : "",
   });
   for (const w of rendered.warnings) warn(w);
   const files = applicationFiles(rendered.manifest, projectDir);

@@ -42,7 +42,7 @@ export function sortIssues(issues: ManifestIssue[]): ManifestIssue[] {
       (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
   );
   return issues.filter(
-    (x, i) => i === 0 || x.where !== issues[i - 1]!.where || x.message !== issues[i - 1]!.message,
+    (x, i) => i === 0 || x.where !== issues[i - 1].where || x.message !== issues[i - 1].message,
   );
 }
 

@@ -195,7 +195,7 @@ function misplacedTabs(text: string, ok: ReadonlyArray<[number, number]>): numbe
     if (inside(ok, i)) continue;
     let comment = false;
     for (let j = text.lastIndexOf("\n", i - 1) + 1; j < i; j++) {
-      if (text[j] === "#" && (j === 0 || /[ \t\n]/.test(text[j - 1]!)) && !inside(ok, j)) {
+      if (text[j] === "#" && (j === 0 || /[ \t\n]/.test(text[j - 1])) && !inside(ok, j)) {
         comment = true;
         break;
       }

@@ -66,7 +66,7 @@ class Checker {
     }
     const add = isRecord(sc.capabilities) ? sc.capabilities.add : undefined;
     if (Array.isArray(add)) {
-      add.forEach((cap, i) => {
+      (add as unknown[]).forEach((cap, i) => {
         const name = typeof cap === "string" ? cap.replace(/^CAP_/, "") : cap;
         if (typeof name !== "string" || !this.caps.has(name)) {
           this.out.push({

@@ -35,8 +35,8 @@ export const SPARK_MEMORY = new RegExp(`^[0-9]+(${Object.keys(UNIT_BYTES).join("
 export function memoryMiB(text: string): number | undefined {
   if (!SPARK_MEMORY.test(text)) return undefined;
   const m = /^([0-9]+)([a-z]*)$/i.exec(text)!;
-  const unit = m[2]!.toLowerCase();
-  return (Number(m[1]) * (unit === "" ? MiB : UNIT_BYTES[unit]!)) / MiB;
+  const unit = m[2].toLowerCase();
+  return (Number(m[1]) * (unit === "" ? MiB : UNIT_BYTES[unit])) / MiB;
 }
 
 /** What is wrong with a memory string, in words, or undefined. */

@@ -28,7 +28,7 @@ function schemaAt(path: readonly string[]): Schema | undefined {
     const props = cur.properties as Record<string, Schema> | undefined;
     if (props && Object.hasOwn(props, seg)) cur = deref(props[seg]);
     else if (cur.items && /^\d+$/.test(seg)) cur = deref(cur.items as Schema);
-    else if (isRecord(cur.additionalProperties)) cur = deref(cur.additionalProperties as Schema);
+    else if (isRecord(cur.additionalProperties)) cur = deref(cur.additionalProperties);
     else return undefined;
   }
   return cur;

@@ -17,7 +17,7 @@ export function scalarBefore(scalars: readonly ScalarSpan[], offset: number): nu
   let found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (scalars[mid]!.start <= offset) {
+    if (scalars[mid].start <= offset) {
       found = mid;
       lo = mid + 1;
     } else hi = mid - 1;

@@ -50,11 +50,11 @@ export interface ParsedManifest {
   /** The `yaml` Document, with node ranges (the structure check looks up flow collections in it). */
   document(): Document.Parsed;
   /** Line and column (1-based) of the node at `path`, or of its nearest ancestor present in the source. */
-  lineOf(path: ManifestPath): Position | undefined;
+  readonly lineOf: (path: ManifestPath) => Position | undefined;
   /** Line and column (1-based) of a text offset. */
-  positionOf(offset: number): Position;
+  readonly positionOf: (offset: number) => Position;
   /** `file:line:col` for a path, or just `file` when the path is not in the source. */
-  at(path: ManifestPath): string;
+  readonly at: (path: ManifestPath) => string;
 }
 
 /** Security policy for `checkPolicy`. Everything is refused by default; these only widen or narrow it. */

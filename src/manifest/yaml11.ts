@@ -146,7 +146,7 @@ const explicit = (t: ScalarTag): ScalarTag => ({
   tag: t.tag,
   default: false,
   identify: () => false,
-  resolve: t.resolve,
+  resolve: (...args: Parameters<NonNullable<ScalarTag["resolve"]>>) => t.resolve(...args),
 });
 
 const KEEP = new Set(["tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str"]);

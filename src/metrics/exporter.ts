@@ -251,7 +251,7 @@ export class Exporter {
           { attempts: 1 },
           this.o.kube.server,
         );
-        return { items: res.items as Pod[], resourceVersion: res.metadata?.resourceVersion ?? "" };
+        return { items: res.items, resourceVersion: res.metadata?.resourceVersion ?? "" };
       },
       watchPath: ns ? `/api/v1/namespaces/${ns}/pods` : "/api/v1/pods",
       query: { labelSelector: selector },

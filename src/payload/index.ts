@@ -35,7 +35,7 @@ export type PayloadInput = ParsedPayload | Record<string, unknown>;
 
 /** The payload's values as plain JSON data. */
 export function payloadValues(payload: PayloadInput): Record<string, unknown> {
-  return payload instanceof ParsedPayload ? (payload.values as Record<string, unknown>) : payload;
+  return payload instanceof ParsedPayload ? payload.values : payload;
 }
 
 /**

@@ -84,7 +84,7 @@ const matchExpression = z
     }
     if (
       (expr.operator === "Gt" || expr.operator === "Lt") &&
-      (n !== 1 || !/^-?[0-9]+$/.test(expr.values![0]!))
+      (n !== 1 || !/^-?[0-9]+$/.test(expr.values![0]))
     ) {
       ctx.addIssue({
         code: "custom",

@@ -54,7 +54,7 @@ export function loadProject(dir: string): Project {
       PROJECT_FILE,
       doc.errors.map((e) => ({
         where: `${file}:${e.linePos?.[0]?.line ?? "?"}:${e.linePos?.[0]?.col ?? "?"}`,
-        message: e.message.split("\n")[0]!,
+        message: e.message.split("\n")[0],
       })),
     );
   }

@@ -11,7 +11,7 @@ const isTable = (v: unknown): v is Table => v !== null && typeof v === "object" 
 /** Parses TOML text; `file` names it in errors. */
 export function parseToml(text: string, file: string): Table {
   try {
-    return parse(text) as Table;
+    return parse(text);
   } catch (err) {
     if (err instanceof TomlError) {
       const first = err.message.split("\n")[0] ?? "";
@@ -47,7 +47,7 @@ export const LOCAL_SOURCE_KINDS: ReadonlySet<string> = new Set(["directory", "ed
 const SOURCE_KINDS = ["registry", "git", "url", "directory", "editable", "path", "virtual"] as const;
 
 function hasSha256(pkg: Table): boolean {
-  const files = [pkg.sdist, ...(Array.isArray(pkg.wheels) ? pkg.wheels : [])];
+  const files: unknown[] = [pkg.sdist, ...(Array.isArray(pkg.wheels) ? (pkg.wheels as unknown[]) : [])];
   return files.some((f) => isTable(f) && typeof f.hash === "string" && f.hash.startsWith("sha256:"));
 }
 

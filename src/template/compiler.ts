@@ -1041,12 +1041,12 @@ function anyTaint(ct: number, argT: readonly number[], kwT: ReadonlyMap<string, 
 }
 
 /**
- * The taint of `obj.attr` (or `obj[attr]`) given the object's: the loop's counters and flags are the
- * loop's own, only its neighbouring items come from what it iterates.
+ * The taint of `obj.attr` (or `obj[attr]`) given the object's. The loop's counters, flags and neighbouring
+ * items come from what it iterates; `cycle` and `changed` only hand back their own arguments.
  */
 function attrTaint(obj: unknown, attr: string, t: number): number {
   if (obj instanceof LoopCtx)
-    return (attr === "previtem" || attr === "nextitem") && obj.tainted ? TAINTED : 0;
+    return obj.tainted && attr !== "cycle" && attr !== "changed" ? TAINTED : UNTAINTED;
   return t;
 }
 

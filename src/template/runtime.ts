@@ -4,7 +4,8 @@
 // Taint: a value that comes from the trigger payload (dag_run.conf, params) is tainted, and so is every value
 // computed from one (string methods, filters, formatting, concatenation, containers that hold one). The
 // compiled closures pass it in a register, RenderState.t, set by every expression; frames keep it per name;
-// containers and other objects carry it in RenderState.tainted. A number, boolean or None is never tainted: it
+// containers and other objects carry it in RenderState.tainted. A number keeps its taint (`' ' * n` with a
+// payload n is payload-sized indentation), but a number, boolean or None *printed* is not reported: it
 // prints as digits, a sign, `.`, `e`, True/False/None, which cannot form YAML structure. `tojson` turns a
 // tainted value into a *closed* one: one JSON value, a single YAML node that cannot reach outside itself.
 import { PyError } from "./errors.js";
@@ -28,14 +29,18 @@ export const TAINTED = 1;
 export const CLOSED = 2;
 
 /**
- * The taint of value `v` computed with taint `t`: numbers, booleans and None are never tainted, an object
- * computed from tainted input is remembered as tainted, and an object already known to be is.
+ * The taint of value `v` computed with taint `t`: an object computed from tainted input is remembered as
+ * tainted, and an object already known to be is.
  */
 export function taintOf(st: RenderState, v: unknown, t: number): number {
   if (t === UNTAINTED) return v !== null && typeof v === "object" && st.tainted.has(v) ? TAINTED : UNTAINTED;
-  if (v === null || typeof v === "number" || typeof v === "boolean" || v instanceof PyFloat) return UNTAINTED;
-  if (typeof v === "object" && v !== undefined) st.tainted.add(v);
+  if (v !== null && typeof v === "object") st.tainted.add(v);
   return t;
+}
+
+/** Whether a value prints as text that could form YAML structure (not a number, boolean or None). */
+function printsText(v: unknown): boolean {
+  return !(v === null || typeof v === "number" || typeof v === "boolean" || v instanceof PyFloat);
 }
 
 /** Marks every container reachable from a payload root as tainted. */
@@ -421,6 +426,7 @@ export function unpack(value: unknown, n: number): unknown[] {
 export function writeValue(out: Out, v: unknown, t = UNTAINTED): void {
   const s = typeof v === "string" ? v : pyStr(v);
   if (!s) return;
+  if (t !== UNTAINTED && !printsText(v)) t = UNTAINTED;
   if (t !== UNTAINTED) out.t = TAINTED;
   if (out.spans) {
     const start = out.s.length;

@@ -37,11 +37,12 @@ function cruise(files: Record<string, string>): { status: number | null; out: st
   }
 }
 
-test("edges of the graph pass: render uses template, cli uses anything, every folder uses errors.ts", () => {
+test("edges of the graph pass: render uses template, cli uses anything, every folder uses errors.ts, a dev dependency's types", () => {
   const r = cruise({
     "src/template/index.ts": 'import { UserError } from "../errors.js";\nexport const t = UserError;\n',
     "src/render/index.ts": 'import { t } from "../template/index.js";\nexport const r = t;\n',
     "src/cli/main.ts": 'import { r } from "../render/index.js";\nimport "commander";\nexport const m = r;\n',
+    "src/manifest/schema.ts": 'import type { ErrorObject } from "ajv";\nexport type E = ErrorObject;\n',
   });
   assert.equal(r.status, 0, r.out);
 });
@@ -88,6 +89,11 @@ const forbidden: Array<[string, Record<string, string>, RegExp]> = [
         'import { KubeConfig } from "@kubernetes/client-node";\nexport const l = KubeConfig;\n',
     },
     /package-kubernetes-client-node: src\/local\/run\.ts/,
+  ],
+  [
+    "a devDependency loaded at run time (ajv only generates the CRD validator)",
+    { "src/manifest/schema.ts": 'import Ajv from "ajv";\nexport const m = Ajv;\n' },
+    /not-to-dev-dep: src\/manifest\/schema\.ts → \S*node_modules\/ajv\//,
   ],
   [
     "a cycle inside one folder",

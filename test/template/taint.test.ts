@@ -62,8 +62,8 @@ function expectTaint(expr: string, want: Want) {
   assert.deepEqual(r.closed, want === "closed" ? whole : [], `${expr} closed`);
 }
 
-// One row per filter: the payload goes in as the value or as an argument. Numbers, booleans and None are
-// never tainted: they cannot form YAML structure.
+// One row per filter: the payload goes in as the value or as an argument. A printed number, boolean or None
+// is not reported (it cannot form YAML structure); text made from one is.
 const FILTER_ROWS: Record<string, Array<[string, Want]>> = {
   default: [["conf.s | default('x')", "tainted"]],
   d: [["conf.s | d('x')", "tainted"]],
@@ -107,7 +107,7 @@ const FILTER_ROWS: Record<string, Array<[string, Want]>> = {
   unique: [["conf.l | unique | join", "tainted"]],
   groupby: [["conf.rows | groupby('name') | map(attribute='grouper') | join", "tainted"]],
   urlencode: [["conf.s | urlencode", "tainted"]],
-  filesizeformat: [["conf.n | filesizeformat", "untainted"]],
+  filesizeformat: [["conf.n | filesizeformat", "tainted"]],
   min: [["conf.l | min", "tainted"]],
   max: [["conf.l | max", "tainted"]],
   sum: [["conf.nums | sum", "untainted"]],
@@ -322,7 +322,7 @@ test("a macro mixing constants and payload text: only the payload's characters a
     '[k: "Ab c"]|k: "v"',
   );
   // A payload value that names the indentation taints it.
-  assert.equal(marked("{% macro ind(n) %}{{ ' ' * n }}x{% endmacro %}{{ ind(conf.nums[1]) }}"), "  x");
+  assert.equal(marked("{% macro ind(n) %}{{ ' ' * n }}x{% endmacro %}{{ ind(conf.nums[1]) }}"), "[  ]x");
   assert.equal(marked("{% macro ind(s) %}{{ s * 2 }}x{% endmacro %}{{ ind(conf.sep) }}"), "[; ; ]x");
 });
 
@@ -431,4 +431,17 @@ test("every tainted range is one of the expression spans (what the parse reuse p
       );
     }
   }
+});
+
+test("a payload number is not reported when printed, but text built from it is", () => {
+  assert.equal(
+    marked("{{ conf.nums[1] }} {{ conf.l | length }} {{ '-' * conf.nums[1] }} {{ conf.n ~ '' }}"),
+    "2 2 [--] [3.5]",
+  );
+  assert.equal(
+    marked(
+      "{% for p in conf.l %}{{ ' ' * loop.index }}{{ loop.index }}/{{ loop.length }}{{ ',' if not loop.last }}{% endfor %}",
+    ),
+    "[ ]1/2,[  ]2/2",
+  );
 });

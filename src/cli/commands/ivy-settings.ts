@@ -84,8 +84,6 @@ export function register(program: Command): void {
         warn: (msg: string, f?: object) => logger.warn(f ?? {}, msg),
         error: (msg: string, f?: object) => logger.error(f ?? {}, msg),
       };
-      const { refresher, metrics } = ivy.createIvyRefresher(plan, { log });
-      const server = await ivy.startHealthServer(plan.listen, refresher, metrics);
       const ctl = new AbortController();
       const stop = (sig: string) => {
         log.info("stopping", { signal: sig });
@@ -93,19 +91,6 @@ export function register(program: Command): void {
       };
       process.once("SIGTERM", () => stop("SIGTERM"));
       process.once("SIGINT", () => stop("SIGINT"));
-      log.info("ivy-settings sidecar started", {
-        provider: plan.providerName,
-        out: plan.out,
-        serving: `${server.url}/healthz ${server.url}/metrics`,
-        intervalS: plan.timing.intervalMs / 1000,
-        refreshBeforeS: plan.timing.refreshBeforeMs / 1000,
-        marginS: plan.timing.marginMs / 1000,
-      });
-      refresher.start(ctl.signal);
-      await new Promise<void>((resolve) =>
-        ctl.signal.addEventListener("abort", () => resolve(), { once: true }),
-      );
-      await refresher.stop();
-      await server.close();
+      await ivy.runIvySidecar(plan, { log, signal: ctl.signal });
     });
 }

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { Command } from "commander";
 
 export function register(program: Command): void {
@@ -15,7 +16,6 @@ export function register(program: Command): void {
     .option("--out <file>", "archive path (default: <project>/.sparklane/artifacts/<name>-<version>.tar.gz)")
     .option("--output <format>", "text or json", "text")
     .action(async (opts: { version: string; project?: string; out?: string; output: string }) => {
-      const { join } = await import("node:path");
       const { packageProject, writePackage } = await import("../../artifact/package.js");
       const t0 = performance.now();
       const result = packageProject({ projectDir: opts.project ?? process.cwd(), version: opts.version });
