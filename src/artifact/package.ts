@@ -7,6 +7,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "nod
 import { UserError } from "../errors.js";
 import { LOCAL_SOURCE_KINDS, lockedPackages } from "../runtime/uv-project.js";
 import { loadProject } from "../project/index.js";
+import { NON_MODULE_DIRS } from "../project/layout.js";
 import { dependencyFingerprint } from "./fingerprint.js";
 import {
   MANIFEST_FILE,
@@ -109,7 +110,8 @@ export function collectProjectFiles(
   const modules: string[] = [];
   for (const name of readdirSync(root).sort()) {
     const abs = join(root, name);
-    if (skipDir(name) || excluded.has(abs) || !lstatSync(abs).isDirectory()) continue;
+    if (skipDir(name) || NON_MODULE_DIRS.has(name) || excluded.has(abs) || !lstatSync(abs).isDirectory())
+      continue;
     if (name === VENDOR_DIR)
       throw new UserError(`${abs}: '${VENDOR_DIR}' is reserved for vendored path dependencies`);
     const inside: string[] = [];

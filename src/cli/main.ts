@@ -4,13 +4,17 @@ import { Command, CommanderError } from "commander";
 import pkg from "../../package.json" with { type: "json" };
 import { registerAll } from "./commands/index.js";
 import { err, out } from "./io.js";
-import { formatError, exitCodeFor } from "./output.js";
+import { errorAsJson, formatError, exitCodeFor, wasReportedAsJson } from "./output.js";
 
 /**
  * Builds the program and runs one command line; resolves to the exit status.
  * @param argv node's layout: [node, script, ...args]
  */
 export async function runMain(argv: readonly string[]): Promise<number> {
+  // The AWS SDK warns on every client about Node versions it will drop in a future release: 8 lines of noise
+  // for a user who cannot act on them (sparklane supports Node 20). Its documented switch turns that off; a
+  // user who set the variable keeps their choice. The library itself leaves the environment alone.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const program = new Command("sparklane")
     .description("Render, check and run PySpark SparkApplications: locally on real Spark, or on Kubernetes.")
     .version(pkg.version)
@@ -18,6 +22,11 @@ export async function runMain(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: out, writeErr: err, outputError: (text, write) => write(text) });
   registerAll(program);
+  // Every command with `--output json` reports a refused input or a failure as JSON on stdout too.
+  let json = false;
+  program.hook("preAction", (_program, action) => {
+    json = action.opts<{ output?: unknown }>().output === "json";
+  });
   try {
     await program.parseAsync(argv);
     // validate and lint report rejected input through process.exitCode after printing their report.
@@ -28,6 +37,7 @@ export async function runMain(argv: readonly string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : 2;
     }
     err(formatError(e));
+    if (json && !wasReportedAsJson(e)) out(`${JSON.stringify(errorAsJson(e), null, 2)}\n`);
     return exitCodeFor(e);
   }
 }

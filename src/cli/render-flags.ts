@@ -1,7 +1,6 @@
 // The render flags, shared by every command that renders (render, run, submit) so they stay identical.
 import { readFileSync } from "node:fs";
 import { Option, type Command } from "commander";
-import { UserError } from "../errors.js";
 import type { Project } from "../project/index.js";
 import type { PreparedRequest, Variant } from "../render/index.js";
 import { collect } from "./output.js";
@@ -62,8 +61,11 @@ export async function renderRequestFromFlags(
   flags: RenderFlags,
   cwd = process.cwd(),
 ): Promise<PreparedRequest> {
-  const { readPayloadFile, parsePayloadText, applySets } = await import("../payload/index.js");
+  const { readPayloadFile, parsePayloadText, applySets, checkLogicalDate } =
+    await import("../payload/index.js");
   const { findProject } = await import("../project/index.js");
+  // Before the payload is read, so a bad date is reported on its own.
+  if (flags.ds !== undefined) checkLogicalDate(flags.ds);
   const given =
     flags.conf === "-"
       ? parsePayloadText(readFileSync(0, "utf8"), "stdin")
@@ -71,9 +73,6 @@ export async function renderRequestFromFlags(
         ? readPayloadFile(flags.conf)
         : {};
   const payload = applySets(given, flags.set ?? []);
-  if (flags.ds !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(flags.ds)) {
-    throw new UserError(`--ds ${flags.ds}: expected a date as YYYY-MM-DD`);
-  }
   // Templates: --template, else --template-dir, else the project's, else the built-in ones. The project still
   // supplies var.value, params, limits and policy when a template is named explicitly.
   const project: Project | undefined = findProject(flags.project, cwd);

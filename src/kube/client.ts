@@ -22,8 +22,24 @@ export interface Kube {
   readonly log: Log;
   /** --namespace, else the context's namespace, else "default". */
   readonly namespace: string;
+  /** The current context's own namespace, when it sets one (see namespace.ts for the rule). */
+  readonly contextNamespace?: string;
   /** The API server URL, for messages. */
   readonly server: string;
+}
+
+/**
+ * With no KUBECONFIG, no ~/.kube/config and no service-account token, the client falls back to an unauthenticated
+ * http://localhost:8080 cluster under a context named `loaded-context`, and the first call then fails with an
+ * unrelated TLS message. That fallback is recognised here so the user hears what is actually missing.
+ */
+function isClientFallback(kc: KubeConfig): boolean {
+  const cluster = kc.getCurrentCluster();
+  return (
+    kc.getCurrentContext() === "loaded-context" &&
+    kc.getContexts().length === 1 &&
+    cluster?.server === "http://localhost:8080"
+  );
 }
 
 export function connect(opts: KubeOptions = {}): Kube {
@@ -39,11 +55,18 @@ export function connect(opts: KubeOptions = {}): Kube {
       kc.loadFromFile(opts.kubeconfig);
     } else {
       kc.loadFromDefault();
+      if (isClientFallback(kc)) {
+        // Exit 2 like a missing --kubeconfig file: the user must supply the configuration; nothing was reached.
+        throw new UserError(
+          "no kubeconfig found: KUBECONFIG is not set, ~/.kube/config does not exist, and this is not a pod",
+          "pass --kubeconfig FILE, set KUBECONFIG, or create ~/.kube/config (e.g. with your cluster's CLI)",
+        );
+      }
     }
   } catch (err) {
     if (err instanceof UserError) throw err;
     throw new UserError(
-      `cannot read kubeconfig ${opts.kubeconfig ?? "(default)"}: ${(err as Error).message}`,
+      `cannot read kubeconfig ${opts.kubeconfig ?? (process.env.KUBECONFIG ? `$KUBECONFIG ${process.env.KUBECONFIG}` : "~/.kube/config")}: ${(err as Error).message}`,
       undefined,
       { cause: err },
     );
@@ -61,7 +84,8 @@ export function connect(opts: KubeOptions = {}): Kube {
   const cluster = kc.getCurrentCluster();
   if (!cluster)
     throw new UserError("the kubeconfig has no current cluster", "set current-context, or pass --context");
-  const namespace = opts.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default";
+  const contextNamespace = kc.getContextObject(kc.getCurrentContext())?.namespace || undefined;
+  const namespace = opts.namespace ?? contextNamespace ?? "default";
   return {
     kc,
     custom: kc.makeApiClient(CustomObjectsApi),
@@ -69,6 +93,7 @@ export function connect(opts: KubeOptions = {}): Kube {
     watch: new Watch(kc),
     log: new Log(kc),
     namespace,
+    contextNamespace,
     server: cluster.server,
   };
 }

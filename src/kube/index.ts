@@ -1,6 +1,12 @@
 // Kubernetes: idempotent submit, watch with 410/reset handling, stuck-pod detection, logs, status, list,
 // delete. Drives the Spark Operator through the official client; never reimplements it.
 export { connect, toKubeError, GROUP, VERSION, PLURAL, type Kube, type KubeOptions } from "./client.js";
+export {
+  resolveNamespace,
+  describeNamespace,
+  type ResolvedNamespace,
+  type NamespaceSource,
+} from "./namespace.js";
 export { withRetry, backoffMs, realSleep, type RetryOptions, type Sleep } from "./retry.js";
 export * from "./naming.js";
 export { prepareApplication, moduleOf, type PrepareInput, type Prepared } from "./prepare.js";

@@ -1,6 +1,7 @@
 // Turns a rendered, checked manifest into the object sparklane creates: deterministic name, namespace,
 // cost-attribution labels on the application and on driver/executor pods, and identity annotations.
 // A structured change on the parsed object, never a textual one on the rendered YAML.
+import { resolveNamespace } from "./namespace.js";
 import {
   ANNOTATION_PAYLOAD_HASH,
   ANNOTATION_RUN_ID,
@@ -52,9 +53,11 @@ export function prepareApplication(input: PrepareInput): Prepared {
   const hash = runHash({ ...input.context, payload: input.payload });
   const name = applicationName(module, input.context.ds, hash);
   const md = obj(manifest.metadata);
-  const namespace =
-    input.namespace ??
-    (typeof md.namespace === "string" && md.namespace ? md.namespace : (input.defaultNamespace ?? "default"));
+  const { namespace } = resolveNamespace({
+    flag: input.namespace,
+    template: typeof md.namespace === "string" ? md.namespace : undefined,
+    context: input.defaultNamespace,
+  });
   const labels = costLabels({ ...input.context, module, variant: input.variant, runHash: hash });
   const spec = obj(manifest.spec);
   for (const role of ["driver", "executor"] as const) {

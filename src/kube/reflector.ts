@@ -38,6 +38,11 @@ export interface ReflectorOptions<T extends KMeta> {
   capMs?: number;
   /** Consecutive failures before run() rejects with InfraError (default: never give up). */
   maxFailures?: number;
+  /**
+   * Failures allowed before the first successful list (default: maxFailures). A daemon that never reached the
+   * API at start is misconfigured more often than unlucky, and must say so and exit rather than retry forever.
+   */
+  maxFailuresBeforeSync?: number;
   /** Server-side watch timeout, so streams are renewed even when idle (default 290 s). */
   watchTimeoutSeconds?: number;
 }
@@ -54,6 +59,7 @@ export class Reflector<T extends KMeta> {
   readonly cache = new Map<string, T>();
   resourceVersion = "";
   private failures = 0;
+  private synced = false;
 
   constructor(private readonly o: ReflectorOptions<T>) {}
 
@@ -99,7 +105,8 @@ export class Reflector<T extends KMeta> {
           throw toKubeError(err, `watch ${this.o.what}`, this.o.kube.server);
         if (code === undefined && !isTransportError(err) && !(err instanceof KubeApiError)) throw err;
         this.failures++;
-        if (this.o.maxFailures !== undefined && this.failures >= this.o.maxFailures)
+        const limit = this.synced ? this.o.maxFailures : (this.o.maxFailuresBeforeSync ?? this.o.maxFailures);
+        if (limit !== undefined && this.failures >= limit)
           throw toKubeError(err, `watch ${this.o.what}`, this.o.kube.server);
         try {
           await this.pause(sleep, random, err);
@@ -147,6 +154,7 @@ export class Reflector<T extends KMeta> {
     }
     this.resourceVersion = resourceVersion;
     this.failures = 0;
+    this.synced = true;
     this.o.onConnection?.({ event: "listed" });
     this.o.onSynced?.();
   }

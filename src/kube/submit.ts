@@ -95,7 +95,7 @@ export async function submit(
     return { ok: true, namespace: p.namespace, name: p.name, action: "dry-run-client", manifest: p.manifest };
   }
   const kube = connect(o);
-  const p = prepare(input, o.namespace, kube.namespace);
+  const p = prepare(input, o.namespace, kube.contextNamespace);
   const retry: RetryOptions = {
     ...o.retry,
     signal: o.signal,

@@ -1,7 +1,6 @@
 // A failed job in a few lines: the Python error and Spark's cause, picked out of spark-submit's output.
 const LOG4J = /^\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d (TRACE|DEBUG|INFO|WARN|ERROR|FATAL) /;
 const JAVA_EXCEPTION = /^(?:java|javax|org|scala|io|com|py4j)\.[\w.$]+(?:Exception|Error)\b(?::.*)?$/;
-const STACK_FRAME = /^\s+at |^\s+\.\.\. \d+ more/;
 
 export interface FailureSummary {
   /** The exception line of the last Python traceback ("ConfigError: ..."). */
@@ -36,11 +35,12 @@ export function summariseFailure(lines: readonly string[]): FailureSummary {
 }
 
 /**
- * Spark's INFO chatter and Java stack frames are kept in the log file; the console shows warnings, errors,
- * exception lines and the job's own output.
+ * What `run --local` shows while Spark runs. spark-submit's stderr is Spark's own: log4j records of every level
+ * with their continuation lines (multi-line messages, stack frames, query plans), the JVM's notices and Ivy's
+ * resolution report. Deciding line by line misread the continuation of a multi-line INFO record as the job's
+ * output, so the rule is by stream: stderr goes only to the run's log file (and, on failure, into the summary),
+ * stdout is the job's own output (print) and is shown. `--verbose` shows everything.
  */
-export function isConsoleWorthy(line: string): boolean {
-  if (STACK_FRAME.test(line)) return false;
-  const m = LOG4J.exec(line);
-  return !m || (m[1] !== "INFO" && m[1] !== "DEBUG" && m[1] !== "TRACE");
+export function isConsoleWorthy(_line: string, stream: "stdout" | "stderr"): boolean {
+  return stream === "stdout";
 }

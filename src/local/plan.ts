@@ -1,6 +1,7 @@
 // Pure: a checked SparkApplication + the project + a runtime + host facts -> the spark-submit command for
 // this machine. Same script, arguments and launch confs as the pod gets; only what cannot exist here
 // (Kubernetes, the pod's paths, a 20g driver on a laptop) is translated, and every translation is reported.
+import { pathToFileURL } from "node:url";
 import { join } from "node:path";
 import type { Issue } from "../errors.js";
 import { UserError } from "../errors.js";
@@ -148,7 +149,9 @@ export function planLocal(input: PlanInput): LocalPlan {
   const eventLogDir = join(input.runDir, "events");
   Object.assign(sparkConf, {
     "spark.eventLog.enabled": "true",
-    "spark.eventLog.dir": `file://${eventLogDir}`,
+    // A URL, percent-encoded: Spark parses the value as a URI, and a raw space made it a path relative to the
+    // working folder ("file:/p/My Team/file:/p/My Team/...": the run failed for a project folder with a space).
+    "spark.eventLog.dir": pathToFileURL(eventLogDir).href,
     "spark.eventLog.compress": "false",
     "spark.eventLog.rolling.enabled": "false",
   });

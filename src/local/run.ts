@@ -316,9 +316,9 @@ async function submitLocal(
       cwd: plan.cwd,
       env: { ...env, ...plan.env },
       signal: req.signal,
-      onLine: (line) => {
+      onLine: (line, stream) => {
         log.write(`${line}\n`);
-        emit({ kind: "output", line, console: isConsoleWorthy(line) });
+        emit({ kind: "output", line, console: isConsoleWorthy(line, stream) });
       },
     });
     exitCode = result.code;
@@ -387,6 +387,7 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
   let runtime: ReadyRuntime;
   let submission: Submission;
   let runtimeReady: number;
+  let python = "unknown";
   try {
     const ctx = { root, uv: uv.path, projectDir: project.dir, packages };
     runtime =
@@ -394,6 +395,8 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
         ? await preBakedRuntime(req, { ...ctx, fingerprint }, env, emit, warn)
         : await standardRuntime(req, { ...ctx, venvDir: perRunVenv }, env, emit);
     runtimeReady = Date.now();
+    // Read now: the standard variant's per-run venv is removed when spark-submit ends.
+    python = venvPythonVersion(runtime.venv.dir) ?? "unknown";
     emit({
       kind: "runtime",
       cache: runtime.cache,
@@ -429,7 +432,7 @@ export async function runLocal(req: LocalRunRequest): Promise<RunReport> {
       cache: runtime.cache,
       fingerprint: fingerprint.id,
       dir: runtime.dir,
-      python: venvPythonVersion(runtime.venv.dir) ?? "unknown",
+      python,
       spark: lock.sparkVersion,
       java: java.version ?? "unknown",
       jars: runtime.jars,

@@ -42,6 +42,11 @@ export interface ExporterOptions {
   ) => void;
   onLog?: (msg: string) => void;
   now?: () => number;
+  /**
+   * Failed attempts at the first list of each watch before the exporter gives up (default 5, about 6 s of
+   * backoff). After the first sync it retries forever: the API server restarting must not kill the exporter.
+   */
+  startupAttempts?: number;
 }
 
 interface Tracked {
@@ -183,9 +188,17 @@ export class Exporter {
     }
   }
 
-  /** Resolves when stopped; rejects if a watch failed for good (e.g. 403 Forbidden). */
+  /**
+   * Resolves when stopped; rejects if a watch failed for good (e.g. 403 Forbidden, or the API never answered at
+   * start), after stopping the other watches and the HTTP server, so the process can exit.
+   */
   async done(): Promise<void> {
-    await Promise.all(this.runs);
+    try {
+      await Promise.all(this.runs);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
   }
 
   private reflectorCommon(id: string, resource: "app" | "pod", signal: AbortSignal) {
@@ -197,6 +210,7 @@ export class Exporter {
       sleep: this.o.sleep,
       random: this.o.random,
       capMs: 30_000,
+      maxFailuresBeforeSync: this.o.startupAttempts ?? 5,
       onSynced: () => {
         this.unsynced.delete(id);
         this.initialSync.delete(id);

@@ -1,10 +1,11 @@
 // Reading and checking trigger payloads. Pure apart from `readPayload`, which reads the file it is given.
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, type Stats } from "node:fs";
+import { join } from "node:path";
 import * as z from "zod";
 import { closest, distance } from "fastest-levenshtein";
 import { UserError, ValidationError, type Issue } from "../errors.js";
 import { copyPyJson, parseJsonPy, type PyDict, type PyJson } from "../pyjson.js";
-import { yamlUnsafeReason } from "./patterns.js";
+import { isCalendarDate, yamlUnsafeReason } from "./patterns.js";
 import { defaultLimits, knownKeys, payloadShape, requiredKeys, type Limits, type Payload } from "./schema.js";
 import { extraKeySchema, type ExtraKeys } from "./extra-keys.js";
 
@@ -12,6 +13,17 @@ export { payloadSchema, payloadShape, knownKeys, limitsSchema, type Payload, typ
 export { extraKeysSchema, type ExtraKeys } from "./extra-keys.js";
 
 /** Payloads larger than this are refused before parsing: no real `dag_run.conf` comes close. */
+/** `--ds`, Airflow's logical date: a real calendar date, since it becomes names and partition paths. */
+export function checkLogicalDate(ds: string): string {
+  if (!isCalendarDate(ds)) {
+    throw new UserError(
+      `--ds ${ds}: expected a real calendar date as YYYY-MM-DD`,
+      "for example --ds 2026-03-15",
+    );
+  }
+  return ds;
+}
+
 export const MAX_PAYLOAD_BYTES = 1024 * 1024;
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
@@ -90,15 +102,24 @@ function lineCol(text: string, pos: number): string {
 
 /** Reads a payload file (not stdin: the CLI reads that) and parses it. */
 export function readPayloadFile(path: string): ParsedPayload {
-  let size: number;
+  let stat: Stats;
   try {
-    size = statSync(path).size;
+    stat = statSync(path);
   } catch {
     throw new UserError(
       `--conf ${path}: no such file`,
       "pass the path of a JSON trigger payload, or - for stdin",
     );
   }
+  if (!stat.isFile()) {
+    throw new UserError(
+      `--conf ${path}: is ${stat.isDirectory() ? "a folder" : "not a regular file"}, expected a JSON payload file`,
+      stat.isDirectory()
+        ? `pass one file, e.g. --conf ${join(path, "<trigger>.json")}; validate and lint take every triggers/*.json of --project`
+        : "pass the path of a JSON trigger payload, or - for stdin",
+    );
+  }
+  const size = stat.size;
   if (size > MAX_PAYLOAD_BYTES) {
     throw new UserError(`${path}: payload is ${size} bytes; the limit is ${MAX_PAYLOAD_BYTES} (1 MiB)`);
   }

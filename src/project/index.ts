@@ -1,5 +1,5 @@
 // Project discovery: `sparklane.yaml`, its template search path and sample triggers.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LineCounter, parseDocument } from "yaml";
@@ -11,13 +11,16 @@ export { projectConfigSchema, type ProjectConfig } from "./config.js";
 
 export const PROJECT_FILE = "sparklane.yaml";
 
-/** sparklane's own templates (`templates/` in the package), used when no project or template dir is given. */
-export const builtinTemplateDir: string = (() => {
+/** The sparklane package's folder: the one holding its package.json. */
+export const packageRoot: string = (() => {
   // Works from src/ (tests through tsx) and from the bundle in dist/ alike: walk up to the package root.
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, "templates");
+  return dir;
 })();
+
+/** sparklane's own templates (`templates/` in the package), used when no project or template dir is given. */
+export const builtinTemplateDir: string = join(packageRoot, "templates");
 
 export interface Project {
   readonly dir: string;
@@ -35,6 +38,13 @@ export interface Project {
 export function loadProject(dir: string): Project {
   const root = resolve(dir);
   const file = join(root, PROJECT_FILE);
+  const dirStat = statSync(root, { throwIfNoEntry: false });
+  if (!dirStat?.isDirectory()) {
+    throw new UserError(
+      `--project ${dir}: ${dirStat ? "is not a folder" : "no such folder"} (${root})`,
+      "pass the project folder (the one holding sparklane.yaml), or create a project with: sparklane init DIR",
+    );
+  }
   if (!existsSync(file)) {
     throw new UserError(
       `--project ${dir}: no ${PROJECT_FILE} in ${root}`,

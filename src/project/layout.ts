@@ -18,9 +18,14 @@ export interface Module {
   readonly configs: readonly string[];
 }
 
-const SKIP = new Set([
+/**
+ * Top-level folders that are never modules, even with .py files inside: developer helpers, tests, samples and
+ * outputs. One list for lint's module discovery and for what `package` ships as modules.
+ */
+export const NON_MODULE_DIRS: ReadonlySet<string> = new Set([
   "triggers",
   "data",
+  "scripts",
   "tests",
   "test",
   "node_modules",
@@ -34,7 +39,7 @@ export function discoverModules(project: Project): Module[] {
   const modules: Module[] = [];
   for (const name of readdirSync(project.dir).sort()) {
     const dir = join(project.dir, name);
-    if (name.startsWith(".") || SKIP.has(name) || !statSync(dir).isDirectory()) continue;
+    if (name.startsWith(".") || NON_MODULE_DIRS.has(name) || !statSync(dir).isDirectory()) continue;
     const scripts = readdirSync(dir)
       .filter((f) => f.endsWith(".py") && f !== "__init__.py")
       .sort();

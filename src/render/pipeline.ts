@@ -1,11 +1,19 @@
 // payload -> variant -> Jinja2 render -> YAML 1.1 parse -> manifest checks, all pure once the templates are
 // loaded (the Environment reads template files once and caches them).
 import { basename, dirname, resolve } from "node:path";
+import { statSync } from "node:fs";
 import { ValidationError, UserError } from "../errors.js";
-import { checkPayload, payloadValues, pythonConf, type PayloadInput } from "../payload/index.js";
+import {
+  checkLogicalDate,
+  checkPayload,
+  payloadValues,
+  pythonConf,
+  type PayloadInput,
+} from "../payload/index.js";
 import { builtinTemplateDir, loadProject, type Project } from "../project/index.js";
 import {
   Environment,
+  TemplateError,
   airflowContext,
   isoformat,
   parseLogicalDate,
@@ -62,7 +70,28 @@ function pickTemplate(req: PreparedRequest, variant: Variant): { template: Templ
   const searchPath = req.templateDir?.length
     ? req.templateDir.map((d) => resolve(d))
     : (req.project?.templateSearchPath ?? [builtinTemplateDir]);
-  return { template: environmentFor(searchPath).getTemplate(templateNameFor(variant)), variant };
+  try {
+    return { template: environmentFor(searchPath).getTemplate(templateNameFor(variant)), variant };
+  } catch (e) {
+    throw missingFolderError(e, req) ?? e;
+  }
+}
+
+/**
+ * A template not found because a search-path folder does not exist says so, naming the flag or the
+ * sparklane.yaml key. Airflow ignores a missing search-path folder, so this is only looked at on a miss.
+ */
+function missingFolderError(e: unknown, req: PreparedRequest): UserError | undefined {
+  if (!(e instanceof TemplateError) || e.kind !== "TemplateNotFound") return undefined;
+  const [source, dirs] = req.templateDir?.length
+    ? ["--template-dir", req.templateDir.map((d) => resolve(d))]
+    : [`${req.project?.file ?? "sparklane.yaml"}: templates`, req.project?.templateSearchPath ?? []];
+  const missing = dirs.filter((d) => !statSync(d, { throwIfNoEntry: false })?.isDirectory());
+  if (missing.length === 0) return undefined;
+  return new UserError(
+    `${source} ${missing.join(", ")}: no such folder`,
+    "point it at the folder that holds sparkapps/generic-spark-app*.yaml (Airflow's template_searchpath)",
+  );
 }
 
 /**
@@ -85,9 +114,7 @@ function airflowDates(req: RenderRequest): { ds: string; ts: string; runId: stri
     }
     ts = isoformat(ld);
   } else {
-    const ds = req.ds ?? (req.now ?? new Date()).toISOString().slice(0, 10);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(ds) || !parseLogicalDate(`${ds}T00:00:00+00:00`))
-      throw new UserError(`--ds ${ds}: expected a date as YYYY-MM-DD`);
+    const ds = checkLogicalDate(req.ds ?? (req.now ?? new Date()).toISOString().slice(0, 10));
     ts = `${ds}T00:00:00+00:00`;
   }
   return { ds: ts.slice(0, 10), ts, runId: req.runId ?? `manual__${ts}` };

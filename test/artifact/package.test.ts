@@ -48,6 +48,8 @@ test("package: only code, configs, pyproject.toml and uv.lock; no venvs, data, c
     "visits_distinct/data",
     "node_modules/x",
     "notes",
+    "scripts",
+    "tests",
   ]) {
     mkdirSync(join(dir, d), { recursive: true });
   }
@@ -57,6 +59,9 @@ test("package: only code, configs, pyproject.toml and uv.lock; no venvs, data, c
   writeFileSync(join(dir, "visits_distinct/data/sample.csv"), "a,b");
   writeFileSync(join(dir, ".git/HEAD"), "x");
   writeFileSync(join(dir, "notes/todo.txt"), "not a module: no python inside");
+  // Developer helpers and tests hold Python but are not modules (the example's scripts/ once was one).
+  writeFileSync(join(dir, "scripts/generate_sample_data.py"), "print(1)\n");
+  writeFileSync(join(dir, "tests/test_visits.py"), "def test(): pass\n");
   writeFileSync(join(dir, "README.md"), "root files other than the runtime ones stay out");
   writeFileSync(join(dir, "visits_distinct/run.sh"), "#!/bin/sh\n");
   chmodSync(join(dir, "visits_distinct/run.sh"), 0o755);

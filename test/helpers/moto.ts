@@ -1,7 +1,6 @@
-// A real S3 protocol server for tests: Python moto in server mode on a free loopback port, with dummy
+// A real S3 protocol server for tests: Python moto in server mode on a loopback port it binds itself, with dummy
 // credentials. start() waits until it answers; stop() ends the process and waits for it to exit.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 
 export const MOTO_ENV = {
@@ -11,27 +10,15 @@ export const MOTO_ENV = {
   AWS_EC2_METADATA_DISABLED: "true",
 } as const;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 export class MotoServer {
   private child?: ChildProcess;
   endpoint = "";
 
   async start(timeoutMs = 60_000): Promise<this> {
-    const port = await freePort();
-    this.endpoint = `http://127.0.0.1:${port}`;
+    // moto binds port 0 itself and prints the port it got: no window between choosing a port and binding it,
+    // in which another test could take it.
     let output = "";
-    const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
+    const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", "0"], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
@@ -41,11 +28,15 @@ export class MotoServer {
     for (;;) {
       if (child.exitCode !== null)
         throw new Error(`moto_server exited early (${child.exitCode}):\n${output}`);
-      try {
-        const res = await fetch(`${this.endpoint}/moto-api/`);
-        if (res.status < 500) return this;
-      } catch {
-        // not listening yet
+      const port = /Running on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
+      if (port) {
+        this.endpoint = `http://127.0.0.1:${port}`;
+        try {
+          const res = await fetch(`${this.endpoint}/moto-api/`);
+          if (res.status < 500) return this;
+        } catch {
+          // bound, not answering yet
+        }
       }
       if (Date.now() > deadline) {
         await this.stop();

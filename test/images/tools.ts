@@ -81,34 +81,45 @@ export interface Registry {
 /** docker-registry 2.8 on 127.0.0.1, storage in a scratch folder; htpasswd auth when `auth` is set. */
 export async function startRegistry(auth?: { user: string; password: string }): Promise<Registry> {
   const dir = mkdtempSync(join(tmpdir(), "sparklane-registry-"));
-  const port = await freePort();
   let authYaml = "";
   if (auth) {
     const line = execFileSync("htpasswd", ["-Bbn", auth.user, auth.password], { encoding: "utf8" });
     writeFileSync(join(dir, "htpasswd"), line);
     authYaml = `auth:\n  htpasswd:\n    realm: sparklane-test\n    path: ${join(dir, "htpasswd")}\n`;
   }
-  writeFileSync(
-    join(dir, "config.yml"),
-    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, "data")}\n  delete:\n    enabled: true\n` +
-      `http:\n  addr: 127.0.0.1:${port}\n${authYaml}`,
-  );
-  const child: ChildProcess = spawn("docker-registry", ["serve", join(dir, "config.yml")], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const host = `127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      const res = await fetch(`http://${host}/v2/`);
-      await res.body?.cancel();
-      break;
-    } catch {
-      if (child.exitCode !== null) throw new Error(`docker-registry exited: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 100));
+  // docker-registry cannot report a port it chose itself, so a free port is picked, and may be taken before
+  // the registry binds it: it then exits with "address already in use" and is started again on another.
+  let child: ChildProcess | undefined;
+  let host = "";
+  for (let attempt = 1; !child; attempt++) {
+    const port = await freePort();
+    host = `127.0.0.1:${port}`;
+    writeFileSync(
+      join(dir, "config.yml"),
+      `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, "data")}\n  delete:\n    enabled: true\n` +
+        `http:\n  addr: ${host}\n${authYaml}`,
+    );
+    const started: ChildProcess = spawn("docker-registry", ["serve", join(dir, "config.yml")], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    started.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    for (let i = 0; i < 100; i++) {
+      try {
+        const res = await fetch(`http://${host}/v2/`);
+        await res.body?.cancel();
+        // Answered, and ours is still running: not another process that took the port.
+        if (started.exitCode === null) child = started;
+        break;
+      } catch {
+        if (started.exitCode !== null) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
-    if (i === 99) throw new Error(`docker-registry did not start on ${host}: ${stderr}`);
+    if (child) break;
+    started.kill("SIGKILL");
+    if (!/address already in use/.test(stderr) || attempt >= 5)
+      throw new Error(`docker-registry did not start on ${host}: ${stderr}`);
   }
   return {
     host,

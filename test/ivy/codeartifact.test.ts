@@ -150,4 +150,6 @@ test("CLI one-shot: endpoint from GetRepositoryEndpoint, realm from the registry
   );
   assert.match(xml, new RegExp(`<ibiblio name="codeartifact" m2compatible="true" root="${maven.url}"/>`));
   assert.ok(!r.stdout.includes(CANARY) && !r.stderr.includes(CANARY));
+  // The SDK's 8-line notice about the Node version is not sparklane's business to print (issue 10).
+  assert.doesNotMatch(r.stderr, /NodeVersionSupportWarning|AWS SDK for JavaScript/);
 });

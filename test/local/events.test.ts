@@ -120,15 +120,22 @@ test("failure summary: the Python exception and Spark's cause from a real failed
   assert.deepEqual(py, { python: "sparklane_etl.config.ConfigError: c.yaml: launch-only", spark: undefined });
 });
 
-test("console filter: INFO and stack frames go only to the log file", () => {
-  assert.equal(isConsoleWorthy("26/11/26 04:35:34 INFO SparkContext: Running Spark version 4.0.1"), false);
-  assert.equal(isConsoleWorthy("26/11/26 04:35:35 WARN NativeCodeLoader: Unable to load"), true);
-  assert.equal(
-    isConsoleWorthy(
-      "\tat org.apache.hadoop.fs.RawLocalFileSystem.getFileStatus(RawLocalFileSystem.java:907)",
-    ),
-    false,
-  );
-  assert.equal(isConsoleWorthy("Traceback (most recent call last):"), true);
-  assert.equal(isConsoleWorthy("wrote 12 rows"), true);
+test("console filter: everything Spark writes (stderr) goes only to the log file; the job's stdout is shown", () => {
+  // A multi-line INFO record: its continuation lines carry no log4j prefix, and once leaked to the console.
+  const stderr = [
+    "WARNING: Using incubator modules: jdk.incubator.vector",
+    "26/11/26 04:35:34 INFO SparkContext: Running Spark version 4.0.1",
+    "26/11/26 04:35:40 INFO FileSourceStrategy: Pushed Filters: ",
+    "== Physical Plan ==",
+    "*(2) HashAggregate(keys=[visit_date#10, page#1], functions=[count(distinct visitor_id#0)])",
+    "+- Exchange hashpartitioning(visit_date#10, page#1, 200), ENSURE_REQUIREMENTS, [plan_id=42]",
+    "java.lang.IllegalStateException: benign, logged at INFO",
+    "\tat org.apache.hadoop.fs.RawLocalFileSystem.getFileStatus(RawLocalFileSystem.java:907)",
+    "26/11/26 04:35:35 WARN NativeCodeLoader: Unable to load",
+    ":: resolving dependencies :: org.apache.spark#spark-submit-parent;1.0",
+    "\tconfs: [default]",
+    "Traceback (most recent call last):",
+  ];
+  for (const line of stderr) assert.equal(isConsoleWorthy(line, "stderr"), false, line);
+  assert.equal(isConsoleWorthy("wrote 12 rows", "stdout"), true);
 });

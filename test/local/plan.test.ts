@@ -104,6 +104,17 @@ test("standard: /app paths map into the project, spark.jars.packages kept and re
   assert.ok(!Object.keys(conf).some((k) => k.startsWith("spark.kubernetes.")));
 });
 
+test("a project folder with spaces: the event log dir is a percent-encoded file URL", () => {
+  const dir = "/home/dev/My Team ETL";
+  const plan = planLocal(
+    base(fixture("visits-daily.pre-baked"), { projectDir: dir, runDir: `${dir}/.sparklane/runs/r1` }),
+  );
+  assert.equal(
+    confArgs(plan.args)["spark.eventLog.dir"],
+    "file:///home/dev/My%20Team%20ETL/.sparklane/runs/r1/events",
+  );
+});
+
 test("master is local[min(instances x cores, host cores)]", () => {
   const m = fixture("visits-daily.pre-baked"); // 2 instances x 1 core
   assert.equal(planLocal(base(m)).master, "local[2]");

@@ -18,6 +18,15 @@ const trigger = (name: string): string => join(ex.project, "triggers", name);
 const runsDir = join(ex.project, ".sparklane", "runs");
 const SPARK_TIMEOUT = 900_000;
 
+/** Without --verbose, stderr holds sparklane's own lines only: Spark's output is in the run's log file. */
+function assertOnlySparklaneLines(stderr: string, logFile: string): void {
+  const foreign = stderr
+    .split("\n")
+    .filter((l) => l !== "" && !/^(sparklane: |warning: | {2}hint: )/.test(l));
+  assert.deepEqual(foreign, [], "Spark output leaked to the console");
+  assert.ok(readFileSync(logFile, "utf8").length > 0, "the log file keeps it");
+}
+
 type Row = Record<string, string | number>;
 
 /** Visits from the committed sample data: [visitor, page, ts]. */
@@ -86,7 +95,14 @@ interface Report {
   runDir: string;
   logFile: string;
   eventLog: string[];
-  runtime: { cache: string; fingerprint: string; dir: string; jars: string[]; packages: string[] };
+  runtime: {
+    cache: string;
+    fingerprint: string;
+    dir: string;
+    jars: string[];
+    packages: string[];
+    python: string;
+  };
   plan: { master: string; command: string[] };
   phases: Record<string, number | undefined>;
 }
@@ -105,6 +121,7 @@ test(
     assert.equal(first.code, 0, first.stderr);
     const report = JSON.parse(first.stdout) as Report;
     assert.equal(report.status, "succeeded");
+    assertOnlySparklaneLines(first.stderr, report.logFile);
     assert.equal(report.variant, "pre-baked");
     assert.equal(report.runtime.cache, "miss");
     assert.match(first.stderr, /building the pre-baked runtime .* \(once\)/);
@@ -207,6 +224,10 @@ test(
     const report = JSON.parse(res.stdout) as Report;
     assert.equal(report.variant, "standard");
     assert.equal(report.runtime.cache, "fresh");
+    // Ivy's resolution report stays in the log; the venv is gone by now, but its Python was read before.
+    assertOnlySparklaneLines(res.stderr, report.logFile);
+    assert.match(readFileSync(report.logFile, "utf8"), /:: resolving dependencies ::/);
+    assert.match(report.runtime.python, /^3\.\d+\.\d+$/);
     assert.ok(report.plan.command.includes("spark.jars.packages=org.apache.spark:spark-avro_2.13:4.0.1"));
     assert.ok(report.plan.command.includes(`spark.jars.ivy=${join(ex.cache, "ivy")}`));
     assert.ok(!existsSync(join(report.runDir, "venv")), "the per-run venv is removed afterwards");
@@ -280,15 +301,15 @@ test("Ctrl-C ends the whole Spark process tree and exits 130", { timeout: SPARK_
     },
   );
   let stderr = "";
-  const jvmUp = new Promise<void>((resolve) => {
+  const submitted = new Promise<void>((resolve) => {
     proc.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();
-      // Spark's first own line: the JVM is up and the Python driver is on its way.
-      if (/Using Spark's default log4j profile|WARN /.test(stderr)) resolve();
+      // spark-submit has started (Spark's own lines stay in the log file, not on the console).
+      if (/run folder (\S+)\)/.test(stderr)) resolve();
     });
   });
   const exited = new Promise<number | null>((resolve) => proc.on("close", (code) => resolve(code)));
-  await jvmUp;
+  await Promise.race([submitted, exited]);
   const runDir = /run folder (\S+)\)/.exec(stderr)?.[1];
   assert.ok(runDir, stderr);
   // Wait for the grandchild, the Python driver that the JVM starts, so a whole tree is there to stop.

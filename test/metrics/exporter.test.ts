@@ -110,8 +110,17 @@ test("exporter: start latency, outcomes, durations, states; history not counted;
     // 410 Gone in the middle, then an API server restart (same port, same store): nothing is counted twice.
     c.api.expireWatches();
     await submit(input({ context: ctx("d") }), { kubeconfig: c.kubeconfig, wait: true });
+    const refused = (text: string) =>
+      text
+        .split("\n")
+        .filter(
+          (l) => l.startsWith("sparklane_exporter_watch_restarts_total{") && l.includes('reason="error"'),
+        )
+        .reduce((n, l) => n + Number(l.split(" ")[1]), 0);
+    const refusedBefore = refused(await scrape(port));
     await c.api.stop();
-    await new Promise((r) => setTimeout(r, 200));
+    // Restart only once the exporter has met the outage (a failed reconnect), not after a guessed delay.
+    await until(async () => refused(await scrape(port)) > refusedBefore, "the exporter to see the API down");
     await c.api.start();
     await submit(input({ context: ctx("e") }), { kubeconfig: c.kubeconfig, wait: true });
     await until(

@@ -73,7 +73,6 @@ test(
         signal: ctl.signal,
       });
       const { port } = await exporter.start();
-      const promPort = await freePort();
       writeFileSync(
         join(dir, "prometheus.yml"),
         [
@@ -90,24 +89,41 @@ test(
         encoding: "utf8",
       });
       assert.equal(check.status ?? 0, 0, check.stdout + check.stderr);
-      prom = spawn(
-        PROMETHEUS,
-        [
-          `--config.file=${join(dir, "prometheus.yml")}`,
-          `--storage.tsdb.path=${join(dir, "data")}`,
-          `--web.listen-address=127.0.0.1:${promPort}`,
-          "--log.level=warn",
-        ],
-        {
-          stdio: ["ignore", "ignore", "pipe"],
-        },
-      );
-      let promErr = "";
-      prom.stderr!.on("data", (d: Buffer) => (promErr += d.toString()));
-      await until(
-        async () => ((await fetch(`http://127.0.0.1:${promPort}/-/ready`)).ok ? true : undefined),
-        `prometheus ready (${promErr})`,
-      );
+      // Prometheus cannot report a port it chose itself, so a free port is picked and may be taken before
+      // Prometheus binds it: then it exits with "address already in use" and is started again on another.
+      let promPort = 0;
+      for (let attempt = 1; ; attempt++) {
+        promPort = await freePort();
+        const child = spawn(
+          PROMETHEUS,
+          [
+            `--config.file=${join(dir, "prometheus.yml")}`,
+            `--storage.tsdb.path=${join(dir, "data")}`,
+            `--web.listen-address=127.0.0.1:${promPort}`,
+            "--log.level=warn",
+          ],
+          {
+            stdio: ["ignore", "ignore", "pipe"],
+          },
+        );
+        prom = child;
+        let promErr = "";
+        child.stderr!.on("data", (d: Buffer) => (promErr += d.toString()));
+        const exited = new Promise<"exited">((r) => child.once("exit", () => r("exited")));
+        const ready = until(
+          async () =>
+            child.exitCode !== null
+              ? false
+              : (await fetch(`http://127.0.0.1:${promPort}/-/ready`)).ok
+                ? true
+                : undefined,
+          `prometheus ready (${promErr})`,
+        );
+        const outcome = await Promise.race([ready, exited]);
+        if (outcome === true) break;
+        if (!/address already in use/.test(promErr) || attempt >= 5)
+          assert.fail(`prometheus exited: ${promErr}`);
+      }
 
       const runs = [
         ...[1, 2, 3].map((i) =>

@@ -167,7 +167,7 @@ test("render: bad inputs exit 2 with one clear message and nothing on stdout", a
     [
       "missing template dir",
       ["--conf", daily, "--template-dir", join(dir, "none")],
-      /generic-spark-app-pre-baked\.yaml/,
+      /--template-dir .*none: no such folder/,
     ],
   ];
   for (const [name, args, pattern] of cases) {

@@ -12,7 +12,7 @@ export function register(program: Command): void {
   program
     .command("bootstrap")
     .description(
-      "Init-container entrypoint: fetch, verify and safely extract versioned code into APP_DIR, then build the venv (full) or check the baked one (code-only)",
+      "init-container entrypoint: fetch, verify and safely extract versioned code into APP_DIR, then build the venv (full) or check the baked one (code-only)",
     )
     .addOption(
       new Option("--version <version>", "version to install, or latest").env("ETL_VERSION").default("latest"),

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { addKubeFlags, type KubeFlags } from "../kube-flags.js";
+import { addKubeFlags, namespaceFor, notFound, type KubeFlags } from "../kube-flags.js";
 
 export function register(program: Command): void {
   addKubeFlags(
@@ -8,11 +8,12 @@ export function register(program: Command): void {
       .description("delete SparkApplications (their driver and executor pods go with them)")
       .argument("<name...>", "application names")
       .option("--ignore-not-found", "succeed when an application does not exist"),
+    { project: true },
   ).action(async (names: string[], flags: KubeFlags & { ignoreNotFound?: boolean }) => {
     const { connect, deleteApp } = await import("../../kube/index.js");
-    const { UserError } = await import("../../errors.js");
     const kube = connect(flags);
-    const ns = flags.namespace ?? kube.namespace;
+    const resolved = await namespaceFor(flags, kube);
+    const ns = resolved.namespace;
     const results: { name: string; deleted: boolean }[] = [];
     for (const name of names) results.push({ name, deleted: await deleteApp(kube, ns, name) });
     if (flags.output === "json")
@@ -22,10 +23,7 @@ export function register(program: Command): void {
         process.stdout.write(`${r.deleted ? "deleted" : "not found"}: sparkapplication ${ns}/${r.name}\n`);
     const missing = results.filter((r) => !r.deleted).map((r) => r.name);
     if (missing.length && !flags.ignoreNotFound) {
-      throw new UserError(
-        `sparkapplication ${missing.map((m) => `${ns}/${m}`).join(", ")} not found`,
-        "check the name with `sparklane list`, or pass --ignore-not-found",
-      );
+      throw await notFound(missing, resolved, ", or pass --ignore-not-found");
     }
   });
 }

@@ -22,7 +22,7 @@ export function register(program: Command): void {
   program
     .command("exporter")
     .description(
-      "Prometheus exporter: job start latency, outcomes, durations and states of SparkApplications (/metrics, /healthz)",
+      "serve Prometheus metrics: job start latency, outcomes, durations and states of SparkApplications (/metrics, /healthz)",
     )
     .option(
       "--kubeconfig <file>",

@@ -17,9 +17,11 @@ import { register as bootstrapCmd } from "./bootstrap.js";
 import { register as ivySettingsCmd } from "./ivy-settings.js";
 import { register as exporterCmd } from "./exporter.js";
 import { register as doctorCmd } from "./doctor.js";
+import { register as initCmd } from "./init.js";
 import { register as bakeCmd } from "./bake.js";
 
 export function registerAll(program: Command): void {
+  initCmd(program);
   renderCmd(program);
   validateCmd(program);
   lintCmd(program);

@@ -34,7 +34,7 @@ export function register(program: Command): void {
     .option("--repo-name <name>", "resolver name of that repository (default: codeartifact | private)")
     .option(
       "--realm <realm>",
-      "Basic-auth realm the registry announces (default: read from its 401 challenge)",
+      "basic-auth realm the registry announces (default: read from its 401 challenge)",
     )
     .option("--username <user>", "user name sent with the token", "aws")
     .option(

@@ -29,14 +29,17 @@ export function register(program: Command): void {
       });
       if (flags.output === "json") {
         out(
-          `${JSON.stringify({ ok: report.errors === 0, errors: report.errors, warnings: report.warnings, findings: report.findings }, null, 2)}\n`,
+          `${JSON.stringify({ ok: report.errors === 0, errors: report.errors, warnings: report.warnings, rendersLinted: report.cells.filter((c) => c.rendered !== undefined).length, findings: report.findings }, null, 2)}\n`,
         );
       } else {
         const lines = report.findings.map(
           (f) => `${f.severity}: ${f.where}: ${f.message}${f.hint ? `\n  fix: ${f.hint}` : ""}`,
         );
+        // Only renders that happened were linted; the ones that failed are counted apart (their errors are above).
+        const linted = report.cells.filter((c) => c.rendered !== undefined).length;
+        const failed = report.cells.length - linted;
         lines.push(
-          `${report.errors} error${report.errors === 1 ? "" : "s"}, ${report.warnings} warning${report.warnings === 1 ? "" : "s"} (${report.cells.length} renders linted)`,
+          `${report.errors} error${report.errors === 1 ? "" : "s"}, ${report.warnings} warning${report.warnings === 1 ? "" : "s"} (${linted} render${linted === 1 ? "" : "s"} linted${failed > 0 ? `, ${failed} failed to render` : ""})`,
         );
         out(`${lines.join("\n")}\n`);
       }

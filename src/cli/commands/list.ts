@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
 import type { ListQuery } from "../../kube/index.js";
-import { addKubeFlags, table, type KubeFlags } from "../kube-flags.js";
+import { addKubeFlags, namespaceFor, table, type KubeFlags } from "../kube-flags.js";
 
 // The flags are the library's list query, one to one (--dag-id/--task-id, as in the render flags, set dag/task).
 type ListFlags = KubeFlags & ListQuery;
@@ -29,16 +29,20 @@ export function register(program: Command): void {
       .option("--execution-date <YYYY-MM-DD>", "execution date (label airflow-execution-date)")
       .option("--variant <variant>", "standard or pre-baked (label sparklane-variant)")
       .option("--state <state>", "application state, e.g. RUNNING, FAILED"),
+    { project: true },
   ).action(async (flags: ListFlags) => {
-    const { connect, listApplications } = await import("../../kube/index.js");
+    const { connect, listApplications, describeNamespace } = await import("../../kube/index.js");
     const kube = connect(flags);
-    const rows = await listApplications(kube, flags);
+    const resolved = flags.allNamespaces ? undefined : await namespaceFor(flags, kube);
+    const rows = await listApplications(kube, { ...flags, namespace: resolved?.namespace });
     if (flags.output === "json") {
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       return;
     }
     if (!rows.length) {
-      process.stderr.write("no sparkapplications match\n");
+      process.stderr.write(
+        `no sparkapplications match in ${resolved ? describeNamespace(resolved) : "any namespace"}${resolved ? "; -A searches every namespace" : ""}\n`,
+      );
       return;
     }
     const head = ["NAMESPACE", "NAME", "STATE", "MODULE", "VARIANT", "DATE", "BY", "DAG", "TRY", "CREATED"];

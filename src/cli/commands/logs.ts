@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { addKubeFlags, type KubeFlags } from "../kube-flags.js";
+import { addKubeFlags, namespaceFor, notFound, type KubeFlags } from "../kube-flags.js";
 
 export function register(program: Command): void {
   addKubeFlags(
@@ -8,14 +8,14 @@ export function register(program: Command): void {
       .description("print the init containers' and the driver's logs of a SparkApplication")
       .argument("<name>", "application name (the name the template rendered finds the one Airflow submitted)")
       .option("-f, --follow", "keep streaming until the application ends (survives reconnects)"),
+    { project: true },
   ).action(async (name: string, flags: KubeFlags & { follow?: boolean }) => {
     const { connect, findApp, printLogs } = await import("../../kube/index.js");
-    const { UserError } = await import("../../errors.js");
     const kube = connect(flags);
-    const ns = flags.namespace ?? kube.namespace;
+    const resolved = await namespaceFor(flags, kube);
+    const ns = resolved.namespace;
     const app = await findApp(kube, ns, name);
-    if (!app)
-      throw new UserError(`sparkapplication ${ns}/${name} not found`, "check the name with `sparklane list`");
+    if (!app) throw await notFound([name], resolved);
     name = app.metadata.name;
     const ctl = new AbortController();
     process.once("SIGINT", () => ctl.abort());

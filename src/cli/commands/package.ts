@@ -9,7 +9,7 @@ export function register(program: Command): void {
   program
     .command("package")
     .description(
-      "Build a deterministic tar.gz of the project's code (modules, configs, pyproject.toml, uv.lock) with a manifest",
+      "build a deterministic tar.gz of the project's code (modules, configs, pyproject.toml, uv.lock) with a manifest",
     )
     .requiredOption("--version <version>", "artifact version, e.g. 1.4.0")
     .option("--project <dir>", "project folder holding sparklane.yaml (default: current folder)")

@@ -4,7 +4,7 @@ export function register(program: Command): void {
   program
     .command("publish")
     .description(
-      "Upload a versioned code artifact to a store under <project>/<version>/ (immutable); optionally move 'latest'",
+      "upload a versioned code artifact to a store under <project>/<version>/ (immutable); optionally move 'latest'",
     )
     .addOption(new Option("--store <uri>", "s3://bucket/prefix or file:///dir").env("ARTIFACT_STORE"))
     .requiredOption("--version <version>", "version to publish, e.g. 1.4.0")

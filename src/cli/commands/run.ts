@@ -1,5 +1,6 @@
 import { Option, type Command } from "commander";
 import { JobFailedError, UserError } from "../../errors.js";
+import { markReportedAsJson } from "../output.js";
 import {
   addRenderFlags,
   applyAutoVariant,
@@ -136,7 +137,10 @@ export function register(program: Command): void {
       );
     } catch (err) {
       const report = err instanceof JobFailedError ? err.details : (err as { report?: unknown }).report;
-      if (json && report !== undefined) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      if (json && report !== undefined) {
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        markReportedAsJson(err);
+      }
       throw err;
     } finally {
       process.off("SIGINT", onSigint);

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { addKubeFlags, formatTimings, type KubeFlags } from "../kube-flags.js";
+import { addKubeFlags, formatTimings, namespaceFor, notFound, type KubeFlags } from "../kube-flags.js";
 import type { AppOrigin } from "../../kube/airflow.js";
 
 function submittedBy(o: AppOrigin): string {
@@ -27,11 +27,14 @@ export function register(program: Command): void {
         "show a SparkApplication: state, error, driver pod, executors, a stuck driver, phase timings",
       )
       .argument("<name>", "application name"),
+    { project: true },
   ).action(async (name: string, flags: KubeFlags) => {
-    const { connect, appStatus, describeStuck, formatEvent } = await import("../../kube/index.js");
+    const { connect, appStatus, describeStuck, formatEvent, findApp } = await import("../../kube/index.js");
     const { isLong, summarizeOperatorError } = await import("../../kube/operator-error.js");
     const kube = connect(flags);
-    const s = await appStatus(kube, flags.namespace ?? kube.namespace, name);
+    const ns = await namespaceFor(flags, kube);
+    if (!(await findApp(kube, ns.namespace, name))) throw await notFound([name], ns);
+    const s = await appStatus(kube, ns.namespace, name);
     if (flags.output === "json") {
       process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
       return;

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Option, type Command } from "commander";
+import { markReportedAsJson } from "../output.js";
 import {
   addRenderFlags,
   applyAutoVariant,
@@ -155,7 +156,10 @@ export function register(program: Command): void {
             );
           }
         }
-        if (result.error) throw result.error;
+        if (result.error) {
+          if (json) markReportedAsJson(result.error);
+          throw result.error;
+        }
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);

@@ -32,6 +32,7 @@ export function register(program: Command): void {
         output: string;
       }) => {
         const { findProject } = await import("../../project/index.js");
+        if (flags.ds !== undefined) (await import("../../payload/index.js")).checkLogicalDate(flags.ds);
         const { renderMatrix } = await import("../../render/matrix.js");
         const project = findProject(flags.project, process.cwd());
         const cells = renderMatrix({
@@ -49,10 +50,15 @@ export function register(program: Command): void {
           );
         } else {
           const lines: string[] = [];
+          // Columns as wide as their longest entry, so long payload or application names stay aligned.
+          const width = (values: string[]) => Math.max(...values.map((v) => v.length));
+          const payloadW = width(cells.map((c) => c.payload));
+          const variantW = width(cells.map((c) => c.variant));
+          const nameW = width(cells.map((c) => (c.ok ? (c.name ?? "") : "")));
           for (const c of cells) {
-            lines.push(
-              `${c.ok ? "ok  " : "FAIL"}  ${c.payload.padEnd(32)} ${c.variant.padEnd(10)} ${c.ok ? `${c.name ?? ""}  ${relative(process.cwd(), c.template ?? "")}` : ""}`,
-            );
+            const columns = [c.ok ? "ok  " : "FAIL", c.payload.padEnd(payloadW), c.variant.padEnd(variantW)];
+            if (c.ok) columns.push((c.name ?? "").padEnd(nameW), relative(process.cwd(), c.template ?? ""));
+            lines.push(columns.join("  ").trimEnd());
             for (const i of c.issues)
               lines.push(
                 `      ${c.ok ? "warning" : "error"}: ${i.where}: ${i.message}${i.hint ? `\n        hint: ${i.hint}` : ""}`,
