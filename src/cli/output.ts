@@ -1,4 +1,5 @@
 // Formatting of results and errors for humans and for `--output json`. Only src/cli prints.
+import { inspect } from "node:util";
 import {
   ExitCode,
   InternalError,
@@ -56,7 +57,7 @@ function traceOf(e: Error): string {
       parts.push(`${depth === 0 ? "" : "caused by: "}${cur.stack ?? `${cur.name}: ${cur.message}`}`);
       cur = cur.cause;
     } else {
-      parts.push(`caused by: ${String(cur)}`);
+      parts.push(`caused by: ${inspect(cur)}`);
       cur = undefined;
     }
   }
