@@ -25,7 +25,7 @@ export async function runMain(argv: readonly string[]): Promise<number> {
   // Every command with `--output json` reports a refused input or a failure as JSON on stdout too.
   let json = false;
   program.hook("preAction", (_program, action) => {
-    json = (action.opts() as { output?: unknown }).output === "json";
+    json = action.opts<{ output?: unknown }>().output === "json";
   });
   try {
     await program.parseAsync(argv);

@@ -56,7 +56,7 @@ function traceOf(e: Error): string {
       parts.push(`${depth === 0 ? "" : "caused by: "}${cur.stack ?? `${cur.name}: ${cur.message}`}`);
       cur = cur.cause;
     } else {
-      parts.push(`caused by: ${String(cur)}`);
+      parts.push(`caused by: ${typeof cur === "string" ? cur : JSON.stringify(cur)}`);
       cur = undefined;
     }
   }
