@@ -190,7 +190,8 @@ test(
       );
     }
     const text = (results[0] as { text: string }).text;
-    assert.match(text, /^# A YAML comment written by the template's author/);
+    assert.match(text, /^# A YAML comment written by the template.s author/);
+    assert.match(text, / {2}annotations: \n {4}sparklane.io\/template: "fixture"\n/);
     assert.match(text, /- name: RUN_ID\n {12}value: "manual__2026-03-15T00:00:00\+00:00"/);
   },
 );
