@@ -14,76 +14,25 @@ The first line written is {"ready": true, "environment": "airflow" | "replica"}.
 
 import datetime
 import json
+import os
 import sys
 import warnings
 
 import jinja2
-import jinja2.sandbox
 from jinja2 import StrictUndefined
+
+# The replica of Airflow's environment and context objects is jinja_render.py's (the differential test's
+# reference), so both references are one implementation.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from jinja_render import AirflowSandboxedEnvironment, Obj, VariableAccessor, ds_add, ds_format  # noqa: E402
 
 try:  # the real thing, when the Airflow venv runs this script
     from airflow.sdk.definitions._internal.templater import SandboxedEnvironment as AirflowSandbox
 
     KIND = "airflow"
 except ImportError:
+    AirflowSandbox = AirflowSandboxedEnvironment
     KIND = "replica"
-
-    def _none_or(fn):
-        return lambda value: None if value is None else fn(value)
-
-    FILTERS = {
-        "ds": _none_or(lambda v: v.strftime("%Y-%m-%d")),
-        "ds_nodash": _none_or(lambda v: v.strftime("%Y%m%d")),
-        "ts": _none_or(lambda v: v.isoformat()),
-        "ts_nodash": _none_or(lambda v: v.strftime("%Y%m%dT%H%M%S")),
-        "ts_nodash_with_tz": _none_or(lambda v: v.isoformat().replace("-", "").replace(":", "")),
-    }
-
-    class AirflowSandbox(jinja2.sandbox.SandboxedEnvironment):
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.filters.update(FILTERS)
-
-        def is_safe_attribute(self, obj, attr, value):
-            return not jinja2.sandbox.is_internal_attribute(obj, attr)
-
-
-class Obj:
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
-
-
-class VariableAccessor:
-    """Airflow's `var.value`: a missing Variable raises KeyError."""
-
-    def __init__(self, values):
-        self.__dict__["_values"] = values
-
-    def __getattr__(self, key):
-        if key.startswith("__"):
-            raise AttributeError(key)
-        try:
-            return self._values[key]
-        except KeyError:
-            raise KeyError(f"Variable {key} does not exist") from None
-
-    def get(self, key, default_var=KeyError):
-        if key in self._values:
-            return self._values[key]
-        if default_var is KeyError:
-            raise KeyError(f"Variable {key} does not exist")
-        return default_var
-
-
-def ds_add(ds, days):
-    if not days:
-        return str(ds)
-    dt = datetime.datetime.strptime(str(ds), "%Y-%m-%d") + datetime.timedelta(days=days)
-    return dt.strftime("%Y-%m-%d")
-
-
-def ds_format(ds, input_format, output_format):
-    return datetime.datetime.strptime(str(ds), input_format).strftime(output_format)
 
 
 def context(case):
