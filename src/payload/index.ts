@@ -12,7 +12,6 @@ import { extraKeySchema, type ExtraKeys } from "./extra-keys.js";
 export { payloadSchema, payloadShape, knownKeys, limitsSchema, type Payload, type Limits } from "./schema.js";
 export { extraKeysSchema, type ExtraKeys } from "./extra-keys.js";
 
-/** Payloads larger than this are refused before parsing: no real `dag_run.conf` comes close. */
 /** `--ds`, Airflow's logical date: a real calendar date, since it becomes names and partition paths. */
 export function checkLogicalDate(ds: string): string {
   if (!isCalendarDate(ds)) {
@@ -24,6 +23,7 @@ export function checkLogicalDate(ds: string): string {
   return ds;
 }
 
+/** Payloads larger than this are refused before parsing: no real `dag_run.conf` comes close. */
 export const MAX_PAYLOAD_BYTES = 1024 * 1024;
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 

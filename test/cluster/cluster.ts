@@ -349,7 +349,23 @@ export function missingPrerequisite(operator = true): string | undefined {
   return undefined;
 }
 
+/** The components take their ports as flags, so each port is found free first and bound a moment later by
+ * another process; another program can take it in between. A start that failed with "address already in use"
+ * (the component's log tail is in the error) is stopped and tried again with new ports. */
 export async function up(opts: UpOptions = {}): Promise<ClusterInfo> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await upOnce(opts);
+    } catch (e) {
+      const portTaken = /address already in use|EADDRINUSE/.test(String(e));
+      if (!portTaken || attempt >= 3) throw e;
+      // upOnce has stopped what it started.
+      opts.log?.(`a port was taken while starting (attempt ${attempt}); starting again with new ports`);
+    }
+  }
+}
+
+async function upOnce(opts: UpOptions): Promise<ClusterInfo> {
   const log = opts.log ?? (() => {});
   const t0 = Date.now();
   const missing = opts.controlPlaneOnly ? undefined : missingPrerequisite(opts.operator !== false);

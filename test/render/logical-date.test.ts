@@ -128,18 +128,21 @@ test("params: the DAG's params (sparklane.yaml) with dag_run.conf's keys merged 
   );
 });
 
-test("bad logical dates exit 2 naming the flag, nothing on stdout", async (t) => {
+test("bad logical dates exit 2 naming the flag; stdout holds only the JSON error (--output json)", async (t) => {
   const dir = project(t);
   for (const [args, pattern] of [
     [["--logical-date", "2026-03-15"], /--logical-date 2026-03-15: expected ISO 8601 with an offset/],
     [["--logical-date", "2026-02-30T00:00:00+00:00"], /--logical-date 2026-02-30T00:00:00\+00:00/],
     [["--logical-date", "2026-03-15T06:30:00"], /expected ISO 8601 with an offset/],
     [["--ds", "2026-03-15", "--logical-date", "2026-03-15T00:00:00Z"], /--ds and --logical-date both given/],
-    [["--ds", "2026-02-30"], /--ds 2026-02-30: expected a date/],
+    [["--ds", "2026-02-30"], /--ds 2026-02-30: expected a real calendar date/],
   ] as const) {
     const r = await render(dir, ...args);
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
-    assert.equal(r.stdout, "");
+    // No manifest: with --output json, stdout is the refusal as a JSON document, as for every command.
+    const out = JSON.parse(r.stdout) as { ok: boolean; exitCode: number; message: string };
+    assert.deepEqual([out.ok, out.exitCode], [false, 2]);
+    assert.match(out.message, pattern);
     assert.match(r.stderr, pattern);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   }
