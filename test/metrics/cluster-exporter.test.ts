@@ -180,8 +180,8 @@ test(
         `dashboard panel "${t.title}" has no finite value: ${q} -> ${JSON.stringify(r)}`,
       );
     }
-    const p50 = await query(expand(targets.find((t) => t.title === "Runs in range")!.expr, window));
-    assert.ok(num(p50[0]!) > 0, `runs in range ${num(p50[0]!)}`);
+    const inRange = await query(expand(targets.find((t) => t.title === "Runs in range")!.expr, window));
+    assert.ok(num(inRange[0]!) > 0, `runs in range ${num(inRange[0]!)}`);
 
     // The rules need an hour (or a day, for the regression alert) of history to fire, so only their syntax is
     // checked: Prometheus must accept each expression.
