@@ -112,6 +112,8 @@ const TERMINAL: Record<string, "completed" | "failed"> = { COMPLETED: "completed
 export class Exporter {
   readonly metrics: ExporterMetrics;
   private readonly apps = new Map<string, Tracked>();
+  /** module/variant/origin combinations whose series exist; bounded like those labels. */
+  private readonly seriesCreated = new Set<string>();
   /** Driver start times seen before their application (the two watches are not ordered). */
   private readonly pendingStarts = new Map<string, number>();
   private readonly modules = new Set<string>();
@@ -346,6 +348,7 @@ export class Exporter {
         outcomeCounted: history && state in TERMINAL,
       };
       this.apps.set(key, t);
+      this.createSeries(t);
       this.setState(undefined, state);
       t.state = state;
       const pending = this.pendingStarts.get(key);
@@ -374,6 +377,27 @@ export class Exporter {
         : t.created;
       if (begin !== undefined && Number.isFinite(begin) && end >= begin)
         this.metrics.duration.observe(labels, (end - begin) / 1000);
+    }
+  }
+
+  /**
+   * Creates a new module/variant/origin's series at 0 when its first application appears, long before that
+   * run's start or outcome is observed. Prometheus sees no increase in a series whose first sample is already
+   * 1, so without this rate() and increase() (the dashboard, the alerts) miss the first run of each
+   * combination after every exporter restart.
+   */
+  private createSeries(t: Tracked): void {
+    const key = `${t.module}\0${t.variant}\0${t.origin}`;
+    if (this.seriesCreated.has(key)) return;
+    this.seriesCreated.add(key);
+    const labels = { module: t.module, variant: t.variant, origin: t.origin };
+    // zero() would reset an existing histogram series: only the first application of a combination gets here.
+    this.metrics.startLatency.zero(labels);
+    for (const outcome of Object.values(TERMINAL)) {
+      // In the order the increments use: prom-client prints labels in the order a series was created with.
+      const withOutcome = { module: t.module, variant: t.variant, outcome, origin: t.origin };
+      this.metrics.runs.inc(withOutcome, 0);
+      this.metrics.duration.zero(withOutcome);
     }
   }
 

@@ -12,9 +12,9 @@ import { submit } from "../../src/kube/submit.js";
 import { Exporter } from "../../src/metrics/exporter.js";
 import { START_LATENCY_BUCKETS } from "../../src/metrics/metrics.js";
 import { repoRoot } from "../helpers/cli.js";
+import { PROMTOOL, dashboardExprs, ruleGroups } from "../helpers/prometheus.js";
 import { input, startCluster } from "../kube/harness.js";
 
-const PROMTOOL = "/usr/bin/promtool";
 const noPromtool = existsSync(PROMTOOL) ? false : "promtool (Debian's prometheus package) is not installed";
 const deploy = (...p: string[]) => join(repoRoot, "deploy", ...p);
 
@@ -60,20 +60,6 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 function metricsIn(expr: string): string[] {
   return [...expr.matchAll(/\b(sparklane_[a-z0-9_]+)\b/g)].map((m) => m[1]!);
-}
-
-function dashboardExprs(): string[] {
-  const d = JSON.parse(readFileSync(deploy("grafana", "sparklane-startup.json"), "utf8")) as {
-    panels: { targets?: { expr: string }[] }[];
-  };
-  return d.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
-}
-
-function ruleGroups(): { name: string; rules: { alert?: string; record?: string; expr: string }[] }[] {
-  const r = parse(readFileSync(deploy("prometheus", "sparklane-alerts.yaml"), "utf8"));
-  assert.equal(r.kind, "PrometheusRule");
-  assert.equal(r.apiVersion, "monitoring.coreos.com/v1");
-  return r.spec.groups;
 }
 
 test("every metric the dashboard and the alerts use is exposed by the exporter", () => {
