@@ -177,6 +177,7 @@ export function pyCasefold(s: string): string {
 const DIGIT_ONLY =
   "\\u{b2}-\\u{b3}\\u{b9}\\u{1369}-\\u{1371}\\u{19da}\\u{2070}\\u{2074}-\\u{2079}\\u{2080}-\\u{2089}\\u{2460}-\\u{2468}\\u{2474}-\\u{247c}\\u{2488}-\\u{2490}\\u{24ea}\\u{24f5}-\\u{24fd}\\u{24ff}\\u{2776}-\\u{277e}\\u{2780}-\\u{2788}\\u{278a}-\\u{2792}\\u{10a40}-\\u{10a43}\\u{10e60}-\\u{10e68}\\u{11052}-\\u{1105a}\\u{1f100}-\\u{1f10a}";
 const IS_DIGIT = new RegExp(`^[\\p{Nd}${DIGIT_ONLY}]+$`, "u");
+const IS_DECIMAL = /^\p{Nd}+$/u;
 
 export function pyCenter(s: string, width: number, fill = " "): string {
   const marg = width - strLen(s);
@@ -438,7 +439,7 @@ export const STR_METHODS = new Map<string, Method<string>>([
   ["rindex", strRindex],
   ["join", strJoin],
   ["isdigit", strIsdigit],
-  ["isdecimal", strIsdigit],
+  ["isdecimal", (s: string) => IS_DECIMAL.test(s)],
   ["isnumeric", strIsnumeric],
   ["isalpha", strIsalpha],
   ["isalnum", strIsalnum],
