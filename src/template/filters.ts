@@ -236,7 +236,10 @@ function filterReplace(v: unknown, a: unknown[], k: Kwargs): unknown {
     ["new", REQ],
     ["count", null],
   ]);
-  return pyReplace(soft(v), soft(o), soft(n), c === null ? -1 : +(c as number));
+  const [so, sn] = [soft(o), soft(n)];
+  if (c instanceof Undefined)
+    throw new PyError("TypeError", "'StrictUndefined' object cannot be interpreted as an integer");
+  return pyReplace(soft(v), so, sn, c === null ? -1 : +(c as number));
 }
 
 function filterLower(v: unknown): unknown {
@@ -357,6 +360,7 @@ function filterIndent(v: unknown, a: unknown[], k: Kwargs): unknown {
     ["first", false],
     ["blank", false],
   ]);
+  if (width instanceof Undefined) return width.fail();
   const ind = typeof width === "string" ? width : " ".repeat(Math.max(0, +(width as number)));
   // jinja appends "\n" to the value itself, so only strings can be indented
   if (!isStr(v)) {
@@ -537,7 +541,6 @@ function filterSum(v: unknown, a: unknown[], k: Kwargs): unknown {
 function filterAbs(v: unknown): unknown {
   if (isIntLike(v)) return Math.abs(+v);
   if (isNumLike(v)) return mkFloat(Math.abs(num(v)));
-  if (v instanceof Undefined) return v.fail();
   throw new PyError("TypeError", `bad operand type for abs(): '${typeName(v)}'`);
 }
 
@@ -610,14 +613,20 @@ function filterTruncate(v: unknown, a: unknown[], k: Kwargs): unknown {
     ["end", "..."],
     ["leeway", null],
   ]);
-  const sLen = pyLen(v); // jinja measures the value itself, so a number raises TypeError
-  const s = soft(v);
+  if (length instanceof Undefined) return length.fail();
+  if (leeway instanceof Undefined) return leeway.fail();
   const len = +(length as number);
   const e = soft(end);
   const lw = leeway === null ? 5 : +(leeway as number);
   if (len < e.length) throw new PyError("AssertionError", `expected length >= ${e.length}, got ${len}`);
   if (lw < 0) throw new PyError("AssertionError", `expected leeway >= 0, got ${lw}`);
-  if (sLen <= len + lw) return s;
+  // jinja measures and returns the value itself: a short list stays a list, a number raises TypeError
+  if (pyLen(v) <= len + lw) return v;
+  if (!isStr(v)) {
+    if (truthy(killwords)) throw new PyError("TypeError", `can only concatenate ${typeName(v)} (not "str") to ${typeName(v)}`);
+    throw new PyError("AttributeError", `'${typeName(v)}' object has no attribute 'rsplit'`);
+  }
+  const s = soft(v);
   if (truthy(killwords)) return s.slice(0, len - e.length) + e;
   const head = s.slice(0, len - e.length);
   const cut = head.lastIndexOf(" ");

@@ -284,8 +284,9 @@ function checkSpec(v: unknown, m: RegExpExecArray): void {
 
 /** format(value, spec): the format-spec mini-language for str, int, float and bool. */
 export function formatSpec(v: unknown, spec: string): string {
-  if (v instanceof Undefined) return v.fail();
   if (spec === "") return pyStr(v);
+  if (v instanceof Undefined)
+    throw new PyError("TypeError", "unsupported format string passed to StrictUndefined.__format__");
   const m = SPEC_RE.exec(spec);
   if (!m)
     throw new PyError("ValueError", `Invalid format specifier '${spec}' for object of type '${typeName(v)}'`);

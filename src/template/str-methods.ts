@@ -1,10 +1,23 @@
 // Python's str methods, one named function each, on JS strings (code points where Python counts them).
-import { REQUIRED, bindArgs, needInt, needStr } from "./args.js";
+import { REQUIRED, bindArgs, needInt as argInt, needStr as argStr } from "./args.js";
 import type { Method } from "./args.js";
 import { PyError } from "./errors.js";
 import { isPySpace } from "./lexer.js";
-import { isStr, isTuple, iterate, strLen, strOf, tuple, typeName } from "./values.js";
+import { Undefined, isStr, isTuple, iterate, strLen, strOf, tuple, typeName } from "./values.js";
 import type { Kwargs } from "./values.js";
+
+// str's own methods check their arguments' types in C, before anything touches the value: an undefined
+// argument is a TypeError there, where jinja's filters (which call str() first) raise UndefinedError.
+function needStr(fname: string, v: unknown): string {
+  if (v instanceof Undefined) throw new PyError("TypeError", `${fname}() argument must be str, not StrictUndefined`);
+  return argStr(fname, v);
+}
+
+function needInt(fname: string, v: unknown): number {
+  if (v instanceof Undefined)
+    throw new PyError("TypeError", `'StrictUndefined' object cannot be interpreted as an integer (${fname})`);
+  return argInt(fname, v);
+}
 
 export function pyStrip(s: string, chars: unknown, left: boolean, right: boolean): string {
   const set = chars === null || chars === undefined ? null : needStr("strip", chars);

@@ -400,7 +400,6 @@ export function dictStore(m: Map<unknown, unknown>, k: unknown, v: unknown): voi
 export function contains(container: unknown, item: unknown): boolean {
   if (container instanceof Undefined) return container.fail();
   if (isStr(container)) {
-    if (item instanceof Undefined) return item.fail();
     if (!isStr(item)) {
       throw new PyError("TypeError", `'in <string>' requires string as left operand, not ${typeName(item)}`);
     }
