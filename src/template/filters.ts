@@ -559,7 +559,11 @@ function filterRound(v: unknown, a: unknown[], k: Kwargs): unknown {
     throw new PyError("TypeError", `must be real number, not ${typeName(v)}`);
   }
   const f = method === "ceil" ? Math.ceil : Math.floor;
-  return mkFloat(f(num(v) * 10 ** p) / 10 ** p);
+  const scaled = num(v) * 10 ** p;
+  if (Number.isNaN(scaled)) throw new PyError("ValueError", "cannot convert float NaN to integer");
+  if (!Number.isFinite(scaled)) throw new PyError("OverflowError", "cannot convert float infinity to integer");
+  // math.floor and math.ceil return an int, which has no negative zero
+  return mkFloat((f(scaled) + 0) / 10 ** p);
 }
 
 function filterBatch(v: unknown, a: unknown[], k: Kwargs): unknown {
