@@ -17,6 +17,7 @@ import {
   escapeValue,
   hashKey,
   floatRepr,
+  complexParts,
   groupTuple,
   isFloat,
   isInt,
@@ -541,6 +542,8 @@ function filterSum(v: unknown, a: unknown[], k: Kwargs): unknown {
 function filterAbs(v: unknown): unknown {
   if (isIntLike(v)) return Math.abs(+v);
   if (isNumLike(v)) return mkFloat(Math.abs(num(v)));
+  const c = complexParts(v);
+  if (c) return mkFloat(Math.hypot(c[0], c[1]));
   throw new PyError("TypeError", `bad operand type for abs(): '${typeName(v)}'`);
 }
 

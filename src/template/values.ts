@@ -572,10 +572,16 @@ export function pyPow(a: unknown, b: unknown): unknown {
 function complexPow(x: number, y: number): PyObj {
   const len = Math.abs(x) ** y;
   const phase = Math.atan2(0, x) * y;
-  const re = len * Math.cos(phase);
-  const im = len * Math.sin(phase);
+  return mkComplex(len * Math.cos(phase), len * Math.sin(phase));
+}
+
+function mkComplex(re: number, im: number): PyObj {
   const part = (v: number) => floatRepr(v).replace(/\.0$/, "");
-  const repr = `(${part(re)}${im < 0 || Object.is(im, -0) ? "-" : "+"}${part(Math.abs(im))}j)`;
+  const imag = `${part(im)}j`;
+  // Python drops the real part, and the parentheses, when it is +0.0
+  const repr = Object.is(re, 0)
+    ? imag
+    : `(${part(re)}${im < 0 || Object.is(im, -0) ? "" : "+"}${imag})`;
   return new PyObj(
     "complex",
     new Map<string, unknown>([
@@ -587,11 +593,18 @@ function complexPow(x: number, y: number): PyObj {
   );
 }
 
+export function complexParts(a: unknown): [number, number] | null {
+  if (!(a instanceof PyObj) || a.typeName !== "complex") return null;
+  return [num(a.attrs.get("real") as PyFloat), num(a.attrs.get("imag") as PyFloat)];
+}
+
 export function pyNeg(a: unknown): unknown {
   if (typeof a === "number") return Number.isInteger(a) ? 0 - a : -a;
   if (typeof a === "boolean") return 0 - +a;
   if (a instanceof PyFloat) return new PyFloat(-a.v);
   if (a instanceof Undefined) return a.fail();
+  const c = complexParts(a);
+  if (c) return mkComplex(-c[0], -c[1]);
   throw new PyError("TypeError", `bad operand type for unary -: '${typeName(a)}'`);
 }
 
@@ -599,6 +612,7 @@ export function pyPos(a: unknown): unknown {
   if (typeof a === "number" || a instanceof PyFloat) return a;
   if (typeof a === "boolean") return +a;
   if (a instanceof Undefined) return a.fail();
+  if (complexParts(a)) return a;
   throw new PyError("TypeError", `bad operand type for unary +: '${typeName(a)}'`);
 }
 
