@@ -9,8 +9,18 @@ import type { Kwargs } from "./values.js";
 // str's own methods check their arguments' types in C, before anything touches the value: an undefined
 // argument is a TypeError there, where jinja's filters (which call str() first) raise UndefinedError.
 function needStr(fname: string, v: unknown): string {
-  if (v instanceof Undefined) throw new PyError("TypeError", `${fname}() argument must be str, not StrictUndefined`);
+  if (v instanceof Undefined)
+    throw new PyError("TypeError", `${fname}() argument must be str, not StrictUndefined`);
   return argStr(fname, v);
+}
+
+function fillChar(v: unknown): string {
+  if (!isStr(v))
+    throw new PyError("TypeError", `The fill character must be a unicode character, not ${typeName(v)}`);
+  const c = strOf(v);
+  if (strLen(c) !== 1)
+    throw new PyError("TypeError", "The fill character must be exactly one character long");
+  return c;
 }
 
 function needInt(fname: string, v: unknown): number {
@@ -408,7 +418,8 @@ function strCenter(s: string, a: unknown[], k: Kwargs): unknown {
     ["width", REQUIRED],
     ["fillchar", " "],
   ]);
-  return pyCenter(s, needInt("center", w), needStr("center", f));
+  const width = needInt("center", w);
+  return pyCenter(s, width, fillChar(f));
 }
 
 function strPartition(s: string, a: unknown[], k: Kwargs): unknown {
@@ -486,7 +497,8 @@ function justify(
     ["fillchar", " "],
   ]);
   const n = needInt(name, w) - strLen(s);
-  return n > 0 ? f(needStr(name, fill), n) : s;
+  const c = fillChar(fill);
+  return n > 0 ? f(c, n) : s;
 }
 
 function partition(s: string, a: unknown[], k: Kwargs, right: boolean): unknown[] {
