@@ -356,6 +356,9 @@ const FLOAT_KEYS = new Map<number, PyFloat>();
 /** The Map key standing for a Python dict key (an integral float is its interned PyFloat). */
 export function hashKey(v: unknown): unknown {
   if (v instanceof PyFloat) {
+    // a Map key treats -0 as 0, so interning zeros would print one dict's -0.0 key as another's 0.0:
+    // zeros stay themselves and findKey looks for them
+    if (v.v === 0) return v;
     let k = FLOAT_KEYS.get(v.v);
     if (!k) FLOAT_KEYS.set(v.v, (k = v));
     return k;
@@ -382,6 +385,7 @@ export function findKey(m: Map<unknown, unknown>, h: unknown): unknown {
   const alts: unknown[] = [n, FLOAT_KEYS.get(n)];
   if (n === 0 || n === 1) alts.push(n === 1);
   for (const a of alts) if (a !== undefined && a !== h && m.has(a)) return a;
+  if (n === 0) for (const k of m.keys()) if (k instanceof PyFloat && k.v === 0 && k !== h) return k;
   return undefined;
 }
 
@@ -579,9 +583,7 @@ function mkComplex(re: number, im: number): PyObj {
   const part = (v: number) => floatRepr(v).replace(/\.0$/, "");
   const imag = `${part(im)}j`;
   // Python drops the real part, and the parentheses, when it is +0.0
-  const repr = Object.is(re, 0)
-    ? imag
-    : `(${part(re)}${im < 0 || Object.is(im, -0) ? "" : "+"}${imag})`;
+  const repr = Object.is(re, 0) ? imag : `(${part(re)}${im < 0 || Object.is(im, -0) ? "" : "+"}${imag})`;
   return new PyObj(
     "complex",
     new Map<string, unknown>([
