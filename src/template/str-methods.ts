@@ -111,37 +111,28 @@ export function pyReplace(s: string, old: string, repl: string, count: number): 
   return out + s.slice(i);
 }
 
-// Characters whose titlecase differs from their uppercase (Python's str.title/capitalize use titlecase).
-const TITLECASE: Record<string, string> = {
-  ß: "Ss",
-  ﬀ: "Ff",
-  ﬁ: "Fi",
-  ﬂ: "Fl",
-  ﬃ: "Ffi",
-  ﬄ: "Ffl",
-  ﬅ: "St",
-  ﬆ: "St",
-  Ǆ: "ǅ",
-  ǅ: "ǅ",
-  ǆ: "ǅ",
-  Ǉ: "ǈ",
-  ǈ: "ǈ",
-  ǉ: "ǈ",
-  Ǌ: "ǋ",
-  ǋ: "ǋ",
-  ǌ: "ǋ",
-  Ǳ: "ǲ",
-  ǲ: "ǲ",
-  ǳ: "ǲ",
-};
+// Characters whose titlecase differs from their uppercase in Python's Unicode data (str.title and
+// str.capitalize use titlecase): each entry is the character, then its titlecase. Georgian Mkhedruli
+// (U+10D0-U+10FF) has an uppercase but titlecases to itself.
+const TITLECASE = new Map(
+  "ßSs Ǆǅ ǅǅ ǆǅ Ǉǈ ǈǈ ǉǈ Ǌǋ ǋǋ ǌǋ Ǳǲ ǲǲ ǳǲ ևԵւ ᾀᾈ ᾁᾉ ᾂᾊ ᾃᾋ ᾄᾌ ᾅᾍ ᾆᾎ ᾇᾏ ᾈᾈ ᾉᾉ ᾊᾊ ᾋᾋ ᾌᾌ ᾍᾍ ᾎᾎ ᾏᾏ ᾐᾘ ᾑᾙ ᾒᾚ ᾓᾛ ᾔᾜ ᾕᾝ ᾖᾞ ᾗᾟ ᾘᾘ ᾙᾙ ᾚᾚ ᾛᾛ ᾜᾜ ᾝᾝ ᾞᾞ ᾟᾟ ᾠᾨ ᾡᾩ ᾢᾪ ᾣᾫ ᾤᾬ ᾥᾭ ᾦᾮ ᾧᾯ ᾨᾨ ᾩᾩ ᾪᾪ ᾫᾫ ᾬᾬ ᾭᾭ ᾮᾮ ᾯᾯ ᾲᾺͅ ᾳᾼ ᾴΆͅ ᾷᾼ͂ ᾼᾼ ῂῊͅ ῃῌ ῄΉͅ ῇῌ͂ ῌῌ ῲῺͅ ῳῼ ῴΏͅ ῷῼ͂ ῼῼ ﬀFf ﬁFi ﬂFl ﬃFfi ﬄFfl ﬅSt ﬆSt ﬓՄն ﬔՄե ﬕՄի ﬖՎն ﬗՄխ"
+    .split(" ")
+    .map((e) => {
+      const [c, ...t] = Array.from(e);
+      return [c!, t.join("")];
+    }),
+);
 
 function toTitle(c: string): string {
-  return TITLECASE[c] ?? c.toUpperCase();
+  const cp = c.codePointAt(0)!;
+  if (cp >= 0x10d0 && cp <= 0x10ff) return c;
+  return TITLECASE.get(c) ?? c.toUpperCase();
 }
 
-function isCased(c: string): boolean {
-  return c.toLowerCase() !== c.toUpperCase();
-}
+// Python's Py_UNICODE_ISUPPER/ISLOWER/ISTITLE: the Uppercase and Lowercase properties, and category Lt.
+const UPPER = /\p{Uppercase}/u;
+const LOWER = /\p{Lowercase}/u;
+const TITLE = /\p{Lt}/u;
 
 const CASED = /\p{Cased}/u;
 const CASE_IGNORABLE = /\p{Case_Ignorable}/u;
@@ -250,7 +241,11 @@ function strUpper(s: string): unknown {
 }
 
 function strSwapcase(s: string): unknown {
-  return Array.from(s, (c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join("");
+  const chars = Array.from(s);
+  // titlecase letters (ǅ) are neither upper nor lower, so they stay
+  return chars
+    .map((c, i) => (UPPER.test(c) ? lowerAt(chars, i) : LOWER.test(c) ? c.toUpperCase() : c))
+    .join("");
 }
 
 function strTitle(s: string): unknown {
@@ -386,15 +381,36 @@ function strIsspace(s: string): unknown {
 }
 
 function strIslower(s: string): unknown {
-  return isCasedStr(s) && s === s.toLowerCase();
+  let cased = false;
+  for (const c of s) {
+    if (UPPER.test(c) || TITLE.test(c)) return false;
+    if (LOWER.test(c)) cased = true;
+  }
+  return cased;
 }
 
 function strIsupper(s: string): unknown {
-  return isCasedStr(s) && s === s.toUpperCase();
+  let cased = false;
+  for (const c of s) {
+    if (LOWER.test(c) || TITLE.test(c)) return false;
+    if (UPPER.test(c)) cased = true;
+  }
+  return cased;
 }
 
 function strIstitle(s: string): unknown {
-  return isCasedStr(s) && s === pyTitle(s);
+  let cased = false;
+  let prev = false;
+  for (const c of s) {
+    if (UPPER.test(c) || TITLE.test(c)) {
+      if (prev) return false;
+      prev = cased = true;
+    } else if (LOWER.test(c)) {
+      if (!prev) return false;
+      prev = cased = true;
+    } else prev = false;
+  }
+  return cased;
 }
 
 function strZfill(s: string, a: unknown[], k: Kwargs): unknown {
@@ -480,10 +496,6 @@ export const STR_METHODS = new Map<string, Method<string>>([
   ["removeprefix", strRemoveprefix],
   ["removesuffix", strRemovesuffix],
 ]);
-
-function isCasedStr(s: string): boolean {
-  return Array.from(s).some(isCased);
-}
 
 function justify(
   name: string,
