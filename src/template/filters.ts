@@ -244,15 +244,19 @@ function filterReplace(v: unknown, a: unknown[], k: Kwargs): unknown {
 }
 
 function filterLower(v: unknown): unknown {
-  return soft(v).toLowerCase();
+  return keepMarkup(v, soft(v).toLowerCase());
 }
 
+// jinja's soft_str keeps Markup, and Markup's own upper/lower/capitalize/center/strip return Markup
+function keepMarkup(v: unknown, r: string): unknown {
+  return v instanceof Markup ? new Markup(r) : r;
+}
 function filterUpper(v: unknown): unknown {
-  return soft(v).toUpperCase();
+  return keepMarkup(v, soft(v).toUpperCase());
 }
 
 function filterCapitalize(v: unknown): unknown {
-  return pyCapitalize(soft(v));
+  return keepMarkup(v, pyCapitalize(soft(v)));
 }
 
 function filterTitle(v: unknown): unknown {
@@ -352,7 +356,7 @@ function filterLength(v: unknown): unknown {
 }
 
 function filterTrim(v: unknown, a: unknown[], k: Kwargs): unknown {
-  return pyStrip(soft(v), bindArgs("trim", a, k, [["chars", null]])[0], true, true);
+  return keepMarkup(v, pyStrip(soft(v), bindArgs("trim", a, k, [["chars", null]])[0], true, true));
 }
 
 function filterIndent(v: unknown, a: unknown[], k: Kwargs): unknown {
@@ -646,7 +650,7 @@ function filterWordcount(v: unknown): unknown {
 
 function filterCenter(v: unknown, a: unknown[], k: Kwargs): unknown {
   const [w] = bindArgs("center", a, k, [["width", 80]]);
-  return callMethod(soft(v), "center", [w], null);
+  return keepMarkup(v, callMethod(soft(v), "center", [w], null) as string);
 }
 
 function filterFormat(v: unknown, a: unknown[], k: Kwargs): unknown {
