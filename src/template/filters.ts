@@ -117,6 +117,7 @@ export function jsonDumps(v: unknown, indent: unknown = null): string {
     Number.isNaN(x) ? "NaN" : x === Infinity ? "Infinity" : x === -Infinity ? "-Infinity" : floatRepr(x);
   const keyStr = (k: unknown): string => {
     if (typeof k === "string") return k;
+    if (k instanceof Markup) return k.s;
     if (typeof k === "boolean") return k ? "true" : "false";
     if (k === null) return "null";
     if (isInt(k)) return String(k);

@@ -363,7 +363,6 @@ export function hashKey(v: unknown): unknown {
     if (!k) FLOAT_KEYS.set(v.v, (k = v));
     return k;
   }
-  if (v instanceof Markup) return v.s;
   if (v instanceof Undefined) return v.fail();
   if ((Array.isArray(v) && !isTuple(v)) || v instanceof Map) {
     throw new PyError("TypeError", `unhashable type: '${typeName(v)}'`);
@@ -377,6 +376,16 @@ export function hashKey(v: unknown): unknown {
  */
 export function findKey(m: Map<unknown, unknown>, h: unknown): unknown {
   if (m.has(h)) return h;
+  // a Markup key is itself (it prints as Markup('...')) and equals the str with its text
+  if (h instanceof Markup) {
+    if (m.has(h.s)) return h.s;
+    for (const k of m.keys()) if (k instanceof Markup && k.s === h.s) return k;
+    return undefined;
+  }
+  if (typeof h === "string") {
+    for (const k of m.keys()) if (k instanceof Markup && k.s === h) return k;
+    return undefined;
+  }
   let n: number | undefined;
   if (typeof h === "boolean") n = +h;
   else if (typeof h === "number" && Number.isInteger(h)) n = h;
