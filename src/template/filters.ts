@@ -384,7 +384,7 @@ function filterIndent(v: unknown, a: unknown[], k: Kwargs): unknown {
     rv = lines.shift() ?? "";
     if (lines.length) rv += "\n" + lines.map((l) => (l ? ind + l : l)).join("\n");
   }
-  return truthy(first) ? ind + rv : rv;
+  return keepMarkup(v, truthy(first) ? ind + rv : rv);
 }
 
 function filterFirst(v: unknown): unknown {
