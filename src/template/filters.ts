@@ -569,7 +569,8 @@ function filterRound(v: unknown, a: unknown[], k: Kwargs): unknown {
   const f = method === "ceil" ? Math.ceil : Math.floor;
   const scaled = num(v) * 10 ** p;
   if (Number.isNaN(scaled)) throw new PyError("ValueError", "cannot convert float NaN to integer");
-  if (!Number.isFinite(scaled)) throw new PyError("OverflowError", "cannot convert float infinity to integer");
+  if (!Number.isFinite(scaled))
+    throw new PyError("OverflowError", "cannot convert float infinity to integer");
   // math.floor and math.ceil return an int, which has no negative zero
   return mkFloat((f(scaled) + 0) / 10 ** p);
 }
@@ -635,7 +636,8 @@ function filterTruncate(v: unknown, a: unknown[], k: Kwargs): unknown {
   // jinja measures and returns the value itself: a short list stays a list, a number raises TypeError
   if (pyLen(v) <= len + lw) return v;
   if (!isStr(v)) {
-    if (truthy(killwords)) throw new PyError("TypeError", `can only concatenate ${typeName(v)} (not "str") to ${typeName(v)}`);
+    if (truthy(killwords))
+      throw new PyError("TypeError", `can only concatenate ${typeName(v)} (not "str") to ${typeName(v)}`);
     throw new PyError("AttributeError", `'${typeName(v)}' object has no attribute 'rsplit'`);
   }
   const s = soft(v);

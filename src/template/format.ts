@@ -271,13 +271,17 @@ function checkSpec(v: unknown, m: RegExpExecArray): void {
       throw new PyError("ValueError", `${what} not allowed in string format specifier`);
     }
     if (alt) throw new PyError("ValueError", "Alternate form (#) not allowed in string format specifier");
-    if (alignC === "=") throw new PyError("ValueError", "'=' alignment not allowed in string format specifier");
+    if (alignC === "=")
+      throw new PyError("ValueError", "'=' alignment not allowed in string format specifier");
   } else if (intLike && !"eEfFgG%".includes(type)) {
-    if (precS !== undefined) throw new PyError("ValueError", "Precision not allowed in integer format specifier");
-    if (z) throw new PyError("ValueError", "Negative zero coercion (z) not allowed in integer format specifier");
+    if (precS !== undefined)
+      throw new PyError("ValueError", "Precision not allowed in integer format specifier");
+    if (z)
+      throw new PyError("ValueError", "Negative zero coercion (z) not allowed in integer format specifier");
     if (type === "c") {
       if (signC) throw new PyError("ValueError", "Sign not allowed with integer format specifier 'c'");
-      if (alt) throw new PyError("ValueError", "Alternate form (#) not allowed with integer format specifier 'c'");
+      if (alt)
+        throw new PyError("ValueError", "Alternate form (#) not allowed with integer format specifier 'c'");
     }
   }
 }
