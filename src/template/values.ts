@@ -367,6 +367,8 @@ export function hashKey(v: unknown): unknown {
   if ((Array.isArray(v) && !isTuple(v)) || v instanceof Map) {
     throw new PyError("TypeError", `unhashable type: '${typeName(v)}'`);
   }
+  // a tuple hashes its items, so one holding a list or a dict is unhashable too
+  if (Array.isArray(v)) for (const e of v) hashKey(e);
   return v;
 }
 
@@ -384,6 +386,11 @@ export function findKey(m: Map<unknown, unknown>, h: unknown): unknown {
   }
   if (typeof h === "string") {
     for (const k of m.keys()) if (k instanceof Markup && k.s === h) return k;
+    return undefined;
+  }
+  // tuples are keys by identity in the Map: an equal tuple finds the stored one
+  if (isTuple(h)) {
+    for (const k of m.keys()) if (isTuple(k) && pyEq(k, h)) return k;
     return undefined;
   }
   let n: number | undefined;
