@@ -455,9 +455,11 @@ export function pyLen(v: unknown): number {
   throw new PyError("TypeError", `object of type '${typeName(v)}' has no len()`);
 }
 
-function opError(op: string, a: unknown, b: unknown): never {
+function opError(op: string, a: unknown, b: unknown): unknown {
   if (a instanceof Undefined) a.fail();
   if (b instanceof Undefined) b.fail();
+  const c = complexOp(op, a, b);
+  if (c) return c;
   if (op === "+" && isStr(a))
     throw new PyError("TypeError", `can only concatenate str (not "${typeName(b)}") to str`);
   throw new PyError(
@@ -585,9 +587,47 @@ export function pyPow(a: unknown, b: unknown): unknown {
   return opError("**", a, b);
 }
 
+// +, -, * and / with a complex operand, as CPython computes them: a real operand becomes complex(x, 0.0)
+// and the division is _Py_c_quot's (Smith's method). Other operators on a complex are not supported.
+function complexOp(op: string, a: unknown, b: unknown): PyObj | null {
+  const part = (v: unknown): [number, number] | null =>
+    complexParts(v) ?? (isNumLike(v) ? [num(v), 0] : null);
+  if (!complexParts(a) && !complexParts(b)) return null;
+  const x = part(a);
+  const y = part(b);
+  if (!x || !y) return null;
+  const [ar, ai] = x;
+  const [br, bi] = y;
+  switch (op) {
+    case "+":
+      return mkComplex(ar + br, ai + bi);
+    case "-":
+      return mkComplex(ar - br, ai - bi);
+    case "*":
+      return mkComplex(ar * br - ai * bi, ar * bi + ai * br);
+    case "/": {
+      const absBr = Math.abs(br);
+      const absBi = Math.abs(bi);
+      if (absBr >= absBi) {
+        if (absBr === 0) throw new PyError("ZeroDivisionError", "complex division by zero");
+        const ratio = bi / br;
+        const denom = br + bi * ratio;
+        return mkComplex((ar + ai * ratio) / denom, (ai - ar * ratio) / denom);
+      }
+      if (absBi >= absBr) {
+        const ratio = br / bi;
+        const denom = br * ratio + bi;
+        return mkComplex((ar * ratio + ai) / denom, (ai * ratio - ar) / denom);
+      }
+      return mkComplex(NaN, NaN);
+    }
+  }
+  return null;
+}
+
 /**
  * A negative float to a fractional power is a complex number in Python (its c_pow, on complex(x)). It prints
- * as Python prints it; arithmetic on it is not supported (docs/template.md).
+ * as Python prints it; +, -, * and / on it follow complexOp.
  */
 function complexPow(x: number, y: number): PyObj {
   const len = Math.abs(x) ** y;
