@@ -101,7 +101,7 @@ export function pyRound(v: unknown, ndigits: number): unknown {
     return r * p;
   }
   if (!isNumLike(v)) {
-    if (v instanceof Undefined) return v.fail();
+    // StrictUndefined has no __round__ either: a TypeError, not an UndefinedError
     throw new PyError("TypeError", `type ${typeName(v)} doesn't define __round__ method`);
   }
   const x = num(v);

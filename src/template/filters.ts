@@ -17,6 +17,7 @@ import {
   escapeValue,
   hashKey,
   floatRepr,
+  complexParts,
   groupTuple,
   isFloat,
   isInt,
@@ -116,6 +117,7 @@ export function jsonDumps(v: unknown, indent: unknown = null): string {
     Number.isNaN(x) ? "NaN" : x === Infinity ? "Infinity" : x === -Infinity ? "-Infinity" : floatRepr(x);
   const keyStr = (k: unknown): string => {
     if (typeof k === "string") return k;
+    if (k instanceof Markup) return k.s;
     if (typeof k === "boolean") return k ? "true" : "false";
     if (k === null) return "null";
     if (isInt(k)) return String(k);
@@ -236,19 +238,26 @@ function filterReplace(v: unknown, a: unknown[], k: Kwargs): unknown {
     ["new", REQ],
     ["count", null],
   ]);
-  return pyReplace(soft(v), soft(o), soft(n), c === null ? -1 : +(c as number));
+  const [so, sn] = [soft(o), soft(n)];
+  if (c instanceof Undefined)
+    throw new PyError("TypeError", "'StrictUndefined' object cannot be interpreted as an integer");
+  return pyReplace(soft(v), so, sn, c === null ? -1 : +(c as number));
 }
 
 function filterLower(v: unknown): unknown {
-  return soft(v).toLowerCase();
+  return keepMarkup(v, soft(v).toLowerCase());
 }
 
+// jinja's soft_str keeps Markup, and Markup's own upper/lower/capitalize/center/strip return Markup
+function keepMarkup(v: unknown, r: string): unknown {
+  return v instanceof Markup ? new Markup(r) : r;
+}
 function filterUpper(v: unknown): unknown {
-  return soft(v).toUpperCase();
+  return keepMarkup(v, soft(v).toUpperCase());
 }
 
 function filterCapitalize(v: unknown): unknown {
-  return pyCapitalize(soft(v));
+  return keepMarkup(v, pyCapitalize(soft(v)));
 }
 
 function filterTitle(v: unknown): unknown {
@@ -348,7 +357,7 @@ function filterLength(v: unknown): unknown {
 }
 
 function filterTrim(v: unknown, a: unknown[], k: Kwargs): unknown {
-  return pyStrip(soft(v), bindArgs("trim", a, k, [["chars", null]])[0], true, true);
+  return keepMarkup(v, pyStrip(soft(v), bindArgs("trim", a, k, [["chars", null]])[0], true, true));
 }
 
 function filterIndent(v: unknown, a: unknown[], k: Kwargs): unknown {
@@ -357,6 +366,7 @@ function filterIndent(v: unknown, a: unknown[], k: Kwargs): unknown {
     ["first", false],
     ["blank", false],
   ]);
+  if (width instanceof Undefined) return width.fail();
   const ind = typeof width === "string" ? width : " ".repeat(Math.max(0, +(width as number)));
   // jinja appends "\n" to the value itself, so only strings can be indented
   if (!isStr(v)) {
@@ -374,7 +384,7 @@ function filterIndent(v: unknown, a: unknown[], k: Kwargs): unknown {
     rv = lines.shift() ?? "";
     if (lines.length) rv += "\n" + lines.map((l) => (l ? ind + l : l)).join("\n");
   }
-  return truthy(first) ? ind + rv : rv;
+  return keepMarkup(v, truthy(first) ? ind + rv : rv);
 }
 
 function filterFirst(v: unknown): unknown {
@@ -537,7 +547,8 @@ function filterSum(v: unknown, a: unknown[], k: Kwargs): unknown {
 function filterAbs(v: unknown): unknown {
   if (isIntLike(v)) return Math.abs(+v);
   if (isNumLike(v)) return mkFloat(Math.abs(num(v)));
-  if (v instanceof Undefined) return v.fail();
+  const c = complexParts(v);
+  if (c) return mkFloat(Math.hypot(c[0], c[1]));
   throw new PyError("TypeError", `bad operand type for abs(): '${typeName(v)}'`);
 }
 
@@ -556,7 +567,12 @@ function filterRound(v: unknown, a: unknown[], k: Kwargs): unknown {
     throw new PyError("TypeError", `must be real number, not ${typeName(v)}`);
   }
   const f = method === "ceil" ? Math.ceil : Math.floor;
-  return mkFloat(f(num(v) * 10 ** p) / 10 ** p);
+  const scaled = num(v) * 10 ** p;
+  if (Number.isNaN(scaled)) throw new PyError("ValueError", "cannot convert float NaN to integer");
+  if (!Number.isFinite(scaled))
+    throw new PyError("OverflowError", "cannot convert float infinity to integer");
+  // math.floor and math.ceil return an int, which has no negative zero
+  return mkFloat((f(scaled) + 0) / 10 ** p);
 }
 
 function filterBatch(v: unknown, a: unknown[], k: Kwargs): unknown {
@@ -610,14 +626,21 @@ function filterTruncate(v: unknown, a: unknown[], k: Kwargs): unknown {
     ["end", "..."],
     ["leeway", null],
   ]);
-  const sLen = pyLen(v); // jinja measures the value itself, so a number raises TypeError
-  const s = soft(v);
+  if (length instanceof Undefined) return length.fail();
+  if (leeway instanceof Undefined) return leeway.fail();
   const len = +(length as number);
   const e = soft(end);
   const lw = leeway === null ? 5 : +(leeway as number);
   if (len < e.length) throw new PyError("AssertionError", `expected length >= ${e.length}, got ${len}`);
   if (lw < 0) throw new PyError("AssertionError", `expected leeway >= 0, got ${lw}`);
-  if (sLen <= len + lw) return s;
+  // jinja measures and returns the value itself: a short list stays a list, a number raises TypeError
+  if (pyLen(v) <= len + lw) return v;
+  if (!isStr(v)) {
+    if (truthy(killwords))
+      throw new PyError("TypeError", `can only concatenate ${typeName(v)} (not "str") to ${typeName(v)}`);
+    throw new PyError("AttributeError", `'${typeName(v)}' object has no attribute 'rsplit'`);
+  }
+  const s = soft(v);
   if (truthy(killwords)) return s.slice(0, len - e.length) + e;
   const head = s.slice(0, len - e.length);
   const cut = head.lastIndexOf(" ");
@@ -630,7 +653,7 @@ function filterWordcount(v: unknown): unknown {
 
 function filterCenter(v: unknown, a: unknown[], k: Kwargs): unknown {
   const [w] = bindArgs("center", a, k, [["width", 80]]);
-  return callMethod(soft(v), "center", [w], null);
+  return keepMarkup(v, callMethod(soft(v), "center", [w], null) as string);
 }
 
 function filterFormat(v: unknown, a: unknown[], k: Kwargs): unknown {

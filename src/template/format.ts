@@ -256,19 +256,51 @@ function strRepr(s: string): string {
 
 const SPEC_RE = /^(?:([\s\S])?([<>=^]))?([-+ ])?(z)?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([bcdeEfFgGnosxX%])?$/;
 
+// CPython's checks of a spec against the value's type, in its order: the grouping option against the
+// presentation type, then the options str and int refuse.
+function checkSpec(v: unknown, m: RegExpExecArray): void {
+  const [, , alignC, signC, z, alt, , , group, precS, typeC] = m;
+  const str = isStr(v);
+  const intLike = !str && isNumLike(v) && isIntLike(v) && !isFloat(v);
+  const type = typeC ?? (str ? "s" : intLike ? "d" : "");
+  if (group && !"deEfFgG%".includes(type) && !(group === "_" && "boxX".includes(type)))
+    throw new PyError("ValueError", `Cannot specify '${group}' with '${type}'.`);
+  if (str && type === "s") {
+    if (signC) {
+      const what = signC === " " ? "Space" : "Sign";
+      throw new PyError("ValueError", `${what} not allowed in string format specifier`);
+    }
+    if (alt) throw new PyError("ValueError", "Alternate form (#) not allowed in string format specifier");
+    if (alignC === "=")
+      throw new PyError("ValueError", "'=' alignment not allowed in string format specifier");
+  } else if (intLike && !"eEfFgG%".includes(type)) {
+    if (precS !== undefined)
+      throw new PyError("ValueError", "Precision not allowed in integer format specifier");
+    if (z)
+      throw new PyError("ValueError", "Negative zero coercion (z) not allowed in integer format specifier");
+    if (type === "c") {
+      if (signC) throw new PyError("ValueError", "Sign not allowed with integer format specifier 'c'");
+      if (alt)
+        throw new PyError("ValueError", "Alternate form (#) not allowed with integer format specifier 'c'");
+    }
+  }
+}
+
 /** format(value, spec): the format-spec mini-language for str, int, float and bool. */
 export function formatSpec(v: unknown, spec: string): string {
-  if (v instanceof Undefined) return v.fail();
   if (spec === "") return pyStr(v);
+  if (v instanceof Undefined)
+    throw new PyError("TypeError", "unsupported format string passed to StrictUndefined.__format__");
   const m = SPEC_RE.exec(spec);
   if (!m)
     throw new PyError("ValueError", `Invalid format specifier '${spec}' for object of type '${typeName(v)}'`);
   const [, fillC, alignC, signC = "-", , alt, zero, widthS, group, precS, typeC] = m;
+  checkSpec(v, m);
   let fill = fillC ?? " ";
   let align = alignC;
   if (zero && !alignC) {
     fill = "0";
-    align = "=";
+    align = isStr(v) ? "<" : "=";
   }
   const width = widthS ? Number(widthS) : 0;
   const prec = precS !== undefined ? Number(precS) : undefined;
@@ -337,6 +369,7 @@ export function formatSpec(v: unknown, spec: string): string {
       case "g":
       case "G":
         body = fmtGeneral(ax, prec ?? 6, type === "G", Boolean(alt));
+        if (group) body = groupLeading(body, group);
         break;
       default:
         body =

@@ -18,10 +18,13 @@ import {
   PyObj,
   PyObject,
   Undefined,
+  escapeValue,
   findKey,
   hashKey,
   isIntLike,
+  isNumLike,
   isTuple,
+  iterate,
   pyRepr,
   strOf,
   tuple,
@@ -64,18 +67,63 @@ function methodTable(obj: unknown): Map<string, Method<never>> | null {
 
 export const NO_METHOD: unique symbol = Symbol("no-method");
 
+// markupsafe's Markup overrides these str methods so that the result stays Markup; the ones that take a
+// fill or a replacement escape it first, split-like ones return Markup parts (markupsafe 3.0).
+const MARKUP_WRAPPED = new Set(
+  "capitalize title lower upper replace ljust rjust lstrip rstrip center strip translate expandtabs swapcase zfill casefold removeprefix removesuffix".split(
+    " ",
+  ),
+);
+const MARKUP_ESCAPED_ARG: Record<string, number> = { replace: 1, ljust: 1, rjust: 1, center: 1 };
+const MARKUP_PARTS = new Set(["split", "rsplit", "splitlines", "partition", "rpartition"]);
+
+function markupMethod(name: string, m: Method<unknown>): Method<Markup> {
+  if (name === "join")
+    return (self, a, k) =>
+      new Markup(strOf(m(self.s, [iterate(a[0]).map((x) => escapeValue(x).s), ...a.slice(1)], k) as string));
+  if (name === "format") {
+    // EscapeFormatter escapes each formatted field; numbers format to text that needs no escaping, so
+    // escaping the other arguments first gives the same text
+    const esc = (v: unknown) => (isNumLike(v) ? v : escapeValue(v));
+    return (self, a, k) =>
+      new Markup(strOf(m(self.s, a.map(esc), k && new Map([...k].map(([n, v]) => [n, esc(v)]))) as string));
+  }
+  if (MARKUP_PARTS.has(name)) {
+    return (self, a, k) => {
+      const parts = m(self.s, a, k) as string[];
+      const out = parts.map((p) => new Markup(p));
+      return isTuple(parts) ? tuple(out) : out;
+    };
+  }
+  if (MARKUP_WRAPPED.has(name)) {
+    const esc = MARKUP_ESCAPED_ARG[name];
+    return (self, a, k) => {
+      const args =
+        esc !== undefined && esc < a.length ? a.map((x, i) => (i === esc ? escapeValue(x) : x)) : a;
+      return new Markup(strOf(m(self.s, args, k) as string));
+    };
+  }
+  return (self, a, k) => m(self.s, a, k);
+}
+
+function lookupMethod(obj: unknown, name: string): Method<unknown> | undefined {
+  if (obj instanceof Markup) {
+    const m = SANDBOXED_STR_METHODS.get(name);
+    return m && (markupMethod(name, m as Method<unknown>) as Method<unknown>);
+  }
+  return methodTable(obj)?.get(name) as Method<unknown> | undefined;
+}
+
 /** Calls obj.name(...) when obj is a str, dict or list with that method, without binding it first. */
 export function callMethod(obj: unknown, name: string, args: unknown[], kw: Kwargs): unknown {
-  const self = obj instanceof Markup ? obj.s : obj;
-  const m = methodTable(self)?.get(name);
+  const m = lookupMethod(obj, name);
   if (!m) return NO_METHOD;
-  return (m as Method<unknown>)(self, args, kw);
+  return m(obj, args, kw);
 }
 
 function boundMethod(obj: unknown, name: string): PyFunc | null {
-  const self = obj instanceof Markup ? obj.s : obj;
-  const m = methodTable(self)?.get(name);
-  return m ? new PyFunc(name, (a, k) => (m as Method<unknown>)(self, a, k), self) : null;
+  const m = lookupMethod(obj, name);
+  return m ? new PyFunc(name, (a, k) => m(obj, a, k), obj) : null;
 }
 
 function describeObj(site: Site | null): string {
@@ -153,7 +201,8 @@ function rawGetitem(obj: unknown, key: unknown): unknown {
     let i = +key;
     const arr = typeof seq === "string" ? Array.from(seq) : seq;
     if (i < 0) i += arr.length;
-    return i >= 0 && i < arr.length ? arr[i] : NOATTR;
+    if (i < 0 || i >= arr.length) return NOATTR;
+    return obj instanceof Markup ? new Markup(arr[i] as string) : arr[i];
   }
   return NOATTR;
 }
@@ -235,7 +284,7 @@ function sliceOf(obj: unknown, s: SliceVal): unknown {
     const b = clamp(s.stop, -1, -1, n - 1);
     for (let i = a; i > b; i += step) out.push(arr[i]);
   }
-  if (isS) return out.join("");
+  if (isS) return obj instanceof Markup ? new Markup(out.join("")) : out.join("");
   return isTuple(obj) ? tuple(out) : out;
 }
 

@@ -1,10 +1,33 @@
 // Python's str methods, one named function each, on JS strings (code points where Python counts them).
-import { REQUIRED, bindArgs, needInt, needStr } from "./args.js";
+import { REQUIRED, bindArgs, needInt as argInt, needStr as argStr } from "./args.js";
 import type { Method } from "./args.js";
 import { PyError } from "./errors.js";
 import { isPySpace } from "./lexer.js";
-import { isStr, isTuple, iterate, strLen, strOf, tuple, typeName } from "./values.js";
+import { Undefined, isStr, isTuple, iterate, strLen, strOf, tuple, typeName } from "./values.js";
 import type { Kwargs } from "./values.js";
+
+// str's own methods check their arguments' types in C, before anything touches the value: an undefined
+// argument is a TypeError there, where jinja's filters (which call str() first) raise UndefinedError.
+function needStr(fname: string, v: unknown): string {
+  if (v instanceof Undefined)
+    throw new PyError("TypeError", `${fname}() argument must be str, not StrictUndefined`);
+  return argStr(fname, v);
+}
+
+function fillChar(v: unknown): string {
+  if (!isStr(v))
+    throw new PyError("TypeError", `The fill character must be a unicode character, not ${typeName(v)}`);
+  const c = strOf(v);
+  if (strLen(c) !== 1)
+    throw new PyError("TypeError", "The fill character must be exactly one character long");
+  return c;
+}
+
+function needInt(fname: string, v: unknown): number {
+  if (v instanceof Undefined)
+    throw new PyError("TypeError", `'StrictUndefined' object cannot be interpreted as an integer (${fname})`);
+  return argInt(fname, v);
+}
 
 export function pyStrip(s: string, chars: unknown, left: boolean, right: boolean): string {
   const set = chars === null || chars === undefined ? null : needStr("strip", chars);
@@ -88,37 +111,28 @@ export function pyReplace(s: string, old: string, repl: string, count: number): 
   return out + s.slice(i);
 }
 
-// Characters whose titlecase differs from their uppercase (Python's str.title/capitalize use titlecase).
-const TITLECASE: Record<string, string> = {
-  ß: "Ss",
-  ﬀ: "Ff",
-  ﬁ: "Fi",
-  ﬂ: "Fl",
-  ﬃ: "Ffi",
-  ﬄ: "Ffl",
-  ﬅ: "St",
-  ﬆ: "St",
-  Ǆ: "ǅ",
-  ǅ: "ǅ",
-  ǆ: "ǅ",
-  Ǉ: "ǈ",
-  ǈ: "ǈ",
-  ǉ: "ǈ",
-  Ǌ: "ǋ",
-  ǋ: "ǋ",
-  ǌ: "ǋ",
-  Ǳ: "ǲ",
-  ǲ: "ǲ",
-  ǳ: "ǲ",
-};
+// Characters whose titlecase differs from their uppercase in Python's Unicode data (str.title and
+// str.capitalize use titlecase): each entry is the character, then its titlecase. Georgian Mkhedruli
+// (U+10D0-U+10FF) has an uppercase but titlecases to itself.
+const TITLECASE = new Map(
+  "ßSs Ǆǅ ǅǅ ǆǅ Ǉǈ ǈǈ ǉǈ Ǌǋ ǋǋ ǌǋ Ǳǲ ǲǲ ǳǲ ևԵւ ᾀᾈ ᾁᾉ ᾂᾊ ᾃᾋ ᾄᾌ ᾅᾍ ᾆᾎ ᾇᾏ ᾈᾈ ᾉᾉ ᾊᾊ ᾋᾋ ᾌᾌ ᾍᾍ ᾎᾎ ᾏᾏ ᾐᾘ ᾑᾙ ᾒᾚ ᾓᾛ ᾔᾜ ᾕᾝ ᾖᾞ ᾗᾟ ᾘᾘ ᾙᾙ ᾚᾚ ᾛᾛ ᾜᾜ ᾝᾝ ᾞᾞ ᾟᾟ ᾠᾨ ᾡᾩ ᾢᾪ ᾣᾫ ᾤᾬ ᾥᾭ ᾦᾮ ᾧᾯ ᾨᾨ ᾩᾩ ᾪᾪ ᾫᾫ ᾬᾬ ᾭᾭ ᾮᾮ ᾯᾯ ᾲᾺͅ ᾳᾼ ᾴΆͅ ᾷᾼ͂ ᾼᾼ ῂῊͅ ῃῌ ῄΉͅ ῇῌ͂ ῌῌ ῲῺͅ ῳῼ ῴΏͅ ῷῼ͂ ῼῼ ﬀFf ﬁFi ﬂFl ﬃFfi ﬄFfl ﬅSt ﬆSt ﬓՄն ﬔՄե ﬕՄի ﬖՎն ﬗՄխ"
+    .split(" ")
+    .map((e) => {
+      const [c, ...t] = Array.from(e);
+      return [c!, t.join("")];
+    }),
+);
 
 function toTitle(c: string): string {
-  return TITLECASE[c] ?? c.toUpperCase();
+  const cp = c.codePointAt(0)!;
+  if (cp >= 0x10d0 && cp <= 0x10ff) return c;
+  return TITLECASE.get(c) ?? c.toUpperCase();
 }
 
-function isCased(c: string): boolean {
-  return c.toLowerCase() !== c.toUpperCase();
-}
+// Python's Py_UNICODE_ISUPPER/ISLOWER/ISTITLE: the Uppercase and Lowercase properties, and category Lt.
+const UPPER = /\p{Uppercase}/u;
+const LOWER = /\p{Lowercase}/u;
+const TITLE = /\p{Lt}/u;
 
 const CASED = /\p{Cased}/u;
 const CASE_IGNORABLE = /\p{Case_Ignorable}/u;
@@ -177,6 +191,7 @@ export function pyCasefold(s: string): string {
 const DIGIT_ONLY =
   "\\u{b2}-\\u{b3}\\u{b9}\\u{1369}-\\u{1371}\\u{19da}\\u{2070}\\u{2074}-\\u{2079}\\u{2080}-\\u{2089}\\u{2460}-\\u{2468}\\u{2474}-\\u{247c}\\u{2488}-\\u{2490}\\u{24ea}\\u{24f5}-\\u{24fd}\\u{24ff}\\u{2776}-\\u{277e}\\u{2780}-\\u{2788}\\u{278a}-\\u{2792}\\u{10a40}-\\u{10a43}\\u{10e60}-\\u{10e68}\\u{11052}-\\u{1105a}\\u{1f100}-\\u{1f10a}";
 const IS_DIGIT = new RegExp(`^[\\p{Nd}${DIGIT_ONLY}]+$`, "u");
+const IS_DECIMAL = /^\p{Nd}+$/u;
 
 export function pyCenter(s: string, width: number, fill = " "): string {
   const marg = width - strLen(s);
@@ -226,7 +241,11 @@ function strUpper(s: string): unknown {
 }
 
 function strSwapcase(s: string): unknown {
-  return Array.from(s, (c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join("");
+  const chars = Array.from(s);
+  // titlecase letters (ǅ) are neither upper nor lower, so they stay
+  return chars
+    .map((c, i) => (UPPER.test(c) ? lowerAt(chars, i) : LOWER.test(c) ? c.toUpperCase() : c))
+    .join("");
 }
 
 function strTitle(s: string): unknown {
@@ -362,15 +381,36 @@ function strIsspace(s: string): unknown {
 }
 
 function strIslower(s: string): unknown {
-  return isCasedStr(s) && s === s.toLowerCase();
+  let cased = false;
+  for (const c of s) {
+    if (UPPER.test(c) || TITLE.test(c)) return false;
+    if (LOWER.test(c)) cased = true;
+  }
+  return cased;
 }
 
 function strIsupper(s: string): unknown {
-  return isCasedStr(s) && s === s.toUpperCase();
+  let cased = false;
+  for (const c of s) {
+    if (LOWER.test(c) || TITLE.test(c)) return false;
+    if (UPPER.test(c)) cased = true;
+  }
+  return cased;
 }
 
 function strIstitle(s: string): unknown {
-  return isCasedStr(s) && s === pyTitle(s);
+  let cased = false;
+  let prev = false;
+  for (const c of s) {
+    if (UPPER.test(c) || TITLE.test(c)) {
+      if (prev) return false;
+      prev = cased = true;
+    } else if (LOWER.test(c)) {
+      if (!prev) return false;
+      prev = cased = true;
+    } else prev = false;
+  }
+  return cased;
 }
 
 function strZfill(s: string, a: unknown[], k: Kwargs): unknown {
@@ -394,7 +434,8 @@ function strCenter(s: string, a: unknown[], k: Kwargs): unknown {
     ["width", REQUIRED],
     ["fillchar", " "],
   ]);
-  return pyCenter(s, needInt("center", w), needStr("center", f));
+  const width = needInt("center", w);
+  return pyCenter(s, width, fillChar(f));
 }
 
 function strPartition(s: string, a: unknown[], k: Kwargs): unknown {
@@ -438,7 +479,7 @@ export const STR_METHODS = new Map<string, Method<string>>([
   ["rindex", strRindex],
   ["join", strJoin],
   ["isdigit", strIsdigit],
-  ["isdecimal", strIsdigit],
+  ["isdecimal", (s: string) => IS_DECIMAL.test(s)],
   ["isnumeric", strIsnumeric],
   ["isalpha", strIsalpha],
   ["isalnum", strIsalnum],
@@ -456,10 +497,6 @@ export const STR_METHODS = new Map<string, Method<string>>([
   ["removesuffix", strRemovesuffix],
 ]);
 
-function isCasedStr(s: string): boolean {
-  return Array.from(s).some(isCased);
-}
-
 function justify(
   name: string,
   s: string,
@@ -472,7 +509,8 @@ function justify(
     ["fillchar", " "],
   ]);
   const n = needInt(name, w) - strLen(s);
-  return n > 0 ? f(needStr(name, fill), n) : s;
+  const c = fillChar(fill);
+  return n > 0 ? f(c, n) : s;
 }
 
 function partition(s: string, a: unknown[], k: Kwargs, right: boolean): unknown[] {

@@ -356,15 +356,19 @@ const FLOAT_KEYS = new Map<number, PyFloat>();
 /** The Map key standing for a Python dict key (an integral float is its interned PyFloat). */
 export function hashKey(v: unknown): unknown {
   if (v instanceof PyFloat) {
+    // a Map key treats -0 as 0, so interning zeros would print one dict's -0.0 key as another's 0.0:
+    // zeros stay themselves and findKey looks for them
+    if (v.v === 0) return v;
     let k = FLOAT_KEYS.get(v.v);
     if (!k) FLOAT_KEYS.set(v.v, (k = v));
     return k;
   }
-  if (v instanceof Markup) return v.s;
   if (v instanceof Undefined) return v.fail();
   if ((Array.isArray(v) && !isTuple(v)) || v instanceof Map) {
     throw new PyError("TypeError", `unhashable type: '${typeName(v)}'`);
   }
+  // a tuple hashes its items, so one holding a list or a dict is unhashable too
+  if (Array.isArray(v)) for (const e of v) hashKey(e);
   return v;
 }
 
@@ -374,6 +378,21 @@ export function hashKey(v: unknown): unknown {
  */
 export function findKey(m: Map<unknown, unknown>, h: unknown): unknown {
   if (m.has(h)) return h;
+  // a Markup key is itself (it prints as Markup('...')) and equals the str with its text
+  if (h instanceof Markup) {
+    if (m.has(h.s)) return h.s;
+    for (const k of m.keys()) if (k instanceof Markup && k.s === h.s) return k;
+    return undefined;
+  }
+  if (typeof h === "string") {
+    for (const k of m.keys()) if (k instanceof Markup && k.s === h) return k;
+    return undefined;
+  }
+  // tuples are keys by identity in the Map: an equal tuple finds the stored one
+  if (isTuple(h)) {
+    for (const k of m.keys()) if (isTuple(k) && pyEq(k, h)) return k;
+    return undefined;
+  }
   let n: number | undefined;
   if (typeof h === "boolean") n = +h;
   else if (typeof h === "number" && Number.isInteger(h)) n = h;
@@ -382,6 +401,7 @@ export function findKey(m: Map<unknown, unknown>, h: unknown): unknown {
   const alts: unknown[] = [n, FLOAT_KEYS.get(n)];
   if (n === 0 || n === 1) alts.push(n === 1);
   for (const a of alts) if (a !== undefined && a !== h && m.has(a)) return a;
+  if (n === 0) for (const k of m.keys()) if (k instanceof PyFloat && k.v === 0 && k !== h) return k;
   return undefined;
 }
 
@@ -400,7 +420,6 @@ export function dictStore(m: Map<unknown, unknown>, k: unknown, v: unknown): voi
 export function contains(container: unknown, item: unknown): boolean {
   if (container instanceof Undefined) return container.fail();
   if (isStr(container)) {
-    if (item instanceof Undefined) return item.fail();
     if (!isStr(item)) {
       throw new PyError("TypeError", `'in <string>' requires string as left operand, not ${typeName(item)}`);
     }
@@ -436,9 +455,11 @@ export function pyLen(v: unknown): number {
   throw new PyError("TypeError", `object of type '${typeName(v)}' has no len()`);
 }
 
-function opError(op: string, a: unknown, b: unknown): never {
+function opError(op: string, a: unknown, b: unknown): unknown {
   if (a instanceof Undefined) a.fail();
   if (b instanceof Undefined) b.fail();
+  const c = complexOp(op, a, b);
+  if (c) return c;
   if (op === "+" && isStr(a))
     throw new PyError("TypeError", `can only concatenate str (not "${typeName(b)}") to str`);
   throw new PyError(
@@ -566,17 +587,59 @@ export function pyPow(a: unknown, b: unknown): unknown {
   return opError("**", a, b);
 }
 
+// +, -, * and / with a complex operand, as CPython computes them: a real operand becomes complex(x, 0.0)
+// and the division is _Py_c_quot's (Smith's method). Other operators on a complex are not supported.
+function complexOp(op: string, a: unknown, b: unknown): PyObj | null {
+  const part = (v: unknown): [number, number] | null =>
+    complexParts(v) ?? (isNumLike(v) ? [num(v), 0] : null);
+  if (!complexParts(a) && !complexParts(b)) return null;
+  const x = part(a);
+  const y = part(b);
+  if (!x || !y) return null;
+  const [ar, ai] = x;
+  const [br, bi] = y;
+  switch (op) {
+    case "+":
+      return mkComplex(ar + br, ai + bi);
+    case "-":
+      return mkComplex(ar - br, ai - bi);
+    case "*":
+      return mkComplex(ar * br - ai * bi, ar * bi + ai * br);
+    case "/": {
+      const absBr = Math.abs(br);
+      const absBi = Math.abs(bi);
+      if (absBr >= absBi) {
+        if (absBr === 0) throw new PyError("ZeroDivisionError", "complex division by zero");
+        const ratio = bi / br;
+        const denom = br + bi * ratio;
+        return mkComplex((ar + ai * ratio) / denom, (ai - ar * ratio) / denom);
+      }
+      if (absBi >= absBr) {
+        const ratio = br / bi;
+        const denom = br * ratio + bi;
+        return mkComplex((ar * ratio + ai) / denom, (ai * ratio - ar) / denom);
+      }
+      return mkComplex(NaN, NaN);
+    }
+  }
+  return null;
+}
+
 /**
  * A negative float to a fractional power is a complex number in Python (its c_pow, on complex(x)). It prints
- * as Python prints it; arithmetic on it is not supported (docs/template.md).
+ * as Python prints it; +, -, * and / on it follow complexOp.
  */
 function complexPow(x: number, y: number): PyObj {
   const len = Math.abs(x) ** y;
   const phase = Math.atan2(0, x) * y;
-  const re = len * Math.cos(phase);
-  const im = len * Math.sin(phase);
+  return mkComplex(len * Math.cos(phase), len * Math.sin(phase));
+}
+
+function mkComplex(re: number, im: number): PyObj {
   const part = (v: number) => floatRepr(v).replace(/\.0$/, "");
-  const repr = `(${part(re)}${im < 0 || Object.is(im, -0) ? "-" : "+"}${part(Math.abs(im))}j)`;
+  const imag = `${part(im)}j`;
+  // Python drops the real part, and the parentheses, when it is +0.0
+  const repr = Object.is(re, 0) ? imag : `(${part(re)}${im < 0 || Object.is(im, -0) ? "" : "+"}${imag})`;
   return new PyObj(
     "complex",
     new Map<string, unknown>([
@@ -588,11 +651,18 @@ function complexPow(x: number, y: number): PyObj {
   );
 }
 
+export function complexParts(a: unknown): [number, number] | null {
+  if (!(a instanceof PyObj) || a.typeName !== "complex") return null;
+  return [num(a.attrs.get("real") as PyFloat), num(a.attrs.get("imag") as PyFloat)];
+}
+
 export function pyNeg(a: unknown): unknown {
   if (typeof a === "number") return Number.isInteger(a) ? 0 - a : -a;
   if (typeof a === "boolean") return 0 - +a;
   if (a instanceof PyFloat) return new PyFloat(-a.v);
   if (a instanceof Undefined) return a.fail();
+  const c = complexParts(a);
+  if (c) return mkComplex(-c[0], -c[1]);
   throw new PyError("TypeError", `bad operand type for unary -: '${typeName(a)}'`);
 }
 
@@ -600,6 +670,7 @@ export function pyPos(a: unknown): unknown {
   if (typeof a === "number" || a instanceof PyFloat) return a;
   if (typeof a === "boolean") return +a;
   if (a instanceof Undefined) return a.fail();
+  if (complexParts(a)) return a;
   throw new PyError("TypeError", `bad operand type for unary +: '${typeName(a)}'`);
 }
 
