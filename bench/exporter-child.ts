@@ -1,12 +1,12 @@
 // Child process of bench/exporter.ts: runs either the real exporter or a baseline (the same list+watch loop
 // with no metrics) against the fake API server, and records when each event was applied.
-// argv: <kubeconfig> <exporter|baseline>
+// argv: <kubeconfig> <exporter|baseline> [namespace, default spark]
 import { connect } from "../src/kube/client.js";
 import { listApps, type SparkApp } from "../src/kube/apps.js";
 import { Reflector } from "../src/kube/reflector.js";
 import { Exporter } from "../src/metrics/exporter.js";
 
-const [kubeconfig, mode] = process.argv.slice(2) as [string, "exporter" | "baseline"];
+const [kubeconfig, mode, ns = "spark"] = process.argv.slice(2) as [string, "exporter" | "baseline", string?];
 if (!process.send || !kubeconfig) {
   // `npm run bench` runs every bench/*.ts; this one only makes sense forked by bench/exporter.ts.
   console.log("helper of bench/exporter.ts (npm run bench -- exporter); nothing to do on its own");
@@ -28,7 +28,7 @@ let exporter: Exporter | undefined;
 if (mode === "exporter") {
   const e = new Exporter({
     kube,
-    namespaces: ["spark"],
+    namespaces: [ns],
     port: 0,
     host: "127.0.0.1",
     signal: ctl.signal,
@@ -47,8 +47,8 @@ if (mode === "exporter") {
     kube,
     what: "sparkapplications",
     signal: ctl.signal,
-    list: () => listApps(kube, { namespace: "spark" }),
-    watchPath: "/apis/sparkoperator.k8s.io/v1beta2/namespaces/spark/sparkapplications",
+    list: () => listApps(kube, { namespace: ns }),
+    watchPath: `/apis/sparkoperator.k8s.io/v1beta2/namespaces/${ns}/sparkapplications`,
     onChange: (_type, app) => {
       const s = app.status?.applicationState?.state ?? "";
       counts.set(s, (counts.get(s) ?? 0) + 1);
