@@ -8,10 +8,10 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from "node:fs";
 import { request as httpsRequest, type RequestOptions } from "node:https";
-import { createServer } from "node:net";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../helpers/ports.js";
 
 export const KUBE_VERSION = "v1.35.4";
 export const OPERATOR_VERSION = "v2.5.2";
@@ -141,17 +141,6 @@ function start(
   recordPid({ name, pid: child.pid, exe, log });
   child.unref();
   return child;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Polls `probe` until it returns true; fails naming the component and the end of its log. */

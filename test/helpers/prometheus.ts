@@ -3,10 +3,10 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { repoRoot } from "./cli.js";
+import { freePort } from "./ports.js";
 
 export const PROMETHEUS = "/usr/bin/prometheus";
 export const PROMTOOL = "/usr/bin/promtool";
@@ -16,17 +16,6 @@ export const prometheusSkip: string | false = existsSync(PROMETHEUS)
   : "Debian's prometheus is not installed (apt-get install prometheus)";
 
 const deploy = (...p: string[]) => join(repoRoot, "deploy", ...p);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Polls `fn` (errors count as "not yet") every 250 ms, `tries` times, then fails naming `what`. */
 export async function until<T>(fn: () => Promise<T | undefined>, what: string, tries = 240): Promise<T> {

@@ -3,11 +3,11 @@
 // scripts/build-test-base.sh. Each test skips with a reason when a tool is missing.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { which } from "../../src/runtime/host.js";
 import { repoRoot } from "../helpers/cli.js";
+import { freePort } from "../helpers/ports.js";
 
 export const imageEnv: NodeJS.ProcessEnv = { STORAGE_DRIVER: "vfs", BUILDAH_ISOLATION: "chroot" };
 
@@ -58,17 +58,6 @@ export function skopeoLabels(ref: string, creds?: string): Record<string, string
   return (
     JSON.parse(execFileSync("skopeo", args, { encoding: "utf8" })) as { Labels: Record<string, string> }
   ).Labels;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
 }
 
 export interface Registry {
