@@ -23,8 +23,11 @@ const LAYERS = {
   local: ["render", "manifest", "runtime", "bootstrap"],
   kube: ["manifest"],
   ivy: ["runtime"],
-  metrics: ["kube"],
+  metrics: ["kube", "ledger"],
   bake: ["render", "manifest", "project", "runtime", "artifact", "local"],
+  ledger: ["kube"],
+  cost: ["ledger"],
+  ui: ["cost", "ledger"],
 };
 
 const shared = `^src/(${SHARED.join("|")})\\.ts$`;
@@ -36,6 +39,8 @@ const PACKAGES = [
   { pkg: "@kubernetes/client-node", in: ["kube"], why: "only kube/ talks to the Kubernetes API" },
   { pkg: "@aws-sdk/", in: ["artifact", "ivy"], why: "S3 stores and CodeArtifact tokens only" },
   { pkg: "prom-client", in: ["metrics", "ivy"], why: "metrics registries live with their daemons" },
+  { pkg: "better-sqlite3", in: ["ledger"], why: "the embedded ledger backend" },
+  { pkg: "pg", in: ["ledger"], why: "the shared PostgreSQL ledger backend" },
   { pkg: "pino", in: ["cli"], why: "the library never prints; it reports through callbacks" },
 ];
 
