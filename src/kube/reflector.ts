@@ -2,7 +2,10 @@
 // stream only. It resumes from the last resourceVersion (bookmarks included), re-lists on 410 Gone whether
 // the 410 comes as the HTTP status or as an ERROR event inside a 200 stream, and reconnects after resets
 // with capped, jittered backoff. After a re-list it emits the difference against what it knew, so
-// consumers see deletions that happened while the stream was down.
+// consumers see deletions that happened while the stream was down. A stream on which nothing arrives for
+// longer than the API server's bookmark period is taken for a dead connection (a stalled path sends no
+// RST) and reopened.
+import { Watch, type KubeConfig } from "@kubernetes/client-node";
 import { InterruptedError, KubeApiError } from "../errors.js";
 import { isTransportError, statusOf, toKubeError, type Kube } from "./client.js";
 import { backoffMs, realSleep, type Sleep } from "./retry.js";
@@ -45,6 +48,36 @@ export interface ReflectorOptions<T extends KMeta> {
   maxFailuresBeforeSync?: number;
   /** Server-side watch timeout, so streams are renewed even when idle (default 290 s). */
   watchTimeoutSeconds?: number;
+  /**
+   * A stream that delivers nothing (no event, no bookmark) for this long is abandoned and reopened from the
+   * last resourceVersion (default 150 s: the API server sends a bookmark about every 60 s on a quiet watch).
+   */
+  idleTimeoutMs?: number;
+}
+
+/** Thrown (as a transport error) for a watch stream that stopped delivering anything. */
+export class StalledStreamError extends Error {
+  readonly code = "ETIMEDOUT";
+  constructor(what: string, ms: number) {
+    super(`watch ${what}: nothing received for ${ms / 1000} s (connection stalled)`);
+  }
+}
+
+/**
+ * A Watch whose requests' HTTP agents are handed to `onAgent`. The client's Watch gives its AbortController
+ * only once response headers arrived; a request stalled before that can be ended only through its agent.
+ */
+function watchRecordingAgents(kc: KubeConfig, onAgent: (agent: { destroy(): void }) => void): Watch {
+  const config = {
+    getCurrentCluster: () => kc.getCurrentCluster(),
+    applyToFetchOptions: async (o: object) => {
+      const init = (await kc.applyToFetchOptions(o)) as { agent?: unknown };
+      const agent = init.agent as { destroy?: () => void } | undefined;
+      if (agent?.destroy) onAgent(agent as { destroy(): void });
+      return init;
+    },
+  };
+  return new Watch(config as unknown as KubeConfig);
 }
 
 const keyOf = (o: KMeta) => `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
@@ -165,12 +198,24 @@ export class Reflector<T extends KMeta> {
       let sawEvents = false;
       let gone = false;
       let controller: AbortController | undefined;
+      let agent: { destroy(): void } | undefined;
+      let idleTimer: NodeJS.Timeout | undefined;
+      const idleMs = this.o.idleTimeoutMs ?? 150_000;
       const finish = (end: StreamEnd) => {
         if (settled) return;
         settled = true;
+        clearTimeout(idleTimer);
         this.o.signal.removeEventListener("abort", onAbort);
         controller?.abort();
         resolve(end);
+      };
+      const armIdle = () => {
+        clearTimeout(idleTimer);
+        idleTimer = setTimeout(() => {
+          finish({ kind: "error", error: new StalledStreamError(this.o.what, idleMs), sawEvents });
+          // Ends the request even when it stalled before its response headers (no controller yet).
+          agent?.destroy();
+        }, idleMs);
       };
       const onAbort = () => finish({ kind: "aborted", sawEvents });
       // The consumer may have stopped us from inside onChange during the list, before this listener existed.
@@ -183,12 +228,14 @@ export class Reflector<T extends KMeta> {
       };
       for (const [k, v] of Object.entries(this.o.query ?? {})) if (v !== undefined) query[k] = v;
       this.o.onConnection?.({ event: "watching" });
-      this.o.kube.watch
+      armIdle();
+      watchRecordingAgents(this.o.kube.kc, (a) => (agent = a))
         .watch(
           this.o.watchPath,
           query,
           (type: string, raw: T & { code?: number }) => {
             if (settled) return;
+            armIdle();
             const obj =
               this.o.transform && type !== "ERROR" && type !== "BOOKMARK"
                 ? (this.o.transform(raw) as T & { code?: number })

@@ -41,6 +41,8 @@ export interface SubmitOptions extends KubeOptions {
   signal?: AbortSignal;
   retry?: RetryOptions;
   sleep?: Sleep;
+  /** A watch on which nothing arrives for this long is reopened (default 150 s; see ReflectorOptions). */
+  watchIdleMs?: number;
 }
 
 export interface SubmitHooks {
@@ -147,6 +149,7 @@ async function waitAndClean(
     onDriverPod,
     onConnection: hooks.onNotice,
     sleep: o.sleep,
+    watchIdleMs: o.watchIdleMs,
   });
   if (follower) {
     // Let the log stream deliver the driver's last lines; a few seconds at most.

@@ -85,6 +85,8 @@ export interface WaitOptions {
   random?: () => number;
   /** Consecutive watch failures before giving up with InfraError (default 8). */
   maxFailures?: number;
+  /** A watch on which nothing arrives for this long is reopened (default 150 s; see ReflectorOptions). */
+  watchIdleMs?: number;
 }
 
 export const stateOf = (app: SparkApp | undefined): string => app?.status?.applicationState?.state || "NEW";
@@ -279,6 +281,7 @@ class ApplicationWait {
       sleep: o.sleep,
       random: o.random,
       maxFailures: o.maxFailures ?? 8,
+      idleTimeoutMs: o.watchIdleMs,
       onConnection: (e: { event: string; error?: unknown; delayMs?: number }) => {
         if (e.event === "gone") o.onConnection?.("watch expired (410 Gone): listing again");
         if (e.event === "error")

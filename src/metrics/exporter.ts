@@ -47,6 +47,8 @@ export interface ExporterOptions {
    * backoff). After the first sync it retries forever: the API server restarting must not kill the exporter.
    */
   startupAttempts?: number;
+  /** A watch on which nothing arrives for this long is reopened (default 150 s; see ReflectorOptions). */
+  watchIdleMs?: number;
 }
 
 interface Tracked {
@@ -212,6 +214,7 @@ export class Exporter {
       sleep: this.o.sleep,
       random: this.o.random,
       capMs: 30_000,
+      idleTimeoutMs: this.o.watchIdleMs,
       maxFailuresBeforeSync: this.o.startupAttempts ?? 5,
       onSynced: () => {
         this.unsynced.delete(id);

@@ -2,7 +2,7 @@
 // kwok and the real Spark Operator. Tests that need it skip, with `realClusterSkip` as the reason, when it is
 // not built or not running; `.ci/run` builds and starts it.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -14,6 +14,9 @@ import {
   type Api,
   type ClusterInfo,
 } from "../cluster/cluster.js";
+import { input } from "../kube/harness.js";
+import type { SubmitInput } from "../../src/kube/submit.js";
+import { TcpProxy } from "./tcp-proxy.js";
 
 function goInstalled(): boolean {
   try {
@@ -178,4 +181,49 @@ export async function eventually<T>(
 /** The operator's /metrics text. */
 export async function operatorMetrics(): Promise<string> {
   return (await fetch(cluster().operatorMetrics)).text();
+}
+
+export type ClusterManifest = {
+  spec: Record<string, unknown> & { driver: Record<string, unknown> };
+  metadata: Record<string, unknown>;
+};
+
+/**
+ * The kube tests' application (test/kube/fixtures/app.json) for one run on the test cluster: the driver's fate
+ * is chosen through its labels and annotations, which kwok's stages read (test/cluster/kwok/pod-stages.yaml).
+ */
+export function clusterInput(
+  tag: string,
+  outcome: string,
+  change: (m: ClusterManifest) => void = () => {},
+): SubmitInput {
+  const i = input({
+    context: { dagId: "generic_spark_etl", taskId: tag, ds: "2026-03-15", runId: `manual__${tag}` },
+  });
+  const m = i.manifest as unknown as ClusterManifest;
+  m.spec.driver.labels = { ...(m.spec.driver.labels as object), "sparklane.test/outcome": outcome };
+  m.spec.driver.annotations = { "sparklane.test/exit-code": "3" };
+  m.spec.driver.serviceAccount = "spark";
+  change(m);
+  return i;
+}
+
+/**
+ * A TCP proxy in front of the test cluster's API server (test/helpers/tcp-proxy.ts) and an admin kubeconfig
+ * that goes through it, for connection faults on demand. `close()` stops the proxy and removes the file.
+ */
+export async function proxiedCluster(): Promise<{ proxy: TcpProxy; kubeconfig: string; close(): Promise<void> }> {
+  const c = cluster();
+  const proxy = await TcpProxy.start(c.apiPort);
+  const dir = mkdtempSync(join(tmpdir(), "sparklane-proxy-"));
+  const kubeconfig = join(dir, "kubeconfig");
+  writeFileSync(kubeconfig, proxy.rewriteKubeconfig(readFileSync(c.kubeconfig, "utf8")));
+  return {
+    proxy,
+    kubeconfig,
+    async close() {
+      await proxy.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

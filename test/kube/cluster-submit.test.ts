@@ -5,10 +5,10 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { submit } from "../../src/kube/submit.js";
 import { JobFailedError, UserError } from "../../src/errors.js";
-import { input } from "./harness.js";
 import {
   adminKubeconfig,
   appPath,
+  clusterInput,
   get,
   jobNamespace,
   realClusterSkip,
@@ -24,21 +24,7 @@ after(async () => {
   if (!skip) await ns.remove();
 });
 
-type Manifest = {
-  spec: Record<string, unknown> & { driver: Record<string, unknown> };
-  metadata: Record<string, unknown>;
-};
-function app(tag: string, outcome: string, change: (m: Manifest) => void = () => {}) {
-  const i = input({
-    context: { dagId: "generic_spark_etl", taskId: tag, ds: "2026-03-15", runId: `manual__${tag}` },
-  });
-  const m = i.manifest as unknown as Manifest;
-  m.spec.driver.labels = { ...(m.spec.driver.labels as object), "sparklane.test/outcome": outcome };
-  m.spec.driver.annotations = { "sparklane.test/exit-code": "3" };
-  m.spec.driver.serviceAccount = "spark";
-  change(m);
-  return i;
-}
+const app = clusterInput;
 const opts = () => ({ kubeconfig: adminKubeconfig(), namespace: ns.name });
 
 test(
