@@ -212,7 +212,11 @@ export function clusterInput(
  * A TCP proxy in front of the test cluster's API server (test/helpers/tcp-proxy.ts) and an admin kubeconfig
  * that goes through it, for connection faults on demand. `close()` stops the proxy and removes the file.
  */
-export async function proxiedCluster(): Promise<{ proxy: TcpProxy; kubeconfig: string; close(): Promise<void> }> {
+export async function proxiedCluster(): Promise<{
+  proxy: TcpProxy;
+  kubeconfig: string;
+  close(): Promise<void>;
+}> {
   const c = cluster();
   const proxy = await TcpProxy.start(c.apiPort);
   const dir = mkdtempSync(join(tmpdir(), "sparklane-proxy-"));
