@@ -126,7 +126,7 @@ test(
     const dist = (name: string) => JSON.stringify(pathToFileURL(join(repoRoot, "dist", `${name}.js`)).href);
     const core = loadedBy(
       [],
-      `const lib = await import(${dist("index")});\nif (typeof lib.renderAndCheck !== \"function\") throw new Error(\"no renderAndCheck\");\n`,
+      `const lib = await import(${dist("index")});\nif (typeof lib.renderAndCheck !== "function") throw new Error("no renderAndCheck");\n`,
     );
     assert.ok(core.parts.has("src/render"), [...core.parts].join(" "));
     for (const part of [...CLIENTS, "src/kube", "src/ivy", "src/metrics", "src/artifact", "src/bootstrap"])
