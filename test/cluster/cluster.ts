@@ -359,7 +359,8 @@ async function upOnce(opts: UpOptions): Promise<ClusterInfo> {
   const t0 = Date.now();
   const missing = opts.controlPlaneOnly ? undefined : missingPrerequisite(opts.operator !== false);
   if (missing) throw new Error(`test cluster: ${missing}`);
-  const spark = sparkHome();
+  // Only the operator runs spark-submit; a control plane alone does not need Spark.
+  const spark = opts.controlPlaneOnly || opts.operator === false ? "" : sparkHome();
   const state = stateDir();
   if (readPids().some(ours)) throw new Error(`test cluster: already running from ${state} (run down first)`);
   rmSync(state, { recursive: true, force: true });
@@ -589,36 +590,7 @@ async function upOnce(opts: UpOptions): Promise<ClusterInfo> {
       return info;
     }
 
-    // The operator's CRDs, applied server-side (the SparkApplication CRD is too large for the client-side
-    // last-applied annotation).
-    const crdDir = join(binDir(), "spark-operator-crds");
-    const crds = ["sparkapplications", "scheduledsparkapplications", "sparkconnects"];
-    for (const c of crds) {
-      const file = join(crdDir, `sparkoperator.k8s.io_${c}.yaml`);
-      await must(
-        api,
-        "PATCH",
-        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${c}.sparkoperator.k8s.io?fieldManager=sparklane-test-cluster&force=true`,
-        readFileSync(file, "utf8"),
-        "application/apply-patch+yaml",
-      );
-    }
-    await waitFor(
-      "operator CRDs",
-      async () => {
-        for (const c of crds) {
-          const r = await api.call(
-            "GET",
-            `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${c}.sparkoperator.k8s.io`,
-          );
-          const crd = r.json() as { status?: { conditions?: { type: string; status: string }[] } };
-          if (!crd.status?.conditions?.some((x) => x.type === "Established" && x.status === "True"))
-            return false;
-        }
-        return true;
-      },
-      30_000,
-    );
+    await applyOperatorCrds(api);
 
     await must(api, "POST", "/api/v1/namespaces", {
       apiVersion: "v1",
@@ -716,6 +688,41 @@ async function upOnce(opts: UpOptions): Promise<ClusterInfo> {
     await down(3_000);
     throw e;
   }
+}
+
+/**
+ * The operator's three CRDs (its controller refuses to start without all of them), applied server-side: the
+ * SparkApplication CRD is too large for the client-side last-applied annotation. Resolves once established.
+ */
+export async function applyOperatorCrds(api: Api): Promise<void> {
+  const crdDir = join(binDir(), "spark-operator-crds");
+  const crds = ["sparkapplications", "scheduledsparkapplications", "sparkconnects"];
+  for (const c of crds) {
+    const file = join(crdDir, `sparkoperator.k8s.io_${c}.yaml`);
+    await must(
+      api,
+      "PATCH",
+      `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${c}.sparkoperator.k8s.io?fieldManager=sparklane-test-cluster&force=true`,
+      readFileSync(file, "utf8"),
+      "application/apply-patch+yaml",
+    );
+  }
+  await waitFor(
+    "operator CRDs",
+    async () => {
+      for (const c of crds) {
+        const r = await api.call(
+          "GET",
+          `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${c}.sparkoperator.k8s.io`,
+        );
+        const crd = r.json() as { status?: { conditions?: { type: string; status: string }[] } };
+        if (!crd.status?.conditions?.some((x) => x.type === "Established" && x.status === "True"))
+          return false;
+      }
+      return true;
+    },
+    30_000,
+  );
 }
 
 function probeApp() {

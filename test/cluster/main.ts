@@ -1,18 +1,32 @@
 // test/cluster/main.ts up|down|status|env: starts and stops the project's test cluster.
 //
-//   node --import tsx test/cluster/main.ts up [--no-webhook] [--until-pid PID]
+//   node --import tsx test/cluster/main.ts [--state-dir DIR] up [--no-webhook] [--control-plane-only] [--until-pid PID]
 //   node --import tsx test/cluster/main.ts down
 //   node --import tsx test/cluster/main.ts status      exit 0 when up and answering, 1 otherwise
 //   node --import tsx test/cluster/main.ts env         prints `export KUBECONFIG=...` lines for a shell
+//
+// --state-dir (default $SPARKLANE_TEST_CLUSTER, else ~/.cache/sparklane/test-cluster/run) is where a cluster keeps
+// its PKI, data, logs and cluster.json: a second cluster with its own folder runs beside the first on other
+// ports (doctor.test.ts starts one to break it on purpose).
 //
 // `up` stops what it started when it fails or is interrupted. With --until-pid, a watchdog stops the cluster
 // when that process ends, even if it was killed without a chance to run `down` (kill -9 of a test run).
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { adminApi, down, readInfo, repoRoot, stateDir, up } from "./cluster.js";
 
-const [cmd, ...rest] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+if (argv[0] === "--state-dir") {
+  if (!argv[1]) {
+    console.error("--state-dir needs a folder");
+    process.exit(2);
+  }
+  // Read by stateDir() on every call, and inherited by the watchdog.
+  process.env.SPARKLANE_TEST_CLUSTER = resolve(argv[1]);
+  argv.splice(0, 2);
+}
+const [cmd, ...rest] = argv;
 const watchdogPid = () => join(stateDir(), "watchdog.pid");
 
 function stopWatchdog() {
@@ -105,7 +119,9 @@ async function main(): Promise<number> {
       }
     }
     default:
-      console.error("usage: test/cluster/main.ts up [--no-webhook] [--until-pid PID] | down | status | env");
+      console.error(
+        "usage: test/cluster/main.ts [--state-dir DIR] up [--no-webhook] [--control-plane-only] [--until-pid PID] | down | status | env",
+      );
       return 2;
   }
 }

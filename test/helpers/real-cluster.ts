@@ -1,7 +1,7 @@
 // Access to the project's test cluster (test/cluster/): a real kube-apiserver, controller manager, scheduler,
 // kwok and the real Spark Operator. Tests that need it skip, with `realClusterSkip` as the reason, when it is
 // not built or not running; `.ci/run` builds and starts it.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +13,9 @@ import {
   stateDir,
   type Api,
   type ClusterInfo,
+  missingPrerequisite,
+  repoRoot,
+  WATCH_LABEL,
 } from "../cluster/cluster.js";
 import { input } from "../kube/harness.js";
 import type { SubmitInput } from "../../src/kube/submit.js";
@@ -80,12 +83,20 @@ export interface TestNamespace {
  * `watched: false`), with the driver's ServiceAccount `spark` and its Role, and the JMX exporter ConfigMap the
  * templates mount.
  */
-export async function jobNamespace(prefix: string, opts: { watched?: boolean } = {}): Promise<TestNamespace> {
+export async function jobNamespace(
+  prefix: string,
+  opts: { watched?: boolean; api?: Api } = {},
+): Promise<TestNamespace> {
+  const api = opts.api ?? admin();
+  const must = async (method: string, path: string, body?: unknown) => {
+    const r = await api.call(method, path, body);
+    if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${r.body.slice(0, 400)}`);
+  };
   const name = `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`.slice(
     0,
     63,
   );
-  const labels = opts.watched === false ? {} : { [cluster().watchLabel]: "true" };
+  const labels = opts.watched === false ? {} : { [WATCH_LABEL]: "true" };
   await must("POST", "/api/v1/namespaces", { metadata: { name, labels } });
   await must("POST", `/api/v1/namespaces/${name}/serviceaccounts`, { metadata: { name: "spark" } });
   await must("POST", `/apis/rbac.authorization.k8s.io/v1/namespaces/${name}/roles`, {
@@ -110,7 +121,7 @@ export async function jobNamespace(prefix: string, opts: { watched?: boolean } =
   return {
     name,
     async remove() {
-      await admin().call("DELETE", `/api/v1/namespaces/${name}`);
+      await api.call("DELETE", `/api/v1/namespaces/${name}`);
     },
   };
 }
@@ -227,6 +238,63 @@ export async function proxiedCluster(): Promise<{
     kubeconfig,
     async close() {
       await proxy.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `{ skip: privateClusterSkip }` for tests that start a cluster of their own: why they cannot, or false. */
+export const privateClusterSkip: string | false = (() => {
+  const m = missingPrerequisite(false);
+  return m ? `a private test cluster cannot be started: ${m}` : false;
+})();
+
+export interface PrivateCluster {
+  info: ClusterInfo;
+  api: Api;
+  /** Seconds from the command to a ready API server. */
+  startSeconds: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * A cluster of the test's own, beside the shared one, for faults that would break the tests sharing it (no CRD,
+ * no webhook): test/cluster/main.ts with its own --state-dir, so its own ports, PKI and processes. `args` are
+ * `up`'s flags (e.g. --control-plane-only). A watchdog stops it if this test process dies without stop().
+ */
+export async function startPrivateCluster(args: string[]): Promise<PrivateCluster> {
+  const dir = mkdtempSync(join(tmpdir(), "sparklane-private-cluster-"));
+  const main = (cmd: string[], timeoutMs: number) =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", "test/cluster/main.ts", "--state-dir", dir, ...cmd],
+        { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] },
+      );
+      let err = "";
+      child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+      const t = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+      child.on("close", (code) => {
+        clearTimeout(t);
+        if (code === 0) resolve();
+        else reject(new Error(`test/cluster/main.ts ${cmd[0]} exited ${code}: ${err}`));
+      });
+    });
+  const t0 = Date.now();
+  try {
+    await main(["up", ...args, "--until-pid", String(process.pid)], 180_000);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  const startSeconds = (Date.now() - t0) / 1000;
+  const info = JSON.parse(readFileSync(join(dir, "cluster.json"), "utf8")) as ClusterInfo;
+  return {
+    info,
+    api: adminApi(info),
+    startSeconds,
+    async stop() {
+      await main(["down"], 60_000);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -80,7 +80,7 @@ test(
 );
 
 test(
-  "transitions and phase timings come from the real objects; re-attaching to a failed run says how to rerun it",
+  "transitions, phase timings and Warning events come from the real objects; re-attaching to a failed run says how to rerun it; --replace reruns it",
   { skip, timeout: 300_000 },
   async () => {
     const failing = app("refail", "fail");
@@ -97,5 +97,19 @@ test(
     assert.equal(again.action, "attached");
     assert.equal(again.outcome, "FAILED");
     assert.match(again.error!.message, /--replace runs it again/);
+
+    // The operator's own Warning event names the failure (the fake server had invented another reason).
+    assert.ok(
+      first.events?.some(
+        (e) =>
+          e.reason === "SparkDriverFailed" &&
+          e.object === `sparkapplication/${first.name}` &&
+          /Driver \S+-driver failed/.test(e.message ?? ""),
+      ),
+      JSON.stringify(first.events),
+    );
+    const rerun = await submit(failing, { ...opts(), wait: true, replace: true });
+    assert.equal(rerun.action, "replaced", "--replace reruns a finished run");
+    assert.equal(rerun.outcome, "FAILED");
   },
 );

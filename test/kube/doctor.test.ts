@@ -1,16 +1,24 @@
 // `sparklane doctor` against the real test cluster, each fault made on purpose: a missing namespace, a missing
 // driver ServiceAccount, a ServiceAccount without rights, a namespace the operator and its webhook do not
-// select, a webhook that is not configured, a CRD that lacks fields. The pure helpers are tested without it.
+// select, a CRD that lacks fields. A missing CRD and a webhook that is not configured would break the other
+// tests sharing that cluster, so they are made on a private control plane started for this file (its own
+// state folder and ports; no operator). The pure helpers are tested without any cluster.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { runCli } from "../helpers/cli.js";
+import { submit } from "../../src/kube/submit.js";
+import { KubeApiError } from "../../src/errors.js";
+import { applyOperatorCrds } from "../cluster/cluster.js";
 import {
   adminKubeconfig,
   admin,
   cluster,
+  clusterInput,
   jobNamespace,
+  privateClusterSkip,
   realClusterSkip,
+  startPrivateCluster,
   type TestNamespace,
 } from "../helpers/real-cluster.js";
 import {
@@ -204,16 +212,7 @@ test("doctor helpers: webhook-only fields, CRD field paths, namespace selectors"
   assert.equal(matchesSelectorString("a!=b", { a: "c" }), true);
 });
 
-test("doctor helpers: the webhook finding when no pod webhook is configured (not made on the shared test cluster)", () => {
-  const none = webhookFinding([], "spark", {}, ["spec.driver.env"]);
-  assert.equal(none.severity, "error");
-  assert.match(none.message, /pod webhook is not configured: .*this manifest uses spec\.driver\.env/);
-  assert.match(none.fix!, /webhook\.enable=true/);
-  assert.equal(
-    webhookFinding([], "spark", {}, []).severity,
-    "warning",
-    "a manifest without webhook-only fields",
-  );
+test("doctor helpers: a pod webhook configuration without a caBundle is an error", () => {
   const hook = {
     metadata: { name: "spark-operator-webhook" },
     webhooks: [
@@ -230,3 +229,54 @@ test("doctor helpers: the webhook finding when no pod webhook is configured (not
   assert.equal(noCa.severity, "error");
   assert.match(noCa.message, /has no caBundle/);
 });
+
+test(
+  "doctor on a private control plane: no CRD (and submit's 404 says to install the operator), then CRDs without the operator's webhook",
+  { skip: privateClusterSkip, timeout: 240_000 },
+  async (t) => {
+    const pc = await startPrivateCluster(["--control-plane-only"]);
+    t.after(() => pc.stop());
+    t.diagnostic(`private control plane up in ${pc.startSeconds.toFixed(1)} s`);
+    const ns = await jobNamespace("doctor-private", { api: pc.api });
+    const run = (...args: string[]) =>
+      runCli(["doctor", "--kubeconfig", pc.info.kubeconfig, "--output", "json", "-n", ns.name, ...args]);
+
+    const noCrd = await run();
+    assert.equal(noCrd.code, 2, noCrd.stderr);
+    const [crd] = find(JSON.parse(noCrd.stdout) as Report, "crd");
+    assert.equal(crd!.severity, "error");
+    assert.match(
+      crd!.message,
+      /the SparkApplication CRD \(sparkapplications\.sparkoperator\.k8s\.io\) is not installed/,
+    );
+    assert.match(crd!.fix!, /apply its CRDs server-side/);
+    await assert.rejects(
+      submit(clusterInput("nocrd", "ok"), { kubeconfig: pc.info.kubeconfig, namespace: ns.name }),
+      (e: unknown) =>
+        e instanceof KubeApiError && e.exitCode === 3 && /Spark Operator installed/.test(e.hint ?? ""),
+    );
+
+    // The operator's CRDs, and no webhook: what a Helm install with webhook.enable=false leaves.
+    await applyOperatorCrds(pc.api);
+    const withManifest = await run(
+      "--conf",
+      `${fixtures}daily.json`,
+      "--template-dir",
+      `${fixtures}cluster-templates`,
+    );
+    assert.equal(withManifest.code, 2, withManifest.stderr);
+    const report = JSON.parse(withManifest.stdout) as Report;
+    assert.equal(find(report, "crd")[0]!.severity, "ok");
+    const [wh] = find(report, "webhook");
+    assert.equal(wh!.severity, "error");
+    assert.match(
+      wh!.message,
+      /pod webhook is not configured: .*this manifest uses spec\.driver\.volumeMounts, spec\.driver\.initContainers/,
+    );
+    assert.match(wh!.fix!, /webhook\.enable=true/);
+    // Without a manifest doctor cannot tell what would be dropped, so it is still an error, naming no field.
+    const [plain] = find(JSON.parse((await run()).stdout) as Report, "webhook");
+    assert.equal(plain!.severity, "error");
+    assert.doesNotMatch(plain!.message, /this manifest uses/);
+  },
+);
