@@ -5,6 +5,16 @@
 // certificate names IP:127.0.0.1, which is where the proxy listens too).
 import { createServer, connect, type Server, type Socket } from "node:net";
 
+/**
+ * Closes with an RST. Node 20's resetAndDestroy() on a socket with a write or a shutdown still queued leaves a
+ * request that never completes, and the process then spins forever in its exit clean-up (seen here: the test
+ * file never exits). Such a socket is destroyed plainly (FIN) instead: its peer still loses the connection.
+ */
+function rst(s: Socket) {
+  if (s.writableLength === 0 && !s.writableEnded && !s.connecting) s.resetAndDestroy();
+  else s.destroy();
+}
+
 export type ProxyMode = "forward" | "refuse";
 
 interface Conn {
@@ -123,8 +133,8 @@ export class TcpProxy {
     for (const c of [...this.conns]) {
       c.closed = true;
       this.conns.delete(c);
-      c.client.resetAndDestroy();
-      c.upstream.resetAndDestroy();
+      rst(c.client);
+      rst(c.upstream);
     }
     return n;
   }

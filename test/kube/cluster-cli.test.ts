@@ -266,6 +266,15 @@ test(
     ]);
 
     const victim = initFailed[0]!.name;
+    // The run kept by --keep after its init container failed: status names the container and shows the
+    // Warning event kwok's stage recorded, as a kubelet would.
+    const failedInit = await runCli(["status", victim, "--kubeconfig", kc(), "-n", ns.name]);
+    assert.equal(failedInit.code, 0, failedInit.stderr);
+    assert.match(failedInit.stdout, /setup-etl/);
+    assert.match(
+      failedInit.stdout,
+      /warnings:\n {2}\S+ {2}pod\/\S+-driver {2}BackOff: Init container failed/,
+    );
     const d = await runCli(["delete", victim, "--kubeconfig", kc(), "-n", ns.name]);
     assert.equal(d.code, 0, d.stderr);
     assert.equal(await get(appPath(ns.name, victim)), undefined);
@@ -335,6 +344,7 @@ test(
     assert.equal(nons.code, 3, nons.stderr);
     assert.match(nons.stderr, /no-such-namespace/);
     assert.match(nons.stderr, /not found/);
+    assert.match(nons.stderr, /hint: namespace no-such-namespace does not exist: create it/);
     assert.doesNotMatch(nons.stderr, /^\s+at /m);
 
     await admin().call("POST", `/api/v1/namespaces/${ns.name}/serviceaccounts`, {

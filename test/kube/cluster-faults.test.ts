@@ -4,6 +4,8 @@
 // server's, through the official client; only the network misbehaves.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { binPath, runCli } from "../helpers/cli.js";
 import { submit } from "../../src/kube/submit.js";
 import { InfraError, KubeApiError } from "../../src/errors.js";
 import { recordingSleep } from "./harness.js";
@@ -136,6 +138,55 @@ test(
       );
       assert.equal(waits.length, 1, "retried once before giving up");
       assert.equal(p.proxy.accepted, 0);
+    } finally {
+      await p.close();
+    }
+  },
+);
+
+test(
+  "sparklane exporter: serves /healthz and /metrics through the proxy and stops on SIGTERM; exits 3 when the API refuses at start",
+  { skip, timeout: 120_000 },
+  async () => {
+    const p = await proxiedCluster();
+    try {
+      const args = [
+        "exporter",
+        "--kubeconfig",
+        p.kubeconfig,
+        "-n",
+        ns.name,
+        "--port",
+        "0",
+        "--host",
+        "127.0.0.1",
+      ];
+      const child = spawn(process.execPath, [binPath, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+      try {
+        const port = await eventually("the exporter to serve", async () =>
+          Number(/serving http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(stderr)?.[1] ?? 0),
+        );
+        await eventually(
+          "healthy",
+          async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200,
+        );
+        const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        assert.match(metrics, /^sparklane_exporter_synced 1$/m);
+        assert.match(metrics, /# TYPE sparklane_job_start_latency_seconds histogram/);
+      } finally {
+        child.kill("SIGTERM");
+      }
+      assert.equal(await exited, 0, stderr);
+
+      // An exporter that never reached the API at start is misconfigured: it says so and exits, not runs on.
+      await p.proxy.setMode("refuse");
+      const r = await runCli(args, { timeoutMs: 60_000 });
+      assert.equal(r.signal, null, `still running after 60 s: ${r.stderr}`);
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
     } finally {
       await p.close();
     }
