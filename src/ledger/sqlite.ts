@@ -104,58 +104,65 @@ async function migrateSqlite(db: Database.Database, path: string, migrations: re
   }
 }
 
+/** The store's statements, prepared against the latest schema. */
+function statements(db: Database.Database) {
+  const prep = <T>(t: Table<T>) => ({
+    get: db.prepare(`SELECT * FROM ${t.name} WHERE ${t.key} = ?`),
+    upsert: db.prepare(upsertSql(t as Table<unknown>)),
+  });
+  const st = {
+    apps: prep(apps),
+    pods: prep(pods),
+    nodes: prep(nodes),
+    listApps: db.prepare(
+      `SELECT * FROM apps WHERE (@dag IS NULL OR dag = @dag) AND (@module IS NULL OR module = @module)
+       AND (@start IS NULL OR created_at >= @start) AND (@end IS NULL OR created_at < @end)
+       ORDER BY created_at DESC, uid LIMIT @limit`,
+    ),
+    podsWindow: db.prepare(
+      `SELECT * FROM pods WHERE span_start < @end AND (span_end IS NULL OR span_end > @start)
+       ORDER BY span_start, uid`,
+    ),
+    podApps: db.prepare(
+      `SELECT * FROM apps WHERE uid IN (SELECT app_uid FROM pods
+         WHERE span_start < @end AND (span_end IS NULL OR span_end > @start)) ORDER BY created_at, uid`,
+    ),
+    nodesWindow: db.prepare(
+      `SELECT * FROM nodes WHERE first_seen_at < @end AND (deleted_at IS NULL OR deleted_at > @start)
+       ORDER BY name`,
+    ),
+  };
+  const mergeInto =
+    <T>(t: Table<T>, s: { get: Database.Statement; upsert: Database.Statement }, merge: Merge<T>) =>
+    (key: string, rec: T) => {
+      const row = s.get.get(key) as Row | undefined;
+      s.upsert.run(t.toRow(merge(row && t.fromRow(row), rec)));
+    };
+  const putApp = mergeInto(apps, st.apps, mergeApp);
+  const putPod = mergeInto(pods, st.pods, mergePod);
+  const putNode = mergeInto(nodes, st.nodes, mergeNode);
+  const tx = db.transaction((b: ReturnType<typeof prepareBatch>) => {
+    for (const [k, a] of b.apps) putApp(k, a);
+    for (const [k, p] of b.pods) putPod(k, p);
+    for (const [k, n] of b.nodes) putNode(k, n);
+  });
+  // IMMEDIATE: take the write lock before reading, so two writers never both read the old row.
+  return { ...st, put: (b: Batch) => tx.immediate(prepareBatch(b)) };
+}
+
 class SqliteLedger implements LedgerStore {
   readonly backend = "sqlite" as const;
-  private readonly put: (b: Batch) => void;
-  private readonly stmts;
+  private prepared?: ReturnType<typeof statements>;
 
   constructor(
     private readonly db: Database.Database,
     private readonly path: string,
     private readonly version: number,
-  ) {
-    const prep = <T>(t: Table<T>) => ({
-      get: db.prepare(`SELECT * FROM ${t.name} WHERE ${t.key} = ?`),
-      upsert: db.prepare(upsertSql(t as Table<unknown>)),
-    });
-    this.stmts = {
-      apps: prep(apps),
-      pods: prep(pods),
-      nodes: prep(nodes),
-      listApps: db.prepare(
-        `SELECT * FROM apps WHERE (@dag IS NULL OR dag = @dag) AND (@module IS NULL OR module = @module)
-         AND (@start IS NULL OR created_at >= @start) AND (@end IS NULL OR created_at < @end)
-         ORDER BY created_at DESC, uid LIMIT @limit`,
-      ),
-      podsWindow: db.prepare(
-        `SELECT * FROM pods WHERE span_start < @end AND (span_end IS NULL OR span_end > @start)
-         ORDER BY span_start, uid`,
-      ),
-      podApps: db.prepare(
-        `SELECT * FROM apps WHERE uid IN (SELECT app_uid FROM pods
-           WHERE span_start < @end AND (span_end IS NULL OR span_end > @start)) ORDER BY created_at, uid`,
-      ),
-      nodesWindow: db.prepare(
-        `SELECT * FROM nodes WHERE first_seen_at < @end AND (deleted_at IS NULL OR deleted_at > @start)
-         ORDER BY name`,
-      ),
-    };
-    const mergeInto =
-      <T>(t: Table<T>, s: { get: Database.Statement; upsert: Database.Statement }, merge: Merge<T>) =>
-      (key: string, rec: T) => {
-        const row = s.get.get(key) as Row | undefined;
-        s.upsert.run(t.toRow(merge(row && t.fromRow(row), rec)));
-      };
-    const putApp = mergeInto(apps, this.stmts.apps, mergeApp);
-    const putPod = mergeInto(pods, this.stmts.pods, mergePod);
-    const putNode = mergeInto(nodes, this.stmts.nodes, mergeNode);
-    const tx = db.transaction((b: ReturnType<typeof prepareBatch>) => {
-      for (const [k, a] of b.apps) putApp(k, a);
-      for (const [k, p] of b.pods) putPod(k, p);
-      for (const [k, n] of b.nodes) putNode(k, n);
-    });
-    // IMMEDIATE: take the write lock before reading, so two writers never both read the old row.
-    this.put = (b) => tx.immediate(prepareBatch(b));
+  ) {}
+
+  /** Prepared on first use: a ledger opened at an older version (tests of migrations) has other columns. */
+  private get stmts() {
+    return (this.prepared ??= statements(this.db));
   }
 
   private run<T>(fn: () => T): Promise<T> {
@@ -176,7 +183,7 @@ class SqliteLedger implements LedgerStore {
     return this.write({ nodes: [node] });
   }
   write(batch: Batch) {
-    return this.run(() => this.put(batch));
+    return this.run(() => this.stmts.put(batch));
   }
 
   getApp(uid: string) {
