@@ -83,13 +83,14 @@ function mergeBy<T extends object>(rules: Rules<T>, prev: T, next: T, nextIsNewe
   // Without a state on either side, state and outcome fall back to `newest` like any other field.
   const stateSide = newer.state !== undefined ? newer : older.state !== undefined ? older : undefined;
   const out: Obj = {};
-  for (const [k, rule] of Object.entries(rules) as [string, Rule][]) {
+  for (const [k, rule] of Object.entries<Rule>(rules)) {
     const a = p[k];
     const b = n[k];
     let v: unknown;
     switch (rule) {
       case "key":
-        if (a !== b) throw new Error(`ledger merge: records with different keys (${String(a)}, ${String(b)})`);
+        if (a !== b)
+          throw new Error(`ledger merge: records with different keys (${String(a)}, ${String(b)})`);
         v = a;
         break;
       case "min":
@@ -144,7 +145,11 @@ export function podSpan(pod: PodRecord): { start: number; end: number | undefine
 }
 
 /** Folds several records of one key (in arrival order) into one, as writing them one by one would. */
-export function foldBy<T>(records: readonly T[], key: (r: T) => string, merge: (p: T | undefined, n: T) => T) {
+export function foldBy<T>(
+  records: readonly T[],
+  key: (r: T) => string,
+  merge: (p: T | undefined, n: T) => T,
+) {
   const out = new Map<string, T>();
   for (const r of records) out.set(key(r), merge(out.get(key(r)), r));
   return out;

@@ -108,6 +108,8 @@ export interface MigrationSession {
   /** The highest applied version, 0 for a ledger without a schema_version table or rows. */
   appliedVersion(): Promise<number>;
   recordVersion(m: Migration, at: number): Promise<void>;
+  /** Which of these tables exist (in the current schema). */
+  existingTables(names: readonly string[]): Promise<string[]>;
 }
 
 export const VERSION_TABLE = `CREATE TABLE IF NOT EXISTS schema_version (
@@ -124,6 +126,13 @@ export async function migrate(
 ): Promise<number> {
   await s.exec(VERSION_TABLE);
   const have = await s.appliedVersion();
+  // Tables of ours without a version: someone else's database (or schema), which we must not write into.
+  const foreign = have === 0 ? await s.existingTables(["apps", "pods", "nodes"]) : [];
+  if (foreign.length)
+    throw new UserError(
+      `${where} is not a sparklane ledger: it has table ${foreign.join(", ")} but no sparklane schema version`,
+      "point SPARKLANE_LEDGER (--ledger) at a new path or an empty database (or schema, with ?options=-c search_path=...)",
+    );
   const latest = migrations.length ? migrations[migrations.length - 1].version : 0;
   if (have > latest)
     throw new UserError(

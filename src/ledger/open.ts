@@ -15,7 +15,10 @@ export interface OpenOptions {
  * SPARKLANE_LEDGER, else the default path). A bad URL or a file that is not a ledger is a UserError (exit 2),
  * an unreachable or refusing database an InfraError (exit 3) that names the URL without its password.
  */
-export async function openLedger(url?: string | LedgerLocation, opts: OpenOptions = {}): Promise<LedgerStore> {
+export async function openLedger(
+  url?: string | LedgerLocation,
+  opts: OpenOptions = {},
+): Promise<LedgerStore> {
   const loc = typeof url === "object" ? url : ledgerUrl(url);
   if (loc.backend === "sqlite") {
     const { openSqliteLedger } = await import("./sqlite.js");

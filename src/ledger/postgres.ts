@@ -57,13 +57,22 @@ export async function openPostgresLedger(
           dialect: "postgres",
           exec: async (sql) => void (await client.query(sql)),
           appliedVersion: async () =>
-            Number((await client.query("SELECT MAX(version) AS v FROM schema_version")).rows[0].v ?? 0),
+            Number(
+              (await client.query<{ v: number | null }>("SELECT MAX(version) AS v FROM schema_version"))
+                .rows[0].v ?? 0,
+            ),
+          existingTables: async (names) =>
+            (
+              await client.query(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ANY($1::text[])",
+                [names],
+              )
+            ).rows.map((r: { table_name: string }) => r.table_name),
           recordVersion: async (m, at) =>
-            void (await client.query("INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)", [
-              m.version,
-              m.name,
-              at,
-            ])),
+            void (await client.query(
+              "INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)",
+              [m.version, m.name, at],
+            )),
         };
         return migrate(session, display, opts.migrations ?? MIGRATIONS);
       });
@@ -113,11 +122,18 @@ async function lockRows<T>(c: pg.PoolClient, t: Table<T>, keys: string[]): Promi
 async function mergeRows<T>(c: pg.PoolClient, t: Table<T>, entries: [string, T][], merge: Merge<T>) {
   if (entries.length === 0) return;
   const table = t as Table<unknown>;
-  const stored = await lockRows(c, t, entries.map(([k]) => k));
+  const stored = await lockRows(
+    c,
+    t,
+    entries.map(([k]) => k),
+  );
   const fresh = entries.filter(([k]) => !stored.has(k));
   const raced: string[] = [];
   for (const part of chunks(fresh, Math.floor(MAX_PARAMS / t.columns.length))) {
-    const v = values(table, part.map(([, r]) => t.toRow(r)));
+    const v = values(
+      table,
+      part.map(([, r]) => t.toRow(r)),
+    );
     const { rows } = await c.query(
       `INSERT INTO ${t.name} (${t.columns.join(", ")}) VALUES ${v.sql} ON CONFLICT (${t.key}) DO NOTHING RETURNING ${t.key}`,
       v.params,
@@ -195,7 +211,7 @@ class PostgresLedger implements LedgerStore {
 
   getApp(uid: string) {
     return this.read(async (c) => {
-      const { rows } = await c.query("SELECT * FROM apps WHERE uid = $1", [uid]);
+      const { rows } = await c.query<Row>("SELECT * FROM apps WHERE uid = $1", [uid]);
       return rows.length ? apps.fromRow(rows[0]) : undefined;
     });
   }
@@ -220,10 +236,10 @@ class PostgresLedger implements LedgerStore {
 
   podsInWindow(w: Window) {
     return this.read(async (c) => {
-      const p = await c.query(`SELECT * FROM pods WHERE ${WINDOW_PODS} ORDER BY span_start, uid COLLATE "C"`, [
-        w.start,
-        w.end,
-      ]);
+      const p = await c.query(
+        `SELECT * FROM pods WHERE ${WINDOW_PODS} ORDER BY span_start, uid COLLATE "C"`,
+        [w.start, w.end],
+      );
       const a = await c.query(
         `SELECT * FROM apps WHERE uid IN (SELECT app_uid FROM pods WHERE ${WINDOW_PODS}) ORDER BY created_at, uid COLLATE "C"`,
         [w.start, w.end],

@@ -12,8 +12,8 @@ export interface Table<T> {
   readonly key: string;
   /** Every column, schema fields first, then the derived ones. */
   readonly columns: readonly string[];
-  toRow(r: T): Row;
-  fromRow(row: Row): T;
+  readonly toRow: (r: T) => Row;
+  readonly fromRow: (row: Row) => T;
 }
 
 const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

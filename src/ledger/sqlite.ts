@@ -87,6 +87,14 @@ async function migrateSqlite(db: Database.Database, path: string, migrations: re
     exec: async (sql) => void db.exec(sql),
     appliedVersion: async () =>
       (db.prepare("SELECT MAX(version) AS v FROM schema_version").get() as { v: number | null }).v ?? 0,
+    existingTables: async (names) =>
+      (
+        db
+          .prepare(
+            `SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (${names.map(() => "?").join(", ")})`,
+          )
+          .all(...names) as { name: string }[]
+      ).map((r) => r.name),
     recordVersion: async (m, at) =>
       void db
         .prepare("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)")
@@ -218,7 +226,9 @@ class SqliteLedger implements LedgerStore {
   }
 
   nodesInWindow(w: Window) {
-    return this.run(() => (this.stmts.nodesWindow.all({ start: w.start, end: w.end }) as Row[]).map(nodes.fromRow));
+    return this.run(() =>
+      (this.stmts.nodesWindow.all({ start: w.start, end: w.end }) as Row[]).map(nodes.fromRow),
+    );
   }
 
   schemaVersion() {

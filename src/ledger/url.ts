@@ -10,7 +10,9 @@ export type LedgerLocation =
 /** The default embedded ledger: `$XDG_DATA_HOME/sparklane/ledger.db`, else `~/.local/share/sparklane/ledger.db`. */
 export function defaultLedgerPath(env: NodeJS.ProcessEnv = process.env): string {
   const data =
-    env.XDG_DATA_HOME && isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : join(homedir(), ".local", "share");
+    env.XDG_DATA_HOME && isAbsolute(env.XDG_DATA_HOME)
+      ? env.XDG_DATA_HOME
+      : join(homedir(), ".local", "share");
   return join(data, "sparklane", "ledger.db");
 }
 
@@ -52,7 +54,8 @@ export function ledgerUrl(url?: string, env: NodeJS.ProcessEnv = process.env): L
     } catch {
       throw bad("not a valid URL");
     }
-    if (u.port && !(Number(u.port) > 0 && Number(u.port) < 65536)) throw bad(`port ${u.port} is out of range`);
+    if (u.port && !(Number(u.port) > 0 && Number(u.port) < 65536))
+      throw bad(`port ${u.port} is out of range`);
     return { backend: "postgres", connectionString: raw, display: redactUrl(raw) };
   }
   let path = raw;

@@ -49,9 +49,14 @@ export function node(name: string, o: Partial<NodeRecord> = {}): NodeRecord {
  * The watch events of one run, in order: a driver and `executors` executors, each created, scheduled, started,
  * finished and deleted, with the app's phases; what the exporter sees for one application.
  */
-export function runEvents(i: number, executors = 2, t = T0 + i * 60_000): { apps: AppRecord[]; pods: PodRecord[] } {
+export function runEvents(
+  i: number,
+  executors = 2,
+  t = T0 + i * 60_000,
+): { apps: AppRecord[]; pods: PodRecord[] } {
   const appUid = `app-${i}`;
-  const a = (dt: number, o: Partial<AppRecord> = {}) => app(appUid, { createdAt: t, observedAt: t + dt, ...o });
+  const a = (dt: number, o: Partial<AppRecord> = {}) =>
+    app(appUid, { createdAt: t, observedAt: t + dt, ...o });
   const apps = [
     a(0),
     a(1000, { submittedAt: t + 1000, state: "SUBMITTED" }),

@@ -68,8 +68,12 @@ export async function startPostgres(opts: { fsync?: boolean } = {}): Promise<Pos
   const init = run(
     as.prefix,
     join(PG_BIN, "initdb"),
-    ["-D", data, "-U", USER, `--pwfile=${pwfile}`, "--auth-host=scram-sha-256", "--auth-local=trust"]
-      .concat(["-E", "UTF8", "--locale=C", "--no-sync"]),
+    ["-D", data, "-U", USER, `--pwfile=${pwfile}`, "--auth-host=scram-sha-256", "--auth-local=trust"].concat([
+      "-E",
+      "UTF8",
+      "--locale=C",
+      "--no-sync",
+    ]),
     dir,
   );
   if (init.status !== 0) {
@@ -84,7 +88,10 @@ export async function startPostgres(opts: { fsync?: boolean } = {}): Promise<Pos
       ...["-D", data, "-h", "127.0.0.1", "-p", String(port), "-k", dir],
       ...["-c", `fsync=${opts.fsync ? "on" : "off"}`, "-c", "max_connections=50"],
     ];
-    const child: ChildProcess = spawn(argv[0], argv.slice(1), { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+    const child: ChildProcess = spawn(argv[0], argv.slice(1), {
+      cwd: dir,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let log = "";
     child.stderr!.on("data", (d: Buffer) => (log += d.toString()));
     const exited = new Promise<void>((r) => child.once("exit", () => r()));

@@ -110,7 +110,13 @@ const appCases: Case<AppRecord>[] = [
       app("a", { observedAt: t(20), state: "RUNNING", runningAt: t(20) }),
       app("a", { observedAt: t(30), state: "COMPLETED", outcome: "completed", terminatedAt: t(30) }),
     ],
-    want: { state: "COMPLETED", outcome: "completed", submittedAt: t(10), runningAt: t(20), terminatedAt: t(30) },
+    want: {
+      state: "COMPLETED",
+      outcome: "completed",
+      submittedAt: t(10),
+      runningAt: t(20),
+      terminatedAt: t(30),
+    },
     anyOrder: true,
   },
   {
@@ -167,7 +173,10 @@ const appCases: Case<AppRecord>[] = [
   },
   {
     name: "the launching command's source beats the exporter's, whatever the order",
-    events: [app("a", { observedAt: t(1), source: "submit" }), app("a", { observedAt: t(2), source: "exporter" })],
+    events: [
+      app("a", { observedAt: t(1), source: "submit" }),
+      app("a", { observedAt: t(2), source: "exporter" }),
+    ],
     want: { source: "submit" },
     anyOrder: true,
   },
@@ -213,7 +222,14 @@ check("node", nodeCases, mergeNode);
 test("the merged record is one the schema accepts", () => {
   const events = podCases.flatMap((c) => c.events);
   assert.ok(PodRecord.safeParse(fold(events, mergePod)).success);
-  assert.ok(AppRecord.safeParse(fold(appCases.flatMap((c) => c.events), mergeApp)).success);
+  assert.ok(
+    AppRecord.safeParse(
+      fold(
+        appCases.flatMap((c) => c.events),
+        mergeApp,
+      ),
+    ).success,
+  );
   assert.ok(NodeRecord.safeParse(fold(nodeCases[0].events, mergeNode)).success);
 });
 

@@ -81,7 +81,8 @@ for (const b of backends) {
       const url = await b.fresh();
       const s = await ledger(url);
       assert.equal(await s.schemaVersion(), LATEST_VERSION);
-      for (const t of [appTable, podTable, nodeTable]) assert.deepEqual(await b.columns(url, t.name), t.columns);
+      for (const t of [appTable, podTable, nodeTable])
+        assert.deepEqual(await b.columns(url, t.name), t.columns);
       const versions = await b.sql(url, "SELECT version FROM schema_version ORDER BY version");
       assert.deepEqual(
         versions.map((r) => Number(r.version)),
@@ -112,7 +113,11 @@ for (const b of backends) {
       delete row.module;
       const cols = Object.keys(row);
       const marks = cols.map((_, i) => (b.name === "postgres" ? `$${i + 1}` : "?"));
-      await b.sql(url, `INSERT INTO apps (${cols.join(", ")}) VALUES (${marks.join(", ")})`, Object.values(row));
+      await b.sql(
+        url,
+        `INSERT INTO apps (${cols.join(", ")}) VALUES (${marks.join(", ")})`,
+        Object.values(row),
+      );
       const v2 = await ledger(url);
       assert.equal(await v2.schemaVersion(), 2);
       assert.deepEqual(await v2.listApps({ dag: "visits", module: "m" }), [full.app]);
@@ -132,12 +137,27 @@ for (const b of backends) {
       );
     });
 
+    test("a database with a table of the same name but no ledger version is refused, untouched", async () => {
+      const url = await b.fresh();
+      await b.sql(url, "CREATE TABLE apps (id TEXT)");
+      await assert.rejects(
+        openLedger(url),
+        (e: Error) =>
+          e instanceof UserError && /is not a sparklane ledger: it has table apps/.test(e.message),
+      );
+      assert.deepEqual(await b.columns(url, "apps"), ["id"]);
+      assert.deepEqual(await b.columns(url, "schema_version"), []);
+    });
+
     test("every field is stored and read back as written", async () => {
       const s = await ledger();
       const n = node("ip-10-0-0-1", { deletedAt: T0 + 9, lastSeenAt: T0 + 9 });
       await s.write({ apps: [full.app], pods: [full.pod], nodes: [n] });
       assert.deepEqual(await s.getApp("full"), full.app);
-      assert.deepEqual(await s.podsInWindow({ start: T0, end: T0 + 10 }), { pods: [full.pod], apps: [full.app] });
+      assert.deepEqual(await s.podsInWindow({ start: T0, end: T0 + 10 }), {
+        pods: [full.pod],
+        apps: [full.app],
+      });
       assert.deepEqual(await s.nodesInWindow({ start: T0, end: T0 + 10 }), [n]);
       assert.equal(await s.getApp("missing"), undefined);
     });
@@ -162,10 +182,14 @@ for (const b of backends) {
       const byUid = new Map(pods.map((p) => [p.uid, p]));
       for (const r of runs)
         for (const uid of new Set(r.pods.map((p) => p.uid))) {
-          const want = r.pods.filter((p) => p.uid === uid).reduce<PodRecord | undefined>(mergePod, undefined)!;
+          const want = r.pods
+            .filter((p) => p.uid === uid)
+            .reduce<PodRecord | undefined>(mergePod, undefined)!;
           assert.deepEqual(byUid.get(uid), want);
           // Nothing a poorer event (the DELETED one, without node or statuses) could have erased is missing.
-          assert.ok(want.node && want.scheduledAt && want.mainStartedAt && want.mainFinishedAt && want.deletedAt);
+          assert.ok(
+            want.node && want.scheduledAt && want.mainStartedAt && want.mainFinishedAt && want.deletedAt,
+          );
         }
     });
 
@@ -233,12 +257,18 @@ for (const b of backends) {
         ["open-since-before", { createdAt: T0 }, true],
         ["deleted-before", { createdAt: T0, deletedAt: w.start - 1 }, false],
         ["deleted-inside", { createdAt: T0, deletedAt: w.start + 1 }, true],
-        ["finished-before-deleted-after", { createdAt: T0, mainFinishedAt: w.start - 1, deletedAt: w.end }, false],
+        [
+          "finished-before-deleted-after",
+          { createdAt: T0, mainFinishedAt: w.start - 1, deletedAt: w.end },
+          false,
+        ],
         ["after", { createdAt: w.end + 1, mainFinishedAt: w.end + 2 }, false],
       ];
       await s.write({
         apps: [app("in"), app("out")],
-        pods: cases.map(([uid, o, inside]) => pod(uid, { ...o, observedAt: T0, appUid: inside ? "in" : "out" })),
+        pods: cases.map(([uid, o, inside]) =>
+          pod(uid, { ...o, observedAt: T0, appUid: inside ? "in" : "out" }),
+        ),
       });
       const got = await s.podsInWindow(w);
       assert.deepEqual(
