@@ -51,7 +51,7 @@ function run(prefix: string[], cmd: string, args: string[], cwd: string) {
 }
 
 /**
- * initdb + postgres on a free port. The port may be taken between choosing and binding it: then postgres exits
+ * initdb + postgres on a free port. The port may be taken between choosing and binding it (EADDRINUSE): then postgres exits
  * with "Address already in use" and is started again on another.
  */
 export async function startPostgres(opts: { fsync?: boolean } = {}): Promise<Postgres> {
