@@ -59,11 +59,8 @@ export const MIGRATIONS: readonly Migration[] = [
         span_start DOUBLE PRECISION NOT NULL,
         span_end DOUBLE PRECISION
       )`,
-      // podsInWindow: span_start < end AND (span_end IS NULL OR span_end > start). Most pods of a long ledger
-      // ended before the window, so span_end is the selective side; span_start bounds the open ones.
-      `CREATE INDEX pods_span_end ON pods (span_end)`,
-      `CREATE INDEX pods_span_start ON pods (span_start)`,
-      `CREATE INDEX pods_app_uid ON pods (app_uid)`,
+      // podsInWindow reads two ranges of this index: ended after the window's start, and still open (NULL).
+      `CREATE INDEX pods_span ON pods (span_end, span_start)`,
       `CREATE TABLE nodes (
         name TEXT PRIMARY KEY,
         info TEXT NOT NULL,

@@ -9,6 +9,14 @@ import { InfraError } from "../errors.js";
 import { prepareBatch, type Batch } from "./batch.js";
 import { mergeApp, mergeNode, mergePod } from "./merge.js";
 import { migrate, MIGRATIONS, type Migration, type MigrationSession } from "./migrations.js";
+import {
+  appsOfPodsInWindowSql,
+  build,
+  listAppsSql,
+  nodesInWindowSql,
+  podsInWindowSql,
+  type Bind,
+} from "./queries.js";
 import { apps, nodes, pods, type Table } from "./rows.js";
 import type { AppRecord, LedgerStore, NodeRecord, PodRecord, RunFilter, Window } from "./schema.js";
 
@@ -154,7 +162,10 @@ async function mergeRows<T>(c: pg.PoolClient, t: Table<T>, entries: [string, T][
   }
 }
 
-const WINDOW_PODS = "span_start < $2 AND (span_end IS NULL OR span_end > $1)";
+async function all(c: pg.PoolClient, q: (bind: Bind) => string): Promise<Row[]> {
+  const { sql, params } = build("postgres", q);
+  return (await c.query<Row>(sql, params)).rows;
+}
 
 class PostgresLedger implements LedgerStore {
   readonly backend = "postgres" as const;
@@ -217,45 +228,22 @@ class PostgresLedger implements LedgerStore {
   }
 
   listApps(filter: RunFilter = {}) {
-    return this.read(async (c) => {
-      const { rows } = await c.query(
-        `SELECT * FROM apps WHERE ($1::text IS NULL OR dag = $1) AND ($2::text IS NULL OR module = $2)
-         AND ($3::double precision IS NULL OR created_at >= $3) AND ($4::double precision IS NULL OR created_at < $4)
-         ORDER BY created_at DESC, uid COLLATE "C" LIMIT $5`,
-        [
-          filter.dag ?? null,
-          filter.module ?? null,
-          filter.window?.start ?? null,
-          filter.window?.end ?? null,
-          filter.limit ?? null,
-        ],
-      );
-      return rows.map(apps.fromRow);
-    });
+    return this.read(async (c) =>
+      (await all(c, (bind) => listAppsSql("postgres", filter, bind))).map(apps.fromRow),
+    );
   }
 
   podsInWindow(w: Window) {
-    return this.read(async (c) => {
-      const p = await c.query(
-        `SELECT * FROM pods WHERE ${WINDOW_PODS} ORDER BY span_start, uid COLLATE "C"`,
-        [w.start, w.end],
-      );
-      const a = await c.query(
-        `SELECT * FROM apps WHERE uid IN (SELECT app_uid FROM pods WHERE ${WINDOW_PODS}) ORDER BY created_at, uid COLLATE "C"`,
-        [w.start, w.end],
-      );
-      return { pods: p.rows.map(pods.fromRow), apps: a.rows.map(apps.fromRow) };
-    });
+    return this.read(async (c) => ({
+      pods: (await all(c, (bind) => podsInWindowSql("postgres", w, bind))).map(pods.fromRow),
+      apps: (await all(c, (bind) => appsOfPodsInWindowSql("postgres", w, bind))).map(apps.fromRow),
+    }));
   }
 
   nodesInWindow(w: Window) {
-    return this.read(async (c) => {
-      const { rows } = await c.query(
-        `SELECT * FROM nodes WHERE first_seen_at < $2 AND (deleted_at IS NULL OR deleted_at > $1) ORDER BY name COLLATE "C"`,
-        [w.start, w.end],
-      );
-      return rows.map(nodes.fromRow);
-    });
+    return this.read(async (c) =>
+      (await all(c, (bind) => nodesInWindowSql("postgres", w, bind))).map(nodes.fromRow),
+    );
   }
 
   schemaVersion() {
