@@ -8,7 +8,7 @@ import pg from "pg";
 import { InfraError } from "../errors.js";
 import { prepareBatch, type Batch } from "./batch.js";
 import { mergeApp, mergeNode, mergePod } from "./merge.js";
-import { migrate, MIGRATIONS, type Migration, type MigrationSession } from "./migrations.js";
+import { migrate, MIGRATIONS, needsMigration, type Migration, type MigrationSession } from "./migrations.js";
 import {
   appsOfPodsInWindowSql,
   build,
@@ -28,13 +28,16 @@ const MIGRATION_LOCK = 0x5b4c_6564;
 /** PostgreSQL takes at most 65535 parameters per statement. */
 const MAX_PARAMS = 60_000;
 
-/** Connection-level failures (refused, unknown host, timeout, authentication, missing database) are exit 3. */
+/**
+ * Connection-level failures (refused, unknown host, timeout, authentication, missing database) and refused
+ * privileges are exit 3.
+ */
 function pgError(display: string, e: unknown): Error {
   const err = e as { code?: string; message?: string };
   const code = err.code ?? "";
   const connection =
     /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code) ||
-    /^(08|28|3D|53|57P)/.test(code) ||
+    /^(08|28|3D|53|57P|42501$)/.test(code) ||
     /timeout|Connection terminated/i.test(err.message ?? "");
   if (!connection) return e as Error;
   return new InfraError(
@@ -59,31 +62,35 @@ export async function openPostgresLedger(
   try {
     const client = await pool.connect();
     try {
-      version = await inTransaction(client, "BEGIN", async () => {
-        await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
-        const session: MigrationSession = {
-          dialect: "postgres",
-          exec: async (sql) => void (await client.query(sql)),
-          appliedVersion: async () =>
-            Number(
-              (await client.query<{ v: number | null }>("SELECT MAX(version) AS v FROM schema_version"))
-                .rows[0].v ?? 0,
-            ),
-          existingTables: async (names) =>
-            (
-              await client.query(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ANY($1::text[])",
-                [names],
-              )
-            ).rows.map((r: { table_name: string }) => r.table_name),
-          recordVersion: async (m, at) =>
-            void (await client.query(
-              "INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)",
-              [m.version, m.name, at],
-            )),
-        };
-        return migrate(session, display, opts.migrations ?? MIGRATIONS);
-      });
+      const session: MigrationSession = {
+        dialect: "postgres",
+        exec: async (sql) => void (await client.query(sql)),
+        appliedVersion: async () =>
+          Number(
+            (await client.query<{ v: number | null }>("SELECT MAX(version) AS v FROM schema_version")).rows[0]
+              .v ?? 0,
+          ),
+        existingTables: async (names) =>
+          (
+            await client.query<{ table_name: string }>(
+              "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ANY($1::text[])",
+              [names],
+            )
+          ).rows.map((r) => r.table_name),
+        recordVersion: async (m, at) =>
+          void (await client.query(
+            "INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)",
+            [m.version, m.name, at],
+          )),
+      };
+      const migrations = opts.migrations ?? MIGRATIONS;
+      // A current ledger opens without the lock or any write (a user with SELECT only can read it).
+      version = !(await needsMigration(session, migrations))
+        ? await migrate(session, display, migrations)
+        : await inTransaction(client, "BEGIN", async () => {
+            await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+            return migrate(session, display, migrations);
+          });
     } finally {
       client.release();
     }

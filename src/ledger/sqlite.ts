@@ -9,7 +9,7 @@ import { dirname } from "node:path";
 import { InfraError, UserError } from "../errors.js";
 import { prepareBatch, type Batch } from "./batch.js";
 import { mergeApp, mergeNode, mergePod } from "./merge.js";
-import { migrate, MIGRATIONS, type Migration, type MigrationSession } from "./migrations.js";
+import { migrate, MIGRATIONS, needsMigration, type Migration, type MigrationSession } from "./migrations.js";
 import {
   appsOfPodsInWindowSql,
   build,
@@ -108,6 +108,8 @@ async function migrateSqlite(db: Database.Database, path: string, migrations: re
         .prepare("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)")
         .run(m.version, m.name, at),
   };
+  // A current ledger opens without the write lock (a reader's file may be read-only).
+  if (!(await needsMigration(session, migrations))) return migrate(session, path, migrations);
   db.exec("BEGIN IMMEDIATE");
   try {
     // Every session call is synchronous underneath, so nothing else runs on this connection meanwhile.
