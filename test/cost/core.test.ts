@@ -65,7 +65,12 @@ const OPTS: CostOptions = { by: ["dag"], mode: "request", idle: "separate", cpuT
 
 function run(
   pods: CostPod[],
-  o: { nodes?: CostNode[]; prices?: Record<string, NodePrice | undefined>; opts?: Partial<CostOptions>; window?: CostWindow } = {},
+  o: {
+    nodes?: CostNode[];
+    prices?: Record<string, NodePrice | undefined>;
+    opts?: Partial<CostOptions>;
+    window?: CostWindow;
+  } = {},
 ): CostReport {
   const data: CostData = {
     pods,
@@ -145,7 +150,11 @@ test("bootstrap: scheduled to Spark container start is its own column, split by 
   const never = pod({ attribution: { dag: "d", variant: "standard" }, mainStartedAt: undefined }); // failed in init
   const r = run([std, baked, never], { opts: { by: ["dag"] } });
   const row = r.rows[0]!;
-  close(row.bootstrapCostStandard, 0.096 * 0.5 + 0.096, "standard: half an hour, plus the pod that never started");
+  close(
+    row.bootstrapCostStandard,
+    0.096 * 0.5 + 0.096,
+    "standard: half an hour, plus the pod that never started",
+  );
   close(row.bootstrapCostPreBaked, 0.096 * 0.1, "pre-baked: six minutes");
   close(row.bootstrapCost, row.bootstrapCostStandard + row.bootstrapCostPreBaked, "the column is their sum");
   close(row.totalCost, 0.096 * 4, "bootstrap is included in the cost");
@@ -173,7 +182,10 @@ test("idle: separate and share both sum to the node cost, share in proportion to
     "share: rows alone = node cost",
   );
   close(shared.totals.cost, nodeCost, "share: total");
-  const [a, b] = [shared.rows.find((x) => x.group.dag === "a")!, shared.rows.find((x) => x.group.dag === "b")!];
+  const [a, b] = [
+    shared.rows.find((x) => x.group.dag === "a")!,
+    shared.rows.find((x) => x.group.dag === "b")!,
+  ];
   close(a.idleShare / b.idleShare, 3, "a ran three times as long, so takes three times the idle", 1e-4);
   close(
     shared.daily.reduce((s, d) => s + d.cost, 0),
