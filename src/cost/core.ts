@@ -444,6 +444,8 @@ export function computeCost(input: CostInput): CostReport {
       `pods were allocated more than the node cost on ${overcommitted.sort().slice(0, 5).join(", ")}: their idle counts as 0`,
     );
   const notes = [...data.notes];
+  if (options.mode === "max" && !data.pods.some((p) => p.usage?.length))
+    notes.push("--allocation max: no pod carries usage samples, so allocated = request");
   if (!measuredIdle) notes.push("no node records overlap the window: idle is not measured");
   else if (allocatedOnPricedNodes < nonIdle * (1 - 1e-9))
     notes.push(

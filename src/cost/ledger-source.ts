@@ -47,13 +47,14 @@ export function podToCost(pod: PodRecord, app: AppRecord | undefined): CostPod |
   };
 }
 
+/** A node holds its capacity from first seen until deleted; one not deleted still exists (the ledger's reading). */
 export function nodeToCost(node: NodeRecord): CostNode {
   return {
     name: node.name,
     info: node.info,
     cpuCores: node.cpuCores,
     memoryBytes: node.memoryBytes,
-    held: { start: node.firstSeenAt, end: node.deletedAt ?? node.lastSeenAt },
+    held: { start: node.firstSeenAt, end: node.deletedAt ?? Number.POSITIVE_INFINITY },
   };
 }
 
