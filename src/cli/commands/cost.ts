@@ -17,13 +17,11 @@ interface CostFlags {
   top: number;
 }
 
-function positive(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!(Number.isFinite(n) && n > 0))
-      throw new InvalidArgumentError(`expected a positive number, found "${v}"`);
-    return n;
-  };
+function positive(v: string): number {
+  const n = Number(v);
+  if (!(Number.isFinite(n) && n > 0))
+    throw new InvalidArgumentError(`expected a positive number, found "${v}"`);
+  return n;
 }
 
 /** One renderer per `--output`; the HTML page is delivered with `sparklane ui` and plugs in here. */
