@@ -65,7 +65,6 @@ interface PodCost {
   reqCpu: number;
   useRam: number;
   reqRam: number;
-  byDay: Map<string, number>;
   maxCpuUnit: number;
   maxGibUnit: number;
 }
@@ -102,11 +101,13 @@ function unitAt(units: readonly Unit[], t: number): Unit {
   return u;
 }
 
+/** Integrates one pod; `daily` (UTC day number → cost) receives its cost per day. */
 function integratePod(
   pod: CostPod,
   w: CostWindow,
   units: readonly Unit[],
   mode: CostOptions["mode"],
+  daily: Map<number, number>,
 ): PodCost {
   const s = Math.max(pod.held.start, w.start);
   const e = Math.min(pod.held.end, w.end);
@@ -120,7 +121,6 @@ function integratePod(
     reqCpu: 0,
     useRam: 0,
     reqRam: 0,
-    byDay: new Map(),
     maxCpuUnit: 0,
     maxGibUnit: 0,
   };
@@ -163,8 +163,8 @@ function integratePod(
     c.cpuCost += cpuCost;
     c.ramCost += ramCost;
     if (a < main) c.bootstrapCost += cpuCost + ramCost;
-    const day = utcDay(a);
-    c.byDay.set(day, (c.byDay.get(day) ?? 0) + cpuCost + ramCost);
+    const day = Math.floor(a / DAY);
+    daily.set(day, (daily.get(day) ?? 0) + cpuCost + ramCost);
   }
   return c;
 }
@@ -256,7 +256,8 @@ export function computeCost(input: CostInput): CostReport {
   const rows = new Map<string, RowAcc>();
   const allocatedOnNode = new Map<string, number>();
   const runCost = new Map<string, { cost: number; bootstrap: number; ns: string; first: number }>();
-  const dailyAcc = new Map<string, number>();
+  // module ("" = none) → UTC day number → cost
+  const dailyAcc = new Map<string, Map<number, number>>();
   const missingKeys = new Set<GroupKey>();
   const unpricedTypes = new Set<string>();
   const spotTypes = new Set<string>();
@@ -266,7 +267,10 @@ export function computeCost(input: CostInput): CostReport {
   for (const pod of data.pods) {
     if (Math.min(pod.held.end, w.end) <= Math.max(pod.held.start, w.start)) continue;
     const p = priceFor(pod.node, pod.nodeInfo);
-    const c = integratePod(pod, w, p?.units ?? [], options.mode);
+    const module = pod.attribution.module ?? "";
+    let daily = dailyAcc.get(module);
+    if (!daily) dailyAcc.set(module, (daily = new Map()));
+    const c = integratePod(pod, w, p?.units ?? [], options.mode, daily);
     const cost = c.cpuCost + c.ramCost;
     const values = options.by.map((k) => groupValue(pod, k));
     const unattributed = values.some((v) => v === undefined);
@@ -342,11 +346,6 @@ export function computeCost(input: CostInput): CostReport {
     rc.bootstrap += c.bootstrapCost;
     rc.first = Math.min(rc.first, pod.held.start);
     runCost.set(runUid, rc);
-    const module = pod.attribution.module ?? "";
-    for (const [day, v] of c.byDay) {
-      const k = `${day}\u0000${module}`;
-      dailyAcc.set(k, (dailyAcc.get(k) ?? 0) + v);
-    }
   }
 
   // Idle: what the nodes cost over their held time in the window, less what their pods were allocated.
@@ -421,10 +420,13 @@ export function computeCost(input: CostInput): CostReport {
   runs.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.uid.localeCompare(b.uid));
 
   const daily = [...dailyAcc]
-    .map(([k, cost]) => {
-      const [day, module] = k.split("\u0000") as [string, string];
-      return { day, ...(module ? { module } : {}), cost: round(cost * (1 + shareFactor)) };
-    })
+    .flatMap(([module, days]) =>
+      [...days].map(([day, cost]) => ({
+        day: utcDay(day * DAY),
+        ...(module ? { module } : {}),
+        cost: round(cost * (1 + shareFactor)),
+      })),
+    )
     .sort((a, b) => a.day.localeCompare(b.day) || (a.module ?? "").localeCompare(b.module ?? ""));
 
   if (spotPods > 0)
