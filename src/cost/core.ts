@@ -7,8 +7,8 @@
 // an explicit weight r: gib = node / (vcpu × r + GiB), cpu = r × gib, so the parts sum to the node price.
 import type { CostData, CostPod, NodePrice } from "./input.js";
 import type { PriceBook } from "./prices.js";
+import type { CostReport } from "./report.js";
 import {
-  CostReport,
   REPORT_SCHEMA_VERSION,
   type CostRow,
   type CostSource,
@@ -93,7 +93,7 @@ function unitsOf(
 
 /** The price point in force at t: the last one starting at or before t, else the first (a series that starts late). */
 function unitAt(units: readonly Unit[], t: number): Unit {
-  let u = units[0]!;
+  let u = units[0];
   for (const x of units) {
     if (x.from <= t) u = x;
     else break;
@@ -135,11 +135,11 @@ function integratePod(
   const reqGib = pod.memoryBytes / GIB;
   let ui = -1;
   for (let i = 0; i + 1 < cuts.length; i++) {
-    const a = cuts[i]!;
-    const b = cuts[i + 1]!;
+    const a = cuts[i];
+    const b = cuts[i + 1];
     if (b <= a) continue;
     const h = (b - a) / HOUR;
-    while (ui + 1 < usage.length && usage[ui + 1]!.t <= a) ui++;
+    while (ui + 1 < usage.length && usage[ui + 1].t <= a) ui++;
     const used = ui >= 0 ? usage[ui] : undefined;
     let cpu = pod.cpuCores;
     let gib = reqGib;
@@ -177,9 +177,9 @@ function nodeCost(held: { start: number; end: number }, w: CostWindow, price: No
   const points = [...price.points].sort((a, b) => a.from - b.from);
   let total = 0;
   for (let i = 0; i < points.length; i++) {
-    const a = i === 0 ? s : Math.max(s, points[i]!.from);
-    const b = i + 1 < points.length ? Math.min(e, points[i + 1]!.from) : e;
-    if (b > a) total += ((b - a) / HOUR) * points[i]!.hourly;
+    const a = i === 0 ? s : Math.max(s, points[i].from);
+    const b = i + 1 < points.length ? Math.min(e, points[i + 1].from) : e;
+    if (b > a) total += ((b - a) / HOUR) * points[i].hourly;
   }
   return total;
 }
@@ -234,7 +234,7 @@ export function computeCost(input: CostInput): CostReport {
       const units = unitsOf(price, vcpu, gib, r);
       priced.set(price, units ? { price, units } : undefined);
       if (units) {
-        const first = [...price.points].sort((a, b) => a.from - b.from)[0]!;
+        const first = [...price.points].sort((a, b) => a.from - b.from)[0];
         unitPrices.set(price, {
           key: info.instanceType ?? node ?? "(unknown)",
           ...(info.capacityType ? { capacityType: info.capacityType } : {}),
@@ -243,8 +243,8 @@ export function computeCost(input: CostInput): CostReport {
           hourly: first.hourly,
           vcpu: vcpu!,
           memoryGib: round(gib!, 3),
-          cpuHourly: units[0]!.cpu,
-          gibHourly: units[0]!.gib,
+          cpuHourly: units[0].cpu,
+          gibHourly: units[0].gib,
           moved: price.points.length > 1,
           spotWithoutSpotPrice: price.spotWithoutSpotPrice === true,
         });
@@ -269,7 +269,7 @@ export function computeCost(input: CostInput): CostReport {
     const p = priceFor(pod.node, pod.nodeInfo);
     const module = pod.attribution.module ?? "";
     let daily = dailyAcc.get(module);
-    if (!daily) dailyAcc.set(module, (daily = new Map()));
+    if (!daily) dailyAcc.set(module, (daily = new Map<number, number>()));
     const c = integratePod(pod, w, p?.units ?? [], options.mode, daily);
     const cost = c.cpuCost + c.ramCost;
     const values = options.by.map((k) => groupValue(pod, k));

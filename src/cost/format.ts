@@ -91,10 +91,10 @@ const KEY_HEAD: Record<(typeof GROUP_KEYS)[number], string> = {
 
 /** Text columns left-aligned, numbers right-aligned. */
 function align(rows: string[][], numeric: boolean[]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
   return rows.map((r) =>
     r
-      .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : i === r.length - 1 ? c : c.padEnd(widths[i])))
       .join("  ")
       .trimEnd(),
   );

@@ -2,8 +2,10 @@
 // report. The CLI only maps flags to these options and prints what a renderer returns.
 import { closest, distance } from "fastest-levenshtein";
 import { UserError } from "../errors.js";
+import { openLedger } from "../ledger/index.js";
 import { computeCost, DEFAULT_CPU_TO_MEMORY_WEIGHT, type CostOptions } from "./core.js";
 import type { CostData, PriceMetric } from "./input.js";
+import { ledgerCostData } from "./ledger-source.js";
 import { loadPriceFile, resolvePrices } from "./prices.js";
 import { GROUP_KEYS, type CostReport, type CostSource, type GroupKey } from "./report.js";
 import { parseWindow, type CostWindow } from "./window.js";
@@ -66,8 +68,14 @@ export const COST_SOURCES: Record<
   CostSource,
   (req: CostRequest, window: CostWindow) => Promise<SourceResult>
 > = {
-  // Interim until the ledger store lands in main: ledgerCostData is ready for it.
-  ledger: () => Promise.reject(new UserError("--source ledger: the ledger store is not in this build yet")),
+  ledger: async (req, window) => {
+    const store = await openLedger(req.ledger);
+    try {
+      return { data: await ledgerCostData(store, window) };
+    } finally {
+      await store.close();
+    }
+  },
   prometheus: () =>
     Promise.reject(
       new UserError(

@@ -1,5 +1,6 @@
 // The exact source: the run ledger's pod and node records, turned into what the core integrates. The ledger
 // saw every watch event, so a pod's interval is known to the second (uncertainty 0).
+import { podSpan } from "../ledger/index.js";
 import type { AppRecord, LedgerStore, NodeRecord, PodRecord } from "../ledger/schema.js";
 import type { CostData, CostNode, CostPod, CostRun } from "./input.js";
 import type { CostWindow } from "./window.js";
@@ -27,9 +28,10 @@ export function ledgerHint(missing: readonly string[]): string {
  * with nothing at all it is counted to the window's end, and a note says how many.
  */
 export function podToCost(pod: PodRecord, app: AppRecord | undefined): CostPod | undefined {
-  const start = pod.scheduledAt ?? (pod.node !== undefined ? pod.createdAt : undefined);
-  if (start === undefined) return undefined; // never scheduled: it held nothing
-  const end = pod.mainFinishedAt ?? pod.deletedAt ?? app?.terminatedAt ?? Number.POSITIVE_INFINITY;
+  if (pod.scheduledAt === undefined && pod.node === undefined) return undefined; // never scheduled: held nothing
+  const span = podSpan(pod);
+  const start = span.start;
+  const end = span.end ?? app?.terminatedAt ?? Number.POSITIVE_INFINITY;
   return {
     uid: pod.uid,
     namespace: pod.namespace,

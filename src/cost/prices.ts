@@ -35,7 +35,9 @@ export function loadPriceFile(path: string): PriceFile & { path: string } {
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new UserError(`--prices ${path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? e})`);
+    throw new UserError(
+      `--prices ${path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+    );
   }
   let raw: unknown;
   try {
@@ -45,7 +47,7 @@ export function loadPriceFile(path: string): PriceFile & { path: string } {
   }
   const parsed = PriceFile.safeParse(raw);
   if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
+    const i = parsed.error.issues[0];
     throw new UserError(
       `--prices ${path}: ${i.path.join(".") || "(top level)"}: ${i.message}`,
       "expected date: YYYY-MM-DD, currency, instanceTypes: {<type>: {vcpu, memoryGib, onDemand, spot?}}, default?",

@@ -62,7 +62,7 @@ function range(spec: string, today: number): Window {
     return { start, end: start + DAY };
   }
   const parts = spec.split("..");
-  if (parts.length === 2) return { start: instant(spec, parts[0]!), end: instant(spec, parts[1]!) };
+  if (parts.length === 2) return { start: instant(spec, parts[0]), end: instant(spec, parts[1]) };
   if (spec === "today")
     throw bad(spec, "today is not over yet; cost is reported for closed windows only (yesterday is)");
   throw bad(spec, "unknown form");
