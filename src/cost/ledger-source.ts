@@ -92,6 +92,11 @@ export async function ledgerCostData(store: LedgerStore, window: CostWindow): Pr
     notes.push(
       `${open} pod${open === 1 ? " has" : "s have"} no recorded end (still running, or its end was not seen): counted to the window's end`,
     );
+  const openNodes = nodes.filter((n) => n.deletedAt === undefined).length;
+  if (openNodes > 0)
+    notes.push(
+      `${openNodes} node${openNodes === 1 ? " has" : "s have"} no recorded deletion: counted as existing to the window's end (idle)`,
+    );
   return {
     pods: costPods,
     nodes: nodes.map(nodeToCost),
