@@ -268,3 +268,25 @@ test("--source prometheus and --output html are refused until they are built in"
     /--output html: not available/,
   );
 });
+
+test("a window that cuts runs counts only the overlap, through the whole stack", async () => {
+  // 02:30..03:30 holds half of the standard driver and none of its executor (ended 02:30), half of the
+  // pre-baked driver and half of the unlabelled one.
+  const r = await runCli([
+    "cost",
+    "--ledger",
+    db,
+    "--window",
+    "2026-11-15T02:30:00Z..2026-11-15T03:30:00Z",
+    "--by",
+    "variant",
+    "--output",
+    "json",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const report = CostReport.parse(JSON.parse(r.stdout));
+  close(report.rows.find((x) => x.group.variant === "standard")!.totalCost, DRIVER_H / 2, "standard");
+  close(report.rows.find((x) => x.group.variant === "pre-baked")!.totalCost, DRIVER_H / 2, "pre-baked");
+  close(report.totals.unattributed, DRIVER_H / 2, "unattributed");
+  close(report.idle!.nodeCost, 0.768, "one node-hour");
+});

@@ -24,14 +24,23 @@ function positive(v: string): number {
   return n;
 }
 
-/** One renderer per `--output`; the HTML page is delivered with `sparklane ui` and plugs in here. */
-const RENDERERS: Record<CostFlags["output"], (r: CostReport, flags: CostFlags) => Promise<string>> = {
-  table: async (r, f) => (await import("../../cost/format.js")).formatTable(r, { top: f.top }),
-  csv: async (r) => (await import("../../cost/format.js")).formatCsv(r),
-  json: async (r) => (await import("../../cost/format.js")).formatJson(r),
-  html: () =>
-    Promise.reject(new UserError("--output html: not available in this build yet", "use table, csv or json")),
-};
+type Render = (r: CostReport, flags: CostFlags) => string;
+
+/**
+ * The renderer for `--output`, loaded before any source is read, so an unavailable format costs no database
+ * round trip. The HTML page is delivered with `sparklane ui` and plugs in here.
+ */
+async function rendererFor(output: CostFlags["output"]): Promise<Render> {
+  if (output === "html")
+    throw new UserError("--output html: not available in this build yet", "use table, csv or json");
+  const f = await import("../../cost/format.js");
+  const renderers: Record<Exclude<CostFlags["output"], "html">, Render> = {
+    table: (r, flags) => f.formatTable(r, { top: flags.top }),
+    csv: (r) => f.formatCsv(r),
+    json: (r) => f.formatJson(r),
+  };
+  return renderers[output];
+}
 
 export function register(program: Command): void {
   program
@@ -85,9 +94,10 @@ export function register(program: Command): void {
     )
     .option("--top <n>", "rows shown in the table (csv and json have them all)", positive, 20)
     .action(async (flags: CostFlags) => {
+      const render = await rendererFor(flags.output);
       const { costReport } = await import("../../cost/index.js");
       const report = await costReport({ ...flags, now: Date.now() });
       // Rendered in full before anything is written: a failure prints nothing half-done.
-      out(await RENDERERS[flags.output](report, flags));
+      out(render(report, flags));
     });
 }
