@@ -128,7 +128,7 @@ function chunks<T>(xs: readonly T[], size: number): T[][] {
 
 async function lockRows<T>(c: pg.PoolClient, t: Table<T>, keys: string[]): Promise<Map<string, T>> {
   const { rows } = await c.query(
-    `SELECT * FROM ${t.name} WHERE ${t.key} = ANY($1::text[]) ORDER BY ${t.key} FOR UPDATE`,
+    `SELECT * FROM ${t.name} WHERE ${t.key} = ANY($1::text[]) ORDER BY ${t.key} COLLATE "C" FOR UPDATE`,
     [keys],
   );
   return new Map(rows.map((r: Row) => [r[t.key] as string, t.fromRow(r)]));
@@ -215,11 +215,20 @@ class PostgresLedger implements LedgerStore {
 
   async write(batch: Batch) {
     const b = prepareBatch(batch);
-    await this.session("BEGIN", async (c) => {
-      await mergeRows(c, apps, b.apps, mergeApp);
-      await mergeRows(c, pods, b.pods, mergePod);
-      await mergeRows(c, nodes, b.nodes, mergeNode);
-    });
+    // Locks are taken in key order, but a writer inserting a key another one is about to lock can still
+    // meet it in a cycle; PostgreSQL then aborts one of them whole, and that one simply runs again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.session("BEGIN", async (c) => {
+          await mergeRows(c, apps, b.apps, mergeApp);
+          await mergeRows(c, pods, b.pods, mergePod);
+          await mergeRows(c, nodes, b.nodes, mergeNode);
+        });
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (attempt >= 5 || (code !== "40P01" && code !== "40001")) throw e;
+      }
+    }
   }
 
   private async read<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
