@@ -15,7 +15,7 @@ import { GROUP, PLURAL, VERSION, type Kube } from "../kube/client.js";
 import { listApps, type SparkApp } from "../kube/apps.js";
 import { ANNOTATION_RUN_ID, LABELS } from "../kube/naming.js";
 import { PROVIDER_LABELS, originOf, type Origin } from "../kube/airflow.js";
-import { DRIVER_CONTAINER, containerStartedAt, type Pod } from "../kube/pods.js";
+import { DRIVER_CONTAINER, containerStartedAt, startLatencySeconds, type Pod } from "../kube/pods.js";
 import { Reflector, type ChangeType } from "../kube/reflector.js";
 import type { Sleep } from "../kube/retry.js";
 import { withRetry } from "../kube/retry.js";
@@ -422,11 +422,9 @@ export class Exporter {
   }
 
   private observeStart(t: Tracked, at: number): void {
-    if (t.startCounted || t.created === undefined || !Number.isFinite(at)) return;
+    const seconds = startLatencySeconds(t.created, at);
+    if (t.startCounted || seconds === undefined) return;
     t.startCounted = true;
-    this.metrics.startLatency.observe(
-      { module: t.module, variant: t.variant, origin: t.origin },
-      Math.max(0, (at - t.created) / 1000),
-    );
+    this.metrics.startLatency.observe({ module: t.module, variant: t.variant, origin: t.origin }, seconds);
   }
 }
