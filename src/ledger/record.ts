@@ -233,6 +233,43 @@ export function podRecord(
   return dropUndefined(r);
 }
 
+/**
+ * Only the fields podRecord reads, so a watch cache of pods stays small (a driver pod's env and volumes are
+ * most of its size). podRecord(slimPod(p)) equals podRecord(p).
+ */
+export function slimPod(p: LedgerPod): LedgerPod {
+  const md = p.metadata;
+  const c = (cs: ContainerSpec[] | undefined) =>
+    cs?.map((x) => ({
+      name: x.name,
+      resources: { requests: x.resources?.requests },
+      restartPolicy: x.restartPolicy,
+    }));
+  return {
+    metadata: md && {
+      name: md.name,
+      namespace: md.namespace,
+      uid: md.uid,
+      labels: md.labels,
+      creationTimestamp: md.creationTimestamp,
+      deletionTimestamp: md.deletionTimestamp,
+      ownerReferences: md.ownerReferences?.map((r) => ({ kind: r.kind, name: r.name, uid: r.uid })),
+    },
+    spec: p.spec && {
+      nodeName: p.spec.nodeName,
+      containers: c(p.spec.containers),
+      initContainers: c(p.spec.initContainers),
+      overhead: p.spec.overhead,
+    },
+    status: p.status && {
+      conditions: p.status.conditions?.filter((x) => x.type === "PodScheduled"),
+      containerStatuses: p.status.containerStatuses?.filter(
+        (x) => x.name === DRIVER_CONTAINER || x.name === EXECUTOR_CONTAINER,
+      ),
+    },
+  };
+}
+
 /** A node as the ledger keeps it: its cost labels and allocatable (capacity when allocatable is absent). */
 export function nodeRecord(
   node: LedgerNode,

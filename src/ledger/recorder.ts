@@ -53,6 +53,8 @@ export class LedgerRecorder {
   private readonly driverStart = new Map<string, number>();
   /** Pod uid -> application uid (executors are owned by their driver pod). */
   private readonly podApp = new Map<string, string>();
+  /** The newest record of each live pod: a deletion seen without the object (a re-list) still ends it. */
+  private readonly lastPods = new Map<string, PodRecord>();
   private readonly nodes = new Map<string, NodeInfo>();
   private readonly nodeFirstSeen = new Map<string, number>();
   private readonly orphans = new Map<string, { pod: LedgerPod; deleted: boolean }>();
@@ -83,12 +85,7 @@ export class LedgerRecorder {
     });
     if (!rec) return;
     this.queueApp(rec);
-    if (type === "DELETED") {
-      this.apps.delete(uid);
-      this.driverStart.delete(uid);
-      if (this.appByName.get(key) === uid) this.appByName.delete(key);
-      return;
-    }
+    if (type === "DELETED") return this.appDeleted(uid);
     this.apps.set(uid, rec);
     this.appByName.set(key, uid);
     for (const [podUid, o] of this.orphans) {
@@ -120,10 +117,36 @@ export class LedgerRecorder {
     });
     if (!rec) return;
     this.queue("pods", rec.uid, rec);
-    if (type === "DELETED") this.podApp.delete(uid);
-    else this.podApp.set(uid, appUid);
+    if (type === "DELETED") {
+      this.podApp.delete(uid);
+      this.lastPods.delete(uid);
+    } else {
+      this.podApp.set(uid, appUid);
+      this.lastPods.set(uid, rec);
+    }
     if (rec.role === "driver" && rec.mainStartedAt !== undefined)
       this.driverStarted(appUid, rec.mainStartedAt);
+  }
+
+  /** A pod deleted while nobody watched (found missing by a re-list): it ends now, as far as we know. */
+  podDeleted(uid: string): void {
+    const last = this.lastPods.get(uid);
+    this.lastPods.delete(uid);
+    this.podApp.delete(uid);
+    this.orphans.delete(uid);
+    if (last && last.deletedAt === undefined) {
+      const now = this.now();
+      this.queue("pods", uid, { ...last, deletedAt: now, observedAt: now });
+    }
+  }
+
+  /** An application deleted while nobody watched: forget it (the ledger keeps what it had). */
+  appDeleted(uid: string): void {
+    const app = this.apps.get(uid);
+    this.apps.delete(uid);
+    this.driverStart.delete(uid);
+    if (app && this.appByName.get(`${app.namespace}/${app.name}`) === uid)
+      this.appByName.delete(`${app.namespace}/${app.name}`);
   }
 
   node(type: EventType, node: LedgerNode): void {
