@@ -201,7 +201,7 @@ export function nodeInfoOf(labels: Record<string, string> | undefined): NodeInfo
 
 /**
  * A driver or executor pod as the ledger keeps it, or undefined for a pod that is neither (or has no uid).
- * `deleted`: the object came in a DELETED event; without a deletionTimestamp the deletion time is `now`.
+ * `deleted`: the object came in a DELETED event: its deletionTimestamp (else `now`) is when the pod ended.
  */
 export function podRecord(
   pod: LedgerPod,
@@ -227,7 +227,9 @@ export function podRecord(
     scheduledAt: ms(conditionTime(pod as Parameters<typeof conditionTime>[0], "PodScheduled")),
     mainStartedAt: ms(started),
     mainFinishedAt: ms(state?.terminated?.finishedAt),
-    deletedAt: ms(md.deletionTimestamp) ?? (o.deleted ? o.now : undefined),
+    // Only the final object counts: a pod being deleted carries deletionTimestamp = request + grace period (30 s
+    // by default), which the kubelet's final delete shortens to the moment the containers had stopped.
+    deletedAt: o.deleted ? (ms(md.deletionTimestamp) ?? o.now) : undefined,
     observedAt: o.now,
   };
   return dropUndefined(r);
@@ -293,4 +295,67 @@ export function nodeRecord(
 function dropUndefined<T extends object>(o: T): T {
   for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
   return o;
+}
+
+/** What a `run --local` tells the ledger (the CLI reads it off the run's report). */
+export interface LocalRun {
+  /** Stable for this run: `local-<runHash>-<start>` (the same payload run twice is two runs). */
+  uid: string;
+  name: string;
+  /** The labels submit would give it (costLabels): the same attribution as on the cluster. */
+  labels: Record<string, string>;
+  /** This machine's name: the run's "node". */
+  host: string;
+  /** sparklane started, spark-submit started (the runtime was ready), and the run ended: epoch ms. */
+  startedAt: number;
+  submittedAt?: number;
+  endedAt: number;
+  status: "succeeded" | "failed" | "interrupted";
+  /** What the plan gave Spark on this machine: local[N] cores and the driver memory. */
+  cpuCores: number;
+  memoryBytes: number;
+  now: number;
+}
+
+/**
+ * A local run as one application and one driver pod. Its phases map onto the cluster's: created = sparklane
+ * started; running = spark-submit started, so start latency and the pod's bootstrap are render + runtime
+ * preparation, as the init containers are on the cluster; terminated = the run ended.
+ */
+export function localRunRecords(r: LocalRun): { app: AppRecord; pod: PodRecord } {
+  const state = r.status === "succeeded" ? "COMPLETED" : r.status === "failed" ? "FAILED" : "INTERRUPTED";
+  const outcome = outcomeOf(state);
+  const app = dropUndefined<AppRecord>({
+    uid: r.uid,
+    namespace: "local",
+    name: r.name,
+    source: "local",
+    labels: r.labels,
+    attribution: attributionOf(r.labels),
+    createdAt: r.startedAt,
+    submittedAt: r.submittedAt,
+    runningAt: r.submittedAt,
+    terminatedAt: r.endedAt,
+    state,
+    outcome,
+    startLatencySeconds: startLatencySeconds(r.startedAt, r.submittedAt),
+    observedAt: r.now,
+  });
+  const pod = dropUndefined<PodRecord>({
+    uid: `${r.uid}-driver`,
+    appUid: r.uid,
+    namespace: "local",
+    name: `${r.name}-driver`,
+    role: "driver",
+    node: r.host,
+    nodeInfo: {},
+    cpuCores: r.cpuCores,
+    memoryBytes: r.memoryBytes,
+    createdAt: r.startedAt,
+    scheduledAt: r.startedAt,
+    mainStartedAt: r.submittedAt,
+    mainFinishedAt: r.endedAt,
+    observedAt: r.now,
+  });
+  return { app, pod };
 }
