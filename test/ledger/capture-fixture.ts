@@ -9,7 +9,13 @@ import { fileURLToPath } from "node:url";
 import { connect } from "../../src/kube/client.js";
 import { Reflector, type KMeta } from "../../src/kube/reflector.js";
 import { GROUP, PLURAL, VERSION } from "../../src/kube/client.js";
-import { adminKubeconfig, admin, eventually, jobNamespace, realClusterSkip } from "../helpers/real-cluster.js";
+import {
+  adminKubeconfig,
+  admin,
+  eventually,
+  jobNamespace,
+  realClusterSkip,
+} from "../helpers/real-cluster.js";
 import { clusterRun } from "./cluster-run.js";
 
 type O = Record<string, unknown> & KMeta;
@@ -21,7 +27,16 @@ function trim(kind: string, o: O): O {
     delete c.spec?.volumes;
     for (const k of ["containers", "initContainers"])
       for (const x of c.spec?.[k] ?? []) {
-        for (const f of ["env", "args", "volumeMounts", "ports", "command", "terminationMessagePath", "terminationMessagePolicy", "imagePullPolicy"])
+        for (const f of [
+          "env",
+          "args",
+          "volumeMounts",
+          "ports",
+          "command",
+          "terminationMessagePath",
+          "terminationMessagePolicy",
+          "imagePullPolicy",
+        ])
           delete x[f];
       }
   }
@@ -76,7 +91,10 @@ async function main(): Promise<void> {
     for (const outcome of ["ok", "fail"] as const) {
       const { result } = await clusterRun(ns.name, { tag: `capture-${outcome}`, outcome });
       process.stderr.write(`${result.name}: ${result.outcome}\n`);
-      await admin().call("DELETE", `/apis/${GROUP}/${VERSION}/namespaces/${ns.name}/${PLURAL}/${result.name}`);
+      await admin().call(
+        "DELETE",
+        `/apis/${GROUP}/${VERSION}/namespaces/${ns.name}/${PLURAL}/${result.name}`,
+      );
     }
     await eventually(
       "the pods to be deleted",

@@ -61,7 +61,11 @@ export async function clusterRun(
       await must("POST", `/api/v1/namespaces/${ns}/pods`, {
         metadata: {
           name,
-          labels: { "spark-role": "executor", "sparkoperator.k8s.io/app-name": driver.appName, "spark-exec-id": `${n}` },
+          labels: {
+            "spark-role": "executor",
+            "sparkoperator.k8s.io/app-name": driver.appName,
+            "spark-exec-id": `${n}`,
+          },
           ownerReferences: [
             { apiVersion: "v1", kind: "Pod", name: driver.name, uid: driver.uid, controller: true },
           ],
@@ -75,8 +79,7 @@ export async function clusterRun(
         `executor ${name} to run`,
         async () => {
           const p = (await get(`/api/v1/namespaces/${ns}/pods/${name}`)) as
-            | { status?: { phase?: string } }
-            | undefined;
+            { status?: { phase?: string } } | undefined;
           return p?.status?.phase === "Running";
         },
         30_000,
