@@ -108,6 +108,10 @@ export class LedgerRecorder {
       if (this.orphans.size > MAX_ORPHANS) this.orphans.delete(this.orphans.keys().next().value!);
       return;
     }
+    this.podOf(type, pod, uid, appUid);
+  }
+
+  private podOf(type: EventType, pod: LedgerPod, uid: string, appUid: string): void {
     const node = pod.spec?.nodeName;
     const rec = podRecord(pod, {
       appUid,
@@ -124,6 +128,12 @@ export class LedgerRecorder {
       this.podApp.set(uid, appUid);
       this.lastPods.set(uid, rec);
     }
+    // Executors seen before their driver (a re-list, a replay) are resolved through it now.
+    for (const [orphanUid, o] of this.orphans)
+      if (podOwner(o.pod).ownerPodUid === uid) {
+        this.orphans.delete(orphanUid);
+        this.podOf(o.deleted ? "DELETED" : "MODIFIED", o.pod, orphanUid, appUid);
+      }
     if (rec.role === "driver" && rec.mainStartedAt !== undefined)
       this.driverStarted(appUid, rec.mainStartedAt);
   }
