@@ -43,6 +43,8 @@ export interface RecorderOptions {
 const DEFAULT_RETRY: BackoffPolicy = { baseMs: 500, capMs: 30_000, floorMs: 100 };
 /** Pods whose application is not known yet (the watches are not ordered); they wait for it, bounded. */
 const MAX_ORPHANS = 10_000;
+/** Deleted applications remembered for their pods' last events. */
+const RECENTLY_DELETED = 1_000;
 
 export class LedgerRecorder {
   private readonly now: () => number;
@@ -57,6 +59,7 @@ export class LedgerRecorder {
   private readonly lastPods = new Map<string, PodRecord>();
   private readonly nodes = new Map<string, NodeInfo>();
   private readonly nodeFirstSeen = new Map<string, number>();
+  private readonly recentlyDeleted = new Set<string>();
   private readonly orphans = new Map<string, { pod: LedgerPod; deleted: boolean }>();
   private pending = {
     apps: new Map<string, AppRecord>(),
@@ -85,8 +88,9 @@ export class LedgerRecorder {
     });
     if (!rec) return;
     this.queueApp(rec);
+    this.apps.set(uid, this.apps.get(uid) ? { ...rec, ...pick(this.apps.get(uid)!) } : rec);
     if (type === "DELETED") return this.appDeleted(uid);
-    this.apps.set(uid, rec);
+    this.recentlyDeleted.delete(uid);
     this.appByName.set(key, uid);
     for (const [podUid, o] of this.orphans) {
       if (
@@ -152,10 +156,17 @@ export class LedgerRecorder {
 
   /** An application deleted while nobody watched: forget it (the ledger keeps what it had). */
   appDeleted(uid: string): void {
-    const app = this.apps.get(uid);
-    this.apps.delete(uid);
-    this.driverStart.delete(uid);
-    if (app && this.appByName.get(`${app.namespace}/${app.name}`) === uid)
+    // Kept a while: the garbage collector deletes the driver pod after its application, and its last events
+    // (the container's end, the deletion) still belong to the run.
+    this.recentlyDeleted.delete(uid);
+    this.recentlyDeleted.add(uid);
+    if (this.recentlyDeleted.size <= RECENTLY_DELETED) return;
+    const oldest = this.recentlyDeleted.values().next().value!;
+    this.recentlyDeleted.delete(oldest);
+    const app = this.apps.get(oldest);
+    this.apps.delete(oldest);
+    this.driverStart.delete(oldest);
+    if (app && this.appByName.get(`${app.namespace}/${app.name}`) === oldest)
       this.appByName.delete(`${app.namespace}/${app.name}`);
   }
 
@@ -328,4 +339,12 @@ export class LedgerRecorder {
       this.schedule(wait);
     }
   }
+}
+
+/** The driver-derived fields an application's own events never carry. */
+function pick(a: AppRecord): Partial<AppRecord> {
+  const out: Partial<AppRecord> = {};
+  if (a.runningAt !== undefined) out.runningAt = a.runningAt;
+  if (a.startLatencySeconds !== undefined) out.startLatencySeconds = a.startLatencySeconds;
+  return out;
 }
