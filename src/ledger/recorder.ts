@@ -21,6 +21,7 @@ import {
   type LedgerNode,
   type LedgerPod,
 } from "./record.js";
+import { mergeApp, mergeNode, mergePod } from "./merge.js";
 import type { AppRecord, LedgerStore, NodeInfo, NodeRecord, PodRecord, RunSource } from "./schema.js";
 
 export type EventType = "ADDED" | "MODIFIED" | "DELETED";
@@ -40,6 +41,8 @@ export interface RecorderOptions {
   random?: () => number;
 }
 
+type Fold = (prev: unknown, next: unknown) => unknown;
+const MERGE = { apps: mergeApp, pods: mergePod, nodes: mergeNode } as unknown as Record<string, Fold>;
 const DEFAULT_RETRY: BackoffPolicy = { baseMs: 500, capMs: 30_000, floorMs: 100 };
 /** Pods whose application is not known yet (the watches are not ordered); they wait for it, bounded. */
 const MAX_ORPHANS = 10_000;
@@ -273,8 +276,10 @@ export class LedgerRecorder {
     rec: K extends "apps" ? AppRecord : K extends "pods" ? PodRecord : NodeRecord,
   ): void {
     const m = this.pending[kind] as Map<string, typeof rec>;
+    const prev = m.get(key);
     m.delete(key); // re-inserted last: the map's order is the age order the cap drops by
-    m.set(key, rec);
+    // Folded by the store's own rule, so waiting in the queue loses nothing a write per event would keep.
+    m.set(key, prev ? (MERGE[kind](prev, rec) as typeof rec) : rec);
     this.trim();
     if (this.closed && !this.writing) return;
     if (this.size() >= (this.o.maxBatch ?? 500) && !this.writing && this.failures === 0) void this.flush();
@@ -324,11 +329,13 @@ export class LedgerRecorder {
       for (const kind of ["apps", "pods", "nodes"] as const) {
         const fresh = this.pending[kind] as Map<string, unknown>;
         const merged = new Map<string, unknown>(batch[kind] as Map<string, unknown>);
+        const fold = MERGE[kind];
         for (const [k, v] of fresh) {
+          const p = merged.get(k);
           merged.delete(k);
-          merged.set(k, v);
+          merged.set(k, p ? fold(p, v) : v);
         }
-        (this.pending as Record<string, Map<string, unknown>>)[kind] = merged;
+        (this.pending as unknown as Record<string, Map<string, unknown>>)[kind] = merged;
       }
       this.trim();
       const wait = backoffDelay(this.failures, this.o.retry ?? DEFAULT_RETRY, this.o.random);

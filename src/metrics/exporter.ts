@@ -20,7 +20,7 @@ import { Reflector, type ChangeType } from "../kube/reflector.js";
 import type { Sleep } from "../kube/retry.js";
 import { withRetry } from "../kube/retry.js";
 import { LedgerRecorder } from "../ledger/recorder.js";
-import { slimPod as ledgerSlimPod, type LedgerNode, type LedgerPod } from "../ledger/record.js";
+import { slimPod as ledgerSlimPod, type LedgerNode } from "../ledger/record.js";
 import type { LedgerStore } from "../ledger/schema.js";
 import { createMetrics, STATES, VARIANTS, type ExporterMetrics } from "./metrics.js";
 
@@ -306,7 +306,7 @@ export class Exporter {
       query: { labelSelector: selector },
       transform: (p) => this.slimPod(p),
       onChange: (type, pod) => {
-        this.recorder?.pod(type, pod as LedgerPod);
+        this.recorder?.pod(type, pod);
         if (type !== "DELETED" && pod.metadata?.labels?.["spark-role"] === "driver")
           this.onDriverPod(pod, this.initialSync.has(id));
         this.metrics.events.inc({ resource: "pod" });
@@ -336,7 +336,7 @@ export class Exporter {
           { attempts: 1 },
           this.o.kube.server,
         );
-        return { items: res.items as LedgerNode[], resourceVersion: res.metadata?.resourceVersion ?? "" };
+        return { items: res.items, resourceVersion: res.metadata?.resourceVersion ?? "" };
       },
       watchPath: "/api/v1/nodes",
       // Only what NodeRecords read: a node's images and conditions are most of its size.
@@ -368,7 +368,7 @@ export class Exporter {
   private slimPod(p: Pod): Pod {
     if (!this.recorder) return slimPod(p);
     // The ledger's slim pod holds everything the metrics read (labels, the driver container's state).
-    const l = ledgerSlimPod(p as LedgerPod);
+    const l = ledgerSlimPod(p);
     return { ...l, metadata: { ...l.metadata, resourceVersion: p.metadata?.resourceVersion } } as Pod;
   }
 

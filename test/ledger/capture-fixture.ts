@@ -21,6 +21,7 @@ import { clusterRun } from "./cluster-run.js";
 type O = Record<string, unknown> & KMeta;
 
 function trim(kind: string, o: O): O {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form trimming of a raw API object
   const c = structuredClone(o) as Record<string, any>;
   delete c.metadata?.managedFields;
   if (kind === "pod") {
