@@ -19,6 +19,13 @@ export function addLedgerFlags(cmd: Command, what: string): Command {
     .option("--no-ledger", `do not record ${what} in the run ledger`);
 }
 
+/** A malformed --ledger value is bad input even when this invocation records nothing (submit without --wait). */
+export async function checkLedgerFlag(flags: LedgerFlags): Promise<void> {
+  if (typeof flags.ledger !== "string") return;
+  const { ledgerUrl } = await import("../ledger/url.js");
+  ledgerUrl(flags.ledger);
+}
+
 export interface OpenedRecorder {
   recorder: LedgerRecorder;
   store: LedgerStore;

@@ -45,13 +45,13 @@ export function register(program: Command): void {
     .action(async (flags: ExporterFlags) => {
       const { connect } = await import("../../kube/client.js");
       const { Exporter } = await import("../../metrics/exporter.js");
-      const kube = connect({ kubeconfig: flags.kubeconfig, context: flags.context });
       // A daemon asked to record must be able to: an unusable ledger at start is an error (exit 2 or 3).
       // Once running, write failures are logged and retried.
       const ledger =
         flags.ledger !== undefined
           ? await (await import("../../ledger/open.js")).openLedger(flags.ledger)
           : undefined;
+      const kube = connect({ kubeconfig: flags.kubeconfig, context: flags.context });
       const ctl = new AbortController();
       const exporter = new Exporter({
         kube,

@@ -12,7 +12,7 @@ import {
   type RenderFlags,
 } from "../render-flags.js";
 import { addKubeFlags, formatTimings, seconds, type KubeFlags } from "../kube-flags.js";
-import { addLedgerFlags, openRecorder, type LedgerFlags } from "../ledger-flags.js";
+import { addLedgerFlags, checkLedgerFlag, openRecorder, type LedgerFlags } from "../ledger-flags.js";
 
 // Thin: flags and printing. The flow (create/attach, wait, clean-up, outcome) is src/kube/submit.ts.
 
@@ -90,6 +90,7 @@ export function register(program: Command): void {
     process.on("SIGTERM", onSignal);
     // Only a wait sees the run's pods; a run submitted without one is recorded by the exporter, if any.
     const waits = (flags.wait || flags.logs) && !flags.dryRun;
+    await checkLedgerFlag(flags);
     const ledger = waits ? await openRecorder(flags, "submit", (m) => err(`warning: ${m}`)) : undefined;
     const nodes = ledger ? await nodeReader(flags, (n) => ledger.recorder.node("MODIFIED", n)) : undefined;
     try {
