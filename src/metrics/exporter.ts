@@ -136,6 +136,7 @@ export class Exporter {
   private fatal?: unknown;
   /** Set with a ledger: records every event before the watches slim the objects down. */
   readonly recorder?: LedgerRecorder;
+  private lastWrite?: Promise<void>;
 
   constructor(private readonly o: ExporterOptions) {
     if (o.ledger)
@@ -210,7 +211,9 @@ export class Exporter {
     if (!this.ctl) return;
     this.ctl.abort();
     await Promise.allSettled(this.runs);
-    await this.recorder?.close();
+    // Whoever awaits done() may close the ledger's store next: the last records are written first.
+    this.lastWrite ??= this.recorder?.close();
+    await this.lastWrite;
     const server = this.server;
     this.server = undefined;
     if (server) {
@@ -230,6 +233,7 @@ export class Exporter {
       await this.stop();
       throw err;
     }
+    await this.stop();
   }
 
   private reflectorCommon(id: string, resource: "app" | "pod", signal: AbortSignal) {
