@@ -12,7 +12,8 @@ import { fileURLToPath } from "node:url";
 import { connect } from "../../src/kube/client.js";
 import { openLedger } from "../../src/ledger/open.js";
 import { Exporter } from "../../src/metrics/exporter.js";
-import { runCli } from "../helpers/cli.js";
+import { spawn } from "node:child_process";
+import { binPath, runCli } from "../helpers/cli.js";
 import {
   adminKubeconfig,
   jobNamespace,
@@ -169,5 +170,60 @@ test(
     assert.deepEqual([driver.role, driver.appUid, driver.node], ["driver", apps[0].uid, "kwok-node-0"]);
     assert.ok(driver.mainStartedAt !== undefined && driver.mainFinishedAt !== undefined);
     assert.equal(apps[0].startLatencySeconds, (driver.mainStartedAt - apps[0].createdAt) / 1000);
+  },
+);
+
+test(
+  "`sparklane exporter --ledger`: a run watched by the CLI daemon is in the ledger after SIGTERM",
+  { skip },
+  async () => {
+    const path = join(dir, "cli-exporter.db");
+    const child = spawn(
+      process.execPath,
+      [
+        binPath,
+        "exporter",
+        "--kubeconfig",
+        adminKubeconfig(),
+        "-n",
+        ns.name,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--ledger",
+        path,
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    try {
+      for (let i = 0; i < 300 && !/serving http:/.test(err); i++) {
+        if (child.exitCode !== null) assert.fail(`exporter exited ${child.exitCode}: ${err}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const { result } = await clusterRun(ns.name, { tag: "cli-exp", outcome: "ok" });
+      // Its own watch may be a moment behind the submitter's: read the ledger (WAL: readers do not block it).
+      for (let i = 0; i < 300; i++) {
+        const l = await openLedger(path);
+        const seen = (await l.listApps()).find((a) => a.name === result.name)?.outcome;
+        await l.close();
+        if (seen) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      child.kill("SIGTERM");
+      assert.equal(await exited, 0, err);
+      const ledger = await openLedger(path);
+      const app = (await ledger.listApps()).find((a) => a.name === result.name);
+      const { pods } = await ledger.podsInWindow({ start: 0, end: Date.now() + 60_000 });
+      await ledger.close();
+      assert.ok(app, err);
+      assert.deepEqual([app.source, app.outcome], ["exporter", "completed"]);
+      assert.equal(pods.filter((p) => p.appUid === app.uid).length, 1 + EXECUTORS);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
   },
 );
