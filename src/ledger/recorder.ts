@@ -183,8 +183,15 @@ export class LedgerRecorder {
       this.nodes.delete(name);
       this.nodeFirstSeen.delete(name);
     } else {
-      this.nodes.set(name, nodeInfoOf(node.metadata?.labels));
+      const info = nodeInfoOf(node.metadata?.labels);
+      const known = this.nodes.get(name);
+      this.nodes.set(name, info);
       this.nodeFirstSeen.set(name, rec.firstSeenAt);
+      // Pods seen before their node (the watches start together) get its labels now: a finished pod may
+      // never have another event.
+      if (JSON.stringify(known) !== JSON.stringify(info))
+        for (const p of this.lastPods.values())
+          if (p.node === name) this.queue("pods", p.uid, { ...p, nodeInfo: info, observedAt: this.now() });
     }
     this.queue("nodes", name, rec);
   }

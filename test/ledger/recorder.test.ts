@@ -119,3 +119,32 @@ test("a store that never recovers: close() gives up after its attempts, says how
   );
   await done();
 });
+
+test("pods seen before their node get its labels when the node arrives", async () => {
+  const { store, done } = await ledger();
+  const rec = new LedgerRecorder({ store, source: "exporter", flushMs: 60_000 });
+  // The captured node has no cloud labels (kwok): these are added here, and the node's events come last.
+  const labels = {
+    "node.kubernetes.io/instance-type": "r6i.2xlarge",
+    "karpenter.sh/capacity-type": "spot",
+    "topology.kubernetes.io/zone": "eu-west-1a",
+  };
+  const others = events.filter((e) => e.kind !== "node" && !(e.kind === "pod" && e.type === "DELETED"));
+  const node = events.find((e) => e.kind === "node")!;
+  const o = node.object as LedgerNode;
+  for (const e of others) {
+    if (e.kind === "app") rec.app(e.type, e.object as SparkApp);
+    else rec.pod(e.type, e.object as LedgerPod);
+  }
+  rec.node("ADDED", { ...o, metadata: { ...o.metadata, labels: { ...o.metadata?.labels, ...labels } } });
+  await rec.close();
+  const { pods } = await store.podsInWindow({ start: 0, end: Date.now() + 1e12 });
+  assert.equal(pods.length, 6);
+  for (const p of pods)
+    assert.deepEqual(
+      p.nodeInfo,
+      { instanceType: "r6i.2xlarge", capacityType: "spot", zone: "eu-west-1a" },
+      p.name,
+    );
+  await done();
+});
