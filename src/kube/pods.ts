@@ -147,6 +147,19 @@ export function containerStartedAt(pod: Pod, container: string): string | undefi
   return iso(s?.state?.running?.startedAt ?? s?.state?.terminated?.startedAt);
 }
 
+/**
+ * Start latency as the exporter's histogram and the run ledger both measure it: seconds from the application's
+ * creation to its driver container starting (the first execution attempt), never negative.
+ */
+export function startLatencySeconds(
+  createdMs: number | undefined,
+  driverStartedMs: number | undefined,
+): number | undefined {
+  if (createdMs === undefined || driverStartedMs === undefined) return undefined;
+  if (!Number.isFinite(createdMs) || !Number.isFinite(driverStartedMs)) return undefined;
+  return Math.max(0, (driverStartedMs - createdMs) / 1000);
+}
+
 export function anyContainerStartedAt(pod: Pod): string | undefined {
   const times = (pod.status?.containerStatuses ?? [])
     .map((s) => iso(s.state?.running?.startedAt ?? s.state?.terminated?.startedAt))

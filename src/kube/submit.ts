@@ -12,6 +12,7 @@ import { prepareApplication, type Prepared } from "./prepare.js";
 import type { RetryOptions, Sleep } from "./retry.js";
 import {
   waitForApplication,
+  type ObjectHook,
   type Outcome,
   type PhaseTimings,
   type Transition,
@@ -50,6 +51,8 @@ export interface SubmitHooks {
   onTransition?: (t: Transition) => void;
   onLog?: (l: LogLine) => void;
   onNotice?: (msg: string) => void;
+  /** Every application and pod event the wait sees (the CLI records them in the run ledger). */
+  onObject?: ObjectHook;
 }
 
 export interface SubmitResult {
@@ -147,6 +150,7 @@ async function waitAndClean(
     terminationGraceMs: o.terminationGraceMs,
     onTransition: hooks.onTransition,
     onDriverPod,
+    onObject: hooks.onObject,
     onConnection: hooks.onNotice,
     sleep: o.sleep,
     watchIdleMs: o.watchIdleMs,

@@ -79,6 +79,8 @@ export interface WaitOptions {
   terminationGraceMs?: number;
   onTransition?: (t: Transition) => void;
   onDriverPod?: (pod: Pod) => void;
+  /** Every event of the application and of its pods, as received (the CLI records them in the run ledger). */
+  onObject?: ObjectHook;
   onConnection?: (msg: string) => void;
   now?: () => Date;
   sleep?: Sleep;
@@ -88,6 +90,12 @@ export interface WaitOptions {
   /** A watch on which nothing arrives for this long is reopened (default 150 s; see ReflectorOptions). */
   watchIdleMs?: number;
 }
+
+export type ObjectHook = (
+  kind: "app" | "pod",
+  type: "ADDED" | "MODIFIED" | "DELETED",
+  obj: SparkApp | Pod,
+) => void;
 
 export const stateOf = (app: SparkApp | undefined): string => app?.status?.applicationState?.state || "NEW";
 
@@ -299,7 +307,10 @@ class ApplicationWait {
       list: () => listApps(kube, { namespace: ns, fieldSelector: `metadata.name=${o.name}` }),
       watchPath: `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}`,
       query: { fieldSelector: `metadata.name=${o.name}` },
-      onChange: (type, obj) => this.onApp(type, obj),
+      onChange: (type, obj) => {
+        o.onObject?.("app", type, obj);
+        this.onApp(type, obj);
+      },
       onSynced: () => {
         if (!this.done && !this.app) this.finish("DELETED");
       },
@@ -321,7 +332,10 @@ class ApplicationWait {
       },
       watchPath: `/api/v1/namespaces/${ns}/pods`,
       query: { labelSelector },
-      onChange: (type, pod) => this.onPod(type, pod),
+      onChange: (type, pod) => {
+        o.onObject?.("pod", type, pod);
+        this.onPod(type, pod);
+      },
     });
   }
 }

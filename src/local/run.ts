@@ -21,6 +21,10 @@ export type LocalRunEvent =
       readonly variant: Variant;
       readonly templateFile: string;
       readonly manifestName: string;
+      /** The manifest's labels (DAG, task, date, module, variant, run id): what the run is attributed to. */
+      readonly labels: Readonly<Record<string, string>>;
+      /** The Airflow context it was rendered with (dag id, task id, ds, run id). */
+      readonly context: Rendered["context"];
     }
   | { readonly kind: "warning"; readonly issue: Issue }
   | { readonly kind: "step"; readonly message: string }
@@ -169,6 +173,10 @@ async function renderChecked(
     variant: rendered.variant,
     templateFile: rendered.templateFile,
     manifestName: typeof metadata.name === "string" ? metadata.name : "",
+    context: rendered.context,
+    labels: Object.fromEntries(
+      Object.entries(metadata.labels ?? {}).filter((e): e is [string, string] => typeof e[1] === "string"),
+    ),
   });
   for (const w of rendered.warnings) warn(w);
   const files = applicationFiles(rendered.manifest, projectDir);

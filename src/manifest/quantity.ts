@@ -62,3 +62,40 @@ export function jvmMemory(text: string): string | undefined {
   if (mib === undefined) return undefined;
   return /^[0-9]+[kmgt]$/i.test(text) ? text : formatMiB(mib);
 }
+
+// Kubernetes resource quantities ("500m", "2", "1.5Gi", "26.4Gi", "1e3"): the API server's grammar (the one the
+// generated schema's `quantity` pattern publishes), read as a number of base units (cores, bytes). Not the Spark
+// memory grammar above: a bare number here is bytes or cores, and "m" means milli, not MiB.
+const KUBE_QUANTITY =
+  /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))?$/;
+const KUBE_SUFFIX: Readonly<Record<string, number>> = {
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+/** A Kubernetes quantity in base units (cores for cpu, bytes for memory), or undefined when it is not one. */
+export function kubeQuantity(q: string | number | undefined): number | undefined {
+  if (typeof q === "number") return Number.isFinite(q) ? q : undefined;
+  if (q === undefined) return undefined;
+  const m = KUBE_QUANTITY.exec(q);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const s = m[2];
+  if (s === undefined) return n;
+  if (/^[eE]/.test(s)) return n * 10 ** Number(s.slice(1));
+  // Rounded to whole nano-units: 0.1 cores * 3 must stay 0.3, not 0.30000000000000004.
+  return Math.round(n * KUBE_SUFFIX[s] * 1e9) / 1e9;
+}

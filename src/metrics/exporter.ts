@@ -15,10 +15,13 @@ import { GROUP, PLURAL, VERSION, type Kube } from "../kube/client.js";
 import { listApps, type SparkApp } from "../kube/apps.js";
 import { ANNOTATION_RUN_ID, LABELS } from "../kube/naming.js";
 import { PROVIDER_LABELS, originOf, type Origin } from "../kube/airflow.js";
-import { DRIVER_CONTAINER, containerStartedAt, type Pod } from "../kube/pods.js";
+import { DRIVER_CONTAINER, containerStartedAt, startLatencySeconds, type Pod } from "../kube/pods.js";
 import { Reflector, type ChangeType } from "../kube/reflector.js";
 import type { Sleep } from "../kube/retry.js";
 import { withRetry } from "../kube/retry.js";
+import { LedgerRecorder } from "../ledger/recorder.js";
+import { slimPod as ledgerSlimPod, type LedgerNode } from "../ledger/record.js";
+import type { LedgerStore } from "../ledger/schema.js";
 import { createMetrics, STATES, VARIANTS, type ExporterMetrics } from "./metrics.js";
 
 export interface ExporterOptions {
@@ -49,6 +52,13 @@ export interface ExporterOptions {
   startupAttempts?: number;
   /** A watch on which nothing arrives for this long is reopened (default 150 s; see ReflectorOptions). */
   watchIdleMs?: number;
+  /**
+   * The run ledger: every application, driver and executor pod, and node event is recorded there too, in
+   * batches. A failing store is logged and retried; it never stops the exporter.
+   */
+  ledger?: LedgerStore;
+  /** How long ledger records gather before one write (default 1000 ms). */
+  ledgerFlushMs?: number;
 }
 
 interface Tracked {
@@ -126,8 +136,20 @@ export class Exporter {
   private unsynced = new Set<string>();
   private initialSync = new Set<string>();
   private fatal?: unknown;
+  /** Set with a ledger: records every event before the watches slim the objects down. */
+  readonly recorder?: LedgerRecorder;
+  private lastWrite?: Promise<void>;
 
   constructor(private readonly o: ExporterOptions) {
+    if (o.ledger)
+      this.recorder = new LedgerRecorder({
+        store: o.ledger,
+        source: "exporter",
+        now: o.now,
+        onLog: o.onLog,
+        flushMs: o.ledgerFlushMs,
+        random: o.random,
+      });
     this.metrics = createMetrics({
       processMetrics: o.processMetrics,
       oldestSubmittedAge: () => this.oldestSubmittedAge(),
@@ -177,6 +199,13 @@ export class Exporter {
     for (const ns of scopes) {
       this.runs.push(this.watchApps(ns, ctl.signal), this.watchPods(ns, ctl.signal));
     }
+    // Nodes only feed the ledger; without RBAC for them the exporter goes on, without node labels.
+    if (this.recorder)
+      this.watchNodes(ctl.signal).catch((err: unknown) =>
+        this.o.onLog?.(
+          `nodes: cannot watch (${(err as Error)?.message ?? err}): the ledger records pods without node labels`,
+        ),
+      );
     return { port: (server.address() as AddressInfo).port };
   }
 
@@ -184,6 +213,9 @@ export class Exporter {
     if (!this.ctl) return;
     this.ctl.abort();
     await Promise.allSettled(this.runs);
+    // Whoever awaits done() may close the ledger's store next: the last records are written first.
+    this.lastWrite ??= this.recorder?.close();
+    await this.lastWrite;
     const server = this.server;
     this.server = undefined;
     if (server) {
@@ -203,6 +235,7 @@ export class Exporter {
       await this.stop();
       throw err;
     }
+    await this.stop();
   }
 
   private reflectorCommon(id: string, resource: "app" | "pod", signal: AbortSignal) {
@@ -237,12 +270,13 @@ export class Exporter {
     const r = new Reflector<SparkApp>({
       ...this.reflectorCommon(id, "app", signal),
       what: id,
-      list: () => listApps(this.o.kube, { namespace: ns }, { attempts: 1 }, { map: slimApp }),
-      transform: slimApp,
+      list: () => listApps(this.o.kube, { namespace: ns }, { attempts: 1 }, { map: (a) => this.slimApp(a) }),
+      transform: (a) => this.slimApp(a),
       watchPath: ns
         ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}`
         : `/apis/${GROUP}/${VERSION}/${PLURAL}`,
       onChange: (type, app) => {
+        this.recorder?.app(type, app);
         this.onApp(type, app, this.initialSync.has(id));
         this.metrics.events.inc({ resource: "sparkapplication" });
         this.o.onApplied?.("app", type, app);
@@ -256,7 +290,10 @@ export class Exporter {
 
   private watchPods(ns: string | undefined, signal: AbortSignal): Promise<void> {
     const id = `driver pods${ns ? ` in ${ns}` : ""}`;
-    const selector = "spark-role=driver,sparkoperator.k8s.io/app-name";
+    // The ledger records executors too; the metrics read drivers only.
+    const selector = this.recorder
+      ? "spark-role in (driver,executor),sparkoperator.k8s.io/app-name"
+      : "spark-role=driver,sparkoperator.k8s.io/app-name";
     const r = new Reflector<Pod>({
       ...this.reflectorCommon(id, "pod", signal),
       what: id,
@@ -274,9 +311,11 @@ export class Exporter {
       },
       watchPath: ns ? `/api/v1/namespaces/${ns}/pods` : "/api/v1/pods",
       query: { labelSelector: selector },
-      transform: slimPod,
+      transform: (p) => this.slimPod(p),
       onChange: (type, pod) => {
-        if (type !== "DELETED") this.onDriverPod(pod, this.initialSync.has(id));
+        this.recorder?.pod(type, pod);
+        if (type !== "DELETED" && pod.metadata?.labels?.["spark-role"] === "driver")
+          this.onDriverPod(pod, this.initialSync.has(id));
         this.metrics.events.inc({ resource: "pod" });
         this.o.onApplied?.("pod", type, pod);
       },
@@ -285,6 +324,60 @@ export class Exporter {
       this.fatal = err;
       throw err;
     });
+  }
+
+  private watchNodes(signal: AbortSignal): Promise<void> {
+    const recorder = this.recorder!;
+    const r = new Reflector<LedgerNode & { metadata?: { name?: string; resourceVersion?: string } }>({
+      kube: this.o.kube,
+      what: "nodes",
+      signal,
+      sleep: this.o.sleep,
+      random: this.o.random,
+      capMs: 30_000,
+      idleTimeoutMs: this.o.watchIdleMs,
+      maxFailuresBeforeSync: this.o.startupAttempts ?? 5,
+      list: async () => {
+        const res = await withRetry(
+          "list nodes",
+          () => this.o.kube.core.listNode({}),
+          { attempts: 1 },
+          this.o.kube.server,
+        );
+        return { items: res.items, resourceVersion: res.metadata?.resourceVersion ?? "" };
+      },
+      watchPath: "/api/v1/nodes",
+      // Only what NodeRecords read: a node's images and conditions are most of its size.
+      transform: (n) => ({
+        metadata: {
+          name: n.metadata?.name,
+          resourceVersion: n.metadata?.resourceVersion,
+          labels: n.metadata?.labels,
+          creationTimestamp: n.metadata?.creationTimestamp,
+          deletionTimestamp: n.metadata?.deletionTimestamp,
+        },
+        status: { allocatable: n.status?.allocatable, capacity: n.status?.capacity },
+      }),
+      onChange: (type, node) => recorder.node(type, node),
+    });
+    return r.run();
+  }
+
+  /**
+   * The cached objects are slimmed to what the metrics read, and with a ledger to what the ledger reads too,
+   * so every event (a deletion found by a re-list included, which comes from the cache) can be recorded.
+   */
+  private slimApp(a: SparkApp): SparkApp {
+    const slim = slimApp(a);
+    const driverLabels = (a.spec?.driver as { labels?: Record<string, string> } | undefined)?.labels;
+    return this.recorder && driverLabels ? { ...slim, spec: { driver: { labels: driverLabels } } } : slim;
+  }
+
+  private slimPod(p: Pod): Pod {
+    if (!this.recorder) return slimPod(p);
+    // The ledger's slim pod holds everything the metrics read (labels, the driver container's state).
+    const l = ledgerSlimPod(p);
+    return { ...l, metadata: { ...l.metadata, resourceVersion: p.metadata?.resourceVersion } } as Pod;
   }
 
   private oldestSubmittedAge(): number {
@@ -425,11 +518,9 @@ export class Exporter {
   }
 
   private observeStart(t: Tracked, at: number): void {
-    if (t.startCounted || t.created === undefined || !Number.isFinite(at)) return;
+    const seconds = startLatencySeconds(t.created, at);
+    if (t.startCounted || seconds === undefined) return;
     t.startCounted = true;
-    this.metrics.startLatency.observe(
-      { module: t.module, variant: t.variant, origin: t.origin },
-      Math.max(0, (at - t.created) / 1000),
-    );
+    this.metrics.startLatency.observe({ module: t.module, variant: t.variant, origin: t.origin }, seconds);
   }
 }

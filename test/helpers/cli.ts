@@ -1,6 +1,18 @@
 // Runs the built CLI (`bin/sparklane.js`) as a user would, capturing stdout, stderr and the exit code.
 import { spawn } from "node:child_process";
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+
+/**
+ * `submit --wait` and `run --local` record into the run ledger by default (~/.local/share/sparklane): tests
+ * that do not choose one record into a throw-away file instead of the home folder.
+ */
+const testLedger = join(tmpdir(), `sparklane-test-ledger-${process.pid}.db`);
+process.once("exit", () => {
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(`${testLedger}${suffix}`, { force: true });
+});
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 export const binPath = fileURLToPath(new URL("../../bin/sparklane.js", import.meta.url));
@@ -19,7 +31,7 @@ export function runCli(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [binPath, ...args], {
       cwd: opts.cwd ?? repoRoot,
-      env: { ...process.env, ...opts.env },
+      env: { SPARKLANE_LEDGER: testLedger, ...process.env, ...opts.env },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { binPath, runCli } from "../helpers/cli.js";
 import { which } from "../../src/runtime/host.js";
 import { copyExample } from "./example.js";
+import { openLedger } from "../../src/ledger/open.js";
 import { realUv } from "../runtime/tools.js";
 
 const ex = copyExample();
@@ -28,6 +29,31 @@ function assertOnlySparklaneLines(stderr: string, logFile: string): void {
 }
 
 type Row = Record<string, string | number>;
+
+/** The run in the ledger (--ledger): one application, source local, and one driver with the plan's resources. */
+async function assertLedgerRecorded(path: string, report: Report): Promise<void> {
+  const ledger = await openLedger(path);
+  const apps = await ledger.listApps();
+  const { pods } = await ledger.podsInWindow({ start: 0, end: Date.now() + 60_000 });
+  await ledger.close();
+  assert.equal(apps.length, 1);
+  const [app] = apps;
+  assert.equal(app.source, "local");
+  assert.match(app.uid, /^local-[0-9a-z]{10}-[0-9a-z]+$/);
+  assert.deepEqual(
+    [app.state, app.outcome, app.attribution.module, app.attribution.variant],
+    ["COMPLETED", "completed", "visits_distinct", "pre-baked"],
+  );
+  const phases = report.phases as { renderChecks: number; runtime: number; total: number };
+  assert.equal(app.terminatedAt! - app.createdAt, phases.total);
+  assert.equal(app.startLatencySeconds, (phases.renderChecks + phases.runtime) / 1000);
+  assert.equal(pods.length, 1);
+  const [driver] = pods;
+  assert.equal(driver.appUid, app.uid);
+  assert.equal(driver.cpuCores, Number(/local\[(\d+)\]/.exec(report.plan.master)![1]));
+  assert.ok(driver.memoryBytes >= 1024 * 1024 * 1024, "the plan's driver memory");
+  assert.equal(driver.mainFinishedAt, app.terminatedAt);
+}
 
 /** Visits from the committed sample data: [visitor, page, ts]. */
 function visits(): { visitor: string; page: string; day: string; hour: number }[] {
@@ -111,8 +137,20 @@ test(
   "quick start: the daily pre-baked run builds the runtime once (miss), then another module hits it",
   { timeout: SPARK_TIMEOUT },
   async () => {
+    const ledgerPath = join(ex.root, "ledger.db");
     const first = await runCli(
-      ["run", "--local", "--project", ex.project, "--conf", trigger("visits-daily.json"), "--output", "json"],
+      [
+        "run",
+        "--local",
+        "--project",
+        ex.project,
+        "--conf",
+        trigger("visits-daily.json"),
+        "--output",
+        "json",
+        "--ledger",
+        ledgerPath,
+      ],
       {
         env,
         timeoutMs: SPARK_TIMEOUT,
@@ -136,6 +174,8 @@ test(
     }
     assert.ok(report.phases.timeToFirstJob! < report.phases.total!);
     assert.ok(existsSync(report.logFile) && existsSync(report.eventLog[0]!));
+
+    await assertLedgerRecorded(ledgerPath, report);
 
     const got = readParquet(join(ex.project, "output", "visits_distinct"));
     const want = expectedDistinct((d) => d === "2026-03-15");

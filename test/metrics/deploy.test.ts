@@ -216,12 +216,16 @@ test("the exporter's Deployment runs `sparklane exporter` with read-only RBAC an
     "ServiceAccount",
     "ClusterRole",
     "RoleBinding",
+    "ClusterRole",
+    "ClusterRoleBinding",
     "Deployment",
     "Service",
     "ServiceMonitor",
   ]);
-  const role = docs.find((d) => d.kind === "ClusterRole");
-  for (const rule of role.rules) assert.deepEqual(rule.verbs, ["get", "list", "watch"], "read-only");
+  for (const role of docs.filter((d) => d.kind === "ClusterRole"))
+    for (const rule of role.rules) assert.deepEqual(rule.verbs, ["get", "list", "watch"], "read-only");
+  const nodes = docs.find((d) => d.kind === "ClusterRoleBinding");
+  assert.equal(nodes.roleRef.name, "sparklane-exporter-nodes", "the ledger's node watch is cluster-wide");
   const c = docs.find((d) => d.kind === "Deployment").spec.template.spec.containers[0];
   assert.equal(c.args[0], "exporter");
   assert.equal(c.readinessProbe.httpGet.path, "/healthz");

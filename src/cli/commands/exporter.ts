@@ -9,6 +9,7 @@ interface ExporterFlags {
   allNamespaces?: boolean;
   port: number;
   host: string;
+  ledger?: string;
 }
 
 function port(v: string): number {
@@ -37,9 +38,19 @@ export function register(program: Command): void {
     .option("-A, --all-namespaces", "watch every namespace")
     .option("--port <port>", "HTTP port for /metrics and /healthz", port, 9464)
     .option("--host <address>", "address to listen on", "0.0.0.0")
+    .option(
+      "--ledger <url>",
+      "also record every application, driver and executor pod and node in this run ledger (a SQLite path or postgres://...; RBAC: nodes list/watch)",
+    )
     .action(async (flags: ExporterFlags) => {
       const { connect } = await import("../../kube/client.js");
       const { Exporter } = await import("../../metrics/exporter.js");
+      // A daemon asked to record must be able to: an unusable ledger at start is an error (exit 2 or 3).
+      // Once running, write failures are logged and retried.
+      const ledger =
+        flags.ledger !== undefined
+          ? await (await import("../../ledger/open.js")).openLedger(flags.ledger)
+          : undefined;
       const kube = connect({ kubeconfig: flags.kubeconfig, context: flags.context });
       const ctl = new AbortController();
       const exporter = new Exporter({
@@ -50,6 +61,7 @@ export function register(program: Command): void {
         host: flags.host,
         signal: ctl.signal,
         onLog: (m) => process.stderr.write(`${new Date().toISOString()} ${m}\n`),
+        ledger,
       });
       const { port: bound } = await exporter.start();
       const scope = flags.allNamespaces
@@ -61,6 +73,10 @@ export function register(program: Command): void {
       const stop = () => ctl.abort();
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
-      await exporter.done();
+      try {
+        await exporter.done();
+      } finally {
+        await ledger?.close();
+      }
     });
 }
