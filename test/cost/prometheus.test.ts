@@ -1,0 +1,188 @@
+// The Prometheus cost source against Debian's real Prometheus: synthetic history (openmetrics-gen.ts) backfilled
+// with promtool, served on loopback with an empty scrape config, read back and compared with the truth it was
+// generated from, under two lookback settings.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { createServer, type AddressInfo } from "node:net";
+import { join } from "node:path";
+import { InfraError, UserError } from "../../src/errors.js";
+import type { NodePrice } from "../../src/cost/input.js";
+import { readPrometheus, type PrometheusData } from "../../src/cost/prometheus.js";
+import { backfill, prometheusSkip as skip, startPrometheus, type Prometheus } from "../helpers/prometheus.js";
+import { writeHistory, type Truth } from "./openmetrics-gen.js";
+
+interface Read {
+  data: PrometheusData;
+  prices: Record<string, NodePrice | undefined>;
+}
+
+/** Serves the backfilled `dir/data` with the given lookback while `f` runs. */
+async function serve<T>(
+  dir: string,
+  lookbackDelta: string | undefined,
+  f: (prom: Prometheus, url: string) => Promise<T>,
+) {
+  const prom = await startPrometheus(undefined, dir, { dataDir: join(dir, "data"), lookbackDelta });
+  try {
+    return await f(prom, `http://127.0.0.1:${prom.port}`);
+  } finally {
+    await prom.stop();
+  }
+}
+
+async function readAll(url: string, truth: Truth): Promise<Read> {
+  const data = await readPrometheus({ url, window: truth.window });
+  const prices: Record<string, NodePrice | undefined> = {};
+  for (const n of data.nodes) prices[n.name] = await data.prices.nodePrice({ name: n.name, info: n.info });
+  return { data, prices };
+}
+
+/** What must not depend on the server: everything but the notes (which name its URL). */
+const comparable = (r: Read) => ({
+  pods: r.data.pods,
+  nodes: r.data.nodes,
+  scrape: r.data.scrapeIntervalSeconds,
+  warnings: r.data.warnings,
+  prices: r.prices,
+});
+
+test(
+  "Prometheus source: backfilled history matches the truth, identically under two lookbacks",
+  { skip, timeout: 180_000 },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sparklane-cost-prom-"));
+    try {
+      const { file, truth } = writeHistory(join(dir, "in"));
+      backfill(file, join(dir, "data"));
+      const s = truth.scrapeIntervalSeconds * 1000;
+
+      // The duplicated target is real: a naive sum counts those pods twice.
+      const dup = truth.pods.find((p) => truth.duplicated.includes(p.name))!;
+      const a = await serve(dir, undefined, async (prom, url) => {
+        const naive = await prom.query(
+          `sum(max_over_time(kube_pod_container_resource_requests{uid="${dup.uid}",resource="cpu"}[1d] @ ${truth.window.end / 1000}))`,
+        );
+        assert.equal(
+          Number(naive[0]!.value[1]),
+          2 * dup.cpuCores,
+          "the history duplicates a kube-state-metrics target",
+        );
+        return readAll(url, truth);
+      });
+      const b = await serve(dir, "30s", (_prom, url) => readAll(url, truth));
+      assert.deepEqual(comparable(b), comparable(a), "the answers depend on --query.lookback-delta");
+      const { data, prices } = a;
+
+      assert.equal(
+        data.scrapeIntervalSeconds,
+        truth.scrapeIntervalSeconds,
+        "scrape interval from the samples",
+      );
+      assert.deepEqual(
+        data.pods.map((p) => p.uid).sort(),
+        truth.pods.map((p) => p.uid).sort(),
+        "every pod once, the re-created executor under both uids, the unlabelled pod too",
+      );
+      for (const want of truth.pods) {
+        const got = data.pods.find((p) => p.uid === want.uid)!;
+        const at = `${want.name} (${want.uid})`;
+        for (const k of ["name", "namespace", "role", "node", "appUid"] as const)
+          assert.equal(got[k], want[k], `${at}: ${k}`);
+        assert.deepEqual(got.attribution, want.attribution, `${at}: attribution`);
+        assert.deepEqual(got.nodeInfo, want.nodeInfo, `${at}: node info`);
+        // Requests exact: deduplicated across the two kube-state-metrics targets, init peak, sidecar summed.
+        assert.equal(got.cpuCores, want.cpuCores, `${at}: cpu request`);
+        assert.equal(got.memoryBytes, want.memoryBytes, `${at}: memory request`);
+        assert.equal(got.held.start, want.held.start, `${at}: held from the pod's start time`);
+        assert.equal(got.mainStartedAt, want.mainStartedAt, `${at}: Spark container start`);
+        // The end is the last running sample: before the true end, by less than one interval.
+        assert.ok(
+          got.held.end <= want.held.end && got.held.end > want.held.end - s,
+          `${at}: held end ${got.held.end} not within one interval before ${want.held.end}`,
+        );
+        assert.equal(got.uncertaintyMs, s);
+        const u = truth.usage[want.uid]!;
+        const during = (got.usage ?? []).filter((x) => x.t > want.mainStartedAt! + s && x.t < want.held.end);
+        assert.ok(during.length > 0 || want.held.end - want.mainStartedAt! < 3 * s, `${at}: usage samples`);
+        for (const x of during) {
+          assert.ok(
+            Math.abs(x.cpuCores - u.podCpuCores) < 1e-9,
+            `${at}: cpu usage ${x.cpuCores} at ${x.t}, want ${u.podCpuCores}`,
+          );
+          assert.equal(x.memoryBytes, u.podMemoryBytes, `${at}: memory usage at ${x.t}`);
+        }
+      }
+      for (const want of truth.nodes) {
+        const got = data.nodes.find((n) => n.name === want.name)!;
+        assert.deepEqual(got.info, want.info, `${want.name}: info`);
+        assert.equal(got.cpuCores, want.cpuCores);
+        assert.equal(got.memoryBytes, want.memoryBytes);
+        assert.ok(
+          Math.abs(got.held.start - want.held.start) < s && Math.abs(got.held.end - want.held.end) <= s,
+          `${want.name}: held`,
+        );
+        const price = prices[want.name]!;
+        const truthPrice = truth.prices[want.name]!;
+        assert.equal(price.origin, truthPrice.origin, `${want.name}: price origin`);
+        assert.deepEqual(
+          price.points.map((p, i) => ({ from: i === 0 ? truth.window.start : p.from, hourly: p.hourly })),
+          truthPrice.points,
+          `${want.name}: price points`,
+        );
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  "Prometheus source: no kube_pod_labels in the window is bad input (exit 2), naming the allowlist flag",
+  { skip, timeout: 120_000 },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sparklane-cost-prom-"));
+    try {
+      const { file, truth } = writeHistory(join(dir, "in"), { podLabels: false });
+      backfill(file, join(dir, "data"));
+      const prom = await startPrometheus(undefined, dir, { dataDir: join(dir, "data") });
+      try {
+        const err = await readPrometheus({ url: `http://127.0.0.1:${prom.port}`, window: truth.window }).then(
+          () => assert.fail("accepted a Prometheus without kube_pod_labels"),
+          (e: unknown) => e,
+        );
+        assert.ok(err instanceof UserError, String(err));
+        assert.equal(err.exitCode, 2);
+        assert.match(err.message, /kube_pod_labels/);
+        assert.match(err.message, /--metric-labels-allowlist=pods=\[airflow-dag-id,/);
+        assert.doesNotMatch(err.message, /\n/);
+      } finally {
+        await prom.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test("Prometheus source: an unreachable Prometheus is an infrastructure error (exit 3)", async () => {
+  // A loopback port whose listener drops every connection: the refusal, without a port left free to be taken.
+  const server = createServer((c) => c.destroy());
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const err = await readPrometheus({
+      url: `http://127.0.0.1:${port}`,
+      window: { start: Date.UTC(2026, 2, 15), end: Date.UTC(2026, 2, 16) },
+    }).then(
+      () => assert.fail("reached a Prometheus that is not there"),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof InfraError, String(err));
+    assert.equal(err.exitCode, 3);
+    assert.match(err.message, /^Prometheus at http:\/\/127\.0\.0\.1:\d+ is unreachable: /);
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+});
