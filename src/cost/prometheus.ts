@@ -721,14 +721,23 @@ export class PrometheusPrices {
     if (node.name !== undefined) {
       const sel = matcher(`node=${quote(node.name)}`);
       const points = pricePoints((await this.r.raw(`${OPENCOST_PRICE}${sel}`)).values());
-      if (points)
+      if (points) {
+        // OpenCost prices a node as spot only when it knows it is one (kubecost_node_is_spot); a spot node it
+        // took for on-demand carries an on-demand price: flag it.
+        const isSpot = await this.r.over(
+          (w) => `max(max_over_time(kubecost_node_is_spot${sel}${w}))`,
+          Math.max,
+        );
+        const flag = capacityType === "spot" && !isSpot.some((s) => Number(s.value[1]) === 1);
         return {
           points: points.points,
           origin: "opencost-metric",
           date: points.date,
           detail: `${OPENCOST_PRICE}${sel}`,
           ...dims,
+          ...(flag && { spotWithoutSpotPrice: true }),
         };
+      }
     }
     return undefined;
   }

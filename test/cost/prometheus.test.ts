@@ -69,7 +69,27 @@ test(
           2 * dup.cpuCores,
           "the history duplicates a kube-state-metrics target",
         );
-        return readAll(url, truth);
+        const read = await readAll(url, truth);
+        // A spot node that OpenCost took for on-demand is flagged; a spot node with no spot price anywhere
+        // gets no price from the metrics (the next source prices it, flagged).
+        const c = truth.nodes.find((n) => truth.prices[n.name]!.origin === "opencost-metric")!;
+        const asSpot = await read.data.prices.nodePrice({
+          name: c.name,
+          info: { ...c.info, capacityType: "spot" },
+        });
+        assert.equal(asSpot?.origin, "opencost-metric");
+        assert.equal(asSpot?.spotWithoutSpotPrice, true);
+        assert.equal(read.prices[c.name]?.spotWithoutSpotPrice, undefined);
+        const nowhere = { instanceType: "m6i.4xlarge", capacityType: "spot", zone: "us-east-1c" };
+        assert.equal(await read.data.prices.nodePrice({ name: "elsewhere", info: nowhere }), undefined);
+        // A month is read in chunks of 10,000 scrape intervals (under Prometheus's 11,000 points per range):
+        // the same pods as the day.
+        const month = await readPrometheus({
+          url,
+          window: { start: Date.UTC(2026, 2, 1), end: Date.UTC(2026, 3, 1) },
+        });
+        assert.deepEqual(month.pods, read.data.pods, "a month read in chunks");
+        return read;
       });
       const b = await serve(dir, "30s", (_prom, url) => readAll(url, truth));
       assert.deepEqual(comparable(b), comparable(a), "the answers depend on --query.lookback-delta");
