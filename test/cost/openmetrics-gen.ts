@@ -16,6 +16,7 @@
 // rest); label names sanitised as kube-state-metrics does; `# EOF` at the end. `generate` asserts all of it.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { CostNode, CostPod, NodePrice } from "../../src/cost/input.js";
 import type { Attribution, NodeInfo } from "../../src/ledger/schema.js";
 
@@ -766,4 +767,15 @@ export function writeHistory(
   writeFileSync(file, openMetrics);
   writeFileSync(truthFile, `${JSON.stringify(truth, null, 2)}\n`);
   return { file, truthFile, truth };
+}
+
+// `node --import tsx test/cost/openmetrics-gen.ts DIR`: the README's Prometheus example.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const dir = process.argv[2];
+  if (!dir) {
+    process.stderr.write("usage: node --import tsx test/cost/openmetrics-gen.ts DIR\n");
+    process.exit(2);
+  }
+  const { file, truthFile } = writeHistory(dir);
+  process.stdout.write(`${file}\n${truthFile}\n`);
 }
