@@ -20,7 +20,6 @@
 //   kube-state-metrics' `label_` names mapped back to sparklane's keys;
 // - usage from cAdvisor when it is scraped.
 import { InfraError, InternalError, UserError } from "../errors.js";
-import { LABELS } from "../kube/naming.js";
 import type { Attribution, NodeInfo, Window } from "../ledger/schema.js";
 import type { CostNode, CostPod, NodePrice } from "./input.js";
 
@@ -29,17 +28,21 @@ export const SPARK_CONTAINERS = "spark-kubernetes-(driver|executor)";
 /** No range selector covers more than this many scrape intervals (Prometheus caps ranges at 11,000 points). */
 export const MAX_POINTS = 10_000;
 
-/** The pod label keys the attribution reads; kube-state-metrics exports only those it is told to. */
-export const POD_LABEL_KEYS = [
-  LABELS.dagId,
-  LABELS.taskId,
-  LABELS.executionDate,
-  LABELS.module,
-  LABELS.variant,
-  LABELS.runId,
-  // Set by Spark on the driver and every executor of one application: ties executors to their run.
-  "spark-app-selector",
-] as const;
+/**
+ * The pod labels the attribution reads: sparklane's keys (kube/naming.ts LABELS; cost/ may not import kube/, a
+ * test holds them equal). kube-state-metrics exports only those it is told to.
+ */
+export const ATTRIBUTION_KEYS = {
+  dag: "airflow-dag-id",
+  task: "airflow-task-id",
+  executionDate: "airflow-execution-date",
+  module: "etl-module",
+  variant: "sparklane-variant",
+  runId: "sparklane-run-id",
+} as const;
+/** Set by Spark on the driver and every executor of one application attempt: ties executors to their run. */
+export const APP_SELECTOR = "spark-app-selector";
+export const POD_LABEL_KEYS = [...Object.values(ATTRIBUTION_KEYS), APP_SELECTOR];
 /** Node label keys for prices. */
 export const NODE_LABEL_KEYS = {
   instanceType: "node.kubernetes.io/instance-type",
@@ -303,14 +306,14 @@ function podLabels(metric: Record<string, string>): Record<string, string> {
 }
 
 function attributionOf(labels: Record<string, string>): Attribution {
-  const variant = labels[LABELS.variant];
+  const variant = labels[ATTRIBUTION_KEYS.variant];
   const a: Attribution = {
-    dag: labels[LABELS.dagId],
-    task: labels[LABELS.taskId],
-    executionDate: labels[LABELS.executionDate],
-    module: labels[LABELS.module],
+    dag: labels[ATTRIBUTION_KEYS.dag],
+    task: labels[ATTRIBUTION_KEYS.task],
+    executionDate: labels[ATTRIBUTION_KEYS.executionDate],
+    module: labels[ATTRIBUTION_KEYS.module],
     variant: variant === "standard" || variant === "pre-baked" ? variant : undefined,
-    runId: labels[LABELS.runId],
+    runId: labels[ATTRIBUTION_KEYS.runId],
   };
   for (const k of Object.keys(a) as (keyof Attribution)[]) if (a[k] === undefined) delete a[k];
   return a;
@@ -536,7 +539,7 @@ export async function readPrometheus(o: PrometheusOptions): Promise<PrometheusDa
       ...(main !== undefined && main >= heldStart && main <= last && { mainStartedAt: main }),
       uncertaintyMs: intervalMs,
     };
-    const app = keys["spark-app-selector"];
+    const app = keys[APP_SELECTOR];
     if (app) pod.appUid = app;
     else if (p.role === "driver") pod.appUid = p.uid;
     else if (podInfo?.metric.created_by_kind === "Pod") {

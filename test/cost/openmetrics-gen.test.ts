@@ -1,7 +1,14 @@
 // The synthetic history's own guarantees: what promtool would get wrong silently is refused here.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { check, generate } from "./openmetrics-gen.js";
+import { LABELS } from "../../src/kube/naming.js";
+import {
+  ATTRIBUTION_KEYS,
+  KSM_ALLOWLIST_FLAG,
+  ksmLabelName,
+  POD_LABEL_KEYS,
+} from "../../src/cost/prometheus.js";
+import { check, generate, POD_ALLOWLIST } from "./openmetrics-gen.js";
 
 test("the generator is deterministic and its output passes its own checks", () => {
   const a = generate();
@@ -31,4 +38,15 @@ test("check refuses what promtool would silently mangle", () => {
   assert.throws(() => check(ok.replace("1773532830", "1773532700")), /not after its previous sample/);
   assert.throws(() => check(ok.replace("# EOF\n", "")), /# EOF/);
   assert.throws(() => check(ok.replace('a="1"} 1 1773532800', 'a-b="1"} 1 1773532800')), /not sanitised/);
+});
+
+test("the Prometheus source reads sparklane's own label keys, as kube-state-metrics names them", () => {
+  assert.deepEqual(Object.values(ATTRIBUTION_KEYS).sort(), Object.values(LABELS).sort());
+  assert.deepEqual(POD_ALLOWLIST, POD_LABEL_KEYS);
+  assert.equal(ksmLabelName("airflow-dag-id"), "label_airflow_dag_id");
+  assert.equal(ksmLabelName("node.kubernetes.io/instance-type"), "label_node_kubernetes_io_instance_type");
+  assert.match(
+    KSM_ALLOWLIST_FLAG,
+    /^--metric-labels-allowlist=pods=\[airflow-dag-id,.*\],nodes=\[node\.kubernetes\.io\/instance-type,karpenter\.sh\/capacity-type,topology\.kubernetes\.io\/zone\]$/,
+  );
 });
