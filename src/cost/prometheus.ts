@@ -75,9 +75,19 @@ export interface PrometheusOptions {
   timeoutMs?: number;
 }
 
+/** One application attempt, as far as pod metrics tell (no state, outcome or start latency). */
+export interface PrometheusRun {
+  uid: string;
+  name: string;
+  namespace: string;
+  attribution: Attribution;
+  createdAt: number;
+}
+
 export interface PrometheusData {
   pods: CostPod[];
   nodes: CostNode[];
+  runs: PrometheusRun[];
   scrapeIntervalSeconds?: number;
   /** Whether the interval was measured (true) or given. */
   scrapeIntervalMeasured: boolean;
@@ -514,7 +524,11 @@ export async function readPrometheus(o: PrometheusOptions): Promise<PrometheusDa
 
   const out: CostPod[] = [];
   let labelled = 0;
-  for (const p of pods.values()) {
+  const drivers = new Map<string, CostPod[]>();
+  const appName = new Map<string, string>();
+  // Drivers first: executors look their driver up.
+  const ordered = [...pods.values()].sort((a, b) => (a.role === b.role ? 0 : a.role === "driver" ? -1 : 1));
+  for (const p of ordered) {
     const { first, last } = bounds([...p.running, ...p.initRunning]);
     const podStart = start.get(p.uid);
     const keys: Record<string, string> = {};
@@ -544,14 +558,21 @@ export async function readPrometheus(o: PrometheusOptions): Promise<PrometheusDa
     else if (p.role === "driver") pod.appUid = p.uid;
     else if (podInfo?.metric.created_by_kind === "Pod") {
       // Executors are owned by their driver: the driver of that name alive when the executor started.
-      const owner = [...pods.values()].find(
-        (d) =>
-          d.role === "driver" &&
-          d.namespace === p.namespace &&
-          d.name === podInfo.metric.created_by_name &&
-          (start.get(d.uid) ?? bounds(d.running).first) <= heldStart,
+      const owner = (drivers.get(`${p.namespace}/${podInfo.metric.created_by_name}`) ?? []).find(
+        (d) => d.held.start <= heldStart,
       );
       if (owner) pod.appUid = owner.uid;
+    }
+    const owner =
+      podInfo?.metric.created_by_kind === "SparkApplication" ? podInfo.metric.created_by_name : undefined;
+    if (p.role === "driver") {
+      if (owner) appName.set(pod.uid, owner);
+      const k = `${p.namespace}/${p.name}`;
+      // Latest first, so an executor finds the driver that started last before it.
+      drivers.set(
+        k,
+        [pod, ...(drivers.get(k) ?? [])].sort((a, b) => b.held.start - a.held.start),
+      );
     }
     out.push(pod);
   }
@@ -570,12 +591,35 @@ export async function readPrometheus(o: PrometheusOptions): Promise<PrometheusDa
   return {
     pods: out,
     nodes,
+    runs: runsOf(out, appName),
     scrapeIntervalSeconds: r.intervalMs !== undefined ? r.intervalMs / 1000 : undefined,
     scrapeIntervalMeasured: o.scrapeIntervalSeconds === undefined,
     notes,
     warnings,
     prices: new PrometheusPrices(r, cap),
   };
+}
+
+/** Runs by appUid: named after the driver's SparkApplication, attributed as the driver (else any pod). */
+function runsOf(pods: CostPod[], appName: Map<string, string>): PrometheusRun[] {
+  const runs = new Map<string, PrometheusRun>();
+  const hasAttribution = (p: CostPod) => Object.keys(p.attribution).length > 0;
+  for (const p of pods) {
+    if (p.appUid === undefined) continue;
+    const r = runs.get(p.appUid);
+    const better =
+      !r || (p.role === "driver" && hasAttribution(p)) || Object.keys(r.attribution).length === 0;
+    const driverName =
+      p.role === "driver" ? (appName.get(p.uid) ?? p.name.replace(/-driver$/, "")) : undefined;
+    runs.set(p.appUid, {
+      uid: p.appUid,
+      name: driverName ?? r?.name ?? p.name,
+      namespace: p.namespace,
+      attribution: better ? p.attribution : r.attribution,
+      createdAt: Math.min(r?.createdAt ?? Infinity, p.held.start),
+    });
+  }
+  return [...runs.values()].sort((a, b) => a.createdAt - b.createdAt || (a.uid < b.uid ? -1 : 1));
 }
 
 /**

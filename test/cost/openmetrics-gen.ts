@@ -7,8 +7,8 @@
 //   re-created with the same name and a new uid;
 // - run 2, pre-baked variant: a short bootstrap, a driver that lingers Succeeded for 20 min (requests still
 //   exported, not running), executors on a spot node whose spot price changes mid-run;
-// - run 3: a pod without any attribution label, on a node priced only by OpenCost, whose init container
-//   requests more than its containers (the effective request is the init peak).
+// - run 3: a driver and an executor without any attribution label, on a node priced only by OpenCost; the
+//   driver's init container requests more than its containers (the effective request is the init peak).
 // A second kube-state-metrics target appears at 01:30 and exports every series again, at another phase.
 //
 // Promtool's rules (../shared/reference/cost.md §9.2): seconds, never milliseconds (it would silently accept
@@ -367,6 +367,22 @@ function pods(): PodSpec[] {
       initRun: [at("03:00:14"), at("03:00:19")],
       main: [at("03:00:20"), at("03:07:20")],
       deletedAt: at("03:08:20"),
+      appUid: "0b6f1c1e-0003-4000-8000-000000000001",
+    },
+    {
+      // Unlabelled too: its run is found through its owner, the driver.
+      uid: "0b6f1c1e-0003-4000-8000-000000000011",
+      name: "adhoc-report-exec-1",
+      role: "executor",
+      node: NODE_C,
+      labels: { "spark-role": "executor" },
+      createdBy: ["Pod", "adhoc-report-driver"],
+      containers: [spark("executor", 2, 4 * GiB, 1.7)],
+      init: [],
+      createdAt: at("03:00:39"),
+      podStart: at("03:00:40"),
+      main: [at("03:00:42"), at("03:03:42")],
+      deletedAt: at("03:03:44"),
       appUid: "0b6f1c1e-0003-4000-8000-000000000001",
     },
   ];

@@ -42,6 +42,7 @@ async function readAll(url: string, truth: Truth): Promise<Read> {
 /** What must not depend on the server: everything but the notes (which name its URL). */
 const comparable = (r: Read) => ({
   pods: r.data.pods,
+  runs: r.data.runs,
   nodes: r.data.nodes,
   scrape: r.data.scrapeIntervalSeconds,
   warnings: r.data.warnings,
@@ -134,6 +135,15 @@ test(
           assert.equal(x.memoryBytes, u.podMemoryBytes, `${at}: memory usage at ${x.t}`);
         }
       }
+      assert.deepEqual(
+        data.runs.map((r) => [r.uid, r.name, r.attribution.dag]),
+        [
+          ["spark-a1b2c3", "visits-distinct-20260315-ab12cd34ef", "visits_daily"],
+          ["spark-d4e5f6", "orders-rollup-20260315-9f8e7d6c5b", "orders_daily"],
+          ["0b6f1c1e-0003-4000-8000-000000000001", "adhoc-report", undefined],
+        ],
+        "runs by Spark's app selector, else the driver",
+      );
       for (const want of truth.nodes) {
         const got = data.nodes.find((n) => n.name === want.name)!;
         assert.deepEqual(got.info, want.info, `${want.name}: info`);
