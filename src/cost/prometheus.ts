@@ -664,8 +664,9 @@ async function readUsage(
     points: s.points.flatMap(([t, v], i): [number, number][] => {
       if (i === 0) return [];
       const [t0, v0] = s.points[i - 1];
-      // A counter reset (a new container under the same identity) gives no rate for that step.
-      return v >= v0 && t > t0 ? [[t, (v - v0) / ((t - t0) / 1000)]] : [];
+      // The rate over [t0, t) is the usage from t0 on (the core holds a sample until the next one). A counter
+      // reset (a new container under the same identity) gives no rate for that step.
+      return v >= v0 && t > t0 ? [[t0, (v - v0) / ((t - t0) / 1000)]] : [];
     }),
   }));
   const working = merge(mem);
