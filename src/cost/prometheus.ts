@@ -21,7 +21,8 @@
 // - usage from cAdvisor when it is scraped.
 import { InfraError, InternalError, UserError } from "../errors.js";
 import type { Attribution, NodeInfo, Window } from "../ledger/schema.js";
-import type { CostNode, CostPod, NodePrice } from "./input.js";
+import type { CostData, CostNode, CostPod, CostRun, NodePrice, PriceMetric } from "./input.js";
+import { ATTRIBUTION_LABELS } from "./ledger-source.js";
 
 /** The Spark container of a driver or executor pod: the running gate. */
 export const SPARK_CONTAINERS = "spark-kubernetes-(driver|executor)";
@@ -75,19 +76,10 @@ export interface PrometheusOptions {
   timeoutMs?: number;
 }
 
-/** One application attempt, as far as pod metrics tell (no state, outcome or start latency). */
-export interface PrometheusRun {
-  uid: string;
-  name: string;
-  namespace: string;
-  attribution: Attribution;
-  createdAt: number;
-}
-
 export interface PrometheusData {
   pods: CostPod[];
   nodes: CostNode[];
-  runs: PrometheusRun[];
+  runs: CostRun[];
   scrapeIntervalSeconds?: number;
   /** Whether the interval was measured (true) or given. */
   scrapeIntervalMeasured: boolean;
@@ -142,20 +134,25 @@ export class PrometheusApi {
 
   /** Evaluates `query` at `timeMs` (epoch ms). */
   async query(query: string, timeMs: number): Promise<{ resultType: string; result: unknown[] }> {
+    // A timer that holds the event loop (AbortSignal.timeout's does not): undici can leave a request pending
+    // forever when the peer drops the connection at once, and the process would then exit 13, silently.
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(), this.timeoutMs);
     let res: Response;
+    let text: string;
     try {
       res = await fetch(this.endpoint, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
         body: new URLSearchParams({ query, time: (timeMs / 1000).toFixed(3) }),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: ctl.signal,
       });
+      text = await res.text();
     } catch (e) {
       const err = e as Error & { cause?: { code?: string; message?: string } };
-      const why =
-        err.name === "TimeoutError"
-          ? `no answer within ${this.timeoutMs / 1000} s`
-          : (err.cause?.code ?? err.cause?.message ?? err.message);
+      const why = ctl.signal.aborted
+        ? `no answer within ${this.timeoutMs / 1000} s`
+        : (err.cause?.code ?? err.cause?.message ?? err.message);
       throw new InfraError(
         `Prometheus at ${this.url} is unreachable: ${why}`,
         "check --prometheus and that Prometheus is up",
@@ -163,8 +160,9 @@ export class PrometheusApi {
           cause: e,
         },
       );
+    } finally {
+      clearTimeout(timer);
     }
-    const text = await res.text().catch(() => "");
     let body: {
       status?: string;
       errorType?: string;
@@ -601,8 +599,8 @@ export async function readPrometheus(o: PrometheusOptions): Promise<PrometheusDa
 }
 
 /** Runs by appUid: named after the driver's SparkApplication, attributed as the driver (else any pod). */
-function runsOf(pods: CostPod[], appName: Map<string, string>): PrometheusRun[] {
-  const runs = new Map<string, PrometheusRun>();
+function runsOf(pods: CostPod[], appName: Map<string, string>): CostRun[] {
+  const runs = new Map<string, CostRun>();
   const hasAttribution = (p: CostPod) => Object.keys(p.attribution).length > 0;
   for (const p of pods) {
     if (p.appUid === undefined) continue;
@@ -727,7 +725,7 @@ async function readUsage(
  * type and zone, then OpenCost's node_total_hourly_cost for the node. A spot node with only an on-demand
  * offering gets no price here: the next source prices it and the report flags it.
  */
-export class PrometheusPrices {
+export class PrometheusPrices implements PriceMetric {
   private readonly seen = new Map<string, Promise<NodePrice | undefined>>();
 
   constructor(
@@ -735,6 +733,7 @@ export class PrometheusPrices {
     private readonly capacity: Map<string, { cpu?: number; memory?: number }>,
   ) {}
 
+  /** The window is the one the source was read for. */
   nodePrice(node: { name?: string; info: NodeInfo }): Promise<NodePrice | undefined> {
     const k = JSON.stringify([node.name, node.info.instanceType, node.info.capacityType, node.info.zone]);
     let p = this.seen.get(k);
@@ -808,4 +807,28 @@ function pricePoints(series: Iterable<Raw>): { points: NodePrice["points"]; date
     else if (points.at(-1)!.hourly !== v) points.push({ from: t, hourly: v });
   }
   return { points, date: `${iso(ts[0])}/${iso(ts.at(-1)!)}` };
+}
+
+/** How to make pods carry the keys the report found missing: kube-state-metrics' allowlist. */
+export function prometheusHint(missing: readonly string[]): string {
+  const labels = missing.map((k) => ATTRIBUTION_LABELS[k as keyof typeof ATTRIBUTION_LABELS] ?? k);
+  return `kube_pod_labels carries no ${labels.map(ksmLabelName).join(", ")}: run kube-state-metrics with ${KSM_ALLOWLIST_FLAG} (Helm: metricLabelsAllowlist), and label the pods (sparklane submit does)`;
+}
+
+/** The source `sparklane cost --source prometheus` reads: the data for the core, and the price metric. */
+export async function prometheusCostData(
+  o: PrometheusOptions,
+): Promise<{ data: CostData; metric: PriceMetric }> {
+  const r = await readPrometheus(o);
+  return {
+    data: {
+      pods: r.pods,
+      nodes: r.nodes,
+      runs: r.runs,
+      ...(r.scrapeIntervalSeconds !== undefined && { scrapeIntervalSeconds: r.scrapeIntervalSeconds }),
+      notes: [...r.notes, ...r.warnings],
+      unattributedHint: prometheusHint,
+    },
+    metric: r.prices,
+  };
 }

@@ -742,12 +742,16 @@ function truth(podSpecs: PodSpec[], duplicated: boolean): Truth {
           origin: "karpenter-metric",
           date: "2026-03-15",
           detail: "karpenter_cloudprovider_instance_type_offering_price_estimate",
+          vcpu: n.vcpu,
+          memoryGib: n.memory / GiB,
         }
       : {
           points: [{ from: window.start, hourly: n.openCostHourly }],
           origin: "opencost-metric",
           date: "2026-03-15",
           detail: "node_total_hourly_cost",
+          vcpu: n.vcpu,
+          memoryGib: n.memory / GiB,
         };
   }
   const usage: Truth["usage"] = {};

@@ -5,13 +5,17 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { createServer, type AddressInfo } from "node:net";
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import { join } from "node:path";
 import { InfraError, UserError } from "../../src/errors.js";
 import type { NodePrice } from "../../src/cost/input.js";
 import { readPrometheus, type PrometheusData } from "../../src/cost/prometheus.js";
 import { backfill, prometheusSkip as skip, startPrometheus, type Prometheus } from "../helpers/prometheus.js";
 import { writeHistory, type Truth } from "./openmetrics-gen.js";
+import { runCli, type CliResult } from "../helpers/cli.js";
+import { computeCost } from "../../src/cost/core.js";
+import { resolvePrices } from "../../src/cost/prices.js";
+import { CostReport, GROUP_KEYS } from "../../src/cost/report.js";
 
 interface Read {
   data: PrometheusData;
@@ -37,6 +41,44 @@ async function readAll(url: string, truth: Truth): Promise<Read> {
   const prices: Record<string, NodePrice | undefined> = {};
   for (const n of data.nodes) prices[n.name] = await data.prices.nodePrice({ name: n.name, info: n.info });
   return { data, prices };
+}
+
+/** `sparklane cost --source prometheus` over the truth's day, every key, as JSON. */
+async function costCli(url: string, ...extra: string[]): Promise<CliResult> {
+  return runCli([
+    "cost",
+    "--source",
+    "prometheus",
+    "--prometheus",
+    url,
+    "--window",
+    "2026-03-15",
+    "--by",
+    GROUP_KEYS.join(","),
+    "--output",
+    "json",
+    ...extra,
+  ]);
+}
+
+function report(r: CliResult): CostReport {
+  assert.equal(r.code, 0, r.stderr);
+  return CostReport.parse(JSON.parse(r.stdout));
+}
+
+/** The report the truth gives through the same core: exact pods, the generator's prices. */
+async function truthReport(truth: Truth): Promise<CostReport> {
+  const window = { ...truth.window, label: "2026-03-15" };
+  const data = { pods: truth.pods, nodes: truth.nodes, runs: [], notes: [], unattributedHint: () => "" };
+  const metric = { nodePrice: (n: { name?: string }) => Promise.resolve(truth.prices[n.name ?? ""]) };
+  return computeCost({
+    window,
+    data,
+    prices: await resolvePrices(data, window, { metric }),
+    options: { by: [...GROUP_KEYS], mode: "request", idle: "separate", cpuToMemoryWeight: 9 },
+    source: "ledger",
+    generatedAt: truth.window.end,
+  });
 }
 
 /** What must not depend on the server: everything but the notes (which name its URL). */
@@ -90,11 +132,58 @@ test(
           window: { start: Date.UTC(2026, 2, 1), end: Date.UTC(2026, 3, 1) },
         });
         assert.deepEqual(month.pods, read.data.pods, "a month read in chunks");
-        return read;
+        return { read, cli: report(await costCli(url)) };
       });
-      const b = await serve(dir, "30s", (_prom, url) => readAll(url, truth));
-      assert.deepEqual(comparable(b), comparable(a), "the answers depend on --query.lookback-delta");
-      const { data, prices } = a;
+      const b = await serve(dir, "30s", async (_prom, url) => ({
+        read: await readAll(url, truth),
+        cli: report(await costCli(url)),
+      }));
+      assert.deepEqual(
+        comparable(b.read),
+        comparable(a.read),
+        "the answers depend on --query.lookback-delta",
+      );
+      const server = (r: CostReport) => ({
+        ...r,
+        generatedAt: "",
+        assumptions: { ...r.assumptions, notes: [] },
+      });
+      assert.deepEqual(server(b.cli), server(a.cli), "the report depends on --query.lookback-delta");
+      const { data, prices } = a.read;
+
+      // The report, through the core, against the truth's: every group within one scrape interval × request
+      // × price per pod (the core's bound counts both ends, and the start is exact), totals within 1 %.
+      const want = await truthReport(truth);
+      const got = a.cli;
+      assert.equal(got.source, "prometheus");
+      assert.equal(got.assumptions.scrapeIntervalSeconds, truth.scrapeIntervalSeconds);
+      assert.deepEqual(
+        got.rows.map((r) => r.group),
+        want.rows.map((r) => r.group),
+        "the same groups",
+      );
+      for (const w of want.rows) {
+        const g = got.rows.find((r) => JSON.stringify(r.group) === JSON.stringify(w.group))!;
+        const at = JSON.stringify(w.group);
+        assert.ok(g.errorBound > 0, `${at}: an error bound`);
+        assert.ok(
+          Math.abs(g.totalCost - w.totalCost) <= g.errorBound / 2,
+          `${at}: ${g.totalCost} vs truth ${w.totalCost}, bound ${g.errorBound / 2}`,
+        );
+        assert.ok(g.totalCost <= w.totalCost, `${at}: ends are last samples, never late`);
+        assert.ok(
+          Math.abs(g.bootstrapCost - w.bootstrapCost) < 1e-5,
+          `${at}: bootstrap (exact start and Spark start)`,
+        );
+        assert.equal(g.pods, w.pods, `${at}: pods`);
+        assert.equal(g.priceSource, w.priceSource, `${at}: price source`);
+      }
+      for (const k of ["cost", "attributed", "idle", "bootstrap"] as const)
+        assert.ok(
+          Math.abs(got.totals[k] / want.totals[k] - 1) < 0.01,
+          `total ${k}: ${got.totals[k]} vs truth ${want.totals[k]}`,
+        );
+      assert.ok(got.unattributedHint?.includes("--metric-labels-allowlist=pods=["), got.unattributedHint);
 
       assert.equal(
         data.scrapeIntervalSeconds,
@@ -187,6 +276,15 @@ test(
         assert.match(err.message, /kube_pod_labels/);
         assert.match(err.message, /--metric-labels-allowlist=pods=\[airflow-dag-id,/);
         assert.doesNotMatch(err.message, /\n/);
+        // Through the CLI: exit 2, one line, nothing on stdout.
+        const r = await costCli(`http://127.0.0.1:${prom.port}`, "--output", "table");
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(
+          r.stderr.split("\n")[0]!,
+          /^error: .*no kube_pod_labels series.*--metric-labels-allowlist=pods=\[/,
+        );
+        assert.doesNotMatch(r.stderr, /^\s+at /m, "no stack trace");
+        assert.equal(r.stdout, "");
       } finally {
         await prom.stop();
       }
@@ -197,8 +295,9 @@ test(
 );
 
 test("Prometheus source: an unreachable Prometheus is an infrastructure error (exit 3)", async () => {
-  // A loopback port whose listener drops every connection: the refusal, without a port left free to be taken.
-  const server = createServer((c) => c.destroy());
+  // A loopback port whose listener drops every connection as the request arrives: a refusal, without a port
+  // left free for another program to take.
+  const server = createServer((c) => c.once("data", () => c.destroy()));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   try {
     const { port } = server.address() as AddressInfo;
@@ -212,7 +311,34 @@ test("Prometheus source: an unreachable Prometheus is an infrastructure error (e
     assert.ok(err instanceof InfraError, String(err));
     assert.equal(err.exitCode, 3);
     assert.match(err.message, /^Prometheus at http:\/\/127\.0\.0\.1:\d+ is unreachable: /);
+    const r = await costCli(`http://127.0.0.1:${port}`, "--output", "table");
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr.split("\n")[0]!, /^error: Prometheus at .* is unreachable/);
+    assert.equal(r.stdout, "");
   } finally {
+    await new Promise((r) => server.close(r));
+  }
+});
+
+test("Prometheus source: a Prometheus that never answers is an infrastructure error after the timeout", async () => {
+  // A fake for a fault the real one cannot produce on demand: a listener that accepts and stays silent.
+  const sockets = new Set<Socket>();
+  const server = createServer((c) => sockets.add(c));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const err = await readPrometheus({
+      url: `http://127.0.0.1:${port}`,
+      window: { start: Date.UTC(2026, 2, 15), end: Date.UTC(2026, 2, 16) },
+      timeoutMs: 300,
+    }).then(
+      () => assert.fail("an answer from a silent server"),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof InfraError, String(err));
+    assert.match(err.message, /unreachable: no answer within 0\.3 s/);
+  } finally {
+    for (const c of sockets) c.destroy();
     await new Promise((r) => server.close(r));
   }
 });
