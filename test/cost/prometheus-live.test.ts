@@ -10,6 +10,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ksmLabelName, readPrometheus } from "../../src/cost/prometheus.js";
+import { CostReport } from "../../src/cost/report.js";
+import { runCli } from "../helpers/cli.js";
 import { prometheusSkip as skip, startPrometheus, until, type Prometheus } from "../helpers/prometheus.js";
 
 const NODE = "ip-10-0-1-1.ec2.internal";
@@ -113,6 +115,33 @@ test(
         `interval ${data.scrapeIntervalSeconds}`,
       );
       assert.equal(p.uncertaintyMs, data.scrapeIntervalSeconds * 1000);
+
+      // The same through `sparklane cost`: one row, the pod's request over its held time.
+      const iso = (t: number) => new Date(t).toISOString();
+      const r = await runCli([
+        "cost",
+        "--source",
+        "prometheus",
+        "--prometheus",
+        `http://127.0.0.1:${prom.port}`,
+        "--window",
+        `${iso(windowStart)}..${iso(windowEnd)}`,
+        "--by",
+        "dag,module",
+        "--output",
+        "json",
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const report = CostReport.parse(JSON.parse(r.stdout));
+      assert.equal(report.rows.length, 1, r.stdout);
+      const row = report.rows[0]!;
+      assert.deepEqual(row.group, { dag: "live_dag", module: "live" });
+      assert.equal(row.pods, 1);
+      const hours = (p.held.end - p.held.start) / 3_600_000;
+      assert.ok(
+        Math.abs(row.cpuCoreHours - 7 * hours) < 1e-3,
+        `${row.cpuCoreHours} core-hours, want ${7 * hours}`,
+      );
     } finally {
       await prom?.stop();
       await new Promise((r) => server.close(r));
