@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createServer, type AddressInfo, type Socket } from "node:net";
+import { createServer as createHttpServer } from "node:http";
 import { join } from "node:path";
 import { InfraError, UserError } from "../../src/errors.js";
 import type { NodePrice } from "../../src/cost/input.js";
@@ -339,6 +340,28 @@ test("Prometheus source: a Prometheus that never answers is an infrastructure er
     assert.match(err.message, /unreachable: no answer within 0\.3 s/);
   } finally {
     for (const c of sockets) c.destroy();
+    await new Promise((r) => server.close(r));
+  }
+});
+
+test("Prometheus source: a URL that does not serve the Prometheus API is bad input (exit 2)", async () => {
+  const server = createHttpServer((_req, res) => {
+    res.writeHead(404, { "content-type": "text/html" });
+    res.end("<html>not here</html>");
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const r = await costCli(`http://127.0.0.1:${port}/grafana`, "--output", "table");
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr.split("\n")[0]!,
+      /^error: --prometheus http:\/\/127\.0\.0\.1:\d+\/grafana: does not serve the Prometheus HTTP API \(HTTP 404 from \/grafana\/api\/v1\/query, not JSON\)/,
+    );
+    const bad = await costCli("prometheus:9090", "--output", "table");
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr.split("\n")[0]!, /^error: --prometheus prometheus:9090: not an http\(s\) URL/);
+  } finally {
     await new Promise((r) => server.close(r));
   }
 });
