@@ -113,7 +113,7 @@ export function formatTable(report: CostReport, opts: { top?: number } = {}): st
   const showErr = r.totals.errorBound > 0;
   const out: string[] = [];
   out.push(
-    `cost ${r.window.label}: ${r.window.start} .. ${r.window.end} (closed, UTC), from the ${r.source}, in ${cur}`,
+    `cost ${r.window.label}: ${r.window.start} .. ${r.window.end} (closed, UTC), from ${r.source === "ledger" ? "the ledger" : "Prometheus"}, in ${cur}`,
   );
   out.push("");
   const head = [

@@ -6,6 +6,7 @@ import { openLedger } from "../ledger/index.js";
 import { computeCost, DEFAULT_CPU_TO_MEMORY_WEIGHT, type CostOptions } from "./core.js";
 import type { CostData, PriceMetric } from "./input.js";
 import { ledgerCostData } from "./ledger-source.js";
+import { prometheusCostData } from "./prometheus.js";
 import { loadPriceFile, resolvePrices } from "./prices.js";
 import { GROUP_KEYS, type CostReport, type CostSource, type GroupKey } from "./report.js";
 import { parseWindow, type CostWindow } from "./window.js";
@@ -15,6 +16,7 @@ export { parseWindow, type CostWindow } from "./window.js";
 export { formatCsv, formatJson, formatTable, CSV_COLUMNS } from "./format.js";
 export { loadPriceFile, resolvePrices, type PriceBook, type PriceFile } from "./prices.js";
 export { ledgerCostData } from "./ledger-source.js";
+export { prometheusCostData, readPrometheus, KSM_ALLOWLIST_FLAG } from "./prometheus.js";
 export * from "./report.js";
 export type * from "./input.js";
 
@@ -57,13 +59,12 @@ export interface CostRequest {
   source: CostSource;
   ledger?: string;
   prometheus?: string;
+  /** Prometheus: the kube-state-metrics scrape interval, in seconds, when it is not to be measured. */
+  scrapeInterval?: number;
   now: number;
 }
 
-/**
- * Each source reads the window's pods and nodes. The Prometheus source is delivered separately (kube-state-
- * metrics and cAdvisor through range selectors); until it is registered here it is refused as unavailable.
- */
+/** Each source reads the window's pods and nodes (and Prometheus its price metrics). */
 export const COST_SOURCES: Record<
   CostSource,
   (req: CostRequest, window: CostWindow) => Promise<SourceResult>
@@ -76,13 +77,14 @@ export const COST_SOURCES: Record<
       await store.close();
     }
   },
-  prometheus: () =>
-    Promise.reject(
-      new UserError(
-        "--source prometheus: not available in this build yet",
-        "use --source ledger (the default)",
-      ),
-    ),
+  prometheus: (req, window) => {
+    if (req.prometheus === undefined)
+      throw new UserError(
+        "--source prometheus needs --prometheus URL",
+        "e.g. --prometheus http://prometheus:9090",
+      );
+    return prometheusCostData({ url: req.prometheus, window, scrapeIntervalSeconds: req.scrapeInterval });
+  },
 };
 
 export async function costReport(req: CostRequest): Promise<CostReport> {

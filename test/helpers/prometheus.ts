@@ -41,22 +41,38 @@ export interface Prometheus {
   stop(): Promise<void>;
 }
 
+export interface PrometheusOptions {
+  /** `--query.lookback-delta` (Prometheus's default is 5m). */
+  lookbackDelta?: string;
+  /** Data directory, default `<dir>/data` (a backfilled one: see `backfill`). */
+  dataDir?: string;
+}
+
 /**
- * Starts Prometheus scraping `targetPort` on loopback every second, its data in `dir`. Prometheus cannot
- * report a port it chose itself, so a free port is picked and may be taken before Prometheus binds it: then it
- * exits with "address already in use" and is started again on another.
+ * Starts Prometheus on loopback, its data in `dir`, scraping `targetPort` every second, or nothing at all when
+ * it is undefined (an empty scrape config, for backfilled history; retention is long so that history stays).
+ * Prometheus cannot report a port it chose itself, so a free port is picked and may be taken before
+ * Prometheus binds it: then it exits with "address already in use" and is started again on another.
  */
-export async function startPrometheus(targetPort: number, dir: string): Promise<Prometheus> {
+export async function startPrometheus(
+  targetPort: number | undefined,
+  dir: string,
+  opts: PrometheusOptions = {},
+): Promise<Prometheus> {
   const config = join(dir, "prometheus.yml");
   writeFileSync(
     config,
     [
       "global:",
       "  scrape_interval: 1s",
-      "scrape_configs:",
-      "  - job_name: sparklane",
-      "    static_configs:",
-      `      - targets: ["127.0.0.1:${targetPort}"]`,
+      ...(targetPort === undefined
+        ? ["scrape_configs: []"]
+        : [
+            "scrape_configs:",
+            "  - job_name: sparklane",
+            "    static_configs:",
+            `      - targets: ["127.0.0.1:${targetPort}"]`,
+          ]),
       "",
     ].join("\n"),
   );
@@ -68,9 +84,11 @@ export async function startPrometheus(targetPort: number, dir: string): Promise<
       PROMETHEUS,
       [
         `--config.file=${config}`,
-        `--storage.tsdb.path=${join(dir, "data")}`,
+        `--storage.tsdb.path=${opts.dataDir ?? join(dir, "data")}`,
+        "--storage.tsdb.retention.time=100y",
         `--web.listen-address=127.0.0.1:${port}`,
         "--log.level=warn",
+        ...(opts.lookbackDelta ? [`--query.lookback-delta=${opts.lookbackDelta}`] : []),
       ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );
@@ -114,6 +132,17 @@ export async function startPrometheus(targetPort: number, dir: string): Promise<
     }
     if (!/address already in use/.test(promErr) || attempt >= 5) assert.fail(`prometheus exited: ${promErr}`);
   }
+}
+
+/**
+ * Loads OpenMetrics history into `dataDir` with `promtool tsdb create-blocks-from openmetrics` (one block per
+ * 2 h, as Prometheus would have written them).
+ */
+export function backfill(openMetricsFile: string, dataDir: string): void {
+  const r = spawnSync(PROMTOOL, ["tsdb", "create-blocks-from", "openmetrics", openMetricsFile, dataDir], {
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 0, `promtool create-blocks-from: ${r.stdout}${r.stderr}`);
 }
 
 /** Every target expression of the shipped Grafana dashboard, with its panel title. */

@@ -13,6 +13,7 @@ interface CostFlags {
   ledger?: string;
   source: "ledger" | "prometheus";
   prometheus?: string;
+  scrapeInterval?: number;
   output: "table" | "csv" | "json" | "html";
   top: number;
 }
@@ -87,6 +88,11 @@ export function register(program: Command): void {
         .default("ledger"),
     )
     .option("--prometheus <url>", "Prometheus base URL (--source prometheus)")
+    .option(
+      "--scrape-interval <seconds>",
+      "kube-state-metrics' scrape interval (--source prometheus; default: measured from the samples)",
+      positive,
+    )
     .addOption(
       new Option("--output <format>", "table, csv, json or html")
         .choices(["table", "csv", "json", "html"])
