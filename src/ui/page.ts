@@ -5,6 +5,7 @@
 // What is fixed by the report (header, totals, per-module totals, assumptions, warnings) is rendered here, as
 // escaped HTML, so it reads without scripts. What the filters change (the runs table, the start-latency chart)
 // and the canvas charts are drawn by the inline client from the same JSON.
+import { createHash } from "node:crypto";
 import { CostReport } from "../cost/report.js";
 import type { ChartAssets } from "./assets.js";
 import { CLIENT_JS, PAGE_CSS } from "./client.js";
@@ -214,11 +215,23 @@ export function renderPage(input: CostReport, options: PageOptions): string {
     unattributedLabel: UNATTRIBUTED_LABEL,
   };
   const w = report.window;
+  const chartJs = options.assets.js.replace(/<\/script/gi, "<\\/script");
+  // Only these two scripts may run: markup that got past the escaping still could not execute.
+  const csp = [
+    "default-src 'none'",
+    `script-src ${[chartJs, CLIENT_JS].map((js) => `'sha256-${createHash("sha256").update(js).digest("base64")}'`).join(" ")}`,
+    "style-src 'unsafe-inline'",
+    "img-src data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join("; ");
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="color-scheme" content="light dark">
 <meta name="generator" content="sparklane">
 <title>sparklane · runs and cost · ${escapeHtml(w.label)}</title>
@@ -287,7 +300,7 @@ ${warnings ? `<ul class="warnings" data-testid="warnings">${warnings}</ul>` : `<
 </main>
 <script type="application/json" id="report-data">${jsonForScript(report)}</script>
 <script type="application/json" id="page-options">${jsonForScript(clientOptions)}</script>
-<script>${options.assets.js.replace(/<\/script/gi, "<\\/script")}</script>
+<script>${chartJs}</script>
 <script>${CLIENT_JS}</script>
 </body>
 </html>
