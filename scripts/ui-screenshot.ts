@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { loadChartAssets } from "../src/ui/assets.js";
 import { renderPage } from "../src/ui/page.js";
-import { Browser } from "../test/helpers/chromium.js";
+import { Browser, WAIT_READY } from "../test/helpers/chromium.js";
 import { syntheticReport } from "../test/helpers/cost-report.js";
 
 const out = process.argv[2] ?? "docs/ui.png";
@@ -19,9 +19,7 @@ const browser = await Browser.launch({ width: 1440, height: 900 });
 try {
   await browser.colorScheme(scheme);
   await browser.open(pathToFileURL(file).href);
-  await browser.eval(
-    "new Promise((r) => { const t = () => (window.__ready ? r(true) : setTimeout(t, 20)); t(); })",
-  );
+  await browser.eval(WAIT_READY);
   writeFileSync(out, await browser.screenshot(1440));
 } finally {
   await browser.close();

@@ -193,6 +193,8 @@ export const CLIENT_JS = String.raw`
     return td;
   }
   function renderTable(list) {
+    var total = 0;
+    list.forEach(function (x) { total += x.r.cost; });
     list = list.slice().sort(function (a, b) {
       var va = sortValue(a, sortKey), vb = sortValue(b, sortKey);
       if (va === vb) return b.t - a.t;
@@ -206,8 +208,6 @@ export const CLIENT_JS = String.raw`
     });
     var shown = showAll ? list : list.slice(0, ROW_LIMIT);
     var frag = document.createDocumentFragment();
-    var total = 0;
-    list.forEach(function (x) { total += x.r.cost; });
     shown.forEach(function (x) {
       var r = x.r, tr = el("tr");
       tr.setAttribute("data-testid", "run-row");

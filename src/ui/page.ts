@@ -149,7 +149,13 @@ export function renderPage(input: CostReport, options: PageOptions): string {
   const a = report.assumptions;
 
   const stats = [
-    stat("total-cost", "Total cost", t.cost, cur, `${report.runs.length.toLocaleString("en-US")} runs`),
+    stat(
+      "total-cost",
+      "Total cost",
+      t.cost,
+      cur,
+      `${report.runs.length.toLocaleString("en-US")} run${report.runs.length === 1 ? "" : "s"}`,
+    ),
     stat(
       "total-attributed",
       "Attributed",

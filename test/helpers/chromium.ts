@@ -201,3 +201,12 @@ export class Browser {
     rmSync(this.profile, { recursive: true, force: true });
   }
 }
+
+/** `test(..., { skip: chromiumSkip }, ...)`: false when Chromium is installed. */
+export const chromiumSkip: string | false = chromiumPath()
+  ? false
+  : "Debian's chromium is not installed (apt-get install chromium), so the page is not opened in a browser";
+
+/** Waits (in the page, bounded) until the web view's client has drawn its table and charts. */
+export const WAIT_READY =
+  "new Promise((resolve, reject) => { const t0 = Date.now(); const t = () => window.__ready ? resolve(true) : Date.now() - t0 > 30000 ? reject(new Error('page never became ready')) : setTimeout(t, 10); t(); })";
