@@ -41,6 +41,15 @@ export function isLoopback(host: string): boolean {
   return false;
 }
 
+/** Refuses a host other machines can reach unless the user asked for it: the page names runs and their cost. */
+export function checkHost(host: string, allowRemote: boolean): void {
+  if (!isLoopback(host) && !allowRemote)
+    throw new UserError(
+      `--host ${host} is not a loopback address: the page shows run names and cost to anyone who can reach it`,
+      "use --host 127.0.0.1, or add --allow-remote to serve it on this address anyway",
+    );
+}
+
 const SECURITY_HEADERS = {
   "cache-control": "no-store",
   "x-content-type-options": "nosniff",

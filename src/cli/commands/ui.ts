@@ -35,12 +35,8 @@ export function register(program: Command): void {
       "serve a report written by `sparklane cost --output json` (re-read on every request)",
     )
     .action(async (flags: UiFlags) => {
-      const { isLoopback, startUiServer } = await import("../../ui/server.js");
-      if (!isLoopback(flags.host) && !flags.allowRemote)
-        throw new UserError(
-          `--host ${flags.host} is not a loopback address: the page shows run names and cost to anyone who can reach it`,
-          "use --host 127.0.0.1, or add --allow-remote to serve it on this address anyway",
-        );
+      const { checkHost, startUiServer } = await import("../../ui/server.js");
+      checkHost(flags.host, flags.allowRemote === true);
       if (!flags.report)
         throw new UserError(
           "no report source: the ledger source is not wired into `sparklane ui` yet",
