@@ -8,7 +8,15 @@ import { renameSync, rmSync, existsSync } from "node:fs";
 
 const tmp = `dist.tmp-${process.pid}`;
 await build({
-  entryPoints: { cli: "src/cli/index.ts", index: "src/index.ts" },
+  // The library's subpath exports (package.json "exports"): each domain that talks to the outside world is
+  // its own entry, so `import "sparklane"` loads none of their clients.
+  entryPoints: {
+    cli: "src/cli/index.ts",
+    index: "src/index.ts",
+    ...Object.fromEntries(
+      ["artifact", "bootstrap", "kube", "ivy", "metrics"].map((d) => [d, `src/${d}/index.ts`]),
+    ),
+  },
   outdir: tmp,
   bundle: true,
   splitting: true,
@@ -17,7 +25,7 @@ await build({
   target: "node20",
   // Small, always-needed dependencies are bundled (start-up reads one file instead of hundreds); the large
   // clients that only some commands use stay external and load lazily with their command's chunk.
-  external: ["@kubernetes/client-node", "@aws-sdk/*", "prom-client", "pino", "tar"],
+  external: ["@kubernetes/client-node", "@aws-sdk/*", "prom-client", "pino", "tar", "better-sqlite3", "pg"],
   sourcemap: true,
   minify: process.env.SPARKLANE_NO_MINIFY ? false : true,
   chunkNames: "chunks/[name]-[hash]",

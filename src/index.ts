@@ -1,4 +1,5 @@
-// The library's public API. It never prints and never exits; see src/cli for that.
+// The library's public API: the pure core (payload, render, checks, lint, template) and local runs. It never
+// prints and never exits; see src/cli for that.
 export * from "./errors.js";
 export * from "./render/index.js";
 export {
@@ -35,24 +36,6 @@ export {
 export { lintManifest, lintAppConfig, rules as lintRules, type LintIssue } from "./lint/index.js";
 export { runLocal, planLocal, type RunReport, type LocalPlan, type LocalRunEvent } from "./local/index.js";
 export {
-  packageProject,
-  publishArtifact,
-  resolveVersion,
-  openStore,
-  dependencyFingerprint,
-  type PackageResult,
-  type PublishedManifest,
-  type ArtifactStore,
-} from "./artifact/index.js";
-export {
-  bootstrap,
-  materializeArtifact,
-  type BootstrapOptions,
-  type BootstrapResult,
-  type MaterializeOptions,
-  type Materialized,
-} from "./bootstrap/index.js";
-export {
   Environment as TemplateEnvironment,
   Template,
   TemplateError,
@@ -62,55 +45,6 @@ export {
   type TemplateSource,
   type AirflowContextOptions,
 } from "./template/index.js";
-export {
-  planIvySettings,
-  createIvyRefresher,
-  renderIvySettings,
-  IvyRefresher,
-  IvyMetrics,
-  SettingsWriter as IvySettingsWriter,
-  checkOutputFolder as checkIvyOutputFolder,
-  startHealthServer as startIvyHealthServer,
-  codeArtifactProvider,
-  envProvider,
-  fileProvider,
-  execProvider,
-  redactUrl,
-  type TokenProvider,
-  type Token as IvyToken,
-  type IvySettingsSpec,
-  type IvySettingsFlags,
-  type IvySettingsPlan,
-  type Health as IvyHealth,
-} from "./ivy/index.js";
-export {
-  submit,
-  prepareApplication,
-  ensureApplication,
-  waitForApplication,
-  appStatus,
-  listApplications,
-  deleteApp,
-  getApp,
-  printLogs,
-  connect as connectKube,
-  Reflector,
-  detectStuck,
-  applicationName,
-  sanitizeLabelValue,
-  type SubmitInput,
-  type SubmitOptions,
-  type SubmitResult,
-  type WaitResult,
-  type PhaseTimings,
-  type Kube,
-  type KubeOptions,
-  type SparkApp,
-} from "./kube/index.js";
-export {
-  Exporter,
-  createMetrics,
-  METRIC_NAMES,
-  START_LATENCY_BUCKETS,
-  type ExporterOptions,
-} from "./metrics/index.js";
+// The parts that talk to the outside world are subpath exports, so importing the core loads none of their
+// clients (Kubernetes, AWS, prom-client, tar): `sparklane/artifact`, `sparklane/bootstrap`, `sparklane/kube`,
+// `sparklane/ivy`, `sparklane/metrics`. Each is its folder's index.

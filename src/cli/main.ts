@@ -34,10 +34,30 @@ export async function runMain(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version also arrive here, with exit code 0.
-      return e.exitCode === 0 ? 0 : 2;
+      if (e.exitCode === 0) return 0;
+      // A usage error stops before preAction, so `json` is unset: read the flag from the words themselves.
+      // Commander has already written its text to stderr.
+      if (json || asksForJson(argv))
+        out(
+          `${JSON.stringify({ ok: false, exitCode: 2, error: "UsageError", message: usageMessage(e) }, null, 2)}\n`,
+        );
+      return 2;
     }
     err(formatError(e));
     if (json && !wasReportedAsJson(e)) out(`${JSON.stringify(errorAsJson(e), null, 2)}\n`);
     return exitCodeFor(e);
   }
+}
+
+/** `--output json` or `--output=json` among the arguments (before a `--`). */
+function asksForJson(argv: readonly string[]): boolean {
+  const args = argv.slice(2);
+  const end = args.indexOf("--");
+  const words = end === -1 ? args : args.slice(0, end);
+  return words.some((w, i) => w === "--output=json" || (w === "--output" && words[i + 1] === "json"));
+}
+
+/** Commander's message without its `error: ` prefix and the trailing newline. */
+function usageMessage(e: CommanderError): string {
+  return e.message.replace(/^error: /, "").trim();
 }

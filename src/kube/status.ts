@@ -93,13 +93,10 @@ export async function findApp(kube: Kube, ns: string, name: string): Promise<Spa
   return found[0];
 }
 
-export async function appStatus(kube: Kube, ns: string, name: string): Promise<AppStatus> {
+/** The application's status, or undefined when neither `name` nor an Airflow-suffixed run of it exists. */
+export async function appStatus(kube: Kube, ns: string, name: string): Promise<AppStatus | undefined> {
   const app = await findApp(kube, ns, name);
-  if (!app)
-    throw new UserError(
-      `sparkapplication ${ns}/${name} not found`,
-      "`sparklane list` shows the applications in the namespace; pass --namespace if it is elsewhere",
-    );
+  if (!app) return undefined;
   name = app.metadata.name;
   const pods = await podsOf(kube, ns, name);
   const driver = pods.find((p) => roleOf(p) === "driver");

@@ -11,8 +11,11 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { binPath, repoRoot } from "../helpers/cli.js";
 
-/** What a command line loaded: npm packages and src/ folders (or top-level files), from the source maps. */
-function loadedBy(args: string[]): { parts: Set<string>; files: number } {
+/**
+ * What a command line loaded: npm packages and src/ folders (or top-level files), from the source maps.
+ * `script` runs instead of the CLI: a module whose imports are under test.
+ */
+function loadedBy(args: string[], script?: string): { parts: Set<string>; files: number } {
   const dir = mkdtempSync(join(tmpdir(), "sparklane-startup-"));
   try {
     const hooks = join(dir, "hooks.mjs");
@@ -25,12 +28,18 @@ function loadedBy(args: string[]): { parts: Set<string>; files: number } {
       register,
       `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
     );
-    const r = spawnSync(process.execPath, ["--import", pathToFileURL(register).href, binPath, ...args], {
+    let entry = binPath;
+    if (script !== undefined) {
+      entry = join(dir, "script.mjs");
+      writeFileSync(entry, script);
+    }
+    const r = spawnSync(process.execPath, ["--import", pathToFileURL(register).href, entry, ...args], {
       cwd: repoRoot,
       encoding: "utf8",
       // No cluster is reachable: the kube commands stop at connecting, after loading what they need.
       env: { ...process.env, KUBECONFIG: join(dir, "no-kubeconfig") },
     });
+    if (script !== undefined) assert.equal(r.status, 0, r.stderr);
     const files = [...r.stderr.matchAll(/^LOADED (file:\S+)$/gm)].map((m) => fileURLToPath(m[1]!));
     assert.ok(files.length > 0, `the hook saw no file: ${r.stderr}`);
     const parts = new Set<string>();
@@ -106,6 +115,38 @@ test(
       "npm:@aws-sdk/client-s3",
     ]) {
       assert.ok(!parts.has(heavy), `status loads ${heavy}`);
+    }
+  },
+);
+
+test(
+  "the library's root export is the pure core: no client loads until its subpath is imported",
+  { skip },
+  () => {
+    const dist = (name: string) => JSON.stringify(pathToFileURL(join(repoRoot, "dist", `${name}.js`)).href);
+    const core = loadedBy(
+      [],
+      `const lib = await import(${dist("index")});\nif (typeof lib.renderAndCheck !== "function") throw new Error("no renderAndCheck");\n`,
+    );
+    assert.ok(core.parts.has("src/render"), [...core.parts].join(" "));
+    for (const part of [...CLIENTS, "src/kube", "src/ivy", "src/metrics", "src/artifact", "src/bootstrap"])
+      assert.ok(!core.parts.has(part), `import "sparklane" loads ${part}`);
+
+    const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+      exports: Record<string, string>;
+    };
+    const clientOf: Record<string, string> = {
+      "./kube": "npm:@kubernetes/client-node",
+      "./metrics": "npm:prom-client",
+      "./ivy": "npm:prom-client",
+      "./artifact": "npm:tar",
+      "./bootstrap": "npm:tar",
+    };
+    assert.deepEqual(Object.keys(pkg.exports).sort(), [".", ...Object.keys(clientOf)].sort());
+    for (const [sub, client] of Object.entries(clientOf)) {
+      const file = pkg.exports[sub]!.replace(/^\.\/dist\/|\.js$/g, "");
+      const { parts } = loadedBy([], `await import(${dist(file)});\n`);
+      assert.ok(parts.has(client), `sparklane${sub.slice(1)} loads ${client}: ${[...parts].join(" ")}`);
     }
   },
 );

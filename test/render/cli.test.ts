@@ -288,3 +288,20 @@ test("render sees the payload as Python's json.loads gives it: key order as writ
   assert.match(r.stdout, /cores: 2\.0\n/);
   assert.match(r.stdout, /zone: "a"\n\s+b10: "x"/);
 });
+
+test("a usage error under --output json is one JSON document on stdout too, whatever the flag's spelling", async (t) => {
+  for (const spelling of [["--output", "json"], ["--output=json"], ["-o", "json"]]) {
+    await t.test(spelling.join(" "), async () => {
+      const r = await runCli(["render", ...spelling, "--variant", "fast", "--conf", daily]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /argument 'fast' is invalid/);
+      const doc = JSON.parse(r.stdout) as { ok: boolean; exitCode: number; error: string; message: string };
+      assert.deepEqual([doc.ok, doc.exitCode, doc.error], [false, 2, "UsageError"]);
+      assert.match(doc.message, /argument 'fast' is invalid/);
+    });
+  }
+  // After `--`, "--output json" is an argument, not the flag.
+  const plain = await runCli(["render", "--variant", "fast", "--conf", daily, "--", "--output", "json"]);
+  assert.equal(plain.code, 2);
+  assert.equal(plain.stdout, "");
+});

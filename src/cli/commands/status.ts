@@ -29,12 +29,12 @@ export function register(program: Command): void {
       .argument("<name>", "application name"),
     { project: true },
   ).action(async (name: string, flags: KubeFlags) => {
-    const { connect, appStatus, describeStuck, formatEvent, findApp } = await import("../../kube/index.js");
+    const { connect, appStatus, describeStuck, formatEvent } = await import("../../kube/index.js");
     const { isLong, summarizeOperatorError } = await import("../../kube/operator-error.js");
     const kube = connect(flags);
     const ns = await namespaceFor(flags, kube);
-    if (!(await findApp(kube, ns.namespace, name))) throw await notFound([name], ns);
     const s = await appStatus(kube, ns.namespace, name);
+    if (!s) throw await notFound([name], ns);
     if (flags.output === "json") {
       process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
       return;
