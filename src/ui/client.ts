@@ -77,6 +77,7 @@ footer{color:var(--muted);font-size:12px;text-align:right}
 export const CLIENT_JS = String.raw`
 (function () {
   "use strict";
+  window.__startAt = performance.now();
   var R = JSON.parse(document.getElementById("report-data").textContent);
   var O = JSON.parse(document.getElementById("page-options").textContent);
   var CUR = R.assumptions.currency;
