@@ -353,7 +353,7 @@ export const CLIENT_JS = String.raw`
       cursor: { drag: { x: true, y: false } },
       series: [{ label: "Created", value: function (u, v) { return v == null ? "—" : new Date(v * 1000).toISOString().slice(0, 16).replace("T", " "); } }].concat(vs.map(function (v) {
         return {
-          label: v, stroke: variantColor[v], width: 0, paths: function () { return null; },
+          label: v, stroke: variantColor[v], fill: variantColor[v], width: 0, paths: function () { return null; },
           points: { show: true, size: 5, width: 1, fill: variantColor[v] + "B0", stroke: variantColor[v] },
           value: function (u, y) { return y == null ? "—" : seconds(y); },
         };
@@ -361,10 +361,31 @@ export const CLIENT_JS = String.raw`
     }, [xs].concat(vs.map(function (v) { return cols[v]; })), node);
   }
 
+  function quantile(sorted, q) { return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]; }
+  function latencySummary(list) {
+    var body = document.getElementById("latency-summary"), frag = document.createDocumentFragment();
+    variants.forEach(function (v) {
+      var xs = list.filter(function (x) { return x.variant === v && x.r.startLatencySeconds != null; })
+        .map(function (x) { return x.r.startLatencySeconds; }).sort(function (a, b) { return a - b; });
+      if (!xs.length) return;
+      var tr = el("tr");
+      tr.setAttribute("data-variant", v);
+      var name = cell(tr, null, null, null), dot = el("span", "swatch");
+      dot.style.background = variantColor[v];
+      name.appendChild(dot); name.appendChild(document.createTextNode(v));
+      cell(tr, xs.length.toLocaleString("en-US"), "num", null);
+      cell(tr, seconds(quantile(xs, 0.5)), "num", null);
+      cell(tr, seconds(quantile(xs, 0.9)), "num", null);
+      cell(tr, seconds(xs[xs.length - 1]), "num", null);
+      frag.appendChild(tr);
+    });
+    body.replaceChildren(frag);
+  }
+
   function update(redrawLatency) {
     var list = matching();
     renderTable(list);
-    if (redrawLatency !== false) drawLatency(list);
+    if (redrawLatency !== false) { drawLatency(list); latencySummary(list); }
   }
   [fDag, fMod, fFrom, fTo].forEach(function (i) { i.addEventListener("change", function () { showAll = false; update(); }); });
   document.getElementById("f-reset").addEventListener("click", function () {

@@ -272,6 +272,7 @@ export function renderPage(input: CostReport, options: PageOptions): string {
 <section class="panel">
 <h2>Start latency by variant</h2>
 <div class="chart" id="chart-latency" data-testid="chart-latency"></div>
+<table class="legend" data-testid="latency-summary"><thead><tr><th>Variant</th><th class="num">Runs</th><th class="num">Median</th><th class="num">p90</th><th class="num">Max</th></tr></thead><tbody id="latency-summary"></tbody></table>
 <p class="caption">Submission to driver start, one point per run (UTC).</p>
 </section>
 </div>

@@ -212,6 +212,16 @@ describe("the page in headless Chromium", { skip: chromiumSkip }, () => {
       assert.ok(bars[i] > 200, `${s.label} bars drawn: ${bars[i]} pixels`);
     const pts = await colorCounts(b, "chart-latency", ["#FF9830", "#5794F2"]);
     assert.ok(pts[0] > 20 && pts[1] > 20, `latency points drawn: ${pts.join(", ")}`);
+    assert.deepEqual(
+      await b.eval(
+        `[...document.querySelectorAll("#latency-summary tr")].map((tr) => [...tr.cells].map((c) => c.textContent))`,
+      ),
+      [
+        ["standard", "2", "1 min 52 s", "1 min 52 s", "1 min 52 s"],
+        ["pre-baked", "1", "31.2 s", "31.2 s", "31.2 s"],
+        ["(no variant)", "1", "40.5 s", "40.5 s", "40.5 s"],
+      ],
+    );
     // A chart with no data draws its axes but none of the series colours: the count above is what fails.
     const empty = await open(CostReport.parse({ ...small, runs: [], daily: [] }));
     assert.deepEqual(
