@@ -1,0 +1,82 @@
+// How records map to table rows, for both backends: one column per schema field (camelCase -> snake_case),
+// nested objects as JSON text, absent fields as NULL, plus the derived columns the queries index. Reading maps
+// back the same way, so a record read equals the record written (test/ledger/store.test.ts).
+import { z } from "zod";
+import { AppRecord, NodeRecord, PodRecord } from "./schema.js";
+import { podSpan } from "./merge.js";
+
+type Row = Record<string, unknown>;
+
+export interface Table<T> {
+  readonly name: string;
+  readonly key: string;
+  /** Every column, schema fields first, then the derived ones. */
+  readonly columns: readonly string[];
+  readonly toRow: (r: T) => Row;
+  readonly fromRow: (row: Row) => T;
+}
+
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+function table<T extends object>(
+  name: string,
+  schema: z.ZodObject,
+  keyField: string,
+  derived: (r: T) => Row = () => ({}),
+  derivedColumns: readonly string[] = [],
+): Table<T> {
+  const fields = Object.keys(schema.shape);
+  const json = new Set(
+    fields.filter((f) => {
+      const t = (schema.shape as Record<string, z.ZodType>)[f];
+      const inner = t instanceof z.ZodOptional ? t.unwrap() : t;
+      return inner instanceof z.ZodObject || inner instanceof z.ZodRecord;
+    }),
+  );
+  return {
+    name,
+    key: snake(keyField),
+    columns: [...fields.map(snake), ...derivedColumns],
+    toRow(r) {
+      const row: Row = {};
+      for (const f of fields) {
+        const v = (r as Record<string, unknown>)[f];
+        row[snake(f)] = v === undefined ? null : json.has(f) ? JSON.stringify(v) : v;
+      }
+      return { ...row, ...derived(r) };
+    },
+    fromRow(row) {
+      const r: Record<string, unknown> = {};
+      for (const f of fields) {
+        const v = row[snake(f)];
+        if (v === null || v === undefined) continue;
+        r[f] = json.has(f) ? JSON.parse(v as string) : v;
+      }
+      return r as T;
+    },
+  };
+}
+
+export const apps = table<AppRecord>(
+  "apps",
+  AppRecord,
+  "uid",
+  // Schema v2: the attribution keys listApps filters on, as indexed columns.
+  (a) => ({ dag: a.attribution.dag ?? null, module: a.attribution.module ?? null }),
+  ["dag", "module"],
+);
+
+export const pods = table<PodRecord>(
+  "pods",
+  PodRecord,
+  "uid",
+  (p) => {
+    const s = podSpan(p);
+    return { span_start: s.start, span_end: s.end ?? null };
+  },
+  ["span_start", "span_end"],
+);
+
+export const nodes = table<NodeRecord>("nodes", NodeRecord, "name");
+
+export const tables = [apps, pods, nodes] as const;

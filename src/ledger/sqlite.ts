@@ -1,0 +1,242 @@
+// The embedded ledger: one SQLite file through better-sqlite3 (12.x: 13 crashes on Node 20). WAL lets the
+// exporter write while `cost` and `ui` read; busy_timeout makes a second writer wait instead of failing; each
+// call is one transaction, so a killed process leaves whole records (test/ledger/crash.test.ts).
+// synchronous=NORMAL in WAL mode survives a process crash; a power cut may lose the last commits, never
+// consistency, which is the right trade for a record that the next watch event repeats anyway.
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { InfraError, UserError } from "../errors.js";
+import { prepareBatch, type Batch } from "./batch.js";
+import { mergeApp, mergeNode, mergePod } from "./merge.js";
+import { migrate, MIGRATIONS, type Migration, type MigrationSession } from "./migrations.js";
+import { apps, nodes, pods, type Table } from "./rows.js";
+import type { AppRecord, LedgerStore, NodeRecord, PodRecord, RunFilter, Window } from "./schema.js";
+
+type Row = Record<string, unknown>;
+type Merge<T> = (prev: T | undefined, next: T) => T;
+
+const BUSY_TIMEOUT_MS = 10_000;
+
+function upsertSql(t: Table<unknown>): string {
+  const cols = t.columns;
+  return (
+    `INSERT INTO ${t.name} (${cols.join(", ")}) VALUES (${cols.map((c) => `@${c}`).join(", ")}) ` +
+    `ON CONFLICT (${t.key}) DO UPDATE SET ${cols
+      .filter((c) => c !== t.key)
+      .map((c) => `${c} = excluded.${c}`)
+      .join(", ")}`
+  );
+}
+
+function opened(path: string): Database.Database {
+  if (path !== ":memory:") {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (e) {
+      throw new InfraError(
+        `cannot create the ledger's directory ${dirname(path)}: ${(e as Error).message}`,
+        "set SPARKLANE_LEDGER to a writable path",
+      );
+    }
+  }
+  try {
+    return new Database(path, { timeout: BUSY_TIMEOUT_MS });
+  } catch (e) {
+    throw new InfraError(
+      `cannot open the ledger ${path}: ${(e as Error).message}`,
+      "set SPARKLANE_LEDGER to a writable path",
+    );
+  }
+}
+
+/** Maps SQLite's own failures to the error vocabulary: a file that is not a ledger is the user's to fix. */
+function sqliteError(path: string, e: unknown): Error {
+  const code = (e as { code?: string }).code ?? "";
+  if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT")
+    return new UserError(
+      `${path} is not a sparklane ledger (${(e as Error).message})`,
+      "point SPARKLANE_LEDGER (--ledger) at a ledger file, or at a new path to start one",
+    );
+  if (code.startsWith("SQLITE_")) return new InfraError(`ledger ${path}: ${(e as Error).message}`);
+  return e as Error;
+}
+
+export async function openSqliteLedger(
+  path: string,
+  opts: { migrations?: readonly Migration[] } = {},
+): Promise<LedgerStore> {
+  const db = opened(path);
+  let version: number;
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    version = await migrateSqlite(db, path, opts.migrations ?? MIGRATIONS);
+  } catch (e) {
+    db.close();
+    throw sqliteError(path, e);
+  }
+  return new SqliteLedger(db, path, version);
+}
+
+/** BEGIN IMMEDIATE takes the write lock first, so a second process opening the same new ledger waits. */
+async function migrateSqlite(db: Database.Database, path: string, migrations: readonly Migration[]) {
+  const session: MigrationSession = {
+    dialect: "sqlite",
+    exec: async (sql) => void db.exec(sql),
+    appliedVersion: async () =>
+      (db.prepare("SELECT MAX(version) AS v FROM schema_version").get() as { v: number | null }).v ?? 0,
+    existingTables: async (names) =>
+      (
+        db
+          .prepare(
+            `SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (${names.map(() => "?").join(", ")})`,
+          )
+          .all(...names) as { name: string }[]
+      ).map((r) => r.name),
+    recordVersion: async (m, at) =>
+      void db
+        .prepare("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)")
+        .run(m.version, m.name, at),
+  };
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    // Every session call is synchronous underneath, so nothing else runs on this connection meanwhile.
+    const v = await migrate(session, path, migrations);
+    db.exec("COMMIT");
+    return v;
+  } catch (e) {
+    if (db.inTransaction) db.exec("ROLLBACK");
+    throw e;
+  }
+}
+
+/** The store's statements, prepared against the latest schema. */
+function statements(db: Database.Database) {
+  const prep = <T>(t: Table<T>) => ({
+    get: db.prepare(`SELECT * FROM ${t.name} WHERE ${t.key} = ?`),
+    upsert: db.prepare(upsertSql(t as Table<unknown>)),
+  });
+  const st = {
+    apps: prep(apps),
+    pods: prep(pods),
+    nodes: prep(nodes),
+    listApps: db.prepare(
+      `SELECT * FROM apps WHERE (@dag IS NULL OR dag = @dag) AND (@module IS NULL OR module = @module)
+       AND (@start IS NULL OR created_at >= @start) AND (@end IS NULL OR created_at < @end)
+       ORDER BY created_at DESC, uid LIMIT @limit`,
+    ),
+    podsWindow: db.prepare(
+      `SELECT * FROM pods WHERE span_start < @end AND (span_end IS NULL OR span_end > @start)
+       ORDER BY span_start, uid`,
+    ),
+    podApps: db.prepare(
+      `SELECT * FROM apps WHERE uid IN (SELECT app_uid FROM pods
+         WHERE span_start < @end AND (span_end IS NULL OR span_end > @start)) ORDER BY created_at, uid`,
+    ),
+    nodesWindow: db.prepare(
+      `SELECT * FROM nodes WHERE first_seen_at < @end AND (deleted_at IS NULL OR deleted_at > @start)
+       ORDER BY name`,
+    ),
+  };
+  const mergeInto =
+    <T>(t: Table<T>, s: { get: Database.Statement; upsert: Database.Statement }, merge: Merge<T>) =>
+    (key: string, rec: T) => {
+      const row = s.get.get(key) as Row | undefined;
+      s.upsert.run(t.toRow(merge(row && t.fromRow(row), rec)));
+    };
+  const putApp = mergeInto(apps, st.apps, mergeApp);
+  const putPod = mergeInto(pods, st.pods, mergePod);
+  const putNode = mergeInto(nodes, st.nodes, mergeNode);
+  const tx = db.transaction((b: ReturnType<typeof prepareBatch>) => {
+    for (const [k, a] of b.apps) putApp(k, a);
+    for (const [k, p] of b.pods) putPod(k, p);
+    for (const [k, n] of b.nodes) putNode(k, n);
+  });
+  // IMMEDIATE: take the write lock before reading, so two writers never both read the old row.
+  return { ...st, put: (b: Batch) => tx.immediate(prepareBatch(b)) };
+}
+
+class SqliteLedger implements LedgerStore {
+  readonly backend = "sqlite" as const;
+  private prepared?: ReturnType<typeof statements>;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly path: string,
+    private readonly version: number,
+  ) {}
+
+  /** Prepared on first use: a ledger opened at an older version (tests of migrations) has other columns. */
+  private get stmts() {
+    return (this.prepared ??= statements(this.db));
+  }
+
+  private run<T>(fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(fn());
+    } catch (e) {
+      return Promise.reject(sqliteError(this.path, e));
+    }
+  }
+
+  upsertApp(app: AppRecord) {
+    return this.write({ apps: [app] });
+  }
+  upsertPod(pod: PodRecord) {
+    return this.write({ pods: [pod] });
+  }
+  upsertNode(node: NodeRecord) {
+    return this.write({ nodes: [node] });
+  }
+  write(batch: Batch) {
+    return this.run(() => this.stmts.put(batch));
+  }
+
+  getApp(uid: string) {
+    return this.run(() => {
+      const row = this.stmts.apps.get.get(uid) as Row | undefined;
+      return row && apps.fromRow(row);
+    });
+  }
+
+  listApps(filter: RunFilter = {}) {
+    return this.run(() =>
+      (
+        this.stmts.listApps.all({
+          dag: filter.dag ?? null,
+          module: filter.module ?? null,
+          start: filter.window?.start ?? null,
+          end: filter.window?.end ?? null,
+          limit: filter.limit ?? -1,
+        }) as Row[]
+      ).map(apps.fromRow),
+    );
+  }
+
+  podsInWindow(w: Window) {
+    // One read transaction, so the apps match the pods even while the exporter writes.
+    return this.run(
+      this.db.transaction(() => ({
+        pods: (this.stmts.podsWindow.all({ start: w.start, end: w.end }) as Row[]).map(pods.fromRow),
+        apps: (this.stmts.podApps.all({ start: w.start, end: w.end }) as Row[]).map(apps.fromRow),
+      })),
+    );
+  }
+
+  nodesInWindow(w: Window) {
+    return this.run(() =>
+      (this.stmts.nodesWindow.all({ start: w.start, end: w.end }) as Row[]).map(nodes.fromRow),
+    );
+  }
+
+  schemaVersion() {
+    return Promise.resolve(this.version);
+  }
+
+  close() {
+    if (this.db.open) this.db.close();
+    return Promise.resolve();
+  }
+}
