@@ -48,6 +48,7 @@ main{padding:16px 20px;display:flex;flex-direction:column;gap:16px;max-width:168
 .legend th.num{text-align:right}
 .legend td{padding:2px 12px 2px 0}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:8px;vertical-align:baseline}
+.table-wrap.rows{max-height:420px}.table-wrap.rows th{cursor:default}
 .table-wrap{overflow:auto;max-height:640px;border:1px solid var(--border);border-radius:2px}
 table.runs{border-collapse:collapse;width:100%;font-size:13px}
 .runs th{position:sticky;top:0;background:var(--head);text-align:left;font-weight:500;color:var(--muted);padding:6px 10px;border-bottom:1px solid var(--border);cursor:pointer;user-select:none;white-space:nowrap}

@@ -130,6 +130,62 @@ function stat(testid: string, label: string, value: number, currency: string, su
   );
 }
 
+/** The report's rows beyond this many (e.g. `--by run` over a month) are left to the JSON, largest kept. */
+export const MAX_ROWS = 200;
+
+const KEY_TITLES: Record<string, string> = {
+  dag: "DAG",
+  task: "Task",
+  module: "Module",
+  variant: "Variant",
+  run: "Run",
+};
+
+/** The `--by` rows, as the terminal table has them, largest first. */
+function costRows(report: CostReport): string {
+  const cur = report.assumptions.currency;
+  const share = report.assumptions.idle === "share";
+  const bound = report.source === "prometheus";
+  const m = (v: number) => `<td class="num" data-value="${v}">${escapeHtml(formatMoney(v, cur))}</td>`;
+  const n = (v: number) => `<td class="num">${v.toLocaleString("en-US", { maximumFractionDigits: 1 })}</td>`;
+  const rows = [...report.rows].sort((a, b) => b.totalCost - a.totalCost);
+  const body = rows
+    .slice(0, MAX_ROWS)
+    .map((r) => {
+      const keys = report.by
+        .map((k, i) => {
+          const v = r.group[k];
+          if (r.unattributed && i === 0 && v === undefined)
+            return `<td class="none">${UNATTRIBUTED_LABEL}</td>`;
+          return v === undefined ? `<td class="none">—</td>` : `<td>${escapeHtml(v)}</td>`;
+        })
+        .join("");
+      return (
+        `<tr data-testid="cost-row"${r.unattributed ? ' data-unattributed="true"' : ""}>${keys}` +
+        `${n(r.runs)}${n(r.pods)}${n(r.cpuCoreHours)}${n(r.ramGibHours)}` +
+        `${m(r.bootstrapCostStandard)}${m(r.bootstrapCostPreBaked)}${share ? m(r.idleShare) : ""}` +
+        `${m(r.totalCost).replace("<td ", '<td data-testid="row-total" ')}${bound ? m(r.errorBound) : ""}</tr>`
+      );
+    })
+    .join("");
+  const head =
+    report.by.map((k) => `<th>${KEY_TITLES[k]}</th>`).join("") +
+    `<th class="num">Runs</th><th class="num">Pods</th><th class="num">CPU core·h</th><th class="num">Memory GiB·h</th>` +
+    `<th class="num">Bootstrap, standard</th><th class="num">Bootstrap, pre-baked</th>` +
+    (share ? `<th class="num">Idle share</th>` : "") +
+    `<th class="num">Cost</th>` +
+    (bound ? `<th class="num">±</th>` : "");
+  const more =
+    rows.length > MAX_ROWS
+      ? `<p class="caption">The ${MAX_ROWS} largest of ${rows.length.toLocaleString("en-US")} rows; all of them are in the JSON.</p>`
+      : "";
+  return (
+    `<section class="panel"><h2>Cost by ${report.by.map((k) => KEY_TITLES[k]).join(", ")}</h2>` +
+    `<div class="table-wrap rows"><table class="runs" data-testid="cost-rows"><thead><tr>${head}</tr></thead>` +
+    `<tbody>${body || `<tr><td class="none" colspan="${report.by.length + 7}">No cost in this window.</td></tr>`}</tbody></table></div>${more}</section>`
+  );
+}
+
 function utc(iso: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime())
@@ -215,6 +271,7 @@ export function renderPage(input: CostReport, options: PageOptions): string {
       : []),
   ].join("");
 
+  const rowsHtml = costRows(report);
   const clientOptions = {
     filters: options.filters ?? {},
     series: series.map((s) => ({ module: s.module ?? null, label: s.label, color: s.color })),
@@ -276,6 +333,7 @@ export function renderPage(input: CostReport, options: PageOptions): string {
 <p class="caption">Submission to driver start, one point per run (UTC).</p>
 </section>
 </div>
+${rowsHtml}
 <section class="panel">
 <h2>Runs <span class="count" id="runs-count" data-testid="runs-count"></span></h2>
 <div class="table-wrap">

@@ -172,6 +172,16 @@ describe("the page in headless Chromium", { skip: chromiumSkip }, () => {
       moduleSeries(report).map((s) => [s.label, s.cost]),
     );
 
+    const costRows = await b.eval<[string, number][]>(
+      `[...document.querySelectorAll("[data-testid=cost-row]")].map((tr) => [tr.cells[1].textContent, Number(tr.querySelector("[data-testid=row-total]").dataset.value)])`,
+    );
+    assert.deepEqual(
+      costRows,
+      report.rows
+        .map((r) => [r.group.module ?? "—", r.totalCost])
+        .sort((x, y) => Number(y[1]) - Number(x[1])),
+    );
+
     const cells = await rows(b);
     assert.equal(cells.length, report.runs.length);
     for (const run of report.runs) {
@@ -323,6 +333,7 @@ describe("the page in headless Chromium", { skip: chromiumSkip }, () => {
         notes: [evil.attr],
         priceSources: [{ origin: "price-file", date: evil.comment, detail: evil.img }],
       },
+      rows: [{ ...small.rows[0], group: { dag: evil.img, module: evil.script } }],
       daily: [{ day: "2026-11-30", module: evil.attr, cost: 1 }],
       runs: [
         {
