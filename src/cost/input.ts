@@ -1,7 +1,7 @@
 // What the pure cost core integrates, whichever source measured it: the ledger (exact, from watch events) or
 // Prometheus (kube-state-metrics + cAdvisor samples, exact to one scrape interval). Sources are edge adapters
 // that produce these; the core never does I/O.
-import type { Attribution, NodeInfo } from "../ledger/schema.js";
+import type { Attribution, NodeInfo, Window } from "../ledger/schema.js";
 
 /** One interval during which a pod held its request on a node, in epoch ms, half-open [start, end). */
 export interface Held {
@@ -50,4 +50,48 @@ export interface NodePrice {
   detail: string;
   /** Spot capacity priced without a spot price: flagged in the report. */
   spotWithoutSpotPrice?: boolean;
+  /**
+   * The node's shape, to split its price into a vCPU-hour and a GiB-hour price. A price file and the static
+   * table give it; a metric source may (Karpenter's instance-cpu/memory labels). Absent: the core takes the
+   * node record's capacity, else leaves the pod unpriced and says so.
+   */
+  vcpu?: number;
+  memoryGib?: number;
+}
+
+/** One run (a SparkApplication or a local run), for the per-run summaries. */
+export interface CostRun {
+  uid: string;
+  name: string;
+  namespace: string;
+  attribution: Attribution;
+  createdAt: number;
+  state?: string;
+  outcome?: string;
+  startLatencySeconds?: number;
+}
+
+/** What a source hands the core: every pod and node that overlaps the window, and the runs they belong to. */
+export interface CostData {
+  pods: CostPod[];
+  nodes: CostNode[];
+  runs: CostRun[];
+  /** Prometheus: the scrape interval that bounds each pod's start and end. */
+  scrapeIntervalSeconds?: number;
+  /** Assumptions the source made, printed with the report. */
+  notes: string[];
+  /**
+   * How to make pods carry the missing keys: sparklane's labels (ledger), or the kube-state-metrics
+   * `--metric-labels-allowlist` (Prometheus).
+   */
+  unattributedHint: (missing: readonly string[]) => string;
+}
+
+/**
+ * The first price source: a price metric (Karpenter's offering price estimate, OpenCost's node cost metrics).
+ * The Prometheus adapter implements it; undefined means "no series for this node", and the next source is asked.
+ */
+export interface PriceMetric {
+  /** The node's hourly price over the window, as a series when it moved (spot). */
+  nodePrice(node: { name?: string; info: NodeInfo }, window: Window): Promise<NodePrice | undefined>;
 }

@@ -37,6 +37,27 @@ export const Assumptions = z.object({
   scrapeIntervalSeconds: z.number().positive().optional(),
   /** Prometheus only: runs were measured from raw samples in range selectors, never by lookback. */
   notes: z.array(z.string()),
+  /** Every node price used and how it was split into a vCPU-hour and a GiB-hour price. */
+  unitPrices: z
+    .array(
+      z.object({
+        /** Instance type, or the node name when the price is per node (OpenCost). */
+        key: z.string(),
+        capacityType: z.string().optional(),
+        origin: PriceOrigin,
+        date: z.string(),
+        /** Node hourly price (the first point when it moved). */
+        hourly: z.number(),
+        vcpu: z.number(),
+        memoryGib: z.number(),
+        cpuHourly: z.number(),
+        gibHourly: z.number(),
+        /** More than one price point over the window (spot). */
+        moved: z.boolean(),
+        spotWithoutSpotPrice: z.boolean(),
+      }),
+    )
+    .optional(),
 });
 
 const money = z.number();
@@ -64,7 +85,13 @@ export const CostRow = z.object({
   /** ± in currency: one scrape interval × request × price per pod (Prometheus); 0 from the ledger. */
   errorBound: money,
   source: CostSource,
-  priceSource: PriceOrigin,
+  /** The least precise price source among the row's pods (static table < file < metric); `none`: unpriced. */
+  priceSource: PriceOrigin.or(z.literal("none")),
+  /**
+   * `spot-priced-on-demand`: spot capacity without a spot price, priced at the on-demand price (an upper
+   * bound); `unpriced`: some pods ran on nodes with no price and count 0.
+   */
+  flags: z.array(z.enum(["spot-priced-on-demand", "unpriced"])).optional(),
 });
 export type CostRow = z.infer<typeof CostRow>;
 

@@ -19,6 +19,7 @@ import { register as exporterCmd } from "./exporter.js";
 import { register as doctorCmd } from "./doctor.js";
 import { register as initCmd } from "./init.js";
 import { register as bakeCmd } from "./bake.js";
+import { register as costCmd } from "./cost.js";
 import { register as uiCmd } from "./ui.js";
 
 export function registerAll(program: Command): void {
@@ -39,5 +40,6 @@ export function registerAll(program: Command): void {
   exporterCmd(program);
   doctorCmd(program);
   bakeCmd(program);
+  costCmd(program);
   uiCmd(program);
 }

@@ -1,0 +1,60 @@
+// The last-resort price source: a small dated table of common AWS instance types, so `sparklane cost` gives a
+// figure with no price metric and no price file. These are AWS's public EC2 on-demand list prices for Linux
+// in us-east-1 (USD per hour) as of the date below; other regions, Savings Plans, reserved instances and spot
+// differ. The report names this table and its date whenever it used it; `--prices FILE` overrides it.
+
+export const STATIC_TABLE = {
+  date: "2024-12-01",
+  region: "us-east-1",
+  currency: "USD",
+  detail: "AWS EC2 on-demand list prices, Linux, us-east-1, as of 2024-12-01 (shipped with sparklane)",
+} as const;
+
+/** instance type → [vCPU, GiB, on-demand USD/hour]. */
+export const STATIC_PRICES: Readonly<Record<string, readonly [number, number, number]>> = {
+  "t3.medium": [2, 4, 0.0416],
+  "t3.large": [2, 8, 0.0832],
+  "t3.xlarge": [4, 16, 0.1664],
+  "t3.2xlarge": [8, 32, 0.3328],
+  "m5.large": [2, 8, 0.096],
+  "m5.xlarge": [4, 16, 0.192],
+  "m5.2xlarge": [8, 32, 0.384],
+  "m5.4xlarge": [16, 64, 0.768],
+  "m5.8xlarge": [32, 128, 1.536],
+  "m5.12xlarge": [48, 192, 2.304],
+  "m5.16xlarge": [64, 256, 3.072],
+  "m5.24xlarge": [96, 384, 4.608],
+  "m6i.large": [2, 8, 0.096],
+  "m6i.xlarge": [4, 16, 0.192],
+  "m6i.2xlarge": [8, 32, 0.384],
+  "m6i.4xlarge": [16, 64, 0.768],
+  "m6i.8xlarge": [32, 128, 1.536],
+  "m6g.large": [2, 8, 0.077],
+  "m6g.xlarge": [4, 16, 0.154],
+  "m6g.2xlarge": [8, 32, 0.308],
+  "m6g.4xlarge": [16, 64, 0.616],
+  "c5.large": [2, 4, 0.085],
+  "c5.xlarge": [4, 8, 0.17],
+  "c5.2xlarge": [8, 16, 0.34],
+  "c5.4xlarge": [16, 32, 0.68],
+  "c5.9xlarge": [36, 72, 1.53],
+  "c6i.large": [2, 4, 0.085],
+  "c6i.xlarge": [4, 8, 0.17],
+  "c6i.2xlarge": [8, 16, 0.34],
+  "c6i.4xlarge": [16, 32, 0.68],
+  "c6g.large": [2, 4, 0.068],
+  "c6g.xlarge": [4, 8, 0.136],
+  "c6g.2xlarge": [8, 16, 0.272],
+  "r5.large": [2, 16, 0.126],
+  "r5.xlarge": [4, 32, 0.252],
+  "r5.2xlarge": [8, 64, 0.504],
+  "r5.4xlarge": [16, 128, 1.008],
+  "r5.8xlarge": [32, 256, 2.016],
+  "r6i.large": [2, 16, 0.126],
+  "r6i.xlarge": [4, 32, 0.252],
+  "r6i.2xlarge": [8, 64, 0.504],
+  "r6i.4xlarge": [16, 128, 1.008],
+  "r6g.large": [2, 16, 0.1008],
+  "r6g.xlarge": [4, 32, 0.2016],
+  "r6g.2xlarge": [8, 64, 0.4032],
+};
