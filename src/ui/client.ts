@@ -281,11 +281,21 @@ export const CLIENT_JS = String.raw`
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   function shortDay(ts) { var d = new Date(ts * 1000); return MONTHS[d.getUTCMonth()] + " " + d.getUTCDate(); }
   function utcDate(ts) { return uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"); }
+  var axisFmt = {};
+  // Axis ticks: whole units from 10 up, k and M for large ones, 2 decimals below 10.
   function compactMoney(v) {
-    var a = Math.abs(v);
-    if (a >= 1e6) return money(v / 1e6).replace(/\.\d+/, "") + "M";
-    if (a >= 1e4) return money(v / 1e3).replace(/\.\d+/, "") + "k";
-    return money(v);
+    var a = Math.abs(v), unit = "", digits = 2;
+    if (a >= 1e6) { v /= 1e6; unit = "M"; digits = 1; }
+    else if (a >= 1e4) { v /= 1e3; unit = "k"; digits = 1; }
+    else if (a >= 10) digits = 0;
+    if (!axisFmt[digits]) {
+      try {
+        axisFmt[digits] = new Intl.NumberFormat("en-US", { style: "currency", currency: CUR, minimumFractionDigits: digits, maximumFractionDigits: digits });
+      } catch (e) {
+        axisFmt[digits] = { format: function (x) { return x.toFixed(digits) + " " + CUR; } };
+      }
+    }
+    return axisFmt[digits].format(v) + unit;
   }
 
   function drawCost() {

@@ -56,6 +56,11 @@ export class Browser {
         }
       }
     });
+    child.once("error", (e) => {
+      for (const p of this.pending.values())
+        p.reject(new Error(`chromium failed during ${p.method}: ${e.message}`));
+      this.pending.clear();
+    });
     child.once("exit", () => {
       for (const p of this.pending.values()) p.reject(new Error(`chromium exited during ${p.method}`));
       this.pending.clear();
@@ -87,21 +92,37 @@ export class Browser {
     );
     child.stderr?.resume();
     const b = new Browser(child, profile);
-    const { targetInfos } = (await b.send("Target.getTargets")) as {
-      targetInfos: { targetId: string; type: string }[];
-    };
-    const page = targetInfos.find((t) => t.type === "page");
-    if (!page) throw new Error("chromium started without a page");
-    const { sessionId } = (await b.send("Target.attachToTarget", {
-      targetId: page.targetId,
+    try {
+      await b.attach();
+    } catch (e) {
+      await b.close();
+      throw e;
+    }
+    return b;
+  }
+
+  private async attach(): Promise<void> {
+    // The first page appears shortly after the browser answers; on a loaded machine it can lag, so look
+    // for it for a bounded time, then open one.
+    let targetId: string | undefined;
+    for (let i = 0; i < 50 && !targetId; i++) {
+      const { targetInfos } = (await this.send("Target.getTargets")) as {
+        targetInfos: { targetId: string; type: string }[];
+      };
+      targetId = targetInfos.find((t) => t.type === "page")?.targetId;
+      if (!targetId) await new Promise((r) => setTimeout(r, 100));
+    }
+    targetId ??= ((await this.send("Target.createTarget", { url: "about:blank" })) as { targetId: string })
+      .targetId;
+    const { sessionId } = (await this.send("Target.attachToTarget", {
+      targetId,
       flatten: true,
     })) as {
       sessionId: string;
     };
-    b.sessionId = sessionId;
-    await b.send("Page.enable");
-    await b.send("Runtime.enable");
-    return b;
+    this.sessionId = sessionId;
+    await this.send("Page.enable");
+    await this.send("Runtime.enable");
   }
 
   /** One DevTools command, on the page's session once attached; rejects after `timeoutMs`. */

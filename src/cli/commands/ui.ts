@@ -1,14 +1,22 @@
 import type { Command } from "commander";
-import { InvalidArgumentError } from "commander";
-import { UserError } from "../../errors.js";
+import { InvalidArgumentError, Option } from "commander";
+import type { ReportSource } from "../../ui/index.js";
 
 interface UiFlags {
   host: string;
   port: number;
   allowRemote?: boolean;
   window?: string;
+  by: string;
+  allocation: "request" | "max";
+  idle: "separate" | "share";
+  prices?: string;
+  ledger?: string;
   report?: string;
 }
+
+/** The window shown when neither --window nor the URL names one: the last seven whole UTC days. */
+const DEFAULT_WINDOW = "7d";
 
 function port(v: string): number {
   const n = Number(v);
@@ -21,30 +29,61 @@ export function register(program: Command): void {
   program
     .command("ui")
     .description(
-      "serve a read-only web view of runs, start latency and cost per module and day (/ and /api/report.json)",
+      "serve a read-only web view of runs, start latency and cost per module and day, from the run ledger (/ and /api/report.json)",
     )
     .option("--host <address>", "address to listen on (loopback only unless --allow-remote)", "127.0.0.1")
     .option("--port <port>", "HTTP port (0: any free port)", port, 8080)
     .option("--allow-remote", "allow a --host other machines can reach (the page shows run names and cost)")
     .option(
       "--window <window>",
-      "window shown when the URL names none (?window=): yesterday, 7d (default), 2026-11, ...",
+      "window shown when the URL names none (?window=): yesterday, 7d (default), 2026-11, YYYY-MM-DD, START..END",
     )
     .option(
+      "--ledger <url>",
+      "ledger: a path, sqlite:PATH or postgres://... (default: $SPARKLANE_LEDGER, else ~/.local/share/sparklane/ledger.db)",
+    )
+    .option(
+      "--by <keys>",
+      "group the cost rows by these keys: dag, task, module, variant, run",
+      "dag,task,module",
+    )
+    .addOption(
+      new Option("--allocation <mode>", "request: allocated = request; max: max(request, usage)")
+        .choices(["request", "max"])
+        .default("request"),
+    )
+    .addOption(
+      new Option("--idle <how>", "separate: an idle line; share: idle spread over rows by cost")
+        .choices(["separate", "share"])
+        .default("separate"),
+    )
+    .option("--prices <file>", "price file (YAML or JSON), as for `sparklane cost`")
+    .option(
       "--report <file>",
-      "serve a report written by `sparklane cost --output json` (re-read on every request)",
+      "serve this report (`sparklane cost --output json`) instead of the ledger; re-read on every request",
     )
     .action(async (flags: UiFlags) => {
-      const { checkHost, startUiServer } = await import("../../ui/server.js");
+      const { checkHost, startUiServer, fileReportSource } = await import("../../ui/index.js");
       checkHost(flags.host, flags.allowRemote === true);
-      if (!flags.report)
-        throw new UserError(
-          "no report source: the ledger source is not wired into `sparklane ui` yet",
-          "write a report with `sparklane cost --output json > report.json` and pass --report report.json",
-        );
-      const { fileReportSource } = await import("../../ui/source.js");
-      const source = fileReportSource(flags.report);
-      // Refuse a bad source or window before listening, so the mistake shows at start and not on first load.
+      let source: ReportSource;
+      if (flags.report !== undefined) {
+        source = fileReportSource(flags.report);
+      } else {
+        const { costReport } = await import("../../cost/index.js");
+        source = ({ window }) =>
+          costReport({
+            window: window ?? DEFAULT_WINDOW,
+            by: flags.by,
+            allocation: flags.allocation,
+            idle: flags.idle,
+            prices: flags.prices,
+            ledger: flags.ledger,
+            source: "ledger",
+            now: Date.now(),
+          });
+      }
+      // One report before listening: a bad window or flag (exit 2) or an unreachable ledger (exit 3) shows at
+      // start, not on the first page load.
       await source({ window: flags.window });
       const server = await startUiServer({
         host: flags.host,
