@@ -59,11 +59,8 @@ export const MIGRATIONS: readonly Migration[] = [
         span_start DOUBLE PRECISION NOT NULL,
         span_end DOUBLE PRECISION
       )`,
-      // podsInWindow: span_start < end AND (span_end IS NULL OR span_end > start). Most pods of a long ledger
-      // ended before the window, so span_end is the selective side; span_start bounds the open ones.
-      `CREATE INDEX pods_span_end ON pods (span_end)`,
-      `CREATE INDEX pods_span_start ON pods (span_start)`,
-      `CREATE INDEX pods_app_uid ON pods (app_uid)`,
+      // podsInWindow reads two ranges of this index: ended after the window's start, and still open (NULL).
+      `CREATE INDEX pods_span ON pods (span_end, span_start)`,
       `CREATE TABLE nodes (
         name TEXT PRIMARY KEY,
         info TEXT NOT NULL,
@@ -101,31 +98,56 @@ export const MIGRATIONS: readonly Migration[] = [
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
-/** What `migrate` needs from a backend's connection, inside the locked transaction the backend opened. */
+/** What `migrate` needs from a backend's connection. */
 export interface MigrationSession {
   readonly dialect: Dialect;
   exec(sql: string): Promise<void>;
-  /** The highest applied version, 0 for a ledger without a schema_version table or rows. */
+  /** The highest version recorded in schema_version (which exists), 0 without rows. */
   appliedVersion(): Promise<number>;
   recordVersion(m: Migration, at: number): Promise<void>;
   /** Which of these tables exist (in the current schema). */
   existingTables(names: readonly string[]): Promise<string[]>;
 }
 
-export const VERSION_TABLE = `CREATE TABLE IF NOT EXISTS schema_version (
+export const VERSION_TABLE = `CREATE TABLE schema_version (
   version DOUBLE PRECISION PRIMARY KEY,
   name TEXT NOT NULL,
   applied_at DOUBLE PRECISION NOT NULL
 )`;
 
-/** Applies every pending migration in order and returns the version; refuses a ledger newer than this code. */
+const latestOf = (migrations: readonly Migration[]) =>
+  migrations.length ? migrations[migrations.length - 1].version : 0;
+
+async function versionOf(s: MigrationSession): Promise<number> {
+  return (await s.existingTables(["schema_version"])).length ? s.appliedVersion() : 0;
+}
+
+/**
+ * Whether the ledger needs migrating, checked without locks or writes, so that a current ledger opens
+ * for a reader that may not write (a read-only file, a PostgreSQL user with SELECT only). The answer is
+ * checked again under the lock by `migrate`.
+ */
+export async function needsMigration(s: MigrationSession, migrations: readonly Migration[] = MIGRATIONS) {
+  return (await versionOf(s)) < latestOf(migrations);
+}
+
+/**
+ * Applies every pending migration in order and returns the version; refuses a ledger newer than this code.
+ * Runs inside the backend's locked transaction when it has anything to apply.
+ */
 export async function migrate(
   s: MigrationSession,
   where: string,
   migrations: readonly Migration[] = MIGRATIONS,
 ): Promise<number> {
-  await s.exec(VERSION_TABLE);
-  const have = await s.appliedVersion();
+  const have = await versionOf(s);
+  const latest = latestOf(migrations);
+  if (have > latest)
+    throw new UserError(
+      `the ledger ${where} has schema version ${have}, newer than this sparklane knows (${latest})`,
+      "upgrade sparklane, or point SPARKLANE_LEDGER (--ledger) at another ledger",
+    );
+  if (have === latest) return have;
   // Tables of ours without a version: someone else's database (or schema), which we must not write into.
   const foreign = have === 0 ? await s.existingTables(["apps", "pods", "nodes"]) : [];
   if (foreign.length)
@@ -133,12 +155,7 @@ export async function migrate(
       `${where} is not a sparklane ledger: it has table ${foreign.join(", ")} but no sparklane schema version`,
       "point SPARKLANE_LEDGER (--ledger) at a new path or an empty database (or schema, with ?options=-c search_path=...)",
     );
-  const latest = migrations.length ? migrations[migrations.length - 1].version : 0;
-  if (have > latest)
-    throw new UserError(
-      `the ledger ${where} has schema version ${have}, newer than this sparklane knows (${latest})`,
-      "upgrade sparklane, or point SPARKLANE_LEDGER (--ledger) at another ledger",
-    );
+  if ((await s.existingTables(["schema_version"])).length === 0) await s.exec(VERSION_TABLE);
   for (const m of migrations) {
     if (m.version <= have) continue;
     const statements = Array.isArray(m.sql)
@@ -147,5 +164,5 @@ export async function migrate(
     for (const sql of statements) await s.exec(sql);
     await s.recordVersion(m, Date.now());
   }
-  return Math.max(have, latest);
+  return latest;
 }

@@ -8,7 +8,15 @@ import pg from "pg";
 import { InfraError } from "../errors.js";
 import { prepareBatch, type Batch } from "./batch.js";
 import { mergeApp, mergeNode, mergePod } from "./merge.js";
-import { migrate, MIGRATIONS, type Migration, type MigrationSession } from "./migrations.js";
+import { migrate, MIGRATIONS, needsMigration, type Migration, type MigrationSession } from "./migrations.js";
+import {
+  appsOfPodsInWindowSql,
+  build,
+  listAppsSql,
+  nodesInWindowSql,
+  podsInWindowSql,
+  type Bind,
+} from "./queries.js";
 import { apps, nodes, pods, type Table } from "./rows.js";
 import type { AppRecord, LedgerStore, NodeRecord, PodRecord, RunFilter, Window } from "./schema.js";
 
@@ -20,13 +28,16 @@ const MIGRATION_LOCK = 0x5b4c_6564;
 /** PostgreSQL takes at most 65535 parameters per statement. */
 const MAX_PARAMS = 60_000;
 
-/** Connection-level failures (refused, unknown host, timeout, authentication, missing database) are exit 3. */
+/**
+ * Connection-level failures (refused, unknown host, timeout, authentication, missing database) and refused
+ * privileges are exit 3.
+ */
 function pgError(display: string, e: unknown): Error {
   const err = e as { code?: string; message?: string };
   const code = err.code ?? "";
   const connection =
     /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)$/.test(code) ||
-    /^(08|28|3D|53|57P)/.test(code) ||
+    /^(08|28|3D|53|57P|42501$)/.test(code) ||
     /timeout|Connection terminated/i.test(err.message ?? "");
   if (!connection) return e as Error;
   return new InfraError(
@@ -51,31 +62,35 @@ export async function openPostgresLedger(
   try {
     const client = await pool.connect();
     try {
-      version = await inTransaction(client, "BEGIN", async () => {
-        await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
-        const session: MigrationSession = {
-          dialect: "postgres",
-          exec: async (sql) => void (await client.query(sql)),
-          appliedVersion: async () =>
-            Number(
-              (await client.query<{ v: number | null }>("SELECT MAX(version) AS v FROM schema_version"))
-                .rows[0].v ?? 0,
-            ),
-          existingTables: async (names) =>
-            (
-              await client.query(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ANY($1::text[])",
-                [names],
-              )
-            ).rows.map((r: { table_name: string }) => r.table_name),
-          recordVersion: async (m, at) =>
-            void (await client.query(
-              "INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)",
-              [m.version, m.name, at],
-            )),
-        };
-        return migrate(session, display, opts.migrations ?? MIGRATIONS);
-      });
+      const session: MigrationSession = {
+        dialect: "postgres",
+        exec: async (sql) => void (await client.query(sql)),
+        appliedVersion: async () =>
+          Number(
+            (await client.query<{ v: number | null }>("SELECT MAX(version) AS v FROM schema_version")).rows[0]
+              .v ?? 0,
+          ),
+        existingTables: async (names) =>
+          (
+            await client.query<{ table_name: string }>(
+              "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ANY($1::text[])",
+              [names],
+            )
+          ).rows.map((r) => r.table_name),
+        recordVersion: async (m, at) =>
+          void (await client.query(
+            "INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)",
+            [m.version, m.name, at],
+          )),
+      };
+      const migrations = opts.migrations ?? MIGRATIONS;
+      // A current ledger opens without the lock or any write (a user with SELECT only can read it).
+      version = !(await needsMigration(session, migrations))
+        ? await migrate(session, display, migrations)
+        : await inTransaction(client, "BEGIN", async () => {
+            await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+            return migrate(session, display, migrations);
+          });
     } finally {
       client.release();
     }
@@ -113,7 +128,7 @@ function chunks<T>(xs: readonly T[], size: number): T[][] {
 
 async function lockRows<T>(c: pg.PoolClient, t: Table<T>, keys: string[]): Promise<Map<string, T>> {
   const { rows } = await c.query(
-    `SELECT * FROM ${t.name} WHERE ${t.key} = ANY($1::text[]) ORDER BY ${t.key} FOR UPDATE`,
+    `SELECT * FROM ${t.name} WHERE ${t.key} = ANY($1::text[]) ORDER BY ${t.key} COLLATE "C" FOR UPDATE`,
     [keys],
   );
   return new Map(rows.map((r: Row) => [r[t.key] as string, t.fromRow(r)]));
@@ -154,7 +169,10 @@ async function mergeRows<T>(c: pg.PoolClient, t: Table<T>, entries: [string, T][
   }
 }
 
-const WINDOW_PODS = "span_start < $2 AND (span_end IS NULL OR span_end > $1)";
+async function all(c: pg.PoolClient, q: (bind: Bind) => string): Promise<Row[]> {
+  const { sql, params } = build("postgres", q);
+  return (await c.query<Row>(sql, params)).rows;
+}
 
 class PostgresLedger implements LedgerStore {
   readonly backend = "postgres" as const;
@@ -197,11 +215,20 @@ class PostgresLedger implements LedgerStore {
 
   async write(batch: Batch) {
     const b = prepareBatch(batch);
-    await this.session("BEGIN", async (c) => {
-      await mergeRows(c, apps, b.apps, mergeApp);
-      await mergeRows(c, pods, b.pods, mergePod);
-      await mergeRows(c, nodes, b.nodes, mergeNode);
-    });
+    // Locks are taken in key order, but a writer inserting a key another one is about to lock can still
+    // meet it in a cycle; PostgreSQL then aborts one of them whole, and that one simply runs again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.session("BEGIN", async (c) => {
+          await mergeRows(c, apps, b.apps, mergeApp);
+          await mergeRows(c, pods, b.pods, mergePod);
+          await mergeRows(c, nodes, b.nodes, mergeNode);
+        });
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (attempt >= 5 || (code !== "40P01" && code !== "40001")) throw e;
+      }
+    }
   }
 
   private async read<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -217,45 +244,22 @@ class PostgresLedger implements LedgerStore {
   }
 
   listApps(filter: RunFilter = {}) {
-    return this.read(async (c) => {
-      const { rows } = await c.query(
-        `SELECT * FROM apps WHERE ($1::text IS NULL OR dag = $1) AND ($2::text IS NULL OR module = $2)
-         AND ($3::double precision IS NULL OR created_at >= $3) AND ($4::double precision IS NULL OR created_at < $4)
-         ORDER BY created_at DESC, uid COLLATE "C" LIMIT $5`,
-        [
-          filter.dag ?? null,
-          filter.module ?? null,
-          filter.window?.start ?? null,
-          filter.window?.end ?? null,
-          filter.limit ?? null,
-        ],
-      );
-      return rows.map(apps.fromRow);
-    });
+    return this.read(async (c) =>
+      (await all(c, (bind) => listAppsSql("postgres", filter, bind))).map(apps.fromRow),
+    );
   }
 
   podsInWindow(w: Window) {
-    return this.read(async (c) => {
-      const p = await c.query(
-        `SELECT * FROM pods WHERE ${WINDOW_PODS} ORDER BY span_start, uid COLLATE "C"`,
-        [w.start, w.end],
-      );
-      const a = await c.query(
-        `SELECT * FROM apps WHERE uid IN (SELECT app_uid FROM pods WHERE ${WINDOW_PODS}) ORDER BY created_at, uid COLLATE "C"`,
-        [w.start, w.end],
-      );
-      return { pods: p.rows.map(pods.fromRow), apps: a.rows.map(apps.fromRow) };
-    });
+    return this.read(async (c) => ({
+      pods: (await all(c, (bind) => podsInWindowSql("postgres", w, bind))).map(pods.fromRow),
+      apps: (await all(c, (bind) => appsOfPodsInWindowSql("postgres", w, bind))).map(apps.fromRow),
+    }));
   }
 
   nodesInWindow(w: Window) {
-    return this.read(async (c) => {
-      const { rows } = await c.query(
-        `SELECT * FROM nodes WHERE first_seen_at < $2 AND (deleted_at IS NULL OR deleted_at > $1) ORDER BY name COLLATE "C"`,
-        [w.start, w.end],
-      );
-      return rows.map(nodes.fromRow);
-    });
+    return this.read(async (c) =>
+      (await all(c, (bind) => nodesInWindowSql("postgres", w, bind))).map(nodes.fromRow),
+    );
   }
 
   schemaVersion() {

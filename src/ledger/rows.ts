@@ -33,24 +33,25 @@ function table<T extends object>(
       return inner instanceof z.ZodObject || inner instanceof z.ZodRecord;
     }),
   );
+  const map = fields.map((f) => ({ field: f, column: snake(f), json: json.has(f) }));
   return {
     name,
     key: snake(keyField),
-    columns: [...fields.map(snake), ...derivedColumns],
+    columns: [...map.map((m) => m.column), ...derivedColumns],
     toRow(r) {
-      const row: Row = {};
-      for (const f of fields) {
-        const v = (r as Record<string, unknown>)[f];
-        row[snake(f)] = v === undefined ? null : json.has(f) ? JSON.stringify(v) : v;
+      const row: Row = derived(r);
+      for (const m of map) {
+        const v = (r as Record<string, unknown>)[m.field];
+        row[m.column] = v === undefined ? null : m.json ? JSON.stringify(v) : v;
       }
-      return { ...row, ...derived(r) };
+      return row;
     },
     fromRow(row) {
       const r: Record<string, unknown> = {};
-      for (const f of fields) {
-        const v = row[snake(f)];
+      for (const m of map) {
+        const v = row[m.column];
         if (v === null || v === undefined) continue;
-        r[f] = json.has(f) ? JSON.parse(v as string) : v;
+        r[m.field] = m.json ? JSON.parse(v as string) : v;
       }
       return r as T;
     },

@@ -123,6 +123,7 @@ export interface LedgerStore {
   /** Several records in one transaction (the exporter batches its event bursts). */
   write(batch: { apps?: AppRecord[]; pods?: PodRecord[]; nodes?: NodeRecord[] }): Promise<void>;
   getApp(uid: string): Promise<AppRecord | undefined>;
+  /** Newest first (createdAt descending, then uid). */
   listApps(filter?: RunFilter): Promise<AppRecord[]>;
   /** Pods whose lifetime (scheduledAt or createdAt .. end or open) overlaps the window, with their apps. */
   podsInWindow(window: Window): Promise<{ pods: PodRecord[]; apps: AppRecord[] }>;

@@ -9,7 +9,15 @@ import { dirname } from "node:path";
 import { InfraError, UserError } from "../errors.js";
 import { prepareBatch, type Batch } from "./batch.js";
 import { mergeApp, mergeNode, mergePod } from "./merge.js";
-import { migrate, MIGRATIONS, type Migration, type MigrationSession } from "./migrations.js";
+import { migrate, MIGRATIONS, needsMigration, type Migration, type MigrationSession } from "./migrations.js";
+import {
+  appsOfPodsInWindowSql,
+  build,
+  listAppsSql,
+  nodesInWindowSql,
+  podsInWindowSql,
+  type Bind,
+} from "./queries.js";
 import { apps, nodes, pods, type Table } from "./rows.js";
 import type { AppRecord, LedgerStore, NodeRecord, PodRecord, RunFilter, Window } from "./schema.js";
 
@@ -100,6 +108,8 @@ async function migrateSqlite(db: Database.Database, path: string, migrations: re
         .prepare("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)")
         .run(m.version, m.name, at),
   };
+  // A current ledger opens without the write lock (a reader's file may be read-only).
+  if (!(await needsMigration(session, migrations))) return migrate(session, path, migrations);
   db.exec("BEGIN IMMEDIATE");
   try {
     // Every session call is synchronous underneath, so nothing else runs on this connection meanwhile.
@@ -122,23 +132,6 @@ function statements(db: Database.Database) {
     apps: prep(apps),
     pods: prep(pods),
     nodes: prep(nodes),
-    listApps: db.prepare(
-      `SELECT * FROM apps WHERE (@dag IS NULL OR dag = @dag) AND (@module IS NULL OR module = @module)
-       AND (@start IS NULL OR created_at >= @start) AND (@end IS NULL OR created_at < @end)
-       ORDER BY created_at DESC, uid LIMIT @limit`,
-    ),
-    podsWindow: db.prepare(
-      `SELECT * FROM pods WHERE span_start < @end AND (span_end IS NULL OR span_end > @start)
-       ORDER BY span_start, uid`,
-    ),
-    podApps: db.prepare(
-      `SELECT * FROM apps WHERE uid IN (SELECT app_uid FROM pods
-         WHERE span_start < @end AND (span_end IS NULL OR span_end > @start)) ORDER BY created_at, uid`,
-    ),
-    nodesWindow: db.prepare(
-      `SELECT * FROM nodes WHERE first_seen_at < @end AND (deleted_at IS NULL OR deleted_at > @start)
-       ORDER BY name`,
-    ),
   };
   const mergeInto =
     <T>(t: Table<T>, s: { get: Database.Statement; upsert: Database.Statement }, merge: Merge<T>) =>
@@ -161,6 +154,7 @@ function statements(db: Database.Database) {
 class SqliteLedger implements LedgerStore {
   readonly backend = "sqlite" as const;
   private prepared?: ReturnType<typeof statements>;
+  private readonly cache = new Map<string, Database.Statement>();
 
   constructor(
     private readonly db: Database.Database,
@@ -201,34 +195,30 @@ class SqliteLedger implements LedgerStore {
     });
   }
 
+  /** Runs a read query built for SQLite; statements are cached by text (a handful of variants). */
+  private all(q: (bind: Bind) => string): Row[] {
+    const { sql, params } = build("sqlite", q);
+    let st = this.cache.get(sql);
+    if (!st) this.cache.set(sql, (st = this.db.prepare(sql)));
+    return st.all(...params) as Row[];
+  }
+
   listApps(filter: RunFilter = {}) {
-    return this.run(() =>
-      (
-        this.stmts.listApps.all({
-          dag: filter.dag ?? null,
-          module: filter.module ?? null,
-          start: filter.window?.start ?? null,
-          end: filter.window?.end ?? null,
-          limit: filter.limit ?? -1,
-        }) as Row[]
-      ).map(apps.fromRow),
-    );
+    return this.run(() => this.all((bind) => listAppsSql("sqlite", filter, bind)).map(apps.fromRow));
   }
 
   podsInWindow(w: Window) {
     // One read transaction, so the apps match the pods even while the exporter writes.
     return this.run(
       this.db.transaction(() => ({
-        pods: (this.stmts.podsWindow.all({ start: w.start, end: w.end }) as Row[]).map(pods.fromRow),
-        apps: (this.stmts.podApps.all({ start: w.start, end: w.end }) as Row[]).map(apps.fromRow),
+        pods: this.all((bind) => podsInWindowSql("sqlite", w, bind)).map(pods.fromRow),
+        apps: this.all((bind) => appsOfPodsInWindowSql("sqlite", w, bind)).map(apps.fromRow),
       })),
     );
   }
 
   nodesInWindow(w: Window) {
-    return this.run(() =>
-      (this.stmts.nodesWindow.all({ start: w.start, end: w.end }) as Row[]).map(nodes.fromRow),
-    );
+    return this.run(() => this.all((bind) => nodesInWindowSql("sqlite", w, bind)).map(nodes.fromRow));
   }
 
   schemaVersion() {

@@ -7,6 +7,8 @@ import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ExitCode, InfraError, UserError } from "../../src/errors.js";
 import { ledgerUrl, openLedger } from "../../src/ledger/index.js";
+import pgClient from "pg";
+import { app } from "../helpers/ledger-records.js";
 import { postgresSkip, startPostgres, type Postgres } from "../helpers/postgres.js";
 
 const sqlite = (path: string) => ({ backend: "sqlite", path, display: path });
@@ -124,6 +126,32 @@ describe("opening a PostgreSQL ledger that refuses us", { skip: postgresSkip }, 
         /password authentication failed/.test(e.message) &&
         !e.message.includes("wrong-pw"),
     );
+  });
+
+  test("a reader with SELECT only opens a current ledger and reads it; its writes are refused (exit 3)", async () => {
+    const url = await pg.createDatabase();
+    const owner = await openLedger(url);
+    await owner.upsertApp(app("a1"));
+    await owner.close();
+    const admin = new pgClient.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query("CREATE ROLE reader LOGIN PASSWORD 'reader-pw'");
+    await admin.query("GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader");
+    await admin.end();
+    const reader = await openLedger(url.replace(/\/\/[^@]*@/, "//reader:reader-pw@"));
+    try {
+      assert.deepEqual(
+        (await reader.listApps()).map((a) => a.uid),
+        ["a1"],
+      );
+      await assert.rejects(
+        reader.upsertApp(app("a2")),
+        (e: Error) =>
+          e instanceof InfraError && /permission denied/.test(e.message) && !e.message.includes("reader-pw"),
+      );
+    } finally {
+      await reader.close();
+    }
   });
 
   test("a database that does not exist is an InfraError naming it", async () => {
