@@ -395,8 +395,10 @@ export const CLIENT_JS = String.raw`
 
   function update(redrawLatency) {
     var list = matching();
-    renderTable(list);
+    // The chart reads its width (a layout) before the table changes, so a big table is laid out once, not
+    // once for the read and again for the paint.
     if (redrawLatency !== false) { drawLatency(list); latencySummary(list); }
+    renderTable(list);
   }
   [fDag, fMod, fFrom, fTo].forEach(function (i) { i.addEventListener("change", function () { showAll = false; update(); }); });
   document.getElementById("f-reset").addEventListener("click", function () {
