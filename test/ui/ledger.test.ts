@@ -4,7 +4,7 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -108,6 +108,13 @@ describe("sparklane cost --output html", () => {
     assert.equal(r.code, 0, r.stderr);
     await browser!.open(pathToFileURL(out).href);
     await checkAgainst(browser!, truth);
+    // The screenshot: a real PNG of the whole page, not a blank one (which compresses to a few kB).
+    const png = await browser!.screenshot(1440);
+    writeFileSync(join(dir, "check.png"), png);
+    assert.equal(png.subarray(1, 4).toString("latin1"), "PNG");
+    assert.equal(png.readUInt32BE(16), 1440, "width");
+    assert.ok(png.readUInt32BE(20) > 1200, `height ${png.readUInt32BE(20)}`);
+    assert.ok(png.length > 60_000, `${png.length} bytes`);
   });
 });
 
