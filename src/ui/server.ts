@@ -77,6 +77,7 @@ function send(
 
 /** Starts listening; rejects with InfraError when the address cannot be bound (port in use, no such address). */
 export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
+  // The chart library is the installed package's code, not data: read once, like any other module.
   const assets = o.assets ?? loadChartAssets();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
