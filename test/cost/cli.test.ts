@@ -258,14 +258,10 @@ test("cost against an unreachable PostgreSQL ledger: exit 3", async () => {
   assert.doesNotMatch(r.stderr, /secret/, "the password is not printed");
 });
 
-test("--source prometheus without --prometheus, and --output html until it is built in, are refused", async () => {
+test("--source prometheus without --prometheus is refused", async () => {
   refused(
     await runCli(["cost", "--ledger", db, "--window", "2026-11-15", "--source", "prometheus"]),
     /--source prometheus needs --prometheus URL/,
-  );
-  refused(
-    await runCli(["cost", "--ledger", db, "--window", "2026-11-15", "--output", "html"]),
-    /--output html: not available/,
   );
 });
 

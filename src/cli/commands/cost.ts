@@ -1,7 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { CostReport } from "../../cost/report.js";
-import { UserError } from "../../errors.js";
-import { out } from "../io.js";
+import { checkOutPath, out, writeOut } from "../io.js";
 
 interface CostFlags {
   window: string;
@@ -15,6 +14,7 @@ interface CostFlags {
   prometheus?: string;
   scrapeInterval?: number;
   output: "table" | "csv" | "json" | "html";
+  out?: string;
   top: number;
 }
 
@@ -29,11 +29,14 @@ type Render = (r: CostReport, flags: CostFlags) => string;
 
 /**
  * The renderer for `--output`, loaded before any source is read, so an unavailable format costs no database
- * round trip. The HTML page is delivered with `sparklane ui` and plugs in here.
+ * round trip. `html` is the page `sparklane ui` serves, as one self-contained file.
  */
 async function rendererFor(output: CostFlags["output"]): Promise<Render> {
-  if (output === "html")
-    throw new UserError("--output html: not available in this build yet", "use table, csv or json");
+  if (output === "html") {
+    const { loadChartAssets, renderPage } = await import("../../ui/index.js");
+    const assets = loadChartAssets();
+    return (r) => renderPage(r, { assets });
+  }
   const f = await import("../../cost/format.js");
   const renderers: Record<Exclude<CostFlags["output"], "html">, Render> = {
     table: (r, flags) => f.formatTable(r, { top: flags.top }),
@@ -98,12 +101,16 @@ export function register(program: Command): void {
         .choices(["table", "csv", "json", "html"])
         .default("table"),
     )
+    .option("--out <file>", "write the output to this file (whole or not at all) instead of stdout")
     .option("--top <n>", "rows shown in the table (csv and json have them all)", positive, 20)
     .action(async (flags: CostFlags) => {
+      if (flags.out !== undefined) checkOutPath(flags.out);
       const render = await rendererFor(flags.output);
       const { costReport } = await import("../../cost/index.js");
       const report = await costReport({ ...flags, now: Date.now() });
       // Rendered in full before anything is written: a failure prints nothing half-done.
-      out(render(report, flags));
+      const text = render(report, flags);
+      if (flags.out !== undefined) writeOut(flags.out, text);
+      else out(text);
     });
 }

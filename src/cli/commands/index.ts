@@ -20,6 +20,7 @@ import { register as doctorCmd } from "./doctor.js";
 import { register as initCmd } from "./init.js";
 import { register as bakeCmd } from "./bake.js";
 import { register as costCmd } from "./cost.js";
+import { register as uiCmd } from "./ui.js";
 
 export function registerAll(program: Command): void {
   initCmd(program);
@@ -40,4 +41,5 @@ export function registerAll(program: Command): void {
   doctorCmd(program);
   bakeCmd(program);
   costCmd(program);
+  uiCmd(program);
 }
