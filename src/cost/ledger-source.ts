@@ -74,19 +74,22 @@ export function appToRun(app: AppRecord): CostRun {
 }
 
 export async function ledgerCostData(store: LedgerStore, window: CostWindow): Promise<CostData> {
-  const [{ pods, apps }, nodes] = await Promise.all([
-    store.podsInWindow(window),
-    store.nodesInWindow(window),
-  ]);
-  const appByUid = new Map(apps.map((a) => [a.uid, a]));
+  // Each pod is turned into the core's input as it is read: the ledger's records are never all in memory.
+  const appByUid = new Map<string, AppRecord>();
   const costPods: CostPod[] = [];
   let open = 0;
-  for (const p of pods) {
-    const c = podToCost(p, appByUid.get(p.appUid));
-    if (!c) continue;
-    if (c.held.end === Number.POSITIVE_INFINITY && c.held.start < window.end) open++;
-    costPods.push(c);
-  }
+  const [, nodes] = await Promise.all([
+    store.scanWindow(window, {
+      app: (a) => void appByUid.set(a.uid, a),
+      pod: (p) => {
+        const c = podToCost(p, appByUid.get(p.appUid));
+        if (!c) return;
+        if (c.held.end === Number.POSITIVE_INFINITY && c.held.start < window.end) open++;
+        costPods.push(c);
+      },
+    }),
+    store.nodesInWindow(window),
+  ]);
   const notes = ["ledger: pod intervals from watch events, exact (no scrape-interval error)"];
   if (open > 0)
     notes.push(
@@ -100,7 +103,7 @@ export async function ledgerCostData(store: LedgerStore, window: CostWindow): Pr
   return {
     pods: costPods,
     nodes: nodes.map(nodeToCost),
-    runs: apps.map(appToRun),
+    runs: Array.from(appByUid.values(), appToRun),
     notes,
     unattributedHint: ledgerHint,
   };

@@ -18,7 +18,15 @@ import {
   type Bind,
 } from "./queries.js";
 import { apps, nodes, pods, type Table } from "./rows.js";
-import type { AppRecord, LedgerStore, NodeRecord, PodRecord, RunFilter, Window } from "./schema.js";
+import type {
+  AppRecord,
+  LedgerStore,
+  NodeRecord,
+  PodRecord,
+  RunFilter,
+  Window,
+  WindowVisitor,
+} from "./schema.js";
 
 type Row = Record<string, unknown>;
 type Merge<T> = (prev: T | undefined, next: T) => T;
@@ -249,11 +257,20 @@ class PostgresLedger implements LedgerStore {
     );
   }
 
-  podsInWindow(w: Window) {
-    return this.read(async (c) => ({
-      pods: (await all(c, (bind) => podsInWindowSql("postgres", w, bind))).map(pods.fromRow),
-      apps: (await all(c, (bind) => appsOfPodsInWindowSql("postgres", w, bind))).map(apps.fromRow),
-    }));
+  async podsInWindow(w: Window) {
+    const out = { pods: [] as PodRecord[], apps: [] as AppRecord[] };
+    await this.scanWindow(w, { app: (a) => out.apps.push(a), pod: (p) => out.pods.push(p) });
+    return out;
+  }
+
+  /** The rows are fetched whole (pg has no cursor without pg-cursor); the records are made one at a time. */
+  scanWindow(w: Window, visit: WindowVisitor) {
+    return this.read(async (c) => {
+      const appRows = await all(c, (bind) => appsOfPodsInWindowSql("postgres", w, bind));
+      const podRows = await all(c, (bind) => podsInWindowSql("postgres", w, bind));
+      for (const row of appRows) visit.app(apps.fromRow(row));
+      for (const row of podRows) visit.pod(pods.fromRow(row));
+    });
   }
 
   nodesInWindow(w: Window) {

@@ -102,6 +102,11 @@ export interface Window {
   end: number;
 }
 
+export interface WindowVisitor {
+  app(app: AppRecord): void;
+  pod(pod: PodRecord): void;
+}
+
 export interface RunFilter {
   dag?: string;
   module?: string;
@@ -127,6 +132,11 @@ export interface LedgerStore {
   listApps(filter?: RunFilter): Promise<AppRecord[]>;
   /** Pods whose lifetime (scheduledAt or createdAt .. end or open) overlaps the window, with their apps. */
   podsInWindow(window: Window): Promise<{ pods: PodRecord[]; apps: AppRecord[] }>;
+  /**
+   * The same records, in the same order and snapshot, handed over one by one as they are read: every app
+   * first, then every pod. A reader that keeps only what it derives (the cost) never holds them all.
+   */
+  scanWindow(window: Window, visit: WindowVisitor): Promise<void>;
   nodesInWindow(window: Window): Promise<NodeRecord[]>;
   /** The schema version the database carries after migrations. */
   schemaVersion(): Promise<number>;

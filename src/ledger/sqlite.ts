@@ -19,7 +19,15 @@ import {
   type Bind,
 } from "./queries.js";
 import { apps, nodes, pods, type Table } from "./rows.js";
-import type { AppRecord, LedgerStore, NodeRecord, PodRecord, RunFilter, Window } from "./schema.js";
+import type {
+  AppRecord,
+  LedgerStore,
+  NodeRecord,
+  PodRecord,
+  RunFilter,
+  Window,
+  WindowVisitor,
+} from "./schema.js";
 
 type Row = Record<string, unknown>;
 type Merge<T> = (prev: T | undefined, next: T) => T;
@@ -207,13 +215,33 @@ class SqliteLedger implements LedgerStore {
     return this.run(() => this.all((bind) => listAppsSql("sqlite", filter, bind)).map(apps.fromRow));
   }
 
-  podsInWindow(w: Window) {
+  /** Rows one at a time (better-sqlite3's iterate): a window's pods are never all in memory as rows. */
+  private each(q: (bind: Bind) => string, fn: (row: Row) => void): void {
+    const { sql, params } = build("sqlite", q);
+    let st = this.cache.get(sql);
+    if (!st) this.cache.set(sql, (st = this.db.prepare(sql)));
+    for (const row of st.iterate(...params)) fn(row as Row);
+  }
+
+  async podsInWindow(w: Window) {
+    const out = { pods: [] as PodRecord[], apps: [] as AppRecord[] };
+    await this.scanWindow(w, { app: (a) => out.apps.push(a), pod: (p) => out.pods.push(p) });
+    return out;
+  }
+
+  scanWindow(w: Window, visit: WindowVisitor) {
     // One read transaction, so the apps match the pods even while the exporter writes.
     return this.run(
-      this.db.transaction(() => ({
-        pods: this.all((bind) => podsInWindowSql("sqlite", w, bind)).map(pods.fromRow),
-        apps: this.all((bind) => appsOfPodsInWindowSql("sqlite", w, bind)).map(apps.fromRow),
-      })),
+      this.db.transaction(() => {
+        this.each(
+          (bind) => appsOfPodsInWindowSql("sqlite", w, bind),
+          (row) => visit.app(apps.fromRow(row)),
+        );
+        this.each(
+          (bind) => podsInWindowSql("sqlite", w, bind),
+          (row) => visit.pod(pods.fromRow(row)),
+        );
+      }),
     );
   }
 
