@@ -12,10 +12,11 @@ export interface Held {
 export interface CostPod {
   uid: string;
   namespace: string;
-  name: string;
+  /** The core does not use the name and role; the ledger source leaves them out (it reads less). */
+  name?: string;
   /** The application (or local run) it belongs to; pods of one run share it. */
   appUid?: string;
-  role: "driver" | "executor";
+  role?: "driver" | "executor";
   attribution: Attribution;
   node?: string;
   nodeInfo: NodeInfo;

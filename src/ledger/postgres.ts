@@ -25,7 +25,10 @@ import type {
   PodRecord,
   RunFilter,
   Window,
+  WindowFields,
   WindowVisitor,
+  AppField,
+  PodField,
 } from "./schema.js";
 
 type Row = Record<string, unknown>;
@@ -264,10 +267,16 @@ class PostgresLedger implements LedgerStore {
   }
 
   /** The rows are fetched whole (pg has no cursor without pg-cursor); the records are made one at a time. */
-  scanWindow(w: Window, visit: WindowVisitor) {
+  scanWindow<A extends AppField, P extends PodField>(
+    w: Window,
+    visit: WindowVisitor<Pick<AppRecord, A>, Pick<PodRecord, P>>,
+    fields?: WindowFields<A, P>,
+  ) {
+    const appCols = fields ? apps.select(fields.apps) : "*";
+    const podCols = fields ? pods.select(fields.pods) : "*";
     return this.read(async (c) => {
-      const appRows = await all(c, (bind) => appsOfPodsInWindowSql("postgres", w, bind));
-      const podRows = await all(c, (bind) => podsInWindowSql("postgres", w, bind));
+      const appRows = await all(c, (bind) => appsOfPodsInWindowSql("postgres", w, bind, appCols));
+      const podRows = await all(c, (bind) => podsInWindowSql("postgres", w, bind, podCols));
       for (const row of appRows) visit.app(apps.fromRow(row));
       for (const row of podRows) visit.pod(pods.fromRow(row));
     });

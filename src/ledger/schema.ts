@@ -102,9 +102,17 @@ export interface Window {
   end: number;
 }
 
-export interface WindowVisitor {
-  app(app: AppRecord): void;
-  pod(pod: PodRecord): void;
+export type AppField = keyof AppRecord;
+export type PodField = keyof PodRecord;
+
+export interface WindowVisitor<A = AppRecord, P = PodRecord> {
+  app(app: A): void;
+  pod(pod: P): void;
+}
+
+export interface WindowFields<A extends AppField, P extends PodField> {
+  apps: readonly A[];
+  pods: readonly P[];
 }
 
 export interface RunFilter {
@@ -134,9 +142,14 @@ export interface LedgerStore {
   podsInWindow(window: Window): Promise<{ pods: PodRecord[]; apps: AppRecord[] }>;
   /**
    * The same records, in the same order and snapshot, handed over one by one as they are read: every app
-   * first, then every pod. A reader that keeps only what it derives (the cost) never holds them all.
+   * first, then every pod. A reader that keeps only what it derives (the cost) never holds them all. With
+   * `fields`, only those fields are read (`Pick`s of the records).
    */
-  scanWindow(window: Window, visit: WindowVisitor): Promise<void>;
+  scanWindow<A extends AppField = AppField, P extends PodField = PodField>(
+    window: Window,
+    visit: WindowVisitor<Pick<AppRecord, A>, Pick<PodRecord, P>>,
+    fields?: WindowFields<A, P>,
+  ): Promise<void>;
   nodesInWindow(window: Window): Promise<NodeRecord[]>;
   /** The schema version the database carries after migrations. */
   schemaVersion(): Promise<number>;

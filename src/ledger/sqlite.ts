@@ -26,7 +26,10 @@ import type {
   PodRecord,
   RunFilter,
   Window,
+  WindowFields,
   WindowVisitor,
+  AppField,
+  PodField,
 } from "./schema.js";
 
 type Row = Record<string, unknown>;
@@ -229,16 +232,22 @@ class SqliteLedger implements LedgerStore {
     return out;
   }
 
-  scanWindow(w: Window, visit: WindowVisitor) {
+  scanWindow<A extends AppField, P extends PodField>(
+    w: Window,
+    visit: WindowVisitor<Pick<AppRecord, A>, Pick<PodRecord, P>>,
+    fields?: WindowFields<A, P>,
+  ) {
+    const appCols = fields ? apps.select(fields.apps) : "*";
+    const podCols = fields ? pods.select(fields.pods) : "*";
     // One read transaction, so the apps match the pods even while the exporter writes.
     return this.run(
       this.db.transaction(() => {
         this.each(
-          (bind) => appsOfPodsInWindowSql("sqlite", w, bind),
+          (bind) => appsOfPodsInWindowSql("sqlite", w, bind, appCols),
           (row) => visit.app(apps.fromRow(row)),
         );
         this.each(
-          (bind) => podsInWindowSql("sqlite", w, bind),
+          (bind) => podsInWindowSql("sqlite", w, bind, podCols),
           (row) => visit.pod(pods.fromRow(row)),
         );
       }),
