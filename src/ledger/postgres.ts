@@ -17,7 +17,7 @@ import {
   podsInWindowSql,
   type Bind,
 } from "./queries.js";
-import { apps, nodes, pods, type Table } from "./rows.js";
+import { apps, nodes, pods, sharedJson, type Table } from "./rows.js";
 import type {
   AppRecord,
   LedgerStore,
@@ -274,11 +274,12 @@ class PostgresLedger implements LedgerStore {
   ) {
     const appCols = fields ? apps.select(fields.apps) : "*";
     const podCols = fields ? pods.select(fields.pods) : "*";
+    const podFromRow = pods.fromRowWith(sharedJson());
     return this.read(async (c) => {
       const appRows = await all(c, (bind) => appsOfPodsInWindowSql("postgres", w, bind, appCols));
       const podRows = await all(c, (bind) => podsInWindowSql("postgres", w, bind, podCols));
       for (const row of appRows) visit.app(apps.fromRow(row));
-      for (const row of podRows) visit.pod(pods.fromRow(row));
+      for (const row of podRows) visit.pod(podFromRow(row));
     });
   }
 

@@ -15,6 +15,8 @@ export interface Table<T> {
   readonly toRow: (r: T) => Row;
   /** A row of some of the columns maps to the record of those fields (`select`). */
   readonly fromRow: (row: Row) => T;
+  /** fromRow, reading the JSON columns with `parse` (`sharedJson` for many rows whose JSON repeats). */
+  readonly fromRowWith: (parse: (json: string) => unknown) => (row: Row) => T;
   /** The columns of some fields, for a read that needs only those (the cost reads a third of a pod). */
   readonly select: (fields: readonly (keyof T)[]) => string;
 }
@@ -50,15 +52,32 @@ function table<T extends object>(
       return row;
     },
     select: (fields) => fields.map((f) => snake(String(f))).join(", "),
-    fromRow(row) {
+    fromRow: fromRowWith(JSON.parse),
+    fromRowWith,
+  };
+  function fromRowWith(parse: (json: string) => unknown) {
+    return (row: Row): T => {
       const r: Record<string, unknown> = {};
       for (const m of map) {
         const v = row[m.column];
         if (v === null || v === undefined) continue;
-        r[m.field] = m.json ? JSON.parse(v as string) : v;
+        r[m.field] = m.json ? parse(v as string) : v;
       }
       return r as T;
-    },
+    };
+  }
+}
+
+/**
+ * JSON.parse for one read of many rows whose JSON text repeats (a pod's node labels: a few distinct values
+ * over thousands of pods): equal texts give one frozen object, parsed once. Frozen, as records share it.
+ */
+export function sharedJson(): (json: string) => unknown {
+  const seen = new Map<string, unknown>();
+  return (text) => {
+    let v = seen.get(text);
+    if (v === undefined) seen.set(text, (v = Object.freeze(JSON.parse(text) as object)));
+    return v;
   };
 }
 

@@ -18,7 +18,7 @@ import {
   podsInWindowSql,
   type Bind,
 } from "./queries.js";
-import { apps, nodes, pods, type Table } from "./rows.js";
+import { apps, nodes, pods, sharedJson, type Table } from "./rows.js";
 import type {
   AppRecord,
   LedgerStore,
@@ -239,6 +239,7 @@ class SqliteLedger implements LedgerStore {
   ) {
     const appCols = fields ? apps.select(fields.apps) : "*";
     const podCols = fields ? pods.select(fields.pods) : "*";
+    const podFromRow = pods.fromRowWith(sharedJson());
     // One read transaction, so the apps match the pods even while the exporter writes.
     return this.run(
       this.db.transaction(() => {
@@ -248,7 +249,7 @@ class SqliteLedger implements LedgerStore {
         );
         this.each(
           (bind) => podsInWindowSql("sqlite", w, bind, podCols),
-          (row) => visit.pod(pods.fromRow(row)),
+          (row) => visit.pod(podFromRow(row)),
         );
       }),
     );
