@@ -74,7 +74,8 @@ export interface CostRun {
 
 /** What a source hands the core: every pod and node that overlaps the window, and the runs they belong to. */
 export interface CostData {
-  pods: CostPod[];
+  /** Read more than once (prices, then the core); the ledger's are columns handed out a pod at a time. */
+  pods: Iterable<CostPod>;
   nodes: CostNode[];
   runs: CostRun[];
   /** Prometheus: the scrape interval that bounds each pod's start and end. */

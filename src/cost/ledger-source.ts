@@ -11,6 +11,7 @@ import type {
   WindowFields,
 } from "../ledger/schema.js";
 import type { CostData, CostNode, CostPod, CostRun } from "./input.js";
+import { PodColumns } from "./pod-columns.js";
 import type { CostWindow } from "./window.js";
 
 /**
@@ -112,9 +113,10 @@ export function appToRun(app: CostAppRecord): CostRun {
 }
 
 export async function ledgerCostData(store: LedgerStore, window: CostWindow): Promise<CostData> {
-  // Each pod is turned into the core's input as it is read: the ledger's records are never all in memory.
+  // Each pod is turned into the core's input as it is read, and kept as columns: the ledger's records are
+  // never all in memory, and neither are the core's pods as objects.
   const appByUid = new Map<string, CostAppRecord>();
-  const costPods: CostPod[] = [];
+  const costPods = new PodColumns();
   let open = 0;
   const [, nodes] = await Promise.all([
     store.scanWindow(
