@@ -218,12 +218,21 @@ class SqliteLedger implements LedgerStore {
     return this.run(() => this.all((bind) => listAppsSql("sqlite", filter, bind)).map(apps.fromRow));
   }
 
-  /** Rows one at a time (better-sqlite3's iterate): a window's pods are never all in memory as rows. */
-  private each(q: (bind: Bind) => string, fn: (row: Row) => void): void {
+  /**
+   * Rows one at a time (better-sqlite3's iterate), as arrays (raw): a window's pods are never all in memory,
+   * and no object is made per row only to be read once.
+   */
+  private each<T>(
+    q: (bind: Bind) => string,
+    read: (columns: string[]) => (values: unknown[]) => T,
+    fn: (record: T) => void,
+  ): void {
     const { sql, params } = build("sqlite", q);
     let st = this.cache.get(sql);
     if (!st) this.cache.set(sql, (st = this.db.prepare(sql)));
-    for (const row of st.iterate(...params)) fn(row as Row);
+    st.raw(true);
+    const record = read(st.columns().map((c) => c.name));
+    for (const values of st.iterate(...params)) fn(record(values as unknown[]));
   }
 
   async podsInWindow(w: Window) {
@@ -239,17 +248,19 @@ class SqliteLedger implements LedgerStore {
   ) {
     const appCols = fields ? apps.select(fields.apps) : "*";
     const podCols = fields ? pods.select(fields.pods) : "*";
-    const podFromRow = pods.fromRowWith(sharedJson());
+    const podJson = sharedJson();
     // One read transaction, so the apps match the pods even while the exporter writes.
     return this.run(
       this.db.transaction(() => {
         this.each(
           (bind) => appsOfPodsInWindowSql("sqlite", w, bind, appCols),
-          (row) => visit.app(apps.fromRow(row)),
+          (cols) => apps.fromValuesWith(JSON.parse, cols),
+          (a) => visit.app(a),
         );
         this.each(
           (bind) => podsInWindowSql("sqlite", w, bind, podCols),
-          (row) => visit.pod(podFromRow(row)),
+          (cols) => pods.fromValuesWith(podJson, cols),
+          (p) => visit.pod(p),
         );
       }),
     );
