@@ -143,7 +143,8 @@ export interface LedgerStore {
   /**
    * The same records, in the same order and snapshot, handed over one by one as they are read: every app
    * first, then every pod. A reader that keeps only what it derives (the cost) never holds them all. With
-   * `fields`, only those fields are read (`Pick`s of the records).
+   * `fields`, only those fields are read (`Pick`s of the records). The callbacks run during the read, so they
+   * must not use the store; records of one scan may share (frozen) node labels.
    */
   scanWindow<A extends AppField = AppField, P extends PodField = PodField>(
     window: Window,
