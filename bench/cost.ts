@@ -2,8 +2,10 @@
 // (a driver and two executors each, a month of runs on 40 nodes), grouped by dag,task,module,variant with shared
 // idle. Time and peak RSS, against two baselines measured in the same run on the same rows, each in its own
 // process: reading the window's records from the ledger only, and a bare SQL sum over the same pods.
+// The cost child prints the report's digest, compared with the one computed before the cost was made leaner.
 // Run: npm run bench -- cost   (BENCH_RUNS overrides the 100,000)
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +17,7 @@ const START = Date.UTC(2026, 10, 1);
 const END = Date.UTC(2026, 11, 1);
 const NODES = 40;
 const GIB = 2 ** 30;
+const BEFORE_DIGEST = "4157ce37511f1077";
 
 async function generate(db: string): Promise<void> {
   const { openLedger } = await import("../src/ledger/index.js");
@@ -109,6 +112,7 @@ async function child(mode: string, db: string): Promise<void> {
   const { costReport, formatJson } = await import("../src/cost/index.js");
   const t0 = performance.now();
   let detail = "";
+  let json: string | undefined;
   const window = { start: START, end: END };
   if (mode === "read") {
     const store = await openLedger(db);
@@ -136,11 +140,21 @@ async function child(mode: string, db: string): Promise<void> {
       ledger: db,
       now: END + 86_400_000,
     });
-    const json = formatJson(report);
+    json = formatJson(report);
     detail = `${report.rows.length} rows, ${report.runs.length} runs, total ${report.totals.cost.toFixed(2)}, ${(json.length / 1e6).toFixed(1)} MB JSON`;
   }
   const ms = performance.now() - t0;
-  process.stdout.write(JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024, detail }));
+  const rssMb = process.resourceUsage().maxRSS / 1024;
+  if (json !== undefined) {
+    // After the measurement: hashing 45 MB is not the report's work. BEFORE_DIGEST is the default ledger's
+    // report as computed before the ledger scan and the core's input were made leaner (2026-12-03): the
+    // same figures to the last digit, or that work changed a result.
+    const digest = createHash("sha256").update(json).digest("hex").slice(0, 16);
+    detail += `, sha256 ${digest}`;
+    if (RUNS === 100_000)
+      detail += digest === BEFORE_DIGEST ? " (= before)" : ` (DIFFERS from ${BEFORE_DIGEST})`;
+  }
+  process.stdout.write(JSON.stringify({ ms, rssMb, detail }));
 }
 
 function measure(mode: string, db: string): { ms: number; rssMb: number; detail: string } {

@@ -263,6 +263,7 @@ export function computeCost(input: CostInput): CostReport {
   const spotTypes = new Set<string>();
   let unpricedPods = 0;
   let spotPods = 0;
+  let withUsage = false;
 
   for (const pod of data.pods) {
     if (Math.min(pod.held.end, w.end) <= Math.max(pod.held.start, w.start)) continue;
@@ -270,6 +271,7 @@ export function computeCost(input: CostInput): CostReport {
     const module = pod.attribution.module ?? "";
     let daily = dailyAcc.get(module);
     if (!daily) dailyAcc.set(module, (daily = new Map<number, number>()));
+    if (pod.usage?.length) withUsage = true;
     const c = integratePod(pod, w, p?.units ?? [], options.mode, daily);
     const cost = c.cpuCost + c.ramCost;
     const values = options.by.map((k) => groupValue(pod, k));
@@ -446,7 +448,7 @@ export function computeCost(input: CostInput): CostReport {
       `pods were allocated more than the node cost on ${overcommitted.sort().slice(0, 5).join(", ")}: their idle counts as 0`,
     );
   const notes = [...data.notes];
-  if (options.mode === "max" && !data.pods.some((p) => p.usage?.length))
+  if (options.mode === "max" && !withUsage)
     notes.push("--allocation max: no pod carries usage samples, so allocated = request");
   if (!measuredIdle) notes.push("no node records overlap the window: idle is not measured");
   else if (allocatedOnPricedNodes < nonIdle * (1 - 1e-9))

@@ -12,10 +12,11 @@ export interface Held {
 export interface CostPod {
   uid: string;
   namespace: string;
-  name: string;
+  /** The core does not use the name and role; the ledger source leaves them out (it reads less). */
+  name?: string;
   /** The application (or local run) it belongs to; pods of one run share it. */
   appUid?: string;
-  role: "driver" | "executor";
+  role?: "driver" | "executor";
   attribution: Attribution;
   node?: string;
   nodeInfo: NodeInfo;
@@ -73,7 +74,8 @@ export interface CostRun {
 
 /** What a source hands the core: every pod and node that overlaps the window, and the runs they belong to. */
 export interface CostData {
-  pods: CostPod[];
+  /** Read more than once (prices, then the core); the ledger's are columns handed out a pod at a time. */
+  pods: Iterable<CostPod>;
   nodes: CostNode[];
   runs: CostRun[];
   /** Prometheus: the scrape interval that bounds each pod's start and end. */

@@ -1,8 +1,17 @@
 // The exact source: the run ledger's pod and node records, turned into what the core integrates. The ledger
 // saw every watch event, so a pod's interval is known to the second (uncertainty 0).
 import { podSpan } from "../ledger/index.js";
-import type { AppRecord, LedgerStore, NodeRecord, PodRecord } from "../ledger/schema.js";
+import type {
+  AppField,
+  AppRecord,
+  LedgerStore,
+  NodeRecord,
+  PodField,
+  PodRecord,
+  WindowFields,
+} from "../ledger/schema.js";
 import type { CostData, CostNode, CostPod, CostRun } from "./input.js";
+import { PodColumns } from "./pod-columns.js";
 import type { CostWindow } from "./window.js";
 
 /**
@@ -22,12 +31,44 @@ export function ledgerHint(missing: readonly string[]): string {
   return `pods without ${labels.join(", ")}: submit with \`sparklane submit\` (it sets these labels on the application, driver and executors), or add them to the template's driver and executor labels`;
 }
 
+/** The fields of a pod and of an app that the cost reads from the ledger: nothing else is read. */
+export const COST_FIELDS = {
+  pods: [
+    "uid",
+    "appUid",
+    "namespace",
+    "node",
+    "nodeInfo",
+    "cpuCores",
+    "memoryBytes",
+    "createdAt",
+    "scheduledAt",
+    "mainStartedAt",
+    "mainFinishedAt",
+    "deletedAt",
+  ],
+  apps: [
+    "uid",
+    "name",
+    "namespace",
+    "attribution",
+    "createdAt",
+    "terminatedAt",
+    "state",
+    "outcome",
+    "startLatencySeconds",
+  ],
+} as const satisfies WindowFields<AppField, PodField>;
+
+export type CostPodRecord = Pick<PodRecord, (typeof COST_FIELDS.pods)[number]>;
+export type CostAppRecord = Pick<AppRecord, (typeof COST_FIELDS.apps)[number]>;
+
 /**
  * A pod holds its request from scheduling until its Spark container finishes or the pod is deleted (a
  * Succeeded pod no longer counts against the node). With neither recorded, the application's end bounds it;
  * with nothing at all it is counted to the window's end, and a note says how many.
  */
-export function podToCost(pod: PodRecord, app: AppRecord | undefined): CostPod | undefined {
+export function podToCost(pod: CostPodRecord, app: CostAppRecord | undefined): CostPod | undefined {
   if (pod.scheduledAt === undefined && pod.node === undefined) return undefined; // never scheduled: held nothing
   const span = podSpan(pod);
   const start = span.start;
@@ -35,9 +76,7 @@ export function podToCost(pod: PodRecord, app: AppRecord | undefined): CostPod |
   return {
     uid: pod.uid,
     namespace: pod.namespace,
-    name: pod.name,
     appUid: pod.appUid,
-    role: pod.role,
     attribution: app?.attribution ?? {},
     ...(pod.node !== undefined ? { node: pod.node } : {}),
     nodeInfo: pod.nodeInfo,
@@ -60,7 +99,7 @@ export function nodeToCost(node: NodeRecord): CostNode {
   };
 }
 
-export function appToRun(app: AppRecord): CostRun {
+export function appToRun(app: CostAppRecord): CostRun {
   return {
     uid: app.uid,
     name: app.name,
@@ -74,19 +113,27 @@ export function appToRun(app: AppRecord): CostRun {
 }
 
 export async function ledgerCostData(store: LedgerStore, window: CostWindow): Promise<CostData> {
-  const [{ pods, apps }, nodes] = await Promise.all([
-    store.podsInWindow(window),
+  // Each pod is turned into the core's input as it is read, and kept as columns: the ledger's records are
+  // never all in memory, and neither are the core's pods as objects.
+  const appByUid = new Map<string, CostAppRecord>();
+  const costPods = new PodColumns();
+  let open = 0;
+  const [, nodes] = await Promise.all([
+    store.scanWindow(
+      window,
+      {
+        app: (a) => void appByUid.set(a.uid, a),
+        pod: (p) => {
+          const c = podToCost(p, appByUid.get(p.appUid));
+          if (!c) return;
+          if (c.held.end === Number.POSITIVE_INFINITY && c.held.start < window.end) open++;
+          costPods.push(c);
+        },
+      },
+      COST_FIELDS,
+    ),
     store.nodesInWindow(window),
   ]);
-  const appByUid = new Map(apps.map((a) => [a.uid, a]));
-  const costPods: CostPod[] = [];
-  let open = 0;
-  for (const p of pods) {
-    const c = podToCost(p, appByUid.get(p.appUid));
-    if (!c) continue;
-    if (c.held.end === Number.POSITIVE_INFINITY && c.held.start < window.end) open++;
-    costPods.push(c);
-  }
   const notes = ["ledger: pod intervals from watch events, exact (no scrape-interval error)"];
   if (open > 0)
     notes.push(
@@ -100,7 +147,7 @@ export async function ledgerCostData(store: LedgerStore, window: CostWindow): Pr
   return {
     pods: costPods,
     nodes: nodes.map(nodeToCost),
-    runs: apps.map(appToRun),
+    runs: Array.from(appByUid.values(), appToRun),
     notes,
     unattributedHint: ledgerHint,
   };

@@ -608,10 +608,10 @@ function runsOf(pods: CostPod[], appName: Map<string, string>): CostRun[] {
     const better =
       !r || (p.role === "driver" && hasAttribution(p)) || Object.keys(r.attribution).length === 0;
     const driverName =
-      p.role === "driver" ? (appName.get(p.uid) ?? p.name.replace(/-driver$/, "")) : undefined;
+      p.role === "driver" ? (appName.get(p.uid) ?? (p.name ?? p.uid).replace(/-driver$/, "")) : undefined;
     runs.set(p.appUid, {
       uid: p.appUid,
-      name: driverName ?? r?.name ?? p.name,
+      name: driverName ?? r?.name ?? p.name ?? p.uid,
       namespace: p.namespace,
       attribution: better ? p.attribution : r.attribution,
       createdAt: Math.min(r?.createdAt ?? Infinity, p.held.start),

@@ -140,7 +140,10 @@ export function mergeNode(prev: NodeRecord | undefined, next: NodeRecord): NodeR
  * Where a pod holds its node's resources: from scheduling (or creation, when scheduling was not seen) to the
  * end of its main container (or its deletion); `end` is undefined while it is still open.
  */
-export function podSpan(pod: PodRecord): { start: number; end: number | undefined } {
+export function podSpan(pod: Pick<PodRecord, "scheduledAt" | "createdAt" | "mainFinishedAt" | "deletedAt">): {
+  start: number;
+  end: number | undefined;
+} {
   return { start: pod.scheduledAt ?? pod.createdAt, end: pod.mainFinishedAt ?? pod.deletedAt };
 }
 

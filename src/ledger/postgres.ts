@@ -17,8 +17,19 @@ import {
   podsInWindowSql,
   type Bind,
 } from "./queries.js";
-import { apps, nodes, pods, type Table } from "./rows.js";
-import type { AppRecord, LedgerStore, NodeRecord, PodRecord, RunFilter, Window } from "./schema.js";
+import { apps, nodes, pods, sharedJson, type Table } from "./rows.js";
+import type {
+  AppRecord,
+  LedgerStore,
+  NodeRecord,
+  PodRecord,
+  RunFilter,
+  Window,
+  WindowFields,
+  WindowVisitor,
+  AppField,
+  PodField,
+} from "./schema.js";
 
 type Row = Record<string, unknown>;
 type Merge<T> = (prev: T | undefined, next: T) => T;
@@ -249,11 +260,27 @@ class PostgresLedger implements LedgerStore {
     );
   }
 
-  podsInWindow(w: Window) {
-    return this.read(async (c) => ({
-      pods: (await all(c, (bind) => podsInWindowSql("postgres", w, bind))).map(pods.fromRow),
-      apps: (await all(c, (bind) => appsOfPodsInWindowSql("postgres", w, bind))).map(apps.fromRow),
-    }));
+  async podsInWindow(w: Window) {
+    const out = { pods: [] as PodRecord[], apps: [] as AppRecord[] };
+    await this.scanWindow(w, { app: (a) => out.apps.push(a), pod: (p) => out.pods.push(p) });
+    return out;
+  }
+
+  /** The rows are fetched whole (pg has no cursor without pg-cursor); the records are made one at a time. */
+  scanWindow<A extends AppField, P extends PodField>(
+    w: Window,
+    visit: WindowVisitor<Pick<AppRecord, A>, Pick<PodRecord, P>>,
+    fields?: WindowFields<A, P>,
+  ) {
+    const appCols = fields ? apps.select(fields.apps) : "*";
+    const podCols = fields ? pods.select(fields.pods) : "*";
+    const podFromRow = pods.fromRowWith(sharedJson());
+    return this.read(async (c) => {
+      const appRows = await all(c, (bind) => appsOfPodsInWindowSql("postgres", w, bind, appCols));
+      const podRows = await all(c, (bind) => podsInWindowSql("postgres", w, bind, podCols));
+      for (const row of appRows) visit.app(apps.fromRow(row));
+      for (const row of podRows) visit.pod(podFromRow(row));
+    });
   }
 
   nodesInWindow(w: Window) {

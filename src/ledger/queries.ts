@@ -27,13 +27,14 @@ function podsOverlapping(cols: string, w: Window, bind: Bind, all: boolean): str
   );
 }
 
-export function podsInWindowSql(d: Dialect, w: Window, bind: Bind): string {
-  return `SELECT * FROM (${podsOverlapping("*", w, bind, true)}) AS p ORDER BY span_start, ${key(d, "uid")}`;
+/** `cols`: the columns to read (all by default); the order is the same whatever they are. */
+export function podsInWindowSql(d: Dialect, w: Window, bind: Bind, cols = "*"): string {
+  return `SELECT ${cols} FROM (${podsOverlapping("*", w, bind, true)}) AS p ORDER BY span_start, ${key(d, "uid")}`;
 }
 
-export function appsOfPodsInWindowSql(d: Dialect, w: Window, bind: Bind): string {
+export function appsOfPodsInWindowSql(d: Dialect, w: Window, bind: Bind, cols = "*"): string {
   return (
-    `SELECT * FROM apps WHERE uid IN (${podsOverlapping("app_uid", w, bind, false)}) ` +
+    `SELECT ${cols} FROM apps WHERE uid IN (${podsOverlapping("app_uid", w, bind, false)}) ` +
     `ORDER BY created_at, ${key(d, "uid")}`
   );
 }

@@ -13,7 +13,17 @@ export interface Table<T> {
   /** Every column, schema fields first, then the derived ones. */
   readonly columns: readonly string[];
   readonly toRow: (r: T) => Row;
+  /** A row of some of the columns maps to the record of those fields (`select`). */
   readonly fromRow: (row: Row) => T;
+  /** fromRow, reading the JSON columns with `parse` (`sharedJson` for many rows whose JSON repeats). */
+  readonly fromRowWith: (parse: (json: string) => unknown) => (row: Row) => T;
+  /** fromRowWith for rows read as arrays of `columns` (better-sqlite3's raw mode: no object per row). */
+  readonly fromValuesWith: (
+    parse: (json: string) => unknown,
+    columns: readonly string[],
+  ) => (values: unknown[]) => T;
+  /** The columns of some fields, for a read that needs only those (the cost reads a third of a pod). */
+  readonly select: (fields: readonly (keyof T)[]) => string;
 }
 
 const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -46,15 +56,48 @@ function table<T extends object>(
       }
       return row;
     },
-    fromRow(row) {
-      const r: Record<string, unknown> = {};
-      for (const m of map) {
-        const v = row[m.column];
-        if (v === null || v === undefined) continue;
-        r[m.field] = m.json ? JSON.parse(v as string) : v;
-      }
-      return r as T;
+    select: (fields) => fields.map((f) => snake(String(f))).join(", "),
+    fromRow: fromRowWith(JSON.parse),
+    fromRowWith,
+    fromValuesWith(parse, columns) {
+      const at = columns.map((c) => map.find((m) => m.column === c));
+      return (values) => {
+        const r: Record<string, unknown> = {};
+        for (let i = 0; i < at.length; i++) put(r, at[i], values[i], parse);
+        return r as T;
+      };
     },
+  };
+  function fromRowWith(parse: (json: string) => unknown) {
+    return (row: Row): T => {
+      const r: Record<string, unknown> = {};
+      for (const m of map) put(r, m, row[m.column], parse);
+      return r as T;
+    };
+  }
+}
+
+/** The one reading rule: NULL is an absent field, a JSON column is parsed, a derived column is skipped. */
+function put(
+  r: Record<string, unknown>,
+  m: { field: string; json: boolean } | undefined,
+  v: unknown,
+  parse: (json: string) => unknown,
+): void {
+  if (m === undefined || v === null || v === undefined) return;
+  r[m.field] = m.json ? parse(v as string) : v;
+}
+
+/**
+ * JSON.parse for one read of many rows whose JSON text repeats (a pod's node labels: a few distinct values
+ * over thousands of pods): equal texts give one frozen object, parsed once. Frozen, as records share it.
+ */
+export function sharedJson(): (json: string) => unknown {
+  const seen = new Map<string, unknown>();
+  return (text) => {
+    let v = seen.get(text);
+    if (v === undefined) seen.set(text, (v = Object.freeze(JSON.parse(text) as object)));
+    return v;
   };
 }
 

@@ -102,6 +102,19 @@ export interface Window {
   end: number;
 }
 
+export type AppField = keyof AppRecord;
+export type PodField = keyof PodRecord;
+
+export interface WindowVisitor<A = AppRecord, P = PodRecord> {
+  app(app: A): void;
+  pod(pod: P): void;
+}
+
+export interface WindowFields<A extends AppField, P extends PodField> {
+  apps: readonly A[];
+  pods: readonly P[];
+}
+
 export interface RunFilter {
   dag?: string;
   module?: string;
@@ -127,6 +140,17 @@ export interface LedgerStore {
   listApps(filter?: RunFilter): Promise<AppRecord[]>;
   /** Pods whose lifetime (scheduledAt or createdAt .. end or open) overlaps the window, with their apps. */
   podsInWindow(window: Window): Promise<{ pods: PodRecord[]; apps: AppRecord[] }>;
+  /**
+   * The same records, in the same order and snapshot, handed over one by one as they are read: every app
+   * first, then every pod. A reader that keeps only what it derives (the cost) never holds them all. With
+   * `fields`, only those fields are read (`Pick`s of the records). The callbacks run during the read, so they
+   * must not use the store; records of one scan may share (frozen) node labels.
+   */
+  scanWindow<A extends AppField = AppField, P extends PodField = PodField>(
+    window: Window,
+    visit: WindowVisitor<Pick<AppRecord, A>, Pick<PodRecord, P>>,
+    fields?: WindowFields<A, P>,
+  ): Promise<void>;
   nodesInWindow(window: Window): Promise<NodeRecord[]>;
   /** The schema version the database carries after migrations. */
   schemaVersion(): Promise<number>;

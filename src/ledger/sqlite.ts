@@ -18,8 +18,19 @@ import {
   podsInWindowSql,
   type Bind,
 } from "./queries.js";
-import { apps, nodes, pods, type Table } from "./rows.js";
-import type { AppRecord, LedgerStore, NodeRecord, PodRecord, RunFilter, Window } from "./schema.js";
+import { apps, nodes, pods, sharedJson, type Table } from "./rows.js";
+import type {
+  AppRecord,
+  LedgerStore,
+  NodeRecord,
+  PodRecord,
+  RunFilter,
+  Window,
+  WindowFields,
+  WindowVisitor,
+  AppField,
+  PodField,
+} from "./schema.js";
 
 type Row = Record<string, unknown>;
 type Merge<T> = (prev: T | undefined, next: T) => T;
@@ -207,13 +218,51 @@ class SqliteLedger implements LedgerStore {
     return this.run(() => this.all((bind) => listAppsSql("sqlite", filter, bind)).map(apps.fromRow));
   }
 
-  podsInWindow(w: Window) {
+  /**
+   * Rows one at a time (better-sqlite3's iterate), as arrays (raw): a window's pods are never all in memory,
+   * and no object is made per row only to be read once.
+   */
+  private each<T>(
+    q: (bind: Bind) => string,
+    read: (columns: string[]) => (values: unknown[]) => T,
+    fn: (record: T) => void,
+  ): void {
+    const { sql, params } = build("sqlite", q);
+    let st = this.cache.get(sql);
+    if (!st) this.cache.set(sql, (st = this.db.prepare(sql)));
+    st.raw(true);
+    const record = read(st.columns().map((c) => c.name));
+    for (const values of st.iterate(...params)) fn(record(values as unknown[]));
+  }
+
+  async podsInWindow(w: Window) {
+    const out = { pods: [] as PodRecord[], apps: [] as AppRecord[] };
+    await this.scanWindow(w, { app: (a) => out.apps.push(a), pod: (p) => out.pods.push(p) });
+    return out;
+  }
+
+  scanWindow<A extends AppField, P extends PodField>(
+    w: Window,
+    visit: WindowVisitor<Pick<AppRecord, A>, Pick<PodRecord, P>>,
+    fields?: WindowFields<A, P>,
+  ) {
+    const appCols = fields ? apps.select(fields.apps) : "*";
+    const podCols = fields ? pods.select(fields.pods) : "*";
+    const podJson = sharedJson();
     // One read transaction, so the apps match the pods even while the exporter writes.
     return this.run(
-      this.db.transaction(() => ({
-        pods: this.all((bind) => podsInWindowSql("sqlite", w, bind)).map(pods.fromRow),
-        apps: this.all((bind) => appsOfPodsInWindowSql("sqlite", w, bind)).map(apps.fromRow),
-      })),
+      this.db.transaction(() => {
+        this.each(
+          (bind) => appsOfPodsInWindowSql("sqlite", w, bind, appCols),
+          (cols) => apps.fromValuesWith(JSON.parse, cols),
+          (a) => visit.app(a),
+        );
+        this.each(
+          (bind) => podsInWindowSql("sqlite", w, bind, podCols),
+          (cols) => pods.fromValuesWith(podJson, cols),
+          (p) => visit.pod(p),
+        );
+      }),
     );
   }
 

@@ -103,7 +103,7 @@ test(
       const s = truth.scrapeIntervalSeconds * 1000;
 
       // The duplicated target is real: a naive sum counts those pods twice.
-      const dup = truth.pods.find((p) => truth.duplicated.includes(p.name))!;
+      const dup = truth.pods.find((p) => truth.duplicated.includes(p.name ?? ""))!;
       const a = await serve(dir, undefined, async (prom, url) => {
         const naive = await prom.query(
           `sum(max_over_time(kube_pod_container_resource_requests{uid="${dup.uid}",resource="cpu"}[1d] @ ${truth.window.end / 1000}))`,

@@ -284,6 +284,35 @@ for (const b of backends) {
       );
     });
 
+    test("scanWindow: the records of podsInWindow in its order, apps first; with fields, only those", async () => {
+      const s = await ledger();
+      const w = { start: 0, end: T0 + 10 * 3600_000 };
+      await s.write({
+        apps: [full.app, app("b", { createdAt: T0 - 5 })],
+        pods: [full.pod, pod("p2", { appUid: "b", createdAt: T0 - 5 }), pod("p3", { appUid: "b" })],
+      });
+      const whole = await s.podsInWindow(w);
+      const seen: string[] = [];
+      const picked: { apps: unknown[]; pods: unknown[] } = { apps: [], pods: [] };
+      await s.scanWindow(w, {
+        app: (a) => void seen.push(`app ${a.uid}`),
+        pod: (p) => void seen.push(`pod ${p.uid}`),
+      });
+      assert.deepEqual(seen, [
+        ...whole.apps.map((a) => `app ${a.uid}`),
+        ...whole.pods.map((p) => `pod ${p.uid}`),
+      ]);
+      const fields = { apps: ["uid", "attribution"], pods: ["uid", "nodeInfo", "scheduledAt"] } as const;
+      await s.scanWindow(w, { app: (a) => picked.apps.push(a), pod: (p) => picked.pods.push(p) }, fields);
+      const pick = (r: object, ks: readonly string[]) =>
+        Object.fromEntries(Object.entries(r).filter(([k]) => ks.includes(k)));
+      assert.deepEqual(picked, {
+        apps: whole.apps.map((a) => pick(a, fields.apps)),
+        pods: whole.pods.map((p) => pick(p, fields.pods)),
+      });
+      assert.ok(whole.pods.some((p) => p.scheduledAt === undefined) && whole.apps.length === 2);
+    });
+
     test("nodesInWindow: from first seen to deletion, or open", async () => {
       const s = await ledger();
       const w = { start: T0 + 100, end: T0 + 200 };
