@@ -14,7 +14,10 @@ await build({
     cli: "src/cli/index.ts",
     index: "src/index.ts",
     ...Object.fromEntries(
-      ["artifact", "bootstrap", "kube", "ivy", "metrics"].map((d) => [d, `src/${d}/index.ts`]),
+      ["artifact", "bootstrap", "kube", "ivy", "metrics", "ledger", "cost", "ui"].map((d) => [
+        d,
+        `src/${d}/index.ts`,
+      ]),
     ),
   },
   outdir: tmp,

@@ -47,4 +47,5 @@ export {
 } from "./template/index.js";
 // The parts that talk to the outside world are subpath exports, so importing the core loads none of their
 // clients (Kubernetes, AWS, prom-client, tar): `sparklane/artifact`, `sparklane/bootstrap`, `sparklane/kube`,
-// `sparklane/ivy`, `sparklane/metrics`. Each is its folder's index.
+// `sparklane/ivy`, `sparklane/metrics`, `sparklane/ledger`, `sparklane/cost`, `sparklane/ui`. Each is its folder's
+// index.

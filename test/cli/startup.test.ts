@@ -129,7 +129,19 @@ test(
       `const lib = await import(${dist("index")});\nif (typeof lib.renderAndCheck !== "function") throw new Error("no renderAndCheck");\n`,
     );
     assert.ok(core.parts.has("src/render"), [...core.parts].join(" "));
-    for (const part of [...CLIENTS, "src/kube", "src/ivy", "src/metrics", "src/artifact", "src/bootstrap"])
+    for (const part of [
+      ...CLIENTS,
+      "npm:better-sqlite3",
+      "npm:pg",
+      "src/kube",
+      "src/ivy",
+      "src/metrics",
+      "src/artifact",
+      "src/bootstrap",
+      "src/ledger",
+      "src/cost",
+      "src/ui",
+    ])
       assert.ok(!core.parts.has(part), `import "sparklane" loads ${part}`);
 
     const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
@@ -141,6 +153,9 @@ test(
       "./ivy": "npm:prom-client",
       "./artifact": "npm:tar",
       "./bootstrap": "npm:tar",
+      "./ledger": "src/ledger",
+      "./cost": "src/cost",
+      "./ui": "src/ui",
     };
     assert.deepEqual(Object.keys(pkg.exports).sort(), [".", ...Object.keys(clientOf)].sort());
     for (const [sub, client] of Object.entries(clientOf)) {
