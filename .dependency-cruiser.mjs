@@ -25,7 +25,7 @@ const LAYERS = {
   ivy: ["runtime"],
   metrics: ["kube", "ledger"],
   bake: ["render", "manifest", "project", "runtime", "artifact", "local"],
-  ledger: ["kube"],
+  ledger: ["kube", "manifest"],
   cost: ["ledger"],
   ui: ["cost", "ledger"],
 };
