@@ -49,12 +49,17 @@ export async function runMain(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** `--output json` or `--output=json` among the arguments (before a `--`). */
+/** `--output json`, `--output=json`, `-o json` or `-ojson` among the arguments (before a `--`). */
 function asksForJson(argv: readonly string[]): boolean {
   const args = argv.slice(2);
   const end = args.indexOf("--");
   const words = end === -1 ? args : args.slice(0, end);
-  return words.some((w, i) => w === "--output=json" || (w === "--output" && words[i + 1] === "json"));
+  return words.some(
+    (w, i) =>
+      w === "--output=json" ||
+      w === "-ojson" ||
+      ((w === "--output" || w === "-o") && words[i + 1] === "json"),
+  );
 }
 
 /** Commander's message without its `error: ` prefix and the trailing newline. */

@@ -273,7 +273,8 @@ test(
     assert.match(failedInit.stdout, /setup-etl/);
     assert.match(
       failedInit.stdout,
-      /warnings:\n {2}\S+ {2}pod\/\S+-driver {2}BackOff: Init container failed/,
+      // The application's SparkDriverFailed may share the pod event's second and sort either side of it.
+      /warnings:\n(?: {2}.*\n)*? {2}\S+ {2}pod\/\S+-driver {2}BackOff: Init container failed/,
     );
     const d = await runCli(["delete", victim, "--kubeconfig", kc(), "-n", ns.name]);
     assert.equal(d.code, 0, d.stderr);

@@ -290,7 +290,7 @@ test("render sees the payload as Python's json.loads gives it: key order as writ
 });
 
 test("a usage error under --output json is one JSON document on stdout too, whatever the flag's spelling", async (t) => {
-  for (const spelling of [["--output", "json"], ["--output=json"], ["-o", "json"]]) {
+  for (const spelling of [["--output", "json"], ["--output=json"], ["-o", "json"], ["-ojson"]]) {
     await t.test(spelling.join(" "), async () => {
       const r = await runCli(["render", ...spelling, "--variant", "fast", "--conf", daily]);
       assert.equal(r.code, 2, r.stderr);
