@@ -1,5 +1,5 @@
 // Cluster flags shared by submit, status, logs, delete, list and exporter, and their text formatting.
-import { InvalidArgumentError, Option, type Command } from "commander";
+import { Option, type Command } from "commander";
 import type { Kube, ResolvedNamespace } from "../kube/index.js";
 import type { PhaseTimings } from "../kube/wait.js";
 
@@ -57,14 +57,6 @@ export async function notFound(
     `sparkapplication ${names.map((n) => `${ns.namespace}/${n}`).join(", ")} not found in ${describeNamespace(ns)}`,
     `pass -n NAMESPACE if it is elsewhere; \`sparklane list -A\` lists every namespace${extraHint}`,
   );
-}
-
-/** Commander argument parser for durations in seconds; commander reports the message and exits 2. */
-export function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new InvalidArgumentError(`expected a number of seconds greater than 0, found "${value}"`);
-  return n;
 }
 
 const PHASE_LABELS: [keyof PhaseTimings, string][] = [

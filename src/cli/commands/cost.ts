@@ -1,28 +1,18 @@
-import { InvalidArgumentError, Option, type Command } from "commander";
+import { Option, type Command } from "commander";
 import type { CostReport } from "../../cost/report.js";
+import { addCostShapeFlags, type CostShapeFlags } from "../cost-flags.js";
 import { checkOutPath, out, writeOut } from "../io.js";
+import { positive } from "../parse.js";
 
-interface CostFlags {
+interface CostFlags extends CostShapeFlags {
   window: string;
-  by: string;
-  allocation: "request" | "max";
-  idle: "separate" | "share";
   cpuWeight?: number;
-  prices?: string;
-  ledger?: string;
   source: "ledger" | "prometheus";
   prometheus?: string;
   scrapeInterval?: number;
   output: "table" | "csv" | "json" | "html";
   out?: string;
   top: number;
-}
-
-function positive(v: string): number {
-  const n = Number(v);
-  if (!(Number.isFinite(n) && n > 0))
-    throw new InvalidArgumentError(`expected a positive number, found "${v}"`);
-  return n;
 }
 
 type Render = (r: CostReport, flags: CostFlags) => string;
@@ -47,43 +37,23 @@ async function rendererFor(output: CostFlags["output"]): Promise<Render> {
 }
 
 export function register(program: Command): void {
-  program
-    .command("cost")
-    .description(
-      "what runs cost over a closed UTC window, by DAG, task, module, variant or run (from the run ledger)",
-    )
+  addCostShapeFlags(
+    program
+      .command("cost")
+      .description(
+        "what runs cost over a closed UTC window, by DAG, task, module, variant or run (from the run ledger)",
+      ),
+    "group by these keys, comma-separated: dag, task, module, variant, run",
+  )
     .option(
       "--window <window>",
       "yesterday, Nd (whole UTC days before today), YYYY-MM, YYYY-MM-DD or START..END",
       "yesterday",
     )
     .option(
-      "--by <keys>",
-      "group by these keys, comma-separated: dag, task, module, variant, run",
-      "dag,task,module",
-    )
-    .addOption(
-      new Option("--allocation <mode>", "request: allocated = request; max: max(request, usage)")
-        .choices(["request", "max"])
-        .default("request"),
-    )
-    .addOption(
-      new Option("--idle <how>", "separate: an idle line; share: idle spread over rows by cost")
-        .choices(["separate", "share"])
-        .default("separate"),
-    )
-    .option(
       "--cpu-weight <n>",
       "vCPU-hour price / GiB-hour price when splitting a node price (default 9)",
       positive,
-    )
-    .option(
-      "--prices <file>",
-      "price file (YAML or JSON): instanceTypes: {TYPE: {vcpu, memoryGib, onDemand, spot}}",
-    )
-    .option(
-      "--ledger <url>",
-      "ledger: a path, sqlite:PATH or postgres://... (default: $SPARKLANE_LEDGER, else ~/.local/share/sparklane/ledger.db)",
     )
     .addOption(
       new Option("--source <source>", "where runs are read from")

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { InvalidArgumentError } from "commander";
 import { collect } from "../output.js";
+import { port } from "../parse.js";
 
 interface ExporterFlags {
   kubeconfig?: string;
@@ -10,13 +10,6 @@ interface ExporterFlags {
   port: number;
   host: string;
   ledger?: string;
-}
-
-function port(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new InvalidArgumentError(`expected a port number 0-65535, found "${v}"`);
-  return n;
 }
 
 export function register(program: Command): void {

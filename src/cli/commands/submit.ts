@@ -11,7 +11,8 @@ import {
   renderRequestFromFlags,
   type RenderFlags,
 } from "../render-flags.js";
-import { addKubeFlags, formatTimings, seconds, type KubeFlags } from "../kube-flags.js";
+import { addKubeFlags, formatTimings, type KubeFlags } from "../kube-flags.js";
+import { seconds } from "../parse.js";
 import { addLedgerFlags, checkLedgerFlag, openRecorder, type LedgerFlags } from "../ledger-flags.js";
 
 // Thin: flags and printing. The flow (create/attach, wait, clean-up, outcome) is src/kube/submit.ts.

@@ -1,36 +1,28 @@
 import type { Command } from "commander";
-import { InvalidArgumentError, Option } from "commander";
 import type { ReportSource } from "../../ui/index.js";
+import { addCostShapeFlags, type CostShapeFlags } from "../cost-flags.js";
+import { port } from "../parse.js";
 
-interface UiFlags {
+interface UiFlags extends CostShapeFlags {
   host: string;
   port: number;
   allowRemote?: boolean;
   window?: string;
-  by: string;
-  allocation: "request" | "max";
-  idle: "separate" | "share";
-  prices?: string;
-  ledger?: string;
   report?: string;
 }
 
 /** The window shown when neither --window nor the URL names one: the last seven whole UTC days. */
 const DEFAULT_WINDOW = "7d";
 
-function port(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new InvalidArgumentError(`expected a port number 0-65535, found "${v}"`);
-  return n;
-}
-
 export function register(program: Command): void {
-  program
-    .command("ui")
-    .description(
-      "serve a read-only web view of runs, start latency and cost per module and day, from the run ledger (/ and /api/report.json)",
-    )
+  addCostShapeFlags(
+    program
+      .command("ui")
+      .description(
+        "serve a read-only web view of runs, start latency and cost per module and day, from the run ledger (/ and /api/report.json)",
+      ),
+    "group the cost rows by these keys: dag, task, module, variant, run",
+  )
     .option("--host <address>", "address to listen on (loopback only unless --allow-remote)", "127.0.0.1")
     .option("--port <port>", "HTTP port (0: any free port)", port, 8080)
     .option("--allow-remote", "allow a --host other machines can reach (the page shows run names and cost)")
@@ -38,26 +30,6 @@ export function register(program: Command): void {
       "--window <window>",
       "window shown when the URL names none (?window=): yesterday, 7d (default), 2026-11, YYYY-MM-DD, START..END",
     )
-    .option(
-      "--ledger <url>",
-      "ledger: a path, sqlite:PATH or postgres://... (default: $SPARKLANE_LEDGER, else ~/.local/share/sparklane/ledger.db)",
-    )
-    .option(
-      "--by <keys>",
-      "group the cost rows by these keys: dag, task, module, variant, run",
-      "dag,task,module",
-    )
-    .addOption(
-      new Option("--allocation <mode>", "request: allocated = request; max: max(request, usage)")
-        .choices(["request", "max"])
-        .default("request"),
-    )
-    .addOption(
-      new Option("--idle <how>", "separate: an idle line; share: idle spread over rows by cost")
-        .choices(["separate", "share"])
-        .default("separate"),
-    )
-    .option("--prices <file>", "price file (YAML or JSON), as for `sparklane cost`")
     .option(
       "--report <file>",
       "serve this report (`sparklane cost --output json`) instead of the ledger; re-read on every request",
@@ -72,12 +44,8 @@ export function register(program: Command): void {
         const { costReport } = await import("../../cost/index.js");
         source = ({ window }) =>
           costReport({
+            ...flags,
             window: window ?? DEFAULT_WINDOW,
-            by: flags.by,
-            allocation: flags.allocation,
-            idle: flags.idle,
-            prices: flags.prices,
-            ledger: flags.ledger,
             source: "ledger",
             now: Date.now(),
           });
