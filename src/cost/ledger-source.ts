@@ -1,6 +1,7 @@
 // The exact source: the run ledger's pod and node records, turned into what the core integrates. The ledger
 // saw every watch event, so a pod's interval is known to the second (uncertainty 0).
 import { podSpan } from "../ledger/index.js";
+import { RUN_LABELS } from "../ledger/record.js";
 import type {
   AppField,
   AppRecord,
@@ -14,16 +15,13 @@ import type { CostData, CostNode, CostPod, CostRun } from "./input.js";
 import { PodColumns } from "./pod-columns.js";
 import type { CostWindow } from "./window.js";
 
-/**
- * The pod labels each `--by` key comes from; the same keys as kube/naming.ts LABELS (a test holds them equal;
- * cost/ may not import kube/).
- */
+/** The pod label each `--by` key comes from. */
 export const ATTRIBUTION_LABELS = {
-  dag: "airflow-dag-id",
-  task: "airflow-task-id",
-  module: "etl-module",
-  variant: "sparklane-variant",
-  run: "sparklane-run-id",
+  dag: RUN_LABELS.dagId,
+  task: RUN_LABELS.taskId,
+  module: RUN_LABELS.module,
+  variant: RUN_LABELS.variant,
+  run: RUN_LABELS.runId,
 } as const;
 
 export function ledgerHint(missing: readonly string[]): string {

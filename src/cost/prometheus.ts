@@ -20,7 +20,8 @@
 //   kube-state-metrics' `label_` names mapped back to sparklane's keys;
 // - usage from cAdvisor when it is scraped.
 import { InfraError, InternalError, UserError } from "../errors.js";
-import type { Attribution, NodeInfo, Window } from "../ledger/schema.js";
+import { attributionOf, NODE_LABELS, nodeInfoOf, RUN_LABELS } from "../ledger/record.js";
+import type { NodeInfo, Window } from "../ledger/schema.js";
 import type { CostData, CostNode, CostPod, CostRun, NodePrice, PriceMetric } from "./input.js";
 import { ATTRIBUTION_LABELS } from "./ledger-source.js";
 
@@ -29,27 +30,10 @@ export const SPARK_CONTAINERS = "spark-kubernetes-(driver|executor)";
 /** No range selector covers more than this many scrape intervals (Prometheus caps ranges at 11,000 points). */
 export const MAX_POINTS = 10_000;
 
-/**
- * The pod labels the attribution reads: sparklane's keys (kube/naming.ts LABELS; cost/ may not import kube/, a
- * test holds them equal). kube-state-metrics exports only those it is told to.
- */
-export const ATTRIBUTION_KEYS = {
-  dag: "airflow-dag-id",
-  task: "airflow-task-id",
-  executionDate: "airflow-execution-date",
-  module: "etl-module",
-  variant: "sparklane-variant",
-  runId: "sparklane-run-id",
-} as const;
 /** Set by Spark on the driver and every executor of one application attempt: ties executors to their run. */
 export const APP_SELECTOR = "spark-app-selector";
-export const POD_LABEL_KEYS = [...Object.values(ATTRIBUTION_KEYS), APP_SELECTOR];
-/** Node label keys for prices. */
-export const NODE_LABEL_KEYS = {
-  instanceType: "node.kubernetes.io/instance-type",
-  capacityType: "karpenter.sh/capacity-type",
-  zone: "topology.kubernetes.io/zone",
-} as const;
+/** The pod labels the attribution reads; kube-state-metrics exports only those it is told to. */
+export const POD_LABEL_KEYS = [...Object.values(RUN_LABELS), APP_SELECTOR];
 
 /** kube-state-metrics' Prometheus label for a Kubernetes label key: `label_` and unsupported characters as `_`. */
 export function ksmLabelName(key: string): string {
@@ -57,7 +41,7 @@ export function ksmLabelName(key: string): string {
 }
 
 /** The flag that makes kube-state-metrics export the labels sparklane reads (for the hint and the docs). */
-export const KSM_ALLOWLIST_FLAG = `--metric-labels-allowlist=pods=[${POD_LABEL_KEYS.join(",")}],nodes=[${Object.values(NODE_LABEL_KEYS).join(",")}]`;
+export const KSM_ALLOWLIST_FLAG = `--metric-labels-allowlist=pods=[${POD_LABEL_KEYS.join(",")}],nodes=[${Object.values(NODE_LABELS).join(",")}]`;
 
 export const KARPENTER_PRICE = "karpenter_cloudprovider_instance_type_offering_price_estimate";
 export const OPENCOST_PRICE = "node_total_hourly_cost";
@@ -313,32 +297,14 @@ function podLabels(metric: Record<string, string>): Record<string, string> {
   return labels;
 }
 
-function attributionOf(labels: Record<string, string>): Attribution {
-  const variant = labels[ATTRIBUTION_KEYS.variant];
-  const a: Attribution = {
-    dag: labels[ATTRIBUTION_KEYS.dag],
-    task: labels[ATTRIBUTION_KEYS.task],
-    executionDate: labels[ATTRIBUTION_KEYS.executionDate],
-    module: labels[ATTRIBUTION_KEYS.module],
-    variant: variant === "standard" || variant === "pre-baked" ? variant : undefined,
-    runId: labels[ATTRIBUTION_KEYS.runId],
-  };
-  for (const k of Object.keys(a) as (keyof Attribution)[]) if (a[k] === undefined) delete a[k];
-  return a;
-}
-
-function nodeInfoOf(metric: Record<string, string> | undefined): NodeInfo {
-  const get = (k: string) => {
+/** A node's price labels from its kube_node_labels series. */
+function nodeInfoFromSeries(metric: Record<string, string> | undefined): NodeInfo {
+  const labels: Record<string, string> = {};
+  for (const k of Object.values(NODE_LABELS)) {
     const v = metric?.[ksmLabelName(k)];
-    return v === undefined || v === "" ? undefined : v;
-  };
-  const info: NodeInfo = {
-    instanceType: get(NODE_LABEL_KEYS.instanceType),
-    capacityType: get(NODE_LABEL_KEYS.capacityType),
-    zone: get(NODE_LABEL_KEYS.zone),
-  };
-  for (const k of Object.keys(info) as (keyof NodeInfo)[]) if (info[k] === undefined) delete info[k];
-  return info;
+    if (v !== undefined && v !== "") labels[k] = v;
+  }
+  return nodeInfoOf(labels);
 }
 
 interface PodAcc {
@@ -451,7 +417,7 @@ export async function readPrometheus(o: PrometheusOptions): Promise<PrometheusDa
         ]);
 
   // Nodes: held from first to last kube_node_info sample; labels and allocatable over the window.
-  const nodeLabelNames = Object.values(NODE_LABEL_KEYS).map(ksmLabelName);
+  const nodeLabelNames = Object.values(NODE_LABELS).map(ksmLabelName);
   const [nodeLabels, allocatable, capacity] = await Promise.all([
     r.over(
       (w) => `max by (node, ${nodeLabelNames.join(", ")}) (max_over_time(kube_node_labels${w}))`,
@@ -496,7 +462,7 @@ export async function readPrometheus(o: PrometheusOptions): Promise<PrometheusDa
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([name, span]) => ({
       name,
-      info: nodeInfoOf(labelsOfNode.get(name)),
+      info: nodeInfoFromSeries(labelsOfNode.get(name)),
       cpuCores: alloc.get(name)?.cpu ?? 0,
       memoryBytes: alloc.get(name)?.memory ?? 0,
       held: { start: span.first, end: span.last },

@@ -29,6 +29,9 @@ export const EXECUTOR_CONTAINER = "spark-kubernetes-executor";
 export const APP_NAME_LABEL = "sparkoperator.k8s.io/app-name";
 export const ROLE_LABEL = "spark-role";
 
+/** The pod labels a run is attributed by (kube/naming.ts), for readers of the ledger that may not import kube/. */
+export const RUN_LABELS = LABELS;
+
 /** Node labels cost reads (Karpenter's and the well-known ones, cost.md §6.1). */
 export const NODE_LABELS = {
   instanceType: "node.kubernetes.io/instance-type",

@@ -1,8 +1,7 @@
 // Ledger records to the core's input: a pod's held interval, attribution from its app, and the hint's labels.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LABELS } from "../../src/kube/naming.js";
-import { ATTRIBUTION_LABELS, ledgerHint, nodeToCost, podToCost } from "../../src/cost/ledger-source.js";
+import { ledgerHint, nodeToCost, podToCost } from "../../src/cost/ledger-source.js";
 import type { AppRecord, PodRecord } from "../../src/ledger/schema.js";
 
 const T = Date.UTC(2026, 10, 15, 10);
@@ -65,13 +64,6 @@ test("ledger node: first seen to deletion, open while it exists", () => {
 });
 
 test("the hint names the same labels sparklane puts on pods", () => {
-  assert.deepEqual(ATTRIBUTION_LABELS, {
-    dag: LABELS.dagId,
-    task: LABELS.taskId,
-    module: LABELS.module,
-    variant: LABELS.variant,
-    run: LABELS.runId,
-  });
   assert.match(
     ledgerHint(["dag", "module"]),
     /^pods without airflow-dag-id, etl-module: submit with `sparklane submit`/,

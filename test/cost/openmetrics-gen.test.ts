@@ -2,12 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LABELS } from "../../src/kube/naming.js";
-import {
-  ATTRIBUTION_KEYS,
-  KSM_ALLOWLIST_FLAG,
-  ksmLabelName,
-  POD_LABEL_KEYS,
-} from "../../src/cost/prometheus.js";
+import { KSM_ALLOWLIST_FLAG, ksmLabelName, POD_LABEL_KEYS } from "../../src/cost/prometheus.js";
 import { check, generate, POD_ALLOWLIST } from "./openmetrics-gen.js";
 
 test("the generator is deterministic and its output passes its own checks", () => {
@@ -41,7 +36,7 @@ test("check refuses what promtool would silently mangle", () => {
 });
 
 test("the Prometheus source reads sparklane's own label keys, as kube-state-metrics names them", () => {
-  assert.deepEqual(Object.values(ATTRIBUTION_KEYS).sort(), Object.values(LABELS).sort());
+  assert.deepEqual(POD_LABEL_KEYS, [...Object.values(LABELS), "spark-app-selector"]);
   assert.deepEqual(POD_ALLOWLIST, POD_LABEL_KEYS);
   assert.equal(ksmLabelName("airflow-dag-id"), "label_airflow_dag_id");
   assert.equal(ksmLabelName("node.kubernetes.io/instance-type"), "label_node_kubernetes_io_instance_type");
