@@ -483,7 +483,8 @@ export function computeCost(input: CostInput): CostReport {
         ? { scrapeIntervalSeconds: data.scrapeIntervalSeconds }
         : {}),
       notes,
-      unitPrices: [...unitPrices.values()].sort(
+      // Nodes of one instance type usually get one price object each (a metric per node): one line per price.
+      unitPrices: [...new Map([...unitPrices.values()].map((u) => [JSON.stringify(u), u])).values()].sort(
         (a, b) => a.key.localeCompare(b.key) || (a.capacityType ?? "").localeCompare(b.capacityType ?? ""),
       ),
     },

@@ -106,6 +106,22 @@ test("unit prices: the 9:1 split sums to the node price and is reported", () => 
   assert.ok(r7.rows[0]!.ramCost > r.rows[0]!.ramCost);
 });
 
+test("unit prices: nodes of one instance type at one price make one line, a different price another", () => {
+  const pods = [
+    pod(),
+    pod({ node: "n2" }),
+    pod({ node: "n3", nodeInfo: { instanceType: "m5.2xlarge", capacityType: "spot" } }),
+  ];
+  const r = run(pods, { prices: { n1: price(0.384), n2: price(0.384), n3: price(0.15) } });
+  assert.deepEqual(
+    r.assumptions.unitPrices!.map((u) => [u.key, u.capacityType, u.hourly]),
+    [
+      ["m5.2xlarge", "on-demand", 0.384],
+      ["m5.2xlarge", "spot", 0.15],
+    ],
+  );
+});
+
 const boundaryCases: { name: string; held: [number, number]; hours: number }[] = [
   { name: "inside", held: [D + 1 * H, D + 3 * H], hours: 2 },
   { name: "starts before the window", held: [D - 5 * H, D + 1 * H], hours: 1 },
