@@ -3,9 +3,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { binPath, repoRoot } from "../helpers/cli.js";
+import { writeExampleLedger } from "../helpers/ledger-example.js";
 import { sharedDir, sharedSkip } from "../helpers/shared.js";
 
 interface Example {
@@ -85,6 +87,32 @@ test("README: the render, validate and lint examples run as written", { skip: sh
       );
       assertShows(printed, e.output, e.command);
     });
+  }
+});
+
+test("README: the cost example prints what the example project's ledger costs, as shown", async () => {
+  const example = readmeExamples(readFileSync(join(repoRoot, "README.md"), "utf8")).find((e) =>
+    e.command.startsWith("npx sparklane cost --window 2026-11-30"),
+  );
+  assert.ok(example, "the README's cost example over the example ledger");
+  const dir = mkdtempSync(join(tmpdir(), "sparklane-readme-cost-"));
+  try {
+    // The same week the screenshot shows (scripts/ui-screenshot.ts), with the same pinned clock.
+    const ledger = join(dir, "ledger.db");
+    await writeExampleLedger(ledger, Date.parse("2026-12-03T06:00:00Z"));
+    const r = spawnSync(
+      "bash",
+      ["-c", example.command.replace("npx sparklane", `node ${JSON.stringify(binPath)}`)],
+      {
+        cwd: repoRoot,
+        encoding: "utf8",
+        env: { ...process.env, SPARKLANE_LEDGER: ledger },
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assertShows(r.stdout, example.output, example.command);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
