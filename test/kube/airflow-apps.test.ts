@@ -2,10 +2,10 @@
 // provider's random name suffix and its dag_id/task_id/run_id/try_number labels. The application is the body
 // real Airflow 3.3.2 + cncf.kubernetes 10.25.0 built for the example DAG (fixtures/airflow-submitted.json,
 // captured with test/airflow/airflow_render.py; real-airflow.test.ts checks that live bodies keep that shape),
-// posted as the provider posts it to the real test cluster (test/cluster/): the real API server stores it, the
-// real Spark Operator and its webhook run it, kwok's stages play its driver pod (no outcome label: it
-// completes). Beside it runs one application sparklane submitted. The pure test (originOf,
-// providerLabelValue) needs no cluster.
+// posted as the provider posts it (with the two changes the real cluster needs, see onCluster) to the real
+// test cluster (test/cluster/): the real API server stores it, the real Spark Operator and its webhook run it,
+// kwok's stages play its driver pod (no outcome label: it completes). Beside it runs one application sparklane
+// submitted. The pure test (originOf, providerLabelValue) needs no cluster.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
