@@ -18,7 +18,9 @@ import {
   WATCH_LABEL,
 } from "../cluster/cluster.js";
 import { input } from "../kube/harness.js";
+import { connect } from "../../src/kube/client.js";
 import type { SubmitInput } from "../../src/kube/submit.js";
+import { Exporter, type ExporterOptions } from "../../src/metrics/exporter.js";
 import { TcpProxy } from "./tcp-proxy.js";
 
 function goInstalled(): boolean {
@@ -217,6 +219,42 @@ export function clusterInput(
   m.spec.driver.serviceAccount = "spark";
   change(m);
   return i;
+}
+
+export interface ClusterExporter {
+  /** The text of its /metrics. */
+  scrape(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The exporter (src/metrics/exporter.ts) in this process, watching one namespace of the test cluster with the
+ * admin kubeconfig, on 127.0.0.1 and a port the OS chooses. Resolves once /healthz says it has synced: the
+ * exporter takes what its first list sees as history, so only runs submitted after this are counted.
+ */
+export async function clusterExporter(
+  namespace: string,
+  opts: Omit<ExporterOptions, "kube" | "namespaces" | "port" | "host"> = {},
+): Promise<ClusterExporter> {
+  const exporter = new Exporter({
+    ...opts,
+    kube: connect({ kubeconfig: adminKubeconfig() }),
+    namespaces: [namespace],
+    port: 0,
+    host: "127.0.0.1",
+  });
+  const { port } = await exporter.start();
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await eventually("the exporter to sync", async () => (await fetch(`${url}/healthz`)).status === 200);
+  } catch (e) {
+    await exporter.stop();
+    throw e;
+  }
+  return {
+    scrape: async () => (await fetch(`${url}/metrics`)).text(),
+    stop: () => exporter.stop(),
+  };
 }
 
 /**
