@@ -246,6 +246,8 @@ export async function ensureApplication(
       );
     }
     await deleteApp(kube, ns, name, retry);
+    // Not just the application: its pods outlive it until the garbage collector comes, and a new run of the
+    // same name meets the old driver pod ("driver pod already exist") and fails its submission.
     await waitGone(kube, ns, name, opts.replaceWaitMs ?? 60_000, retry);
     replaced = true;
   }
@@ -309,11 +311,24 @@ async function waitGone(
 ): Promise<void> {
   const sleep = retry.sleep ?? realSleep;
   const start = Date.now();
-  while (await getApp(kube, ns, name, retry)) {
+  const podsLeft = async () => {
+    const res = await withRetry(
+      `list pods of ${ref(ns, name)}`,
+      () =>
+        kube.core.listNamespacedPod({
+          namespace: ns,
+          labelSelector: `sparkoperator.k8s.io/app-name=${name}`,
+        }),
+      retry,
+      kube.server,
+    );
+    return res.items.length;
+  };
+  while ((await getApp(kube, ns, name, retry)) || (await podsLeft()) > 0) {
     if (Date.now() - start > maxMs) {
       throw new UserError(
-        `${ref(ns, name)} is still being deleted after ${Math.round(maxMs / 1000)} s`,
-        "wait for it to go, then submit again",
+        `${ref(ns, name)} or its pods are still being deleted after ${Math.round(maxMs / 1000)} s`,
+        "wait for them to go, then submit again",
       );
     }
     await sleep(250, retry.signal);

@@ -6,9 +6,11 @@ import assert from "node:assert/strict";
 import { submit } from "../../src/kube/submit.js";
 import { JobFailedError, UserError } from "../../src/errors.js";
 import {
+  admin,
   adminKubeconfig,
   appPath,
   clusterInput,
+  eventually,
   get,
   jobNamespace,
   realClusterSkip,
@@ -111,5 +113,37 @@ test(
     const rerun = await submit(failing, { ...opts(), wait: true, replace: true });
     assert.equal(rerun.action, "replaced", "--replace reruns a finished run");
     assert.equal(rerun.outcome, "FAILED");
+  },
+);
+
+test(
+  "--replace waits until the old run's driver pod is gone too, so the new run is not refused for it",
+  { skip, timeout: 300_000 },
+  async () => {
+    const run = app("linger", "ok");
+    const first = await submit(run, { ...opts(), wait: true });
+    assert.equal(first.outcome, "COMPLETED", first.error?.message);
+    const oldUid = (await get(appPath(ns.name, first.name)))!.metadata.uid;
+    // A finalizer keeps the old driver pod after the application is deleted, as a slow garbage collector
+    // does; the operator would otherwise answer the new run with "driver pod already exist".
+    const podPath = `/api/v1/namespaces/${ns.name}/pods/${first.name}-driver`;
+    const hold = (finalizers: string[]) =>
+      admin().call("PATCH", podPath, { metadata: { finalizers } }, "application/merge-patch+json");
+    assert.equal((await hold(["sparklane.test/hold"])).status, 200);
+    let settled = false;
+    const rerun = submit(run, { ...opts(), wait: true, replace: true }).finally(() => (settled = true));
+    try {
+      await eventually("the old application to be deleted", async () =>
+        (await get(appPath(ns.name, first.name)))?.metadata.uid !== oldUid ? true : undefined,
+      );
+      await new Promise((r) => setTimeout(r, 2000));
+      assert.equal(settled, false, "--replace finished while the old driver pod still existed");
+      assert.equal(await get(appPath(ns.name, first.name)), undefined, "created while the old pod existed");
+    } finally {
+      assert.equal((await hold([])).status, 200);
+    }
+    const res = await rerun;
+    assert.equal(res.action, "replaced");
+    assert.equal(res.outcome, "COMPLETED", res.error?.message);
   },
 );
