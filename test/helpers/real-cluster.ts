@@ -2,6 +2,7 @@
 // kwok and the real Spark Operator. Tests that need it skip, with `realClusterSkip` as the reason, when it is
 // not built or not running; `.ci/run` builds and starts it.
 import { execFileSync, spawn } from "node:child_process";
+import { after, before } from "node:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -124,6 +125,26 @@ export async function jobNamespace(
     name,
     async remove() {
       await api.call("DELETE", `/api/v1/namespaces/${name}`);
+    },
+  };
+}
+
+/**
+ * A job namespace made before the calling file's tests and removed after them (nothing when the cluster is
+ * absent: those tests skip). `name` is valid inside the tests.
+ */
+export function fileNamespace(prefix: string): { readonly name: string } {
+  let ns: TestNamespace | undefined;
+  before(async () => {
+    if (!realClusterSkip) ns = await jobNamespace(prefix);
+  });
+  after(async () => {
+    await ns?.remove();
+  });
+  return {
+    get name() {
+      if (!ns) throw new Error(`the ${prefix} namespace exists only while the tests run`);
+      return ns.name;
     },
   };
 }

@@ -1,7 +1,7 @@
 // The CLI against the real test cluster (test/cluster/): kube-apiserver with RBAC and Strict field validation,
 // the controller manager's garbage collection, kwok's pod stages and the real Spark Operator with its
 // webhook. The driver's fate is chosen by the task id (test/kube/fixtures/cluster-templates).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync, mkdtempSync } from "node:fs";
@@ -14,24 +14,16 @@ import {
   appPath,
   eventually,
   get,
-  jobNamespace,
+  fileNamespace,
   list,
   realClusterSkip,
   serviceAccountKubeconfig,
   admin,
-  type TestNamespace,
 } from "../helpers/real-cluster.js";
 
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
 const skip = realClusterSkip;
-let ns: TestNamespace;
-
-before(async () => {
-  if (!skip) ns = await jobNamespace("cli");
-});
-after(async () => {
-  if (!skip) await ns.remove();
-});
+const ns = fileNamespace("cli");
 
 const kc = () => adminKubeconfig();
 const base = (task: string, ...extra: string[]) => [

@@ -2,7 +2,7 @@
 // and the real kube-apiserver and, on command, cuts every connection with a TCP RST, stalls them (holds every
 // byte, closes nothing) or refuses new ones. The watches, the log stream and the requests are the real
 // server's, through the official client; only the network misbehaves.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { binPath, runCli } from "../helpers/cli.js";
@@ -12,20 +12,13 @@ import { recordingSleep } from "./harness.js";
 import {
   clusterInput,
   eventually,
-  jobNamespace,
+  fileNamespace,
   proxiedCluster,
   realClusterSkip,
-  type TestNamespace,
 } from "../helpers/real-cluster.js";
 
 const skip = realClusterSkip;
-let ns: TestNamespace;
-before(async () => {
-  if (!skip) ns = await jobNamespace("faults");
-});
-after(async () => {
-  if (!skip) await ns.remove();
-});
+const ns = fileNamespace("faults");
 
 /** A driver that runs long enough for its log stream to be cut while it is followed. */
 const runFor = (d: string) => (m: { spec: { driver: Record<string, unknown> } }) =>

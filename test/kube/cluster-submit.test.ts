@@ -1,7 +1,7 @@
 // submit() as a library call against the real test cluster: refusals answered by the real API server
 // (Strict field validation) and by the operator's webhook, --timeout, re-attaching to a failed run, transitions
 // and phase timings read from the real objects.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { submit } from "../../src/kube/submit.js";
 import { JobFailedError, UserError } from "../../src/errors.js";
@@ -12,19 +12,12 @@ import {
   clusterInput,
   eventually,
   get,
-  jobNamespace,
+  fileNamespace,
   realClusterSkip,
-  type TestNamespace,
 } from "../helpers/real-cluster.js";
 
 const skip = realClusterSkip;
-let ns: TestNamespace;
-before(async () => {
-  if (!skip) ns = await jobNamespace("lib");
-});
-after(async () => {
-  if (!skip) await ns.remove();
-});
+const ns = fileNamespace("lib");
 
 const app = clusterInput;
 const opts = () => ({ kubeconfig: adminKubeconfig(), namespace: ns.name });

@@ -2,7 +2,7 @@
 // kube-apiserver (test/helpers/tcp-proxy.ts) cuts the exporter's watches with RSTs again and again, stalls them,
 // and refuses connections for a while (the API server "gone"), while runs go through the real Spark Operator.
 // Every run must be counted exactly once; history (runs that ended before the exporter started) never.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "../../src/kube/client.js";
 import { realSleep } from "../../src/kube/retry.js";
@@ -14,21 +14,14 @@ import {
   appPath,
   clusterInput,
   eventually,
-  jobNamespace,
+  fileNamespace,
   list,
   proxiedCluster,
   realClusterSkip,
-  type TestNamespace,
 } from "../helpers/real-cluster.js";
 
 const skip = realClusterSkip;
-let ns: TestNamespace;
-before(async () => {
-  if (!skip) ns = await jobNamespace("exp-faults");
-});
-after(async () => {
-  if (!skip) await ns.remove();
-});
+const ns = fileNamespace("exp-faults");
 
 function value(text: string, series: string): number {
   const line = text.split("\n").find((l) => l.startsWith(`${series} `));
