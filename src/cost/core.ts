@@ -5,7 +5,7 @@
 // segment is a stretch of a pod's held interval inside the window with one price, one phase (bootstrap or
 // main), one UTC day and one usage sample. The vCPU-hour and GiB-hour prices split the node's hourly price by
 // an explicit weight r: gib = node / (vcpu × r + GiB), cpu = r × gib, so the parts sum to the node price.
-import type { CostData, CostPod, NodePrice } from "./input.js";
+import { heldInWindow, type CostData, type CostPod, type NodePrice } from "./input.js";
 import type { PriceBook } from "./prices.js";
 import type { CostReport } from "./report.js";
 import {
@@ -266,7 +266,7 @@ export function computeCost(input: CostInput): CostReport {
   let withUsage = false;
 
   for (const pod of data.pods) {
-    if (Math.min(pod.held.end, w.end) <= Math.max(pod.held.start, w.start)) continue;
+    if (!heldInWindow(pod.held, w)) continue;
     const p = priceFor(pod.node, pod.nodeInfo);
     const module = pod.attribution.module ?? "";
     let daily = dailyAcc.get(module);
@@ -357,7 +357,7 @@ export function computeCost(input: CostInput): CostReport {
   const unpricedNodes: string[] = [];
   const overcommitted: string[] = [];
   for (const n of data.nodes) {
-    if (Math.min(n.held.end, w.end) <= Math.max(n.held.start, w.start)) continue;
+    if (!heldInWindow(n.held, w)) continue;
     const p = priceFor(n.name, n.info);
     if (!p) {
       unpricedNodes.push(n.name);
@@ -375,7 +375,14 @@ export function computeCost(input: CostInput): CostReport {
 
   const out = [...rows.values()];
   const nonIdle = out.reduce((s, a) => s + a.row.cpuCost + a.row.ramCost, 0);
-  const shareFactor = options.idle === "share" && nonIdle > 0 ? idle / nonIdle : 0;
+  // With no priced pod cost to spread idle over, sharing would drop the node cost from the total: idle then
+  // stays a line of its own, and the report says so.
+  const idleMode = options.idle === "share" && nonIdle === 0 && idle > 0 ? "separate" : options.idle;
+  if (idleMode !== options.idle)
+    warnings.push(
+      "--idle share: no priced pod cost in the window to share idle over; idle is reported separately",
+    );
+  const shareFactor = idleMode === "share" && nonIdle > 0 ? idle / nonIdle : 0;
   const finalRows: CostRow[] = out.map((a) => {
     const row = a.row;
     const base = row.cpuCost + row.ramCost;
@@ -476,7 +483,7 @@ export function computeCost(input: CostInput): CostReport {
     assumptions: {
       mode: options.mode,
       cpuToMemoryWeight: r,
-      idle: options.idle,
+      idle: idleMode,
       currency: prices.currency,
       priceSources: [...sourcesUsed.values()].sort((a, b) => ORIGIN_RANK[b.origin] - ORIGIN_RANK[a.origin]),
       ...(data.scrapeIntervalSeconds !== undefined
@@ -499,7 +506,7 @@ export function computeCost(input: CostInput): CostReport {
         }
       : {}),
     totals: {
-      cost: round(attributed + unattributedCost + (options.idle === "separate" ? idle : 0)),
+      cost: round(attributed + unattributedCost + (idleMode === "separate" ? idle : 0)),
       attributed: round(attributed),
       unattributed: round(unattributedCost),
       idle: round(idle),

@@ -70,7 +70,7 @@ export const COST_SOURCES: Record<
   (req: CostRequest, window: CostWindow) => Promise<SourceResult>
 > = {
   ledger: async (req, window) => {
-    const store = await openLedger(req.ledger);
+    const store = await openLedger(req.ledger, { mustExist: true });
     try {
       return { data: await ledgerCostData(store, window) };
     } finally {

@@ -9,6 +9,11 @@ export interface Held {
   end: number;
 }
 
+/** Whether a held interval has any time inside the window: what the core counts, and what needs a price. */
+export function heldInWindow(held: Held, w: Window): boolean {
+  return Math.min(held.end, w.end) > Math.max(held.start, w.start);
+}
+
 export interface CostPod {
   uid: string;
   namespace: string;

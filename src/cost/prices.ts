@@ -7,7 +7,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { UserError } from "../errors.js";
 import type { NodeInfo, Window } from "../ledger/schema.js";
-import type { CostData, NodePrice, PriceMetric } from "./input.js";
+import { heldInWindow, type CostData, type NodePrice, type PriceMetric } from "./input.js";
 import { STATIC_PRICES, STATIC_TABLE } from "./static-prices.js";
 
 const Entry = z.strictObject({
@@ -95,12 +95,17 @@ export async function resolvePrices(
   sources: { metric?: PriceMetric; file?: PriceFile & { path: string } },
 ): Promise<PriceBook> {
   const wanted = new Map<string, { node?: string; info: NodeInfo }>();
-  for (const p of data.pods) wanted.set(key(p.node, p.nodeInfo), { node: p.node, info: p.nodeInfo });
-  for (const n of data.nodes) wanted.set(key(n.name, n.info), { node: n.name, info: n.info });
+  // Only what held time inside the window: a source may hand over more (an open pod of a long-finished run).
+  for (const p of data.pods)
+    if (heldInWindow(p.held, window)) wanted.set(key(p.node, p.nodeInfo), { node: p.node, info: p.nodeInfo });
+  for (const n of data.nodes)
+    if (heldInWindow(n.held, window)) wanted.set(key(n.name, n.info), { node: n.name, info: n.info });
   const book = new Map<string, NodePrice | undefined>();
   const missing = new Set<string>();
+  const fromMetric: string[] = [];
   for (const [k, { node, info }] of wanted) {
     let price = await sources.metric?.nodePrice({ name: node, info }, window);
+    if (price) fromMetric.push(node ?? info.instanceType ?? "(unknown)");
     if (!price && sources.file) {
       const f = sources.file;
       const detail = `price file ${f.path}${f.region ? ` (${f.region})` : ""}`;
@@ -130,8 +135,16 @@ export async function resolvePrices(
       `add ${types.map((t) => `instanceTypes.${t}: {vcpu, memoryGib, onDemand}`).join(", ")}`,
     );
   }
+  // Karpenter's and OpenCost's price metrics are in USD: a report must not add them to another currency.
+  const currency = sources.file?.currency ?? STATIC_TABLE.currency;
+  if (currency !== STATIC_TABLE.currency && fromMetric.length > 0 && sources.file) {
+    throw new UserError(
+      `--prices ${sources.file.path}: prices are in ${currency}, but ${fromMetric.length === 1 ? "node" : "nodes"} ${fromMetric.sort().slice(0, 3).join(", ")}${fromMetric.length > 3 ? ", ..." : ""} ${fromMetric.length === 1 ? "is" : "are"} priced by a metric in ${STATIC_TABLE.currency}`,
+      `give the price file in ${STATIC_TABLE.currency} (currency: ${STATIC_TABLE.currency}), or leave --prices out`,
+    );
+  }
   return {
     lookup: (node, info) => book.get(key(node, info)),
-    currency: sources.file?.currency ?? STATIC_TABLE.currency,
+    currency,
   };
 }

@@ -39,6 +39,9 @@ function instant(spec: string, part: string): number {
   const d = DATE.exec(part);
   if (d) return ymd(spec, Number(d[1]), Number(d[2]), Number(d[3]));
   if (INSTANT.test(part)) {
+    // Date.parse rolls an impossible day over into the next month (2026-02-30 is 2026-03-02): refuse it first.
+    const day = DATE.exec(part.slice(0, 10))!;
+    ymd(spec, Number(day[1]), Number(day[2]), Number(day[3]));
     const t = Date.parse(part);
     if (!Number.isNaN(t)) return t;
   }
@@ -54,7 +57,7 @@ function range(spec: string, today: number): Window {
     const y = Number(m[1]);
     const mo = Number(m[2]);
     if (mo < 1 || mo > 12) throw bad(spec, "no such month");
-    return { start: Date.UTC(y, mo - 1, 1), end: Date.UTC(y, mo, 1) };
+    return { start: ymd(spec, y, mo, 1), end: Date.UTC(y, mo, 1) };
   }
   const d = DATE.exec(spec);
   if (d) {
@@ -75,6 +78,9 @@ function range(spec: string, today: number): Window {
  */
 export function parseWindow(spec: string, now: number): CostWindow {
   const w = range(spec.trim(), startOfUtcDay(now));
+  // JavaScript dates end 273,790 years either side of 1970; a window reaching past them has no dates to print.
+  if (Number.isNaN(new Date(w.start).getTime()) || Number.isNaN(new Date(w.end).getTime()))
+    throw bad(spec, "the window reaches further back than a date can go");
   if (!(w.end > w.start)) throw bad(spec, "the window is empty (its end is not after its start)");
   if (w.start >= now) throw bad(spec, `the window is in the future (now is ${new Date(now).toISOString()})`);
   if (w.end > now)

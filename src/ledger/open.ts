@@ -1,4 +1,6 @@
 // Opens the ledger wherever it lives. Each backend is loaded only when used, so a SQLite user never loads `pg`.
+import { existsSync } from "node:fs";
+import { UserError } from "../errors.js";
 import type { Migration } from "./migrations.js";
 import type { LedgerStore } from "./schema.js";
 import { ledgerUrl, type LedgerLocation } from "./url.js";
@@ -8,6 +10,11 @@ export interface OpenOptions {
   migrations?: readonly Migration[];
   /** PostgreSQL only: how long to wait for a connection before InfraError (default 10 s). */
   connectTimeoutMs?: number;
+  /**
+   * SQLite only: refuse (exit 2) a file that does not exist rather than start a new ledger there. For readers:
+   * a mistyped path must not read as an empty, zero-cost ledger.
+   */
+  mustExist?: boolean;
 }
 
 /**
@@ -21,6 +28,11 @@ export async function openLedger(
 ): Promise<LedgerStore> {
   const loc = typeof url === "object" ? url : ledgerUrl(url);
   if (loc.backend === "sqlite") {
+    if (opts.mustExist && loc.path !== ":memory:" && !existsSync(loc.path))
+      throw new UserError(
+        `no run ledger at ${loc.path}`,
+        "runs are recorded there by `submit --wait`, `run --local` and `exporter --ledger`; pass --ledger (or set SPARKLANE_LEDGER) if the ledger is elsewhere",
+      );
     const { openSqliteLedger } = await import("./sqlite.js");
     return openSqliteLedger(loc.path, opts);
   }

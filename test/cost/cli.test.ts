@@ -3,7 +3,7 @@
 // the figures worked out by hand in table, CSV and JSON.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.js";
@@ -203,6 +203,14 @@ for (const [name, args, want] of badInputs) {
     refused(await runCli(["cost", "--ledger", db, ...args]), want);
   });
 }
+
+test("cost and ui refuse a ledger path where there is none, and create nothing there", async () => {
+  const missing = join(dir, "typo", "ledger.db");
+  for (const cmd of [["cost"], ["ui", "--port", "0"]]) {
+    refused(await runCli([...cmd, "--ledger", missing]), /^error: no run ledger at .*typo\/ledger\.db$/);
+    assert.equal(existsSync(join(dir, "typo")), false);
+  }
+});
 
 test("cost refuses a price file missing an instance type in use: exit 2 naming the type and the file", async () => {
   const prices = join(dir, "prices.yaml");

@@ -211,6 +211,15 @@ test("idle: separate and share both sum to the node cost, share in proportion to
   );
 });
 
+test("idle: share with no pod cost to share over keeps the node cost, as a separate line, and says so", () => {
+  const nodeCost = 0.384 * 24;
+  const r = run([], { nodes: [node()], opts: { idle: "share" } });
+  close(r.totals.cost, nodeCost, "the standing node's cost is not dropped");
+  close(r.totals.idle, nodeCost, "all of it idle");
+  assert.equal(r.assumptions.idle, "separate");
+  assert.match(r.warnings.join("\n"), /no priced pod cost in the window to share idle over/);
+});
+
 test("spot: a price that moves mid-run is multiplied per segment", () => {
   const moving = price(0.2, {
     origin: "karpenter-metric",

@@ -63,7 +63,7 @@ test("the metric wins over the file, the file over the static table", async () =
   const f = loadPriceFile(
     file(
       "p.yaml",
-      "date: 2026-11-01\ncurrency: EUR\ninstanceTypes:\n  m5.2xlarge: {vcpu: 8, memoryGib: 32, onDemand: 0.5, spot: 0.2}\n",
+      "date: 2026-11-01\ninstanceTypes:\n  m5.2xlarge: {vcpu: 8, memoryGib: 32, onDemand: 0.5, spot: 0.2}\n",
     ),
   );
   const book = await resolvePrices(
@@ -76,7 +76,25 @@ test("the metric wins over the file, the file over the static table", async () =
   assert.deepEqual([fp.origin, fp.points[0]!.hourly, fp.date], ["price-file", 0.5, "2026-11-01"]);
   const sp = book.lookup("s", { instanceType: "m5.2xlarge", capacityType: "spot" })!;
   assert.deepEqual([sp.points[0]!.hourly, sp.spotWithoutSpotPrice], [0.2, undefined]);
-  assert.equal(book.currency, "EUR");
+  assert.equal(book.currency, "USD");
+
+  // In another currency the file prices a report alone; beside the metric's USD it is refused.
+  const eur = file(
+    "eur.yaml",
+    "date: 2026-11-01\ncurrency: EUR\ninstanceTypes:\n  m5.2xlarge: {vcpu: 8, memoryGib: 32, onDemand: 0.5}\n",
+  );
+  assert.equal(
+    (await resolvePrices(data([podOn("f", "m5.2xlarge")]), W, { metric, file: loadPriceFile(eur) })).currency,
+    "EUR",
+  );
+  await assert.rejects(
+    resolvePrices(data([podOn("m", "m5.2xlarge"), podOn("f", "m5.2xlarge")]), W, {
+      metric,
+      file: loadPriceFile(eur),
+    }),
+    (e: unknown) =>
+      e instanceof UserError && /prices are in EUR, but node m is priced by a metric in USD/.test(e.message),
+  );
 });
 
 test("price file: a default entry prices nodes without an instance type (JSON works too)", async () => {
@@ -108,6 +126,26 @@ test("price file missing an instance type in use: refused, naming the type and t
       e.message ===
         `--prices ${path}: no price for instance types c5.large, r5.xlarge (in use in the window)`,
   );
+});
+
+test("a type only on pods and nodes that held nothing inside the window needs no price", async () => {
+  const path = file(
+    "one.yaml",
+    "date: 2026-11-01\ninstanceTypes:\n  m5.large: {vcpu: 2, memoryGib: 8, onDemand: 0.096}\n",
+  );
+  // A pod left open by a run that ended long before, and a node gone before the window: both fall outside.
+  const before = { ...podOn("old", "r5.large"), held: { start: -10, end: 0 } };
+  const node: CostNode = {
+    name: "gone",
+    info: { instanceType: "c5.large" },
+    cpuCores: 2,
+    memoryBytes: 1,
+    held: { start: -5, end: -1 },
+  };
+  const book = await resolvePrices(data([podOn("a", "m5.large"), before], [node]), W, {
+    file: loadPriceFile(path),
+  });
+  assert.equal(book.lookup("a", { instanceType: "m5.large" })?.origin, "price-file");
 });
 
 const badFiles: [string, string, RegExp][] = [
